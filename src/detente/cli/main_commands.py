@@ -1,0 +1,310 @@
+"""The core commands: scenarios, show, validate, schema, forecast, plot."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import typer
+from rich.table import Table
+
+from detente.cli.app import (
+    app,
+    choice,
+    console,
+    dumps,
+    guarded,
+    load_scenario,
+    parse_params,
+    write_figure,
+    write_output,
+)
+from detente.errors import ParameterError
+
+InputFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--input-format",
+        help="override format detection: yaml, json, decide-csv, decide-xlsx, bdm-csv, ktab-csv, ktab-xml",
+    ),
+]
+Ref = Annotated[str, typer.Argument(help="a built-in scenario name (see `detente scenarios`) or a scenario file")]
+Out = Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")]
+
+scenarios_app = typer.Typer(help="List the built-in scenarios (and make random ones).", invoke_without_command=True)
+app.add_typer(scenarios_app, name="scenarios")
+
+
+@scenarios_app.callback()
+def scenarios(ctx: typer.Context) -> None:
+    """List the built-in scenarios with a one-line description."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from detente.scenario.io import library_summaries
+
+    with guarded():
+        t = Table("name", "description", box=None)
+        for name, summary in library_summaries():
+            t.add_row(name, summary)
+        console.print(t)
+
+
+@app.command()
+def schema() -> None:
+    """Print the JSON Schema of scenario files."""
+    from detente.scenario.schema import Scenario
+
+    write_output(json.dumps(Scenario.model_json_schema(), indent=2), None)
+
+
+@app.command()
+def validate(file: Ref, input_format: InputFormat = None) -> None:
+    """Check a scenario file; print a one-line summary (exit 0) or one error line (exit 2)."""
+    with guarded():
+        s = load_scenario(file, input_format)
+        typer.echo(f"ok: {file}: {len(s.actors)} actors, {len(s.issues)} issues, {len(s.stances)} stances")
+
+
+@app.command()
+def show(
+    scenario: Ref,
+    format: Annotated[str, typer.Option("--format", "-f", help="table or json (the file schema)")] = "table",
+    input_format: InputFormat = None,
+    out: Out = None,
+) -> None:
+    """Show a scenario: issues with their scales, actors, and the stances matrix."""
+    from detente.scenario.io import dumps as scenario_dumps
+
+    with guarded():
+        choice(format, ("table", "json"), "--format")
+        s = load_scenario(scenario, input_format)
+        if format == "json":
+            write_output(scenario_dumps(s, "json"), out)
+            return
+        console.print(f"[bold]{s.name}[/bold] — {s.title or ''}")
+        if s.description:
+            console.print(s.description.strip().split("\n")[0])
+        t = Table("issue", "scale", "status quo", "labelled points", title="issues")
+        for i in s.issues:
+            pts = "; ".join(f"{p.value:g} {p.label}" for p in i.scale.points[:8])
+            sq = "" if i.status_quo is None else f"{i.status_quo:g}"
+            t.add_row(i.id, f"{i.scale.lower:g}–{i.scale.upper:g}", sq, pts)
+        console.print(t)
+        t = Table("actor", "name", "group", "capability", title="actors")
+        for a in s.actors:
+            t.add_row(a.id, a.name or "", a.group or "", f"{a.capability:g}")
+        console.print(t)
+        t = Table("actor", *[i.id for i in s.issues], title="stances: position (salience)")
+        cell = {(st.actor, st.issue): f"{st.position:g} ({st.salience:g})" for st in s.stances}
+        for a in s.actors:
+            t.add_row(a.id, *[cell.get((a.id, i.id), "—") for i in s.issues])
+        console.print(t)
+
+
+def run_forecast(
+    scenario: str,
+    model: str,
+    preset: str | None,
+    rounds: int | None,
+    params: list[str] | None,
+    seed: int | None,
+    input_format: str | None,
+) -> tuple[Any, Any]:
+    """Load, configure and run: the shared body of `forecast` and `plot`."""
+    from detente.models.base import get
+    from detente.scenario.arrays import to_arrays
+
+    s = load_scenario(scenario, input_format)
+    kw = parse_params(params)
+    if preset is not None:
+        kw["preset"] = preset
+    m = get(model, **kw)
+    if rounds is not None:
+        if "max_rounds" not in type(m.params).model_fields:
+            raise ParameterError(f"--rounds: model {m.name!r} has no rounds; expected no --rounds for a static model")
+        m = get(model, **{**kw, "max_rounds": rounds})
+    return s, m.solve(to_arrays(s), seed=seed)
+
+
+def _outcome_rows(s: Any, fc: Any) -> list[dict[str, Any]]:
+    rows = []
+    for j, iid in enumerate(fc.issues):
+        x = float(fc.outcomes[0, j])
+        rows.append(
+            {
+                "model": fc.model,
+                "issue": iid,
+                "outcome": x,
+                "nearest_point": s.issue(iid).scale.nearest_label(x) or "",
+                "status": str(fc.status[0, j]),
+                "rounds": int(fc.rounds[0, j]),
+                "observed": s.observed.get(iid),
+            }
+        )
+    return rows
+
+
+def _model_list(model: str) -> list[str]:
+    from detente.models.base import available
+
+    if model == "all":
+        return list(available())
+    return [m.strip() for m in model.split(",") if m.strip()]
+
+
+@app.command()
+def forecast(
+    scenario: Ref,
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="model name (see `detente models`), a comma-separated list, or 'all'")
+    ] = "compromise",
+    preset: Annotated[str | None, typer.Option("--preset", help="named parameter preset of the model")] = None,
+    rounds: Annotated[int | None, typer.Option("--rounds", min=1, help="maximum rounds (round-based models)")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="model parameter key=value (repeatable)")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="random seed (stochastic models)")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    input_format: InputFormat = None,
+    out: Out = None,
+) -> None:
+    """Forecast a scenario: outcome per issue and the nearest labelled scale point; several models side by side."""
+    with guarded():
+        choice(format, ("table", "csv", "json"), "--format")
+        names = _model_list(model)
+        if len(names) > 1:
+            if preset is not None or rounds is not None or param:
+                raise ParameterError(
+                    "--preset/--rounds/--param: expected a single --model (each model keeps its defaults)"
+                )
+            _forecast_many(scenario, names, seed, format, input_format, out)
+            return
+        s, fc = run_forecast(scenario, names[0] if names else model, preset, rounds, param, seed, input_format)
+        if format == "json":
+            write_output(dumps(fc.to_dict()), out)
+            return
+        rows = _outcome_rows(s, fc)
+        if format == "csv":
+            import pandas as pd
+
+            write_output(pd.DataFrame(rows).drop(columns="model").to_csv(index=False, lineterminator="\n"), out)
+            return
+        t = Table("issue", "outcome", "nearest labelled point", "status", "rounds", title=f"{s.name} · {fc.model}")
+        t.columns[0].no_wrap = True
+        has_obs = any(r["observed"] is not None for r in rows)
+        if has_obs:
+            t.add_column("observed")
+        for r in rows:
+            cells = [r["issue"], f"{r['outcome']:.4f}", r["nearest_point"], r["status"], str(r["rounds"])]
+            if has_obs:
+                cells.append("" if r["observed"] is None else f"{r['observed']:g}")
+            t.add_row(*cells)
+        _print_tables([t, _by_round_table(fc)], out)
+
+
+def _print_tables(tables: list[Any], out: Path | None) -> None:
+    tables = [t for t in tables if t is not None]
+    if out is None:
+        for t in tables:
+            console.print(t)
+        return
+    from io import StringIO
+
+    from rich.console import Console
+
+    buf = StringIO()
+    c = Console(file=buf, width=160, no_color=True)
+    for t in tables:
+        c.print(t)
+    write_output(buf.getvalue(), out)
+
+
+def _forecast_many(
+    scenario: str, names: list[str], seed: int | None, format: str, input_format: str | None, out: Path | None
+) -> None:
+    """Several models on one scenario, side by side, with the error against observed outcomes where known."""
+    from detente.models.base import get
+    from detente.scenario.arrays import to_arrays
+
+    s = load_scenario(scenario, input_format)
+    arrays = to_arrays(s)
+    fcs = [get(n).solve(arrays, seed=seed) for n in names]
+    if format == "json":
+        write_output(dumps({"scenario": s.name, "forecasts": [fc.to_dict() for fc in fcs]}), out)
+        return
+    rows = [r for fc in fcs for r in _outcome_rows(s, fc)]
+    if format == "csv":
+        import pandas as pd
+
+        write_output(pd.DataFrame(rows).to_csv(index=False, lineterminator="\n"), out)
+        return
+    mark = {"no_agreement": " ✗", "cycling": " ~", "max_rounds": " …"}
+    t = Table("issue", *[fc.model for fc in fcs], title=f"{s.name}: forecasts side by side")
+    t.columns[0].no_wrap = True
+    has_obs = bool(s.observed)
+    if has_obs:
+        t.add_column("observed")
+    for j, iid in enumerate(arrays.issues):
+        cells = [iid] + [f"{fc.outcomes[0, j]:.1f}{mark.get(str(fc.status[0, j]), '')}" for fc in fcs]
+        if has_obs:
+            obs = s.observed.get(iid)
+            cells.append("" if obs is None else f"{obs:g}")
+        t.add_row(*cells)
+    if has_obs:
+        errs = []
+        for fc in fcs:
+            d = [abs(fc.outcomes[0, j] - s.observed[i]) for j, i in enumerate(arrays.issues) if i in s.observed]
+            errs.append(f"{np.mean(d):.1f}")
+        t.add_row("[i]mean |error| vs observed[/i]", *errs, "")
+    t.caption = "✗ no agreement (status quo)  ~ cycling  … stopped at max rounds"
+    _print_tables([t], out)
+
+
+def _by_round_table(fc: Any) -> Table | None:
+    """Median and mean by round for models that report them (e.g. expected-utility)."""
+    if "median" not in fc.arrays or "mean" not in fc.arrays:
+        return None
+    med, mean = fc.arrays["median"][0], fc.arrays["mean"][0]
+    t = Table("round", *[f"{i} median" for i in fc.issues] + [f"{i} mean" for i in fc.issues], title="by round")
+    last = int(np.max(fc.rounds[0])) if fc.rounds.size else med.shape[0] - 1
+    for r in range(min(med.shape[0], last + 1)):
+        t.add_row(str(r), *[f"{v:.4f}" for v in med[r]], *[f"{v:.4f}" for v in mean[r]])
+    return t
+
+
+@app.command()
+def models() -> None:
+    """List the models with a one-line summary and their parameters."""
+    from detente.models.base import available
+
+    t = Table("model", "summary", "parameters (defaults)", "presets", box=None)
+    for name, cls in available().items():
+        fields = ", ".join(f"{k}={v.default!r}" for k, v in cls.Params.model_fields.items())
+        t.add_row(name, cls.summary, fields, ", ".join(cls.presets))
+    console.print(t)
+
+
+@app.command()
+def plot(
+    scenario: Ref,
+    model: Annotated[str, typer.Option("--model", "-m")] = "expected-utility",
+    issue: Annotated[
+        list[str] | None, typer.Option("--issue", "-i", help="issue id (repeatable; default: all)")
+    ] = None,
+    preset: Annotated[str | None, typer.Option("--preset")] = None,
+    rounds: Annotated[int | None, typer.Option("--rounds", min=1)] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p")] = None,
+    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    input_format: InputFormat = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="PNG file to write")] = Path("positions.png"),
+) -> None:
+    """Chart the actors' positions by round (one panel per issue)."""
+    from detente.report.trajectory import positions_figure
+
+    with guarded():
+        s, fc = run_forecast(scenario, model, preset, rounds, param, seed, input_format)
+        fig = positions_figure(fc, s, issues=issue)
+        write_figure(fig, out)
+        typer.echo(f"wrote {out}")

@@ -1,0 +1,359 @@
+"""The common result type, the model base class and the registry of models by name.
+
+A model is a small class with a docstring that cites its paper, a pydantic ``Params`` class (every parameter with
+its default and documentation), optional ``presets``, and one method ``_solve(arrays, rng) -> Solution`` that is
+vectorised over the leading batch axis. ``Model.solve`` adds provenance and returns a :class:`Forecast`.
+
+Models are loadable by name with parameters, OpenSpiel-style::
+
+    >>> from detente import models
+    >>> models.get("compromise").name
+    'compromise'
+    >>> models.get("expected-utility(Q=0.5)").params.Q   # doctest: +SKIP
+    0.5
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from detente.errors import ParameterError, UnknownNameError
+from detente.scenario.arrays import ScenarioArrays
+
+STATUSES = ("static", "converged", "cycling", "max_rounds", "no_agreement")
+
+
+def version() -> str:
+    from detente import __version__
+
+    return __version__
+
+
+@dataclass(eq=False)
+class Solution:
+    """What a model kernel returns (no provenance).
+
+    - ``outcomes`` (B, m): the forecast per issue.
+    - ``trajectory`` (B, R, n, m): actor positions by round, round 0 = the input positions. Static models: R = 1.
+    - ``status`` (B, m): one of :data:`STATUSES` per issue.
+    - ``rounds`` (B, m) int: rounds run per issue (0 for static models).
+    - ``tables``: model-specific tidy DataFrames (offers, exchanges, rounds, …).
+    - ``arrays``: model-specific arrays (e.g. the median and mean by round, (B, R, m)).
+    - ``info``: model-specific scalars/lists that go into JSON output as they are.
+    """
+
+    outcomes: np.ndarray
+    trajectory: np.ndarray
+    status: np.ndarray
+    rounds: np.ndarray
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class Forecast:
+    """One result type for every model: outcomes, trajectory, convergence and provenance."""
+
+    model: str
+    parameters: dict[str, Any]
+    seed: int | None
+    scenario: str
+    scenario_hash: str
+    version: str
+    actors: tuple[str, ...]
+    issues: tuple[str, ...]
+    outcomes: np.ndarray
+    trajectory: np.ndarray
+    status: np.ndarray
+    rounds: np.ndarray
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    info: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def batch(self) -> int:
+        return int(self.outcomes.shape[0])
+
+    @property
+    def outcome(self) -> dict[str, float]:
+        """Outcome per issue id for draw 0."""
+        return {iid: float(self.outcomes[0, j]) for j, iid in enumerate(self.issues)}
+
+    @property
+    def converged(self) -> bool | dict[str, str]:
+        """True when every issue of draw 0 converged (or the model is static); else the status per issue."""
+        st = self.status[0]
+        if all(s in ("static", "converged") for s in st):
+            return True
+        return {iid: str(s) for iid, s in zip(self.issues, st)}
+
+    def trajectory_frame(self, draw: int | None = 0) -> pd.DataFrame:
+        """Tidy table of positions: columns (draw,) round, actor, issue, position."""
+        traj = self.trajectory if draw is None else self.trajectory[draw : draw + 1]
+        B, R, n, m = traj.shape
+        d, r, a, i = np.meshgrid(np.arange(B), np.arange(R), np.arange(n), np.arange(m), indexing="ij")
+        df = pd.DataFrame(
+            {
+                "draw": d.ravel() + (0 if draw is None else draw),
+                "round": r.ravel(),
+                "actor": np.asarray(self.actors, dtype=object)[a.ravel()],
+                "issue": np.asarray(self.issues, dtype=object)[i.ravel()],
+                "position": traj.ravel(),
+            }
+        )
+        return df if draw is None else df.drop(columns="draw")
+
+    def outcome_frame(self) -> pd.DataFrame:
+        """Tidy table: draw, issue, outcome, status, rounds."""
+        B, m = self.outcomes.shape
+        d, i = np.meshgrid(np.arange(B), np.arange(m), indexing="ij")
+        return pd.DataFrame(
+            {
+                "draw": d.ravel(),
+                "issue": np.asarray(self.issues, dtype=object)[i.ravel()],
+                "outcome": self.outcomes.ravel(),
+                "status": self.status.ravel(),
+                "rounds": self.rounds.ravel(),
+            }
+        )
+
+    def provenance(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario,
+            "scenario_hash": self.scenario_hash,
+            "model": self.model,
+            "parameters": _jsonable(self.parameters),
+            "seed": self.seed,
+            "version": self.version,
+        }
+
+    def to_dict(self, draw: int = 0) -> dict[str, Any]:
+        """The JSON document of ``detente forecast --format json`` (draw ``draw``)."""
+        traj = self.trajectory_frame(draw)
+        status = {iid: str(s) for iid, s in zip(self.issues, self.status[draw])}
+        doc: dict[str, Any] = {
+            "scenario": self.scenario,
+            "scenario_hash": self.scenario_hash,
+            "model": self.model,
+            "parameters": _jsonable(self.parameters),
+            "seed": self.seed,
+            "version": self.version,
+            "outcomes": {iid: _num(self.outcomes[draw, j]) for j, iid in enumerate(self.issues)},
+            "status": status,
+            "converged": all(s in ("static", "converged") for s in status.values()),
+            "rounds_run": {iid: int(self.rounds[draw, j]) for j, iid in enumerate(self.issues)},
+            "trajectory": [
+                {"round": int(r), "actor": a, "issue": i, "position": _num(p)}
+                for r, a, i, p in traj[["round", "actor", "issue", "position"]].itertuples(index=False)
+            ],
+        }
+        for k, v in self.info.items():
+            doc[k] = _jsonable(v)
+        return doc
+
+
+def _num(x: Any) -> float | None:
+    x = float(x)
+    return None if not np.isfinite(x) else x
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {str(k): _jsonable(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_jsonable(x) for x in v]
+    if isinstance(v, np.ndarray):
+        return _jsonable(v.tolist())
+    if isinstance(v, (np.floating, float)):
+        return _num(v)
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
+    if isinstance(v, pd.DataFrame):
+        return _jsonable(v.to_dict(orient="records"))
+    return v
+
+
+class NoParams(BaseModel):
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+class Model:
+    """Base class of every model. Subclasses set ``name``, ``Params``, optionally ``presets``, and ``_solve``."""
+
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+    Params: ClassVar[type[BaseModel]] = NoParams
+    presets: ClassVar[dict[str, dict[str, Any]]] = {}
+    default_preset: ClassVar[str | None] = None
+    stochastic: ClassVar[bool] = False
+
+    def __init__(self, preset: str | None = None, **params: Any) -> None:
+        preset = preset if preset is not None else self.default_preset
+        base: dict[str, Any] = {}
+        if preset is not None:
+            if preset not in self.presets:
+                raise UnknownNameError(
+                    f"model {self.name!r} has no preset {preset!r}; expected one of {sorted(self.presets)}"
+                )
+            base = dict(self.presets[preset])
+        self.preset = preset
+        try:
+            self.params = self.Params(**{**base, **params})
+        except ValidationError as e:
+            raise ParameterError(_param_message(self.name, e)) from None
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={v!r}" for k, v in self.params.model_dump().items())
+        return f"{self.name}({shown})"
+
+    def parameters(self) -> dict[str, Any]:
+        d = self.params.model_dump(mode="json")
+        if self.preset is not None:
+            d = {"preset": self.preset, **d}
+        return d
+
+    def solve(
+        self,
+        arrays: ScenarioArrays,
+        *,
+        seed: int | None = None,
+        rng: np.random.Generator | None = None,
+    ) -> Forecast:
+        """Run the model on a batch of scenarios; ``seed``/``rng`` drive any randomness (same seed, same bytes)."""
+        if rng is None:
+            rng = np.random.default_rng(seed)
+        sol = self._solve(arrays, rng)
+        return Forecast(
+            model=self.name,
+            parameters=self.parameters(),
+            seed=seed,
+            scenario=arrays.name,
+            scenario_hash=arrays.scenario_hash,
+            version=version(),
+            actors=arrays.actors,
+            issues=arrays.issues,
+            outcomes=sol.outcomes,
+            trajectory=sol.trajectory,
+            status=sol.status,
+            rounds=sol.rounds,
+            tables=sol.tables,
+            arrays=sol.arrays,
+            info=sol.info,
+        )
+
+    def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:  # pragma: no cover
+        raise NotImplementedError
+
+
+def static_solution(arrays: ScenarioArrays, outcomes: np.ndarray, status: np.ndarray | None = None) -> Solution:
+    """A Solution for a one-shot model: trajectory = the input positions, status 'static'."""
+    B, m = outcomes.shape
+    if status is None:
+        status = np.full((B, m), "static", dtype=object)
+    return Solution(
+        outcomes=outcomes,
+        trajectory=arrays.position[:, None, :, :].copy(),
+        status=status,
+        rounds=np.zeros((B, m), dtype=int),
+    )
+
+
+def _param_message(model: str, e: ValidationError) -> str:
+    parts = []
+    for err in e.errors():
+        loc = ".".join(str(x) for x in err["loc"]) or "(parameters)"
+        if err["type"] == "extra_forbidden":
+            parts.append(f"unknown parameter {loc!r}")
+        else:
+            parts.append(f"parameter {loc}={err.get('input')!r}: {err['msg']}")
+    return f"model {model!r}: " + "; ".join(parts)
+
+
+# ---- registry -------------------------------------------------------------------------------------------------
+_REGISTRY: dict[str, type[Model]] = {}
+
+
+def register(cls: type[Model]) -> type[Model]:
+    """Class decorator: make a model available by its ``name``."""
+    if not cls.name:
+        raise TypeError(f"{cls.__qualname__} has no name")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def available() -> dict[str, type[Model]]:
+    from detente import models as _pkg
+
+    _pkg._import_all()
+    return dict(sorted(_REGISTRY.items()))
+
+
+_SPEC = re.compile(r"^\s*([A-Za-z0-9_\-]+)\s*(?:\((.*)\))?\s*$", re.S)
+
+
+def parse_spec(spec: str) -> tuple[str, dict[str, Any]]:
+    """Split ``"name(a=1, b='x')"`` into ``("name", {"a": 1, "b": "x"})`` (values are Python literals)."""
+    m = _SPEC.match(spec)
+    if not m:
+        raise UnknownNameError(f"model spec {spec!r}: expected NAME or NAME(key=value, ...)")
+    name, args = m.group(1), m.group(2)
+    params: dict[str, Any] = {}
+    if args and args.strip():
+        try:
+            call = ast.parse(f"f({args})", mode="eval").body
+        except SyntaxError:
+            raise ParameterError(f"model spec {spec!r}: expected key=value pairs inside the parentheses") from None
+        assert isinstance(call, ast.Call)
+        if call.args:
+            raise ParameterError(f"model spec {spec!r}: positional arguments are not allowed; use key=value")
+        for kw in call.keywords:
+            try:
+                params[str(kw.arg)] = ast.literal_eval(kw.value)
+            except ValueError:
+                params[str(kw.arg)] = ast.unparse(kw.value)
+    return name, params
+
+
+def parse_value(text: str) -> Any:
+    """A CLI ``--param key=value`` value: a Python literal if it parses as one, else the string."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        low = text.strip().lower()
+        if low in ("true", "false"):
+            return low == "true"
+        if low in ("none", "null"):
+            return None
+        return text
+
+
+def get(spec: str, **params: Any) -> Model:
+    """A configured model by name: ``get("expected-utility", Q=0.5)`` or ``get("expected-utility(Q=0.5)")``."""
+    name, from_spec = parse_spec(spec)
+    merged = {**from_spec, **params}
+    return lookup(name)(**merged)
+
+
+def lookup(name: str) -> type[Model]:
+    """The model class registered as ``name``; imports only its module when the module is named after it."""
+    import importlib.util
+
+    if name not in _REGISTRY:
+        module = f"detente.models.{name.replace('-', '_')}"
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
+    if name not in _REGISTRY:
+        models = available()
+        if name not in models:
+            raise UnknownNameError(f"unknown model {name!r}; expected one of {sorted(models)}")
+    return _REGISTRY[name]

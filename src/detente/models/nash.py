@@ -1,0 +1,104 @@
+"""The asymmetric Nash bargaining solution per issue, with the status quo as disagreement point.
+
+Nash, J. (1950), "The bargaining problem", *Econometrica* 18(2):155–162; asymmetric form: Kalai, E. (1977),
+"Nonsymmetric Nash solutions and replications of 2-person bargaining", *Int. J. Game Theory* 6:179–187. Applied to
+EU legislative bargaining with capability weights by Schneider, Finke & Bailer (2010), "Bargaining power in the
+European Union", *Political Studies* 58(1):85–103.
+
+Per issue choose x maximising
+
+    N(x) = Σ_i w_i · log(u_i(x) − u_i(d)),   u_i(x) = −s_i |x − x_i|^p,   w_i = capability,  d = status quo,
+
+over the feasible set where every u_i(x) > u_i(d), i.e. |x − x_i| < |d − x_i| for every taking-part actor. Actors
+with salience 0 or capability 0 (or absent from the issue) are indifferent and do not take part. The feasible set is
+the open interval (max_i(x_i − r_i), min_i(x_i + r_i)) with r_i = |d − x_i|; when it is empty — some actor can gain
+nothing over the status quo — the model reports ``no_agreement`` and the status quo. N is strictly concave on the
+feasible interval, so its maximiser is the unique root of the (monotone decreasing) derivative, found by bisection,
+vectorised over draws and issues (64 halvings: the bracket shrinks below the float spacing).
+
+Salience cancels from the maximiser (log(s·a) = log s + log a); it only decides who takes part. Where a scenario has
+no status quo on an issue, ``disagreement="worst"`` (default) takes each actor's disagreement utility at the end of
+the scale farthest from its position (no deal = the worst outcome for everyone); ``"status_quo"`` then raises.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from detente.errors import ParameterError
+from detente.models.base import Model, Solution, register, static_solution
+from detente.scenario.arrays import ScenarioArrays
+
+HALVINGS = 64
+
+
+class NashParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    p: Literal[1, 2] = Field(2, description="utility exponent: 1 linear loss, 2 quadratic loss")
+    disagreement: Literal["worst", "status_quo"] = Field(
+        "worst", description="disagreement point where an issue has no status quo: 'worst' or require one"
+    )
+
+
+def nash_solution(
+    position: np.ndarray,
+    capability: np.ndarray,
+    active: np.ndarray,
+    radius: np.ndarray,
+    p: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Maximise Σ w log(r^p − |x − x_i|^p) per (draw, issue); returns (x, feasible). Shapes (B,n,m) → (B,m)."""
+    big = np.inf
+    lo = np.where(active, position - radius, -big).max(axis=-2)
+    hi = np.where(active, position + radius, big).min(axis=-2)
+    feasible = (lo < hi) & active.any(axis=-2)
+    a = np.where(feasible, lo, 0.0)
+    b = np.where(feasible, hi, 1.0)
+    w = np.where(active, capability, 0.0)
+    rp = np.where(active, radius, 1.0) ** p
+
+    def slope(x: np.ndarray) -> np.ndarray:
+        dx = x[..., None, :] - position
+        ad = np.abs(dx)
+        gap = np.maximum(rp - ad**p, 1e-280)  # inside the open feasible interval; keeps 1/gap finite
+        g = -p * ad ** (p - 1) * np.sign(dx) / gap
+        return (w * g).sum(axis=-2)
+
+    for _ in range(HALVINGS):
+        mid = 0.5 * (a + b)
+        up = slope(mid) > 0
+        a = np.where(up, mid, a)
+        b = np.where(up, b, mid)
+    return 0.5 * (a + b), feasible
+
+
+@register
+class Nash(Model):
+    """Asymmetric Nash bargaining solution, status quo as disagreement point (Nash 1950; Kalai 1977)."""
+
+    name = "nash"
+    summary = "asymmetric Nash bargaining solution, status quo as disagreement point (Nash 1950)"
+    Params = NashParams
+
+    def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
+        prm = self.params
+        assert isinstance(prm, NashParams)
+        x = arrays.position
+        d = arrays.status_quo[:, None, :]
+        missing = np.isnan(arrays.status_quo)
+        if missing.any() and prm.disagreement == "status_quo":
+            j = int(np.argwhere(missing)[0][1])
+            raise ParameterError(
+                f"model 'nash': issue {arrays.issues[j]!r} has no status quo; expected one, or disagreement='worst'"
+            )
+        worst = np.maximum(x - arrays.lower, arrays.upper - x)
+        radius = np.where(np.isnan(d), worst, np.abs(d - x))
+        active = arrays.mask & (arrays.salience > 0) & (arrays.capability > 0)
+        sol, feasible = nash_solution(x, arrays.capability, active, radius, prm.p)
+        no_deal = ~feasible
+        out = np.where(no_deal, arrays.status_quo, sol)
+        status = np.where(no_deal, "no_agreement", "static").astype(object)
+        return static_solution(arrays, out, status)

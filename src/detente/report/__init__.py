@@ -1,0 +1,1 @@
+"""Charts and tables of results (matplotlib; every function returns a Figure, the CLI saves it)."""

@@ -1,0 +1,286 @@
+"""The scenario file schema (pydantic v2).
+
+A scenario is data: issues with scales, actors with capabilities, stances (actor × issue: position on the issue's
+scale and salience 0–100), the sources every number cites, dated events, named what-if variants and observed
+outcomes. Model code never reads this: it reads :class:`detente.scenario.arrays.ScenarioArrays`.
+
+``Scenario.model_json_schema()`` is what ``detente schema`` prints.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SALIENCE_MAX = 100.0
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False, str_strip_whitespace=True)
+
+
+Id = str
+
+
+def _check_id(v: str) -> str:
+    if not v or any(c in v for c in "\t\n\r"):
+        raise ValueError(f"an id must be a non-empty string without tabs or newlines, got {v!r}")
+    return v
+
+
+class Source(_Strict):
+    """A citable source. ``kind`` says what sort of evidence it is.
+
+    - ``quote``: a short quote from a document (``document`` names it, ``quote`` holds the words);
+    - ``fact``: a dated public fact with its ``url``;
+    - ``data``: a published data set (``citation``);
+    - ``estimate``: an analyst estimate; the citing note carries the one-line reasoning.
+    """
+
+    id: Id
+    kind: Literal["quote", "fact", "data", "estimate"] = "data"
+    citation: str
+    url: str | None = None
+    document: str | None = None
+    date: dt.date | None = None
+    quote: str | None = None
+
+    _v_id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+
+
+class Basis(_Strict):
+    """What one number rests on: a source id and/or a note (for estimates: the reasoning)."""
+
+    source: Id | None = None
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> Basis:
+        if self.source is None and not self.note:
+            raise ValueError("a basis needs a 'source' id or a 'note'")
+        return self
+
+
+class ScalePoint(_Strict):
+    value: float
+    label: str
+
+
+class Scale(_Strict):
+    lower: float = 0.0
+    upper: float = 100.0
+    points: list[ScalePoint] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> Scale:
+        if not self.lower < self.upper:
+            raise ValueError(f"scale lower bound {self.lower} must be below upper bound {self.upper}")
+        for p in self.points:
+            if not self.lower <= p.value <= self.upper:
+                raise ValueError(
+                    f"labelled point {p.value} ({p.label!r}) lies outside the scale [{self.lower}, {self.upper}]"
+                )
+        return self
+
+    def nearest_label(self, x: float) -> str | None:
+        """The label of the labelled point nearest ``x`` (ties go to the lower point), or None."""
+        if not self.points or not math.isfinite(x):
+            return None
+        best = min(self.points, key=lambda p: (abs(p.value - x), p.value))
+        return best.label
+
+
+class Issue(_Strict):
+    id: Id
+    name: str | None = None
+    description: str | None = None
+    units: str | None = None
+    scale: Scale = Field(default_factory=Scale)
+    status_quo: float | None = None
+    status_quo_basis: Basis | None = None
+
+    _v_id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+
+    @model_validator(mode="after")
+    def _sq_on_scale(self) -> Issue:
+        if self.status_quo is not None and not self.scale.lower <= self.status_quo <= self.scale.upper:
+            raise ValueError(
+                f"status_quo {self.status_quo} lies outside the scale [{self.scale.lower}, {self.scale.upper}]"
+            )
+        return self
+
+
+class Actor(_Strict):
+    id: Id
+    name: str | None = None
+    group: str | None = None
+    description: str | None = None
+    capability: float = Field(ge=0.0)
+    capability_basis: Basis | None = None
+
+    _v_id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+
+
+class Stance(_Strict):
+    """Actor × issue: position on the issue's scale, salience 0–100, optional per-issue capability."""
+
+    actor: Id
+    issue: Id
+    position: float
+    salience: float = Field(ge=0.0, le=SALIENCE_MAX)
+    capability: float | None = Field(default=None, ge=0.0)
+    position_basis: Basis | None = None
+    salience_basis: Basis | None = None
+    capability_basis: Basis | None = None
+    note: str | None = None
+
+
+class Edit(_Strict):
+    """One declarative what-if edit (used by events and variants; interpreted by :mod:`detente.interventions`)."""
+
+    op: Literal["set", "shift", "scale", "add_actor", "remove_actor", "set_status_quo"]
+    actor: Id | None = None
+    issue: Id | None = None
+    field: Literal["position", "salience", "capability"] | None = None
+    value: float | None = None
+    round: int | None = Field(default=None, ge=0)
+    new_actor: dict[str, Any] | None = None
+    stances: list[dict[str, Any]] | None = None
+
+
+class Event(_Strict):
+    """A dated event or intervention of the period the scenario covers."""
+
+    id: Id
+    date: dt.date
+    title: str
+    description: str | None = None
+    source: Id | None = None
+    edits: list[Edit] = Field(default_factory=list)
+
+
+class Variant(_Strict):
+    """A named what-if variant: a list of edits on the baseline."""
+
+    id: Id
+    title: str
+    description: str | None = None
+    source: Id | None = None
+    claim: str | None = None
+    edits: list[Edit] = Field(default_factory=list)
+
+
+class Scenario(_Strict):
+    """A negotiation: who wants what (position), how much they care (salience), how much they can do (capability)."""
+
+    name: Id
+    title: str | None = None
+    description: str | None = None
+    date: dt.date | None = None
+    sources: list[Source] = Field(default_factory=list)
+    issues: list[Issue]
+    actors: list[Actor]
+    stances: list[Stance]
+    events: list[Event] = Field(default_factory=list)
+    variants: list[Variant] = Field(default_factory=list)
+    observed: dict[Id, float] = Field(default_factory=dict, description="observed real outcome per issue id")
+    strategy: dict[str, Any] | None = Field(default=None, description="strategy-engine parameters (detente.strategy)")
+    perturbation: dict[str, Any] | None = Field(default=None, description="default uncertainty spec")
+
+    # ---- cross-field validation -------------------------------------------------------------------------------
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        _no_dupes("issues", [i.id for i in self.issues])
+        _no_dupes("actors", [a.id for a in self.actors])
+        _no_dupes("sources", [s.id for s in self.sources])
+        _no_dupes("events", [e.id for e in self.events])
+        _no_dupes("variants", [v.id for v in self.variants])
+        if not self.issues:
+            raise _FieldProblem("issues", [], "at least one issue")
+        if not self.actors:
+            raise _FieldProblem("actors", [], "at least one actor")
+        if not self.stances:
+            raise _FieldProblem("stances", [], "at least one stance")
+        issues = {i.id: i for i in self.issues}
+        actors = {a.id for a in self.actors}
+        sources = {s.id for s in self.sources}
+        seen: set[tuple[str, str]] = set()
+        for k, st in enumerate(self.stances):
+            if st.actor not in actors:
+                raise _FieldProblem(f"stances[{k}].actor", st.actor, f"one of the actor ids {sorted(actors)}")
+            if st.issue not in issues:
+                raise _FieldProblem(f"stances[{k}].issue", st.issue, f"one of the issue ids {sorted(issues)}")
+            if (st.actor, st.issue) in seen:
+                raise _FieldProblem(
+                    f"stances[{k}]", f"{st.actor}/{st.issue}", "one stance per actor and issue (duplicate)"
+                )
+            seen.add((st.actor, st.issue))
+            sc = issues[st.issue].scale
+            if not sc.lower <= st.position <= sc.upper:
+                raise _FieldProblem(
+                    f"stances[{k}].position",
+                    st.position,
+                    f"a position on issue {st.issue!r}'s scale [{sc.lower}, {sc.upper}]",
+                )
+            for name in ("position_basis", "salience_basis", "capability_basis"):
+                b = getattr(st, name)
+                if b is not None and b.source is not None and b.source not in sources:
+                    raise _FieldProblem(f"stances[{k}].{name}.source", b.source, "a source id listed under 'sources'")
+        for k, a in enumerate(self.actors):
+            b = a.capability_basis
+            if b is not None and b.source is not None and b.source not in sources:
+                raise _FieldProblem(
+                    f"actors[{k}].capability_basis.source", b.source, "a source id listed under 'sources'"
+                )
+        for iid, _val in self.observed.items():
+            if iid not in issues:
+                raise _FieldProblem(f"observed.{iid}", iid, f"one of the issue ids {sorted(issues)}")
+        return self
+
+    # ---- helpers ----------------------------------------------------------------------------------------------
+    def issue(self, issue_id: str) -> Issue:
+        for i in self.issues:
+            if i.id == issue_id:
+                return i
+        raise KeyError(issue_id)
+
+    def actor(self, actor_id: str) -> Actor:
+        for a in self.actors:
+            if a.id == actor_id:
+                return a
+        raise KeyError(actor_id)
+
+    def source(self, source_id: str) -> Source:
+        for s in self.sources:
+            if s.id == source_id:
+                return s
+        raise KeyError(source_id)
+
+    def variant(self, variant_id: str) -> Variant:
+        for v in self.variants:
+            if v.id == variant_id:
+                return v
+        from detente.errors import UnknownNameError
+
+        raise UnknownNameError(
+            f"scenario {self.name!r} has no variant {variant_id!r}; expected one of {[v.id for v in self.variants]}"
+        )
+
+
+class _FieldProblem(ValueError):
+    """Raised inside validators so that the loader can report an exact field path."""
+
+    def __init__(self, where: str, value: Any, expected: str) -> None:
+        self.where, self.value, self.expected = where, value, expected
+        super().__init__(f"{where}: got {value!r}; expected {expected}")
+
+
+def _no_dupes(field: str, ids: list[str]) -> None:
+    seen: set[str] = set()
+    for k, i in enumerate(ids):
+        if i in seen:
+            raise _FieldProblem(f"{field}[{k}].id", i, f"ids unique within '{field}' (duplicate)")
+        seen.add(i)

@@ -1,0 +1,67 @@
+"""Shared fixtures: a small valid scenario as a dict, helpers to write scenario files."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+DATA = Path(__file__).parent / "data"
+
+BASE: dict[str, Any] = {
+    "name": "mini",
+    "title": "a three-actor test scenario",
+    "sources": [{"id": "est", "kind": "estimate", "citation": "test estimate"}],
+    "issues": [
+        {
+            "id": "tax",
+            "scale": {
+                "lower": 0,
+                "upper": 100,
+                "points": [{"value": 0, "label": "none"}, {"value": 100, "label": "all"}],
+            },
+            "status_quo": 50,
+        },
+        {"id": "years", "scale": {"lower": 1, "upper": 10}},
+    ],
+    "actors": [
+        {"id": "a", "capability": 10},
+        {"id": "b", "capability": 20},
+        {"id": "c", "capability": 5},
+    ],
+    "stances": [
+        {"actor": "a", "issue": "tax", "position": 10, "salience": 80},
+        {"actor": "b", "issue": "tax", "position": 60, "salience": 50},
+        {"actor": "c", "issue": "tax", "position": 90, "salience": 0},
+        {"actor": "a", "issue": "years", "position": 2, "salience": 40},
+        {"actor": "b", "issue": "years", "position": 9, "salience": 70},
+    ],
+}
+
+
+@pytest.fixture
+def base() -> dict[str, Any]:
+    return copy.deepcopy(BASE)
+
+
+@pytest.fixture
+def write_yaml(tmp_path: Path):
+    def _write(doc: Any, name: str = "s.yaml") -> Path:
+        p = tmp_path / name
+        p.write_text(yaml.safe_dump(doc, sort_keys=False) if not isinstance(doc, str) else doc)
+        return p
+
+    return _write
+
+
+# Hypothesis: derandomised in CI so a red build is reproducible; the same number of examples everywhere.
+from hypothesis import settings as _settings  # noqa: E402
+
+_settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+_settings.register_profile("dev", deadline=None)
+import os as _os  # noqa: E402
+
+_settings.load_profile("ci" if _os.environ.get("CI") else "dev")

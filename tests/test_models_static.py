@@ -1,0 +1,155 @@
+"""The one-shot models (compromise, median, nash): reference numbers and Hypothesis properties.
+
+Properties, on ≥ 200 generated scenarios each: the outcome lies inside the hull of the taking-part actors'
+positions; permuting actors, or scaling all capabilities, changes nothing; mirroring a scale mirrors the outcome;
+a batch gives the same answers as its draws one by one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import detente
+from detente.errors import ParameterError, UnknownNameError
+from detente.models import get
+from detente.models.median import weighted_median
+from detente.testing import mirrored, scaled_capability, scenario_arrays
+
+STATIC = ["compromise", "median", "nash", "nash(p=1)"]
+EXAMPLES = settings(max_examples=200, deadline=None)
+# outcomes are sums of a few dozen floats (compromise) or a 64-halving bisection (nash): 1e-9 of the scale width
+TOL = 1e-9
+
+
+def solve(spec, arrays):
+    return get(spec).solve(arrays)
+
+
+def width(a):
+    return a.upper - a.lower
+
+
+# ---- reference numbers --------------------------------------------------------------------------------------------
+def test_emission_standards_median_and_compromise():
+    s = detente.load("emission-standards-1994")
+    assert detente.forecast(s, model="median").outcome["emission-standards"] == 7.0
+    assert round(detente.forecast(s, model="compromise").outcome["emission-standards"], 6) == 7.389956
+
+
+def test_compromise_by_hand():
+    a = detente.ScenarioArrays.from_numpy([[0.0], [10.0]], [[1.0], [0.5]], [1.0, 4.0], lower=0, upper=10)
+    # weights 1 and 2: (0*1 + 10*2)/3
+    assert solve("compromise", a).outcomes[0, 0] == pytest.approx(20 / 3, abs=1e-12)
+
+
+def test_median_tie_rules():
+    x = np.array([[[1.0], [2.0], [3.0], [4.0]]])
+    w = np.ones_like(x)
+    assert weighted_median(x, w, "midpoint")[0, 0] == 2.5
+    assert weighted_median(x, w, "lower")[0, 0] == 2.0
+    assert weighted_median(x, w, "upper")[0, 0] == 3.0
+    w2 = np.array([[[1.0], [1.0], [3.0], [1.0]]])
+    assert weighted_median(x, w2, "midpoint")[0, 0] == 3.0  # no tie: 2 < 3 = half of 6 reached at x=3
+
+
+def test_nash_two_actors_closed_form():
+    """Two actors, quadratic loss, status quo outside both: maximise w1 log(r1²-(x-x1)²) + w2 log(r2²-(x-x2)²)."""
+    a = detente.ScenarioArrays.from_numpy(
+        [[2.0], [6.0]], [[1.0], [1.0]], [1.0, 1.0], status_quo=[0.0], lower=0, upper=10
+    )
+    x = solve("nash", a).outcomes[0, 0]
+    # feasible (0, 4); symmetric weights → stationary point of log(4-(x-2)^2)... solve numerically by grid
+    grid = np.linspace(1e-9, 4 - 1e-9, 400001)
+    f = np.log(4 - (grid - 2) ** 2) + np.log(36 - (grid - 6) ** 2)
+    assert x == pytest.approx(grid[np.argmax(f)], abs=1e-4)
+
+
+def test_nash_no_agreement_when_an_actor_sits_at_the_status_quo():
+    a = detente.ScenarioArrays.from_numpy(
+        [[2.0], [6.0]], [[1.0], [1.0]], [1.0, 1.0], status_quo=[2.0], lower=0, upper=10
+    )
+    fc = solve("nash", a)
+    assert fc.status[0, 0] == "no_agreement" and fc.outcomes[0, 0] == 2.0
+
+
+def test_nash_requires_status_quo_when_asked():
+    a = detente.ScenarioArrays.from_numpy([[2.0], [6.0]], [[1.0], [1.0]], [1.0, 1.0], lower=0, upper=10)
+    with pytest.raises(ParameterError, match="no status quo"):
+        get("nash", disagreement="status_quo").solve(a)
+
+
+def test_registry_by_name_and_spec():
+    m = get("nash(p=1)")
+    assert m.params.p == 1 and repr(m) == "nash(p=1, disagreement='worst')"
+    with pytest.raises(UnknownNameError, match="expected one of"):
+        get("no-such-model")
+    with pytest.raises(ParameterError, match="unknown parameter 'q'"):
+        get("median", q=1)
+
+
+def test_forecast_provenance():
+    fc = detente.forecast("road-toll", model="median", seed=3)
+    d = fc.to_dict()
+    assert d["model"] == "median" and d["seed"] == 3 and d["version"] == detente.__version__
+    assert d["scenario"] == "road-toll" and len(d["scenario_hash"]) == 16
+    assert len(d["trajectory"]) == 10 * 6 and d["converged"] is True
+
+
+# ---- properties -----------------------------------------------------------------------------------------------------
+def hull(a):
+    lo = np.where(a.mask, a.position, np.inf).min(axis=1)
+    hi = np.where(a.mask, a.position, -np.inf).max(axis=1)
+    return lo, hi
+
+
+@pytest.mark.parametrize("spec", STATIC)
+@EXAMPLES
+@given(a=scenario_arrays())
+def test_inside_hull(spec, a):
+    fc = solve(spec, a)
+    lo, hi = hull(a)
+    agreed = fc.status != "no_agreement"
+    tol = TOL * width(a)
+    assert np.all(~agreed | ((fc.outcomes >= lo - tol) & (fc.outcomes <= hi + tol)))
+    assert np.all(agreed | (fc.outcomes == a.status_quo) | np.isnan(a.status_quo))
+
+
+@pytest.mark.parametrize("spec", STATIC)
+@EXAMPLES
+@given(a=scenario_arrays(grid=True), data=st.data())
+def test_permuting_actors_changes_nothing(spec, a, data):
+    order = np.array(data.draw(st.permutations(range(a.n_actors))))
+    base, perm = solve(spec, a), solve(spec, a.select_actors(order))
+    np.testing.assert_allclose(perm.outcomes, base.outcomes, rtol=0, atol=TOL * width(a).max())
+    assert (perm.status == base.status).all()
+
+
+@pytest.mark.parametrize("spec", STATIC)
+@EXAMPLES
+@given(a=scenario_arrays(grid=True), k=st.floats(1e-3, 1e3))
+def test_scaling_capabilities_changes_nothing(spec, a, k):
+    base, scaled = solve(spec, a), solve(spec, scaled_capability(a, k))
+    np.testing.assert_allclose(scaled.outcomes, base.outcomes, rtol=0, atol=TOL * width(a).max())
+
+
+@pytest.mark.parametrize("spec", STATIC)
+@EXAMPLES
+@given(a=scenario_arrays(grid=True))
+def test_mirroring_the_scale_mirrors_the_outcome(spec, a):
+    base, mir = solve(spec, a), solve(spec, mirrored(a))
+    expect = np.where(
+        base.status == "no_agreement", a.lower + a.upper - a.status_quo, a.lower + a.upper - base.outcomes
+    )
+    np.testing.assert_allclose(mir.outcomes, expect, rtol=0, atol=TOL * width(a).max())
+
+
+@pytest.mark.parametrize("spec", STATIC)
+@settings(max_examples=50, deadline=None)
+@given(a=scenario_arrays(batch=4))
+def test_batch_equals_draws_one_by_one(spec, a):
+    whole = solve(spec, a).outcomes
+    for b in range(a.batch):
+        np.testing.assert_array_equal(solve(spec, a.take(slice(b, b + 1))).outcomes[0], whole[b])
