@@ -19,7 +19,6 @@ from hypothesis.extra import numpy as hnp
 from detente.scenario.arrays import ScenarioArrays
 
 
-
 def _floats(lo: float, hi: float) -> st.SearchStrategy[float]:
     return st.floats(lo, hi, allow_nan=False, allow_infinity=False)
 
