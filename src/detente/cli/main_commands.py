@@ -111,21 +111,33 @@ def run_forecast(
     params: list[str] | None,
     seed: int | None,
     input_format: str | None,
+    mode: str | None = None,
 ) -> tuple[Any, Any]:
     """Load, configure and run: the shared body of `forecast` and `plot`."""
     from detente.models.base import get
     from detente.scenario.arrays import to_arrays
 
     s = load_scenario(scenario, input_format)
-    kw = parse_params(params)
+    kw = {**_file_params(scenario, input_format, model), **parse_params(params)}
     if preset is not None:
         kw["preset"] = preset
+    if mode is not None:
+        kw["mode"] = mode
     m = get(model, **kw)
     if rounds is not None:
         if "max_rounds" not in type(m.params).model_fields:
             raise ParameterError(f"--rounds: model {m.name!r} has no rounds; expected no --rounds for a static model")
         m = get(model, **{**kw, "max_rounds": rounds})
     return s, m.solve(to_arrays(s), seed=seed)
+
+
+def _file_params(ref: str, input_format: str | None, model: str) -> dict[str, Any]:
+    """Model parameters a scenario file sets itself (KTAB's XML carries the spatial model's settings)."""
+    if not model.startswith("spatial") or not (input_format == "ktab-xml" or ref.lower().endswith(".xml")):
+        return {}
+    from detente.scenario.ktab_io import load_ktab
+
+    return dict(load_ktab(ref).params)
 
 
 def _outcome_rows(s: Any, fc: Any) -> list[dict[str, Any]]:
@@ -166,6 +178,9 @@ def forecast(
         list[str] | None, typer.Option("--param", "-p", help="model parameter key=value (repeatable)")
     ] = None,
     seed: Annotated[int | None, typer.Option("--seed", help="random seed (stochastic models)")] = None,
+    mode: Annotated[
+        str | None, typer.Option("--mode", help="the model's mode parameter, e.g. spatial's ktab_compat")
+    ] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
     input_format: InputFormat = None,
     out: Out = None,
@@ -181,7 +196,7 @@ def forecast(
                 )
             _forecast_many(scenario, names, seed, format, input_format, out)
             return
-        s, fc = run_forecast(scenario, names[0] if names else model, preset, rounds, param, seed, input_format)
+        s, fc = run_forecast(scenario, names[0] if names else model, preset, rounds, param, seed, input_format, mode)
         if format == "json":
             write_output(dumps(fc.to_dict()), out)
             return
