@@ -1,0 +1,89 @@
+"""``detente exchanges``: the realised exchanges of Stokman's exchange model, round by round."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from detente.cli.app import app, choice, console, dumps, guarded, write_output
+from detente.errors import ParameterError
+
+
+@app.command()
+def exchanges(
+    scenario: Annotated[str, typer.Argument(help="a built-in scenario name or a scenario file (e.g. a decide CSV)")],
+    round: Annotated[int | None, typer.Option("--round", min=1, help="show only this round")] = None,
+    rounds: Annotated[int | None, typer.Option("--rounds", min=1, help="rounds to run (default 10)")] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="model parameter key=value, e.g. p=0.3")
+    ] = None,
+    seed: Annotated[int | None, typer.Option("--seed", help="random seed (REX, p > 0)")] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    input_format: Annotated[str | None, typer.Option("--input-format", help="override format detection")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")] = None,
+) -> None:
+    """List the exchanges of voting positions the exchange model realises, in order, per round."""
+    from detente.cli.main_commands import run_forecast
+
+    with guarded():
+        choice(format, ("table", "csv", "json"), "--format")
+        if round is not None and rounds is not None and round > rounds:
+            raise ParameterError(f"--round {round}: expected a round ≤ --rounds {rounds}")
+        if round is not None and rounds is None:
+            rounds = round  # later rounds cannot change earlier ones
+        _, fc = run_forecast(scenario, "exchange", None, rounds, param, seed, input_format)
+        docs: list[dict[str, Any]] = fc.info["exchange_rounds"]
+        if round is not None:
+            if round > len(docs):
+                raise ParameterError(f"--round {round}: the model stopped after {len(docs)} rounds")
+            docs = [d for d in docs if d["round"] == round]
+        if format == "json":
+            doc = {**fc.provenance(), "rounds": docs}
+            write_output(dumps(doc), out)
+            return
+        table = fc.tables["exchanges"]
+        table = table[table["draw"] == 0].drop(columns="draw")
+        if round is not None:
+            table = table[table["round"] == round]
+        if format == "csv":
+            write_output(table.to_csv(index=False, lineterminator="\n", float_format="%.10g"), out)
+            return
+        _print(docs, fc.scenario, out)
+
+
+def _print(docs: list[dict[str, Any]], name: str, out: Path | None) -> None:
+    tables = []
+    for d in docs:
+        t = Table(
+            "#", "actor 1", "supplies", "move", "actor 2", "supplies", "move", "gain",
+            title=f"{name} · round {d['round']} · {d['candidates']} candidates · {len(d['exchanges'])} realised",
+        )  # fmt: skip
+        for e in d["exchanges"]:
+            m1, m2 = e["move_1"], e["move_2"]
+            t.add_row(
+                str(e["order"]),
+                e["actor_1"],
+                e["supply_1"],
+                f"{m1['from']:.4g} → {m1['to']:.4g}",
+                e["actor_2"],
+                e["supply_2"],
+                f"{m2['from']:.4g} → {m2['to']:.4g}",
+                f"{e['gain']:.5f}",
+            )
+        tables.append(t)
+    if out is None:
+        for t in tables:
+            console.print(t)
+        return
+    from io import StringIO
+
+    from rich.console import Console
+
+    buf = StringIO()
+    c = Console(file=buf, width=160, no_color=True)
+    for t in tables:
+        c.print(t)
+    write_output(buf.getvalue(), out)

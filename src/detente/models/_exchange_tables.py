@@ -1,0 +1,194 @@
+"""Bookkeeping for the exchange model (:mod:`detente.models.exchange`): the log of realised exchanges and the
+tidy tables and per-round JSON built from it. No model equations live here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from detente.models.exchange import _Candidates
+
+CLASSES = ("own", "inner", "outer")
+_FIELDS = (
+    "a", "b", "e", "f", "G", "g_a", "g_b", "m_ae", "m_bf", "start_e", "start_f", "O0_e", "O0_f", "O1_e", "O1_f",
+    "t_e", "t_f",
+)  # fmt: skip
+
+
+class ExchangeLog:
+    """Realised exchanges of one draw, round by round, in internal (0–100) units."""
+
+    def __init__(self, actors: tuple[str, ...], issues: tuple[str, ...], span: np.ndarray) -> None:
+        self.actors, self.issues, self.span = actors, issues, span
+        self.rounds: list[dict[str, np.ndarray]] = []
+        self.external: list[dict[str, np.ndarray]] = []
+        self._rows: list[tuple[float, ...]] = []
+        self._round = 0
+
+    def start_round(self, r: int) -> None:
+        self._round = r
+        self._rows = []
+
+    def add(
+        self,
+        cand: _Candidates,
+        c: int,
+        G: float,
+        g_a: float,
+        g_b: float,
+        m_ae: float,
+        m_bf: float,
+        start_e: float,
+        start_f: float,
+        O0_e: float,
+        O0_f: float,
+    ) -> None:
+        O1_e = O0_e + float(cand.w_ae[c]) * m_ae
+        O1_f = O0_f + float(cand.w_bf[c]) * m_bf
+        a, b, e, f = int(cand.a[c]), int(cand.b[c]), int(cand.e[c]), int(cand.f[c])
+        t_e, t_f = float(cand.x_be[c]), float(cand.x_af[c])  # the partner's position on each supply issue
+        self._rows.append((a, b, e, f, G, g_a, g_b, m_ae, m_bf, start_e, start_f, O0_e, O0_f, O1_e, O1_f, t_e, t_f))
+
+    def current(self) -> dict[str, np.ndarray]:
+        """This round's exchanges as column arrays (ints for a, b, e, f)."""
+        arr = np.array(self._rows, dtype=float).reshape(-1, len(_FIELDS))
+        out = {k: arr[:, i] for i, k in enumerate(_FIELDS)}
+        for k in ("a", "b", "e", "f"):
+            out[k] = out[k].astype(int)
+        return out
+
+    def end_round(self, ext: dict[str, np.ndarray]) -> None:
+        self.rounds.append(self.current())
+        self.external.append(ext)
+
+    def columns(self, r: int, lower: np.ndarray) -> dict[str, np.ndarray]:
+        """Round ``r`` (0-based) as columns on the issues' own scales; side 1 supplies the earlier issue."""
+        ex = self.rounds[r]
+        k = ex["a"].size
+        swap = ex["e"] > ex["f"]
+        pick = lambda u, v: np.where(swap, ex[v], ex[u])  # noqa: E731
+        sides = {
+            1: (pick("a", "b"), pick("e", "f"), pick("t_e", "t_f"), pick("start_e", "start_f"), pick("m_ae", "m_bf"),
+                pick("g_a", "g_b")),
+            2: (pick("b", "a"), pick("f", "e"), pick("t_f", "t_e"), pick("start_f", "start_e"), pick("m_bf", "m_ae"),
+                pick("g_b", "g_a")),
+        }  # fmt: skip
+        actors, issues = np.asarray(self.actors, dtype=object), np.asarray(self.issues, dtype=object)
+        out: dict[str, np.ndarray] = {"round": np.full(k, r + 1), "order": np.arange(1, k + 1)}
+        for s, (act, iss, toward, start, mv, g) in sides.items():
+            sp, lo = self.span[iss], lower[iss]
+            out[f"actor_{s}"] = actors[act]
+            out[f"supply_{s}"] = issues[iss]
+            out[f"demand_{s}"] = issues[sides[3 - s][1]]
+            out[f"from_{s}"] = start * sp + lo
+            out[f"move_{s}"] = mv * sp
+            out[f"to_{s}"] = (start + mv) * sp + lo
+            out[f"toward_{s}"] = toward * sp + lo
+            out[f"gain_{s}"] = g
+        out["gain"] = ex["G"]
+        return out
+
+
+EXCHANGE_COLUMNS = [
+    "draw", "round", "order",
+    "actor_1", "supply_1", "demand_1", "from_1", "move_1", "to_1", "toward_1", "gain_1",
+    "actor_2", "supply_2", "demand_2", "from_2", "move_2", "to_2", "toward_2", "gain_2",
+    "gain",
+]  # fmt: skip
+
+
+def build_tables(logs: list[ExchangeLog], lower: np.ndarray) -> dict[str, pd.DataFrame]:
+    """Tidy tables: ``exchanges``, ``externalities`` (one row per exchange × present actor) and its sums per
+    actor (``externalities_by_actor``), per issue pair (``externalities_by_pair``) and per exchange
+    (``externalities_by_exchange``), each with positive and negative parts per class."""
+    ex_parts: list[dict[str, np.ndarray]] = []
+    ext_parts: list[dict[str, np.ndarray]] = []
+    for d, log in enumerate(logs):
+        actors, issues = np.asarray(log.actors, dtype=object), np.asarray(log.issues, dtype=object)
+        for r in range(len(log.rounds)):
+            ex = log.rounds[r]
+            if ex["a"].size == 0:
+                continue
+            cols = log.columns(r, lower)
+            cols["draw"] = np.full(ex["a"].size, d)
+            ex_parts.append(cols)
+            ext = log.external[r]
+            kk, aa = np.nonzero(ext["present"])
+            ext_parts.append(
+                {
+                    "draw": np.full(kk.size, d),
+                    "round": np.full(kk.size, r + 1),
+                    "order": kk + 1,
+                    "actor": actors[aa],
+                    "issue_1": issues[np.minimum(ex["e"], ex["f"])[kk]],
+                    "issue_2": issues[np.maximum(ex["e"], ex["f"])[kk]],
+                    "class": np.asarray(CLASSES, dtype=object)[ext["class"][kk, aa]],
+                    "value": ext["value"][kk, aa],
+                }
+            )
+    exchanges = pd.DataFrame({c: _concat(ex_parts, c) for c in EXCHANGE_COLUMNS})
+    ext_cols = ["draw", "round", "order", "actor", "issue_1", "issue_2", "class", "value"]
+    externalities = pd.DataFrame({c: _concat(ext_parts, c) for c in ext_cols})
+    tables = {"exchanges": exchanges, "externalities": externalities}
+    for name, keys in (
+        ("externalities_by_actor", ["draw", "round", "actor"]),
+        ("externalities_by_pair", ["draw", "round", "issue_1", "issue_2"]),
+        ("externalities_by_exchange", ["draw", "round", "order"]),
+    ):
+        tables[name] = summarise(externalities, keys)
+    return tables
+
+
+def _concat(parts: list[dict[str, np.ndarray]], col: str) -> np.ndarray:
+    if parts:
+        return np.concatenate([p[col] for p in parts])
+    return np.empty(0, dtype=_dtype(col))
+
+
+def _dtype(col: str) -> type:
+    if col in ("draw", "round", "order"):
+        return int
+    if col.startswith(("actor", "supply", "demand", "issue", "class")):
+        return object
+    return float
+
+
+def summarise(ext: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Sum externalities by ``keys``: columns ``<class>_positive``, ``<class>_negative`` and ``total``."""
+    cols = [f"{c}_{s}" for c in CLASSES for s in ("positive", "negative")]
+    if ext.empty:
+        return pd.DataFrame(columns=[*keys, *cols, "total"])
+    sign = np.where(ext["value"].to_numpy() >= 0, "positive", "negative")
+    tmp = ext.assign(part=ext["class"].astype(str) + "_" + sign)
+    out = tmp.pivot_table(index=keys, columns="part", values="value", aggfunc="sum", fill_value=0.0)
+    out = out.reindex(columns=cols, fill_value=0.0)
+    out["total"] = out.sum(axis=1)
+    out.columns.name = None
+    return out.reset_index()
+
+
+def round_documents(log: ExchangeLog, candidates: list[int], lower: np.ndarray) -> list[dict[str, Any]]:
+    """``info["exchange_rounds"]``: per round, ``round``, ``candidates`` and the realised ``exchanges``."""
+    docs = []
+    for r, nc in enumerate(candidates):
+        cols = log.columns(r, lower)
+        out = []
+        for k in range(cols["order"].size):
+            item: dict[str, Any] = {"order": int(cols["order"][k])}
+            for s in (1, 2):
+                item[f"actor_{s}"] = str(cols[f"actor_{s}"][k])
+                item[f"supply_{s}"] = str(cols[f"supply_{s}"][k])
+                item[f"move_{s}"] = {
+                    "from": float(cols[f"from_{s}"][k]),
+                    "to": float(cols[f"to_{s}"][k]),
+                    "move": float(cols[f"move_{s}"][k]),
+                    "toward": float(cols[f"toward_{s}"][k]),
+                }
+                item[f"gain_{s}"] = float(cols[f"gain_{s}"][k])
+            item["gain"] = float(cols["gain"][k])
+            out.append(item)
+        docs.append({"round": r + 1, "candidates": int(nc), "exchanges": out})
+    return docs

@@ -1,0 +1,461 @@
+"""Stokman's exchange model of voting positions (equal gain), with the randomised REX variant.
+
+Sources:
+
+- F. N. Stokman & R. Van Oosten (1994), "The exchange of voting positions: an object-oriented model of policy
+  networks", in B. Bueno de Mesquita & F. N. Stokman (eds.), *European Community Decision Making*, Yale UP, 105–127.
+- F. N. Stokman, M. A. L. M. Van Assen, J. Van der Knoop & R. C. H. Van Oosten (2000), "Strategic decision making",
+  *Advances in Group Processes* 17, 131–153.
+- J. Dijkstra, M. A. L. M. Van Assen, F. N. Stokman & T. Draaijer (2018) for REX, the randomised equal-gain rate.
+- detente's spec ``specs/exchange.md``, which describes the behaviour of the reference implementation
+  ``decide-exchange-model`` 2025.3.1 (implemented here from that text; none of its GPL-3.0 code is used).
+
+Notation (all internal positions on 0–100, ``x = 100 (ξ − L) / (U − L)``): actors a, issues d, preference x_ad,
+salience s_ad ∈ [0, 1], capability c_ad.
+
+1. Outcome: W_d = Σ_a c_ad s_ad, O_d = Σ_a c_ad s_ad x_ad / W_d; a move Δ of actor a shifts O_d by w_ad Δ with
+   w_ad = c_ad s_ad / W_d. (If W_d = 0 — nobody weighs in — O_d is the plain mean of the present actors; decide
+   reports 0 there.) Utility is linear loss U_a = −Σ_d s_ad |O_d − x_ad|.
+2. Sides at the start of a round: ℓ_ad = [x_ad ≤ O_d]; not updated within the round.
+3. Candidates: every actor pair {i, j} and issue pair {p, q} (both actors present on both) with ℓ_ip ≠ ℓ_jp and
+   ℓ_iq ≠ ℓ_jq.
+4. Roles: i supplies p (moves toward j's position on p) and demands q iff s_ip s_jq < s_jp s_iq, else the reverse.
+   Below, actor a supplies issue e to b and b supplies f to a.
+5. Gains: a gains s_af δ_f − s_ae δ_e, b gains s_be δ_e − s_bf δ_f, where δ is the outcome shift of a move.
+   Equal gain: δ_e = k δ_f with k = (s_af + s_bf) / (s_ae + s_be), and then
+   G = δ_f (s_af s_be − s_ae s_bf) / (s_ae + s_be) > 0.
+6. Volume: the largest δ_f with neither supplier passing its partner's position
+   (δ_f ≤ w_bf |x_af − y_bf|, δ_e ≤ w_ae |x_be − y_ae|, y the supplier's current voting position), and with the
+   overshoot cap: if the demander's position z lies strictly between O⁰ and O¹ on a supply issue, the shift is cut
+   to |z − O⁰| (O⁰ includes the moves already made this round by other partners for the same demander and issue).
+7. Validity: 1e-10 < |m| ≤ 100 for both moves, every move of an actor on an issue within a round goes the same way,
+   G > 1e-10.
+8. A round realises candidates greedily by G (ties broken by sorted actor ids, then issue order), re-evaluating
+   the candidates that share a supplier-issue or demander-issue with the realised one; supplier movement
+   accumulates within the round.
+9. Voting outcome O^vote from the final voting positions; preference update for every supplying actor-issue:
+   x' = (1 − λ) x + λ y with λ = 0.4 (1 − s) + 0.1 (salience weight 0.4, fixed weight 0.1).
+10. REX (Dijkstra et al. 2018), p ∈ [0, 1]: at realisation draw u, v, z ~ U(0, 1); X = a if u < 0.5 else b; if
+    v < 0.5 X gets G_X = G + p z (eu_max,X − G), else G_X = G − p z G; eu_max,X is X's gain when the partner is held
+    to zero gain on the full-move frontier {δ_f = P} ∪ {δ_e = Q} (P, Q the volume limits of item 6). The exchange
+    is realised at the frontier point where X gains G_X; the partner gets the rest. Ranking uses the equal gain G.
+11. Externalities of a realised exchange for actor k present on both issues:
+    E_k = Σ_{d ∈ {e, f}} s_kd (|O⁰_d − x_kd| − |O¹_d − x_kd|); class "own" for the two exchangers (value = their
+    realised gain), "inner" when k's side pattern on the pair equals one of the exchangers', else "outer".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from detente.errors import ParameterError
+from detente.models._exchange_tables import ExchangeLog, build_tables, round_documents
+from detente.models.base import Model, Solution, register
+from detente.scenario.arrays import ScenarioArrays
+
+MOVE_EPS = 1e-10
+GAIN_EPS = 1e-10
+MAX_MOVE = 100.0
+TIE_TOL = 1e-12
+GAP_EPS = 1e-9  # z within GAP_EPS of O⁰ is not 'strictly between' O⁰ and O¹ (robust to rounding)
+
+
+class ExchangeParams(BaseModel):
+    """Parameters of the exchange model."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    max_rounds: int = Field(10, ge=1, le=10_000, description="rounds to run (decide's --iterations, default 10)")
+    p: float = Field(0.0, ge=0.0, le=1.0, description="REX randomisation; 0 = plain equal gain")
+    tol: float | None = Field(
+        None, gt=0.0, description="convergence stop: stop when max |ΔO^vote| between rounds < tol (issue units)"
+    )
+    salience_weight: float = Field(0.4, ge=0.0, le=1.0, description="λ = salience_weight (1 − s) + fixed_weight")
+    fixed_weight: float = Field(0.1, ge=0.0, le=1.0, description="λ = salience_weight (1 − s) + fixed_weight")
+
+    @model_validator(mode="after")
+    def _lambda_in_unit(self) -> ExchangeParams:
+        if self.salience_weight + self.fixed_weight > 1.0:
+            raise ValueError("salience_weight + fixed_weight must be ≤ 1 (the update weight λ must stay in [0, 1])")
+        return self
+
+
+def outcome(x: np.ndarray, cs: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """O_d = Σ_a c s x / Σ_a c s (n, m) → (m,); the plain mean of the present actors where the weight sum is 0,
+    NaN on an issue where nobody takes part."""
+    W = cs.sum(axis=0)
+    num = (cs * x).sum(axis=0)
+    cnt = mask.sum(axis=0)
+    mean = np.where(cnt > 0, (x * mask).sum(axis=0) / np.maximum(cnt, 1), np.nan)
+    return np.where(W > 0, num / np.where(W > 0, W, 1.0), mean)
+
+
+class _Candidates:
+    """All candidate exchanges of one round as flat arrays, plus the per-actor-issue round state."""
+
+    def __init__(self, x: np.ndarray, sal: np.ndarray, cs: np.ndarray, mask: np.ndarray) -> None:
+        n, m = x.shape
+        self.n, self.m = n, m
+        W = cs.sum(axis=0)
+        self.w = np.where(W > 0, cs / np.where(W > 0, W, 1.0), 0.0)
+        self.O = outcome(x, cs, mask)
+        with np.errstate(invalid="ignore"):
+            self.left = x <= self.O[None, :]
+        self.x = x
+        # candidate generation, vectorised over actor pairs × issue pairs (actor-pair-major, i.e. sorted ids first)
+        ai, aj = np.triu_indices(n, 1)
+        ip, iq = np.triu_indices(m, 1)
+        L, M = self.left, mask
+        opp = (L[ai][:, :, None] != L[aj][:, :, None]) & M[ai][:, :, None] & M[aj][:, :, None]  # (P, m, 1)
+        opp = opp[:, :, 0]
+        ok = opp[:, ip] & opp[:, iq]  # (P_actors, P_issues)
+        ka, kp = np.nonzero(ok)
+        i, j, p, q = ai[ka], aj[ka], ip[kp], iq[kp]
+        # roles: i supplies p iff s_ip s_jq < s_jp s_iq
+        i_sup_p = sal[i, p] * sal[j, q] < sal[j, p] * sal[i, q]
+        self.a, self.b = i, j
+        self.e = np.where(i_sup_p, p, q)  # issue a supplies (to b)
+        self.f = np.where(i_sup_p, q, p)  # issue b supplies (to a)
+        self.p, self.q = p, q
+        a, b, e, f = self.a, self.b, self.e, self.f
+        s_ae, s_af, s_be, s_bf = sal[a, e], sal[a, f], sal[b, e], sal[b, f]
+        self.s_ae, self.s_af, self.s_be, self.s_bf = s_ae, s_af, s_be, s_bf
+        den_e = s_ae + s_be
+        num_f = s_af + s_bf
+        good = (den_e > 0) & (num_f > 0)
+        self.k = np.where(good, num_f / np.where(good, den_e, 1.0), np.nan)
+        self.coef = np.where(good, (s_af * s_be - s_ae * s_bf) / np.where(den_e > 0, den_e, 1.0), 0.0)
+        self.w_ae, self.w_bf = self.w[a, e], self.w[b, f]
+        self.x_be, self.x_af = x[b, e], x[a, f]  # targets: the demander's preference
+        # flat indices of the per-actor-issue state used by each side
+        self.sup_e, self.sup_f = a * m + e, b * m + f  # supplier state (current voting position, direction)
+        self.dem_e, self.dem_f = b * m + e, a * m + f  # demander state (shift of O⁰ by earlier partners)
+        self.size = int(a.size)
+        # round state
+        self.cur = x.ravel().copy()  # current voting position per actor-issue
+        self.direction = np.zeros(n * m)  # direction of the actor's moves on the issue this round (0 = none yet)
+        self.shift = np.zeros(n * m)  # O⁰ − O for demander-issue: Σ w_bd (y_bd − x_bd) over its partners b
+        self.contrib = np.zeros((n * m, n))  # partner b's part of ``shift`` for demander-issue: w_bd (y_bd − x_bd)
+        self.supplied = np.zeros(n * m, bool)
+        # index lists: candidates by supplier-issue and by demander-issue (both sides)
+        self._by_sup = _group(np.concatenate([self.sup_e, self.sup_f]), n * m, self.size)
+        self._by_dem = _group(np.concatenate([self.dem_e, self.dem_f]), n * m, self.size)
+
+    def touching(self, sup_cells: tuple[int, ...], dem_cells: tuple[int, ...]) -> np.ndarray:
+        """Candidates whose supplier-issue is in ``sup_cells`` or whose demander-issue is in ``dem_cells``."""
+        starts, order = self._by_sup
+        parts = [order[starts[c] : starts[c + 1]] for c in sup_cells]
+        starts, order = self._by_dem
+        parts += [order[starts[c] : starts[c + 1]] for c in dem_cells]
+        return np.concatenate(parts)  # duplicates are harmless: they get the same values
+
+    def evaluate(self, idx: np.ndarray) -> dict[str, np.ndarray]:
+        """Equal-gain solution (items 5–7 of the module docstring) for the candidates ``idx``."""
+        cur, sh = self.cur, self.shift
+        cae, cbf = cur[self.sup_e[idx]], cur[self.sup_f[idx]]
+        d_e = self.x_be[idx] - cae  # a's remaining distance to b's position on e
+        d_f = self.x_af[idx] - cbf  # b's remaining distance to a's position on f
+        dir_e, dir_f = np.sign(d_e), np.sign(d_f)
+        dist_e, dist_f = np.abs(d_e), np.abs(d_f)
+        w_ae, w_bf, k = self.w_ae[idx], self.w_bf[idx], self.k[idx]
+        # O⁰: the round-start outcome with the demander's earlier partners at their voting positions and the
+        # supplier at its own current voting position
+        se, sf = self.sup_e[idx], self.sup_f[idx]
+        de, df = self.dem_e[idx], self.dem_f[idx]
+        own_e = self.w_ae[idx] * (cae - self.x.flat[se]) - self.contrib[de, self.a[idx]]
+        own_f = self.w_bf[idx] * (cbf - self.x.flat[sf]) - self.contrib[df, self.b[idx]]
+        O0_e = self.O[self.e[idx]] + sh[de] + own_e
+        O0_f = self.O[self.f[idx]] + sh[df] + own_f
+        gap_e = (self.x_be[idx] - O0_e) * dir_e  # room between O⁰ and the demander's position, in the move's way
+        gap_f = (self.x_af[idx] - O0_f) * dir_f
+        P = np.minimum(w_bf * dist_f, np.where(gap_f > GAP_EPS, gap_f, np.inf))  # max outcome shift on f
+        Q = np.minimum(w_ae * dist_e, np.where(gap_e > GAP_EPS, gap_e, np.inf))  # max outcome shift on e
+        with np.errstate(invalid="ignore", divide="ignore"):
+            delta_f = np.minimum(P, Q / k)
+            delta_e = k * delta_f
+            m_bf = dir_f * np.minimum(delta_f / w_bf, dist_f)
+            m_ae = dir_e * np.minimum(delta_e / w_ae, dist_e)
+        gain = delta_f * self.coef[idx]
+        valid = (
+            np.isfinite(gain)
+            & (gain > GAIN_EPS)
+            & _move_ok(m_ae, self.direction[self.sup_e[idx]])
+            & _move_ok(m_bf, self.direction[self.sup_f[idx]])
+        )
+        return {
+            "gain": np.where(valid, gain, -np.inf),
+            "valid": valid,
+            "m_ae": m_ae,
+            "m_bf": m_bf,
+            "P": P,
+            "Q": Q,
+            "O0_e": O0_e,
+            "O0_f": O0_f,
+        }
+
+    def rex(self, c: int, P: float, Q: float, G: float, p: float, uvz: np.ndarray) -> tuple[float, float, float, float]:
+        """REX moves (m_ae, m_bf) and realised gains (g_a, g_b) of candidate ``c`` (item 10 of the docstring).
+
+        ``P``, ``Q``: the largest outcome shifts on f and e (full move or overshoot cap); ``G``: the equal gain.
+        """
+        s_ae, s_af, s_be, s_bf = (float(v[c]) for v in (self.s_ae, self.s_af, self.s_be, self.s_bf))
+        # eu_max: a's gain with b held to zero (δ_e = s_bf/s_be δ_f); b's gain with a held to zero (δ_f = s_ae/s_af δ_e)
+        df_a = min(P, Q * s_be / s_bf) if s_bf > 0 else P
+        eu_a = df_a * (s_af - s_ae * s_bf / s_be)
+        de_b = min(Q, P * s_af / s_ae) if s_ae > 0 else Q
+        eu_b = de_b * (s_be - s_bf * s_ae / s_af)
+        u, v, z = (float(t) for t in uvz)
+        x_is_a = u < 0.5
+        eu = eu_a if x_is_a else eu_b
+        target = G + p * z * (eu - G) if v < 0.5 else G - p * z * G
+        if x_is_a:  # a moves fully on e first (δ_e = Q), b's move is sized so that a gains `target`
+            delta_f = (target + s_ae * Q) / s_af
+            if delta_f <= P:
+                delta_e = Q
+            else:
+                delta_f, delta_e = P, (s_af * P - target) / s_ae
+        else:  # b moves fully on f first (δ_f = P)
+            delta_e = (target + s_bf * P) / s_be
+            if delta_e <= Q:
+                delta_f = P
+            else:
+                delta_f, delta_e = (s_be * Q - target) / s_bf, Q
+        delta_f, delta_e = min(max(delta_f, 0.0), P), min(max(delta_e, 0.0), Q)
+        d_e = float(self.x_be[c] - self.cur[self.sup_e[c]])
+        d_f = float(self.x_af[c] - self.cur[self.sup_f[c]])
+        m_ae = float(np.sign(d_e)) * min(delta_e / float(self.w_ae[c]), abs(d_e))
+        m_bf = float(np.sign(d_f)) * min(delta_f / float(self.w_bf[c]), abs(d_f))
+        g_a = s_af * delta_f - s_ae * delta_e
+        g_b = s_be * delta_e - s_bf * delta_f
+        return m_ae, m_bf, g_a, g_b
+
+    def realise(self, c: int, m_ae: float, m_bf: float) -> None:
+        """Apply the two moves: accumulate supplier positions, fix directions, record the demanders' updates."""
+        for sup, dem, mv, partner in (
+            (int(self.sup_e[c]), int(self.dem_e[c]), m_ae, int(self.a[c])),
+            (int(self.sup_f[c]), int(self.dem_f[c]), m_bf, int(self.b[c])),
+        ):
+            y = self.cur[sup] + mv
+            self.cur[sup] = y
+            self.direction[sup] = np.sign(mv)
+            self.supplied[sup] = True
+            new = self.w.flat[sup] * (y - self.x.flat[sup])
+            self.shift[dem] += new - self.contrib[dem, partner]
+            self.contrib[dem, partner] = new
+
+
+def _move_ok(mv: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    amv = np.abs(mv)
+    return np.isfinite(mv) & (amv > MOVE_EPS) & (amv <= MAX_MOVE) & ((direction == 0) | (direction == np.sign(mv)))
+
+
+def _group(cells: np.ndarray, n_cells: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """CSR grouping: candidate ids (mod ``size``) per cell, as (starts, ordered ids)."""
+    order = np.argsort(cells, kind="stable")
+    counts = np.bincount(cells, minlength=n_cells)
+    starts = np.concatenate([[0], np.cumsum(counts)])
+    return starts, order % max(size, 1)
+
+
+def play_round(
+    x: np.ndarray,
+    sal: np.ndarray,
+    cap: np.ndarray,
+    mask: np.ndarray,
+    *,
+    p: float,
+    rng: np.random.Generator | None,
+    log: ExchangeLog | None = None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """One round on internal 0–100 preferences ``x`` (n, m): (voting positions, supplied mask, #candidates)."""
+    cs = cap * sal * mask
+    cand = _Candidates(x, sal, cs, mask)
+    n_cand = cand.size
+    if n_cand == 0:
+        return x.copy(), np.zeros_like(mask), 0
+    ev = cand.evaluate(np.arange(n_cand))
+    gain = ev.pop("gain")
+    ev.pop("valid")
+    m = cand.m
+    while True:
+        c = int(np.argmax(gain))
+        top = gain[c]
+        if not np.isfinite(top):
+            break
+        # ties (|ΔG| ≤ TIE_TOL relative) go to the lowest (actor pair, issue pair) in sorted-id order
+        c = int(np.flatnonzero(gain >= top - TIE_TOL * max(1.0, abs(top)))[0])
+        G = float(gain[c])
+        m_ae, m_bf = float(ev["m_ae"][c]), float(ev["m_bf"][c])
+        s_ae, s_af, s_be, s_bf = (float(v[c]) for v in (cand.s_ae, cand.s_af, cand.s_be, cand.s_bf))
+        dlt_e, dlt_f = float(cand.w_ae[c]) * abs(m_ae), float(cand.w_bf[c]) * abs(m_bf)
+        g_a, g_b = s_af * dlt_f - s_ae * dlt_e, s_be * dlt_e - s_bf * dlt_f
+        if p > 0.0:
+            assert rng is not None
+            m_ae, m_bf, g_a, g_b = cand.rex(c, float(ev["P"][c]), float(ev["Q"][c]), G, p, rng.random(3))
+        start_e, start_f = float(cand.cur[cand.sup_e[c]]), float(cand.cur[cand.sup_f[c]])
+        if log is not None:
+            log.add(cand, c, G, g_a, g_b, m_ae, m_bf, start_e, start_f, float(ev["O0_e"][c]), float(ev["O0_f"][c]))
+        cand.realise(c, m_ae, m_bf)
+        gain[c] = -np.inf
+        a, b, e, f = int(cand.a[c]), int(cand.b[c]), int(cand.e[c]), int(cand.f[c])
+        idx = cand.touching((a * m + e, b * m + f), (b * m + e, a * m + f))
+        idx = idx[np.isfinite(gain[idx])]  # dropped candidates stay dropped
+        if idx.size:
+            new = cand.evaluate(idx)
+            gain[idx] = new["gain"]
+            for k, arr in ev.items():
+                arr[idx] = new[k]
+    y = cand.cur.reshape(x.shape)
+    return y, cand.supplied.reshape(x.shape), n_cand
+
+
+def preference_update(
+    x: np.ndarray, y: np.ndarray, supplied: np.ndarray, sal: np.ndarray, sw: float, fw: float
+) -> np.ndarray:
+    """x' = (1 − λ) x + λ y for supplying actor-issues, λ = sw (1 − s) + fw; others keep their preference."""
+    lam = sw * (1.0 - sal) + fw
+    return np.where(supplied, (1.0 - lam) * x + lam * y, x)
+
+
+def externalities(
+    x: np.ndarray, sal: np.ndarray, mask: np.ndarray, left: np.ndarray, ex: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Item 11: externality of every realised exchange (rows) for every actor (columns), and its class.
+
+    ``ex`` holds per exchange: issues e, f, actors a, b, O⁰/O¹ on e and f, realised gains g_a, g_b.
+    Returns value (X, n) (NaN where the actor is absent from either issue) and class codes (X, n):
+    0 own, 1 inner, 2 outer.
+    """
+    e, f = ex["e"], ex["f"]
+    xe, xf = x[:, e].T, x[:, f].T  # (X, n)
+    se, sf = sal[:, e].T, sal[:, f].T
+    val = se * (np.abs(ex["O0_e"][:, None] - xe) - np.abs(ex["O1_e"][:, None] - xe))
+    val = val + sf * (np.abs(ex["O0_f"][:, None] - xf) - np.abs(ex["O1_f"][:, None] - xf))
+    present = mask[:, e].T & mask[:, f].T
+    rows = np.arange(e.size)
+    a, b = ex["a"], ex["b"]
+    pat_e, pat_f = left[:, e].T, left[:, f].T
+    inner = ((pat_e == left[a, e][:, None]) & (pat_f == left[a, f][:, None])) | (
+        (pat_e == left[b, e][:, None]) & (pat_f == left[b, f][:, None])
+    )
+    cls = np.where(inner, 1, 2)
+    cls[rows, a], cls[rows, b] = 0, 0
+    val[rows, a], val[rows, b] = ex["g_a"], ex["g_b"]
+    return {"value": np.where(present, val, np.nan), "class": cls, "present": present}
+
+
+@register
+class ExchangeModel(Model):
+    """Stokman's exchange model: equal-gain vote trading across issue pairs; REX with p > 0 (Stokman & Van Oosten
+    1994; Dijkstra et al. 2018)."""
+
+    name = "exchange"
+    summary = "Stokman's exchange model: equal-gain exchanges of voting positions across issue pairs (REX with p>0)"
+    Params = ExchangeParams
+    stochastic = True
+
+    def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
+        prm: ExchangeParams = self.params  # type: ignore[assignment]
+        lower, upper = np.asarray(arrays.lower, float), np.asarray(arrays.upper, float)
+        if np.any(~(upper > lower)):
+            bad = int(np.argmax(~(upper > lower)))
+            raise ParameterError(
+                f"exchange: issue {arrays.issues[bad]!r} has scale [{lower[bad]}, {upper[bad]}]; expected lower < upper"
+            )
+        sal_all = np.asarray(arrays.salience, float)
+        if np.any((sal_all < 0) | (sal_all > 1)) or np.any(np.asarray(arrays.capability) < 0):
+            raise ParameterError("exchange: salience must lie in [0, 1] and capability must be ≥ 0")
+        span = (upper - lower) / 100.0
+        outside = arrays.mask & (
+            (arrays.position < lower - 1e-9 * span * 100) | (arrays.position > upper + 1e-9 * span * 100)
+        )
+        if outside.any():
+            b_, a_, i_ = (int(v[0]) for v in np.nonzero(outside))
+            raise ParameterError(
+                f"exchange: actor {arrays.actors[a_]!r} on issue {arrays.issues[i_]!r}: position "
+                f"{arrays.position[b_, a_, i_]} lies outside the scale [{lower[i_]}, {upper[i_]}]"
+            )
+        # work in sorted-id actor order so that tie-breaking does not depend on the input order
+        order = np.array(sorted(range(arrays.n_actors), key=lambda k: arrays.actors[k]), dtype=int)
+        inv = np.argsort(order)
+        B, n, m = arrays.position.shape
+        R = prm.max_rounds
+        traj = np.empty((B, R + 1, n, m))
+        voting = np.full((B, R, n, m), np.nan)
+        o_pref = np.full((B, R + 1, m), np.nan)
+        o_vote = np.full((B, R, m), np.nan)
+        status = np.empty((B, m), dtype=object)
+        rounds = np.zeros((B, m), dtype=int)
+        logs: list[ExchangeLog] = []
+        candidates: list[list[int]] = []
+        actors_sorted = tuple(arrays.actors[k] for k in order)
+        for bidx in range(B):
+            mask = np.asarray(arrays.mask[bidx], bool)[order]
+            x = np.where(mask, (arrays.position[bidx][order] - lower) / span, 0.0)
+            x = np.clip(x, 0.0, 100.0)
+            sal = np.where(mask, sal_all[bidx][order], 0.0)
+            cap = np.where(mask, np.asarray(arrays.capability[bidx], float)[order], 0.0)
+            cs = cap * sal
+            log = ExchangeLog(actors_sorted, arrays.issues, span)
+            cands: list[int] = []
+            traj[bidx, 0] = x[inv]
+            o_pref[bidx, 0] = outcome(x, cs, mask)
+            done, st = R, "max_rounds"
+            for r in range(R):
+                log.start_round(r + 1)
+                y, supplied, nc = play_round(x, sal, cap, mask, p=prm.p, rng=rng, log=log)
+                log.end_round(externalities(x, sal, mask, x <= outcome(x, cs, mask)[None, :], log.current()))
+                cands.append(nc)
+                voting[bidx, r] = y[inv]
+                o_vote[bidx, r] = outcome(y, cs, mask)
+                x = preference_update(x, y, supplied, sal, prm.salience_weight, prm.fixed_weight)
+                traj[bidx, r + 1] = x[inv]
+                o_pref[bidx, r + 1] = outcome(x, cs, mask)
+                if not supplied.any():
+                    done, st = r + 1, "converged"
+                    break
+                if prm.tol is not None and r > 0:
+                    change = np.abs(o_vote[bidx, r] - o_vote[bidx, r - 1]) * span
+                    if float(np.nanmax(change, initial=0.0)) < prm.tol:
+                        done, st = r + 1, "converged"
+                        break
+            if done < R:  # a stop: later rounds repeat the last state
+                traj[bidx, done + 1 :] = traj[bidx, done]
+                voting[bidx, done:] = voting[bidx, done - 1]
+                o_vote[bidx, done:] = o_vote[bidx, done - 1]
+                o_pref[bidx, done + 1 :] = o_pref[bidx, done]
+            status[bidx] = st
+            rounds[bidx] = done
+            logs.append(log)
+            candidates.append(cands)
+        R = int(rounds.max())  # rounds run by the longest draw; shorter draws repeat their last state
+        traj, voting, o_vote, o_pref = traj[:, : R + 1], voting[:, :R], o_vote[:, :R], o_pref[:, : R + 1]
+        to_scale = lambda a: a * span + lower  # noqa: E731
+        traj_s = to_scale(traj)
+        traj_s = np.where(arrays.mask[:, None], traj_s, arrays.position[:, None])
+        vote_o, pref_o = to_scale(o_vote), to_scale(o_pref)
+        tables = build_tables(logs, lower)
+        info: dict[str, Any] = {
+            "exchange_rounds": round_documents(logs[0], candidates[0], lower),
+            "candidates_per_round": candidates[0],
+            "exchanges_per_round": [int(rd["a"].size) for rd in logs[0].rounds],
+            "round1_outcome": {iid: float(vote_o[0, 0, j]) for j, iid in enumerate(arrays.issues)},
+            "initial_outcome": {iid: float(pref_o[0, 0, j]) for j, iid in enumerate(arrays.issues)},
+        }
+        return Solution(
+            outcomes=vote_o[:, -1].copy(),
+            trajectory=traj_s,
+            status=status,
+            rounds=rounds,
+            tables=tables,
+            arrays={
+                "voting_outcome": vote_o,
+                "preference_outcome": pref_o,
+                "round1_outcome": vote_o[:, 0].copy(),
+                "voting_positions": np.where(arrays.mask[:, None], to_scale(voting), np.nan),
+            },
+            info=info,
+        )
