@@ -1,0 +1,84 @@
+"""``detente perspective``: the expected-utility model's quadrant chart and table for one actor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from detente.cli.app import (
+    app,
+    choice,
+    console,
+    dumps,
+    guarded,
+    load_scenario,
+    parse_params,
+    write_figure,
+    write_output,
+)
+
+
+@app.command()
+def perspective(
+    scenario: Annotated[str, typer.Argument(help="a built-in scenario name or a scenario file")],
+    actor: Annotated[str, typer.Option("--actor", "-a", help="the focal actor's id")],
+    issue: Annotated[str | None, typer.Option("--issue", "-i", help="issue id (default: the first issue)")] = None,
+    round: Annotated[int, typer.Option("--round", "-r", min=1, help="the round whose values to show (1 = first)")] = 1,
+    preset: Annotated[
+        str | None, typer.Option("--preset", help="expected-utility preset (default, scholz_compat)")
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="model parameter key=value (repeatable)")
+    ] = None,
+    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    input_format: Annotated[str | None, typer.Option("--input-format", help="override format detection")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write the chart (PNG) to this file")] = None,
+) -> None:
+    """Bueno de Mesquita's perspective chart: E^i(U_ij) against E(U_ji) for every other actor j."""
+    from detente.models.base import get
+    from detente.models.expected_utility import ExpectedUtility
+    from detente.models.expected_utility import perspective as perspective_table
+    from detente.scenario.arrays import to_arrays
+
+    with guarded():
+        choice(format, ("table", "csv", "json"), "--format")
+        s = load_scenario(scenario, input_format)
+        kw = parse_params(param)
+        if preset is not None:
+            kw["preset"] = preset
+        model = get("expected-utility", **kw)
+        assert isinstance(model, ExpectedUtility)
+        tab = perspective_table(to_arrays(s), actor, issue=issue, round=round, model=model)
+        if out is not None:
+            from detente.report.perspective import perspective_figure
+
+            write_figure(perspective_figure(tab), out)
+        if format == "json":
+            write_output(dumps(tab.to_dict(orient="records")), None)
+        elif format == "csv":
+            write_output(tab.to_csv(index=False, lineterminator="\n"), None)
+        else:
+            t = Table(
+                title=f"{s.name} · {tab['issue'].iloc[0] if len(tab) else issue} · {actor}'s perspective, round {round}"
+                f" (r_i = {float(tab['r_i'].iloc[0]) if len(tab) else float('nan'):.4f})",
+            )
+            t.add_column("other", no_wrap=True)
+            for head in ("x_j", "E^i(U_ij)", "E(U_ji) by i", "E^j(U_ji)", "r_j"):
+                t.add_column(head, justify="right", no_wrap=True)
+            t.add_column("region")
+            for row in tab.itertuples(index=False):
+                t.add_row(
+                    str(row.other),
+                    f"{row.position:.4g}",
+                    f"{row.eu_i_challenges_j:.4f}",
+                    f"{row.eu_j_challenges_i:.4f}",
+                    f"{row.eu_j_own:.4f}",
+                    f"{row.r_j:.4f}",
+                    str(row.region),
+                )
+            console.print(t)
+        if out is not None:
+            console.print(f"wrote {out}")

@@ -1,0 +1,355 @@
+"""Equations of Bueno de Mesquita's expected-utility model, vectorised over problems and ordered actor pairs.
+
+Helper module of :mod:`detente.models.expected_utility` (which holds the round loop, the parameters and the
+output). Every function takes a leading axis P of independent one-dimensional problems (draw × issue flattened),
+then the actor axis n; pairwise quantities are (P, n, n) arrays with entry [i, j] for the ordered pair (i, j).
+
+Equations and their numbers follow Scholz, Calbert & Smith, "Unravelling Bueno de Mesquita's group decision model",
+ICAART 2011 pp. 18-30 (doi 10.5220/0003121500180030), after Bueno de Mesquita (1985, 1994, 1997). Where the print is
+ambiguous the readings are options; see ``docs/expected-utility.md`` and the spec ``expected-utility.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# codes of the accepted offer kinds (the "kind" arrays); 0 = no move
+NONE, CONFLICT, COMPROMISE, CAPITULATION = 0, 1, 2, 3
+KIND_NAMES = {CONFLICT: "conflict", COMPROMISE: "compromise", CAPITULATION: "capitulation"}
+_SMALL_BATCH = 16
+SAME = 1e-9  # positions closer than SAME × (spread or R) count as equal (rounding guard)
+
+
+def weighted_median(x: np.ndarray, w: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The weighted median of each row: the Condorcet winner among actor positions under linear votes (Black).
+
+    Sort by position and take the first position where the cumulative weight reaches half the total (eq. 26/28 and
+    Black's theorem; spec §1.3). An exact half-weight tie therefore gives the lower of the two middle positions.
+    Rows without weight fall back to equal weights over present actors; rows without actors give NaN.
+    Shapes: (P, n) → (P,).
+    """
+    w = np.where(mask, w, 0.0)
+    tot = w.sum(axis=1)
+    if not (tot > 0).all():
+        w = np.where((tot > 0)[:, None], w, mask.astype(float))
+        tot = w.sum(axis=1)
+    rows = np.arange(x.shape[0])
+    order = np.argsort(np.where(mask, x, np.inf), axis=1, kind="stable")
+    cw = np.cumsum(w[rows[:, None], order], axis=1)
+    # relative tolerance so that sums that are exactly half in real arithmetic count as reaching half
+    k = np.argmax(cw >= 0.5 * tot[:, None] * (1.0 - 1e-12), axis=1)
+    return np.where(tot > 0, x[rows, order[rows, k]], np.nan)
+
+
+def weighted_mean(x: np.ndarray, w: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Σ w·x / Σ w over present actors (equal weights where no actor has weight). (P, n) → (P,)."""
+    w = np.where(mask, w, 0.0)
+    tot = w.sum(axis=1)
+    w = np.where((tot > 0)[:, None], w, mask.astype(float))
+    tot = w.sum(axis=1)
+    return np.where(tot > 0, (w * np.where(mask, x, 0.0)).sum(axis=1) / np.where(tot > 0, tot, 1.0), np.nan)
+
+
+def success_probability(
+    x: np.ndarray, w: np.ndarray, r: np.ndarray | float, R: np.ndarray, mask: np.ndarray, kind: str
+) -> np.ndarray:
+    """P[i, j], challenger i's probability of prevailing over j, (P, n, n).
+
+    - ``eq31`` (printed, eq. 30/31): Σ_{k: a_k>0} w_k a_k / Σ_k w_k |a_k| with a_k = |x_k − x_j| − |x_k − x_i|;
+      linear distances, no risk exponent; P[i, j] + P[j, i] = 1 whenever some voter is not indifferent.
+    - ``net`` (dmasad): max(0, Σ_k w_k a_k) / Σ_k w_k |a_k|.
+    - ``global`` (the code that reproduces Scholz et al.): Σ_k max(0, v_k(i, j)) / Z with
+      v_k(a, b) = w_k·[(|x_k − x_b|/R)^{r_k} − (|x_k − x_a|/R)^{r_k}] and Z = Σ_k Σ_a Σ_b |v_k(a, b)| over all voters
+      and ordered actor pairs, so P is small and does not sum to one.
+
+    Sums run over every present voter k, i and j included. P = 0 when x_i = x_j.
+
+    Computation: the voters with a_k > 0 (or v_k > 0, whatever r_k > 0) are exactly those strictly on i's side of
+    the midpoint (x_i + x_j)/2, a prefix or suffix of the voters sorted by position, so every sum is a difference of
+    prefix sums: O(n²) per problem after sorting, no (n, n, n) tensor. Linear readings: for x_i < x_j,
+    Σ_{k left of the midpoint} w_k a_k = D·W(x_k < x_i) + (x_i + x_j)·W(x_i ≤ x_k < m) − 2·S(x_i ≤ x_k < m) with
+    D = x_j − x_i, W and S prefix sums of w and w·x; the support for the right-hand actor follows from
+    Σ_k w_k a_k = A_j − A_i, A_i = Σ_k w_k |x_k − x_i|. Global: C[t, a] = Σ_{first t voters} w_k u_k(a) (n × n).
+    """
+    Pn, n = x.shape
+    rows = np.arange(Pn)[:, None]
+    key = np.where(mask, x, np.inf)
+    order = np.argsort(key, axis=1, kind="stable")
+    xs = key[rows, order]  # voters by position, absent ones last (inf)
+    ws = np.where(mask, w, 0.0)[rows, order]
+    xv = xs if mask.all() else np.where(mask[rows, order], xs, 0.0)
+    below = _count_below_midpoints(x, xs)  # voters strictly left of (x_i + x_j)/2; symmetric in (i, j)
+    xi, xj = x[:, :, None], x[:, None, :]
+    if kind == "global":
+        u = np.abs(xv[:, :, None] - x[:, None, :]) / R[:, None, None]  # u[k (sorted), a]
+        if not np.isscalar(r):
+            u = u ** np.asarray(r)[rows, order][:, :, None]
+        C = np.concatenate([np.zeros((Pn, 1, n)), np.cumsum(ws[:, :, None] * u, axis=1)], axis=1)  # (P, n+1, n)
+        # T[i, j] = C[below_ij, j]; below is symmetric, so C[below_ij, i] = T[j, i]
+        T = np.take_along_axis(C, below, axis=1)
+        left = T - np.swapaxes(T, 1, 2)  # x_i < x_j: voters left of the midpoint support i
+        # x_i > x_j: voters right of it support i (voters exactly at the midpoint add w·0 either way)
+        right = (C[:, n, :][:, None, :] - C[:, n, :][:, :, None]) - left
+        num = np.maximum(np.where(xi < xj, left, np.where(xi > xj, right, 0.0)), 0.0)
+        # Z = Σ_k w_k Σ_a Σ_b |u_k(a) − u_k(b)|; for sorted values Σ_a Σ_b |u_a − u_b| = 2 Σ_t (2t − (c−1)) u_(t)
+        us = np.sort(np.where(mask[:, None, :], u, np.inf), axis=2)
+        cnt = mask.sum(axis=1)[:, None, None]
+        idx = np.arange(n)[None, None, :]
+        coef = np.where(idx < cnt, 2 * idx - (cnt - 1), 0)
+        pair_sum = 2.0 * (np.where(np.isfinite(us), us, 0.0) * coef).sum(axis=2)  # (P, k)
+        Z = (ws * pair_sum).sum(axis=1)
+        out = np.where((Z > 0)[:, None, None], num / np.where(Z > 0, Z, 1.0)[:, None, None], 0.0)
+    else:
+        zero = np.zeros((Pn, 1))
+        cw = np.concatenate([zero, np.cumsum(ws, axis=1)], axis=1)  # (P, n+1) prefix sums of w
+        cs = np.concatenate([zero, np.cumsum(ws * xv, axis=1)], axis=1)  # … of w·x
+        c = np.diagonal(below, axis1=1, axis2=2)  # c_i = #(x_k < x_i) (the midpoint of i and i is x_i)
+        cw_i, cs_i = cw[rows, c], cs[rows, c]
+        cw_m, cs_m = cw[rows[:, :, None], below], cs[rows[:, :, None], below]
+        # x_i < x_j: voters left of x_i add D each, voters in [x_i, m) add x_i + x_j − 2 x_k
+        left = (xj - xi) * cw_i[:, :, None] + (xi + xj) * (cw_m - cw_i[:, :, None]) - 2.0 * (cs_m - cs_i[:, :, None])
+        # A_i = Σ_k w_k |x_k − x_i|, and Σ_k w_k a_k = A_j − A_i (support for i minus support for j)
+        A = x * cw_i - cs_i + (cs[:, n : n + 1] - cs_i) - x * (cw[:, n : n + 1] - cw_i)
+        net = A[:, None, :] - A[:, :, None]
+        # (x_i = x_j gives exactly 0 on both branches: D = 0, no voter between, A_i = A_j)
+        num = np.where(xi < xj, left, np.swapaxes(left, 1, 2) + net)
+        # no support is 0 up to the rounding of the prefix sums: make it exactly 0
+        scale = 2e-13 * cw[:, n] * np.max(np.abs(xv), axis=1)
+        num = np.where(num > scale[:, None, None], num, 0.0)
+        other = np.swapaxes(num, 1, 2)  # support for j against i
+        den = num + other  # Σ_k w_k |a_k| (voters at the midpoint have a_k = 0)
+        top = num if kind == "eq31" else np.maximum(num - other, 0.0)
+        out = np.divide(top, den, out=np.zeros_like(den), where=den > 0)
+    if mask.all():
+        return out  # num, hence out, is 0 where x_i = x_j
+    return np.where(mask[:, :, None] & mask[:, None, :], out, 0.0)
+
+
+def _count_below_midpoints(x: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """below[p, i, j] = #{k : xs[p, k] < (x_i + x_j)/2}, by one stable merge-sort of 2·xs with all x_i + x_j.
+
+    2·x_k < fl(x_i + x_j) is exactly x_k < fl(x_i + x_j)/2 in floating point. O(n² log n) per problem, batched.
+    """
+    Pn, n = x.shape
+    sums = (x[:, :, None] + x[:, None, :]).reshape(Pn, n * n)
+    if Pn <= _SMALL_BATCH:  # few problems: a binary search per problem is cheaper than the batched merge-sort
+        two = 2.0 * xs
+        return np.stack([np.searchsorted(two[q], sums[q], side="left") for q in range(Pn)]).reshape(Pn, n, n)
+    vals = np.concatenate([sums, 2.0 * xs], axis=1)  # sums first: on ties they sort before the voters
+    order = np.argsort(vals, axis=1, kind="stable")
+    voters_so_far = np.cumsum(order >= n * n, axis=1)
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.broadcast_to(np.arange(order.shape[1]), order.shape), axis=1)
+    return np.take_along_axis(voters_so_far, rank[:, : n * n], axis=1).reshape(Pn, n, n)
+
+
+def _util(z: np.ndarray, r: np.ndarray | float) -> np.ndarray:
+    """2 − 4·z^r, the risk-curved utility of eqs. 15-16, 22-24 (z in [0, 1])."""
+    if np.isscalar(r) and r == 1.0:
+        return 2.0 - 4.0 * z
+    return 2.0 - 4.0 * np.maximum(z, 0.0) ** r
+
+
+def challenge_eu(
+    d: np.ndarray,
+    dmu: np.ndarray,
+    r: np.ndarray | float,
+    sal: np.ndarray,
+    prob: np.ndarray,
+    Q: float,
+) -> np.ndarray:
+    """Eq. 25a: a challenger's expected utility of challenging a target, all arrays broadcast to (P, n, n).
+
+    ``d`` = |x_c − x_t|/R, ``dmu`` = |x_c − μ|/R, ``r`` the risk exponent the utilities are computed with, ``sal``
+    the salience weighing resistance (the target's in eq. 25a), ``prob`` the challenger's probability of success.
+
+    E = s·[P·U_s + (1−P)·U_f] + (1−s)·U_s − Q·U_sq − (1−Q)·[T·U_b + (1−T)·U_w], with
+    U_s = 2 − 4(0.5 − 0.5d)^r, U_f = 2 − 4(0.5 + 0.5d)^r, U_b/U_w = 2 − 4(0.5 ∓ 0.25(dmu + d))^r, U_sq = 2 − 4·0.5^r
+    and T = 1 iff |x_c − μ| < |x_c − x_t| (Scholz §3.1, Preana's rule; ties, to 1e-9 R, give T = 0).
+    """
+    if np.isscalar(r) and r == 1.0:
+        # r = 1: U_s = 2d, U_f = −2d, U_sq = 0, so the first three terms are 2d·(1 − 2s(1 − P))
+        e = 2.0 * d * (1.0 - 2.0 * sal * (1.0 - prob))
+    else:
+        # s·[P·U_s + (1−P)·U_f] + (1−s)·U_s − Q·U_sq = U_s − Q·U_sq − s(1−P)(U_s − U_f), with U = 2 − 4 z^r:
+        # = 2(1 − Q) + 4·[Q·0.5^r − A − s(1−P)(B − A)], A = (0.5 − 0.5d)^r, B = (0.5 + 0.5d)^r
+        half = 0.5 * d
+        A = np.maximum(0.5 - half, 0.0) ** r
+        e = 4.0 * (Q * 0.5**r - A - sal * (1.0 - prob) * ((0.5 + half) ** r - A))
+        if Q != 1.0:
+            e = e + 2.0 * (1.0 - Q)
+    if Q != 1.0:
+        ub = _util(0.5 - 0.25 * (dmu + d), r)
+        uw = _util(0.5 + 0.25 * (dmu + d), r)
+        T = dmu < d - SAME  # ties (e.g. i at the median and j at i's position) count as T = 0, robust to rounding
+        e = e - (1.0 - Q) * np.where(T, ub, uw)
+    return e
+
+
+def risk_exponents(sec: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """Eqs. 32-34 (BDM 1985's form): R_i = (2 Sec_i − max − min)/(max − min), r_i = (1 − R_i/3)/(1 + R_i/3).
+
+    The most threatened actor (largest security sum) gets r = 0.5, the safest r = 2. Where all security levels are
+    equal (max = min) every r is 1. Absent actors get r = 1. (P, n) → (P, n) in [0.5, 2].
+    """
+    anyone = mask.any(axis=1, keepdims=True)
+    hi = np.where(anyone, np.max(np.where(mask, sec, -np.inf), axis=1, keepdims=True), 0.0)
+    lo = np.where(anyone, np.min(np.where(mask, sec, np.inf), axis=1, keepdims=True), 0.0)
+    span = hi - lo
+    ok = span > 1e-12 * np.maximum(np.abs(hi), 1.0)
+    Rr = np.clip((2.0 * sec - hi - lo) / np.where(ok, span, 1.0), -1.0, 1.0)
+    r = (1.0 - Rr / 3.0) / (1.0 + Rr / 3.0)
+    return np.where(ok & mask, r, 1.0)
+
+
+@dataclass
+class RoundState:
+    """Everything computed for one round from the positions at its start.
+
+    ``a[i, j]`` is i's expected utility of challenging j and ``b[i, j]`` the expected utility of j challenging i, both
+    as they enter i's decision (the second pass, after the risk exponents); ``prob`` the second-pass probabilities,
+    ``prob1``/``eu1`` the first pass (r = 1).
+    """
+
+    median: np.ndarray  # (P,)
+    r: np.ndarray  # (P, n)
+    sec: np.ndarray  # (P, n)
+    prob1: np.ndarray  # (P, n, n)
+    prob: np.ndarray  # (P, n, n)
+    a: np.ndarray  # (P, n, n)
+    b: np.ndarray  # (P, n, n)
+    own: np.ndarray  # (P, n, n) E^i(U_ij) with i's own r (== a)
+
+
+def _pair_values(
+    d: np.ndarray,
+    dmu: np.ndarray,
+    s: np.ndarray,
+    r: np.ndarray | float,
+    prob: np.ndarray,
+    Q: float,
+    reverse_salience: str,
+    risk_perspective: str,
+    only_b: bool = False,
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """a[i, j] = E(i challenges j) with r_i; b[i, j] = E(j challenges i) with r_i ('mover') or r_j ('own').
+
+    ``d`` = |x_i − x_j|/R (P, n, n), ``dmu`` = |x_i − μ|/R (P, n). With own-r utilities and the target's salience,
+    b is exactly the transpose of a.
+    """
+    scalar = np.isscalar(r)
+    r_row = r if scalar else np.asarray(r)[:, :, None]
+    r_col = r if scalar else np.asarray(r)[:, None, :]
+    same_r = scalar or risk_perspective == "own"
+    a = None
+    if not only_b or (same_r and reverse_salience == "target"):
+        a = challenge_eu(d, dmu[:, :, None], r_row, s[:, None, :], prob, Q)
+        if same_r and reverse_salience == "target":
+            return a, np.swapaxes(a, 1, 2)
+    rb = r_row if risk_perspective == "mover" else r_col
+    sb = s[:, :, None] if reverse_salience == "target" else s[:, None, :]
+    b = challenge_eu(d, dmu[:, None, :], rb, sb, np.swapaxes(prob, 1, 2), Q)
+    return a, b
+
+
+def round_state(
+    x: np.ndarray,
+    w: np.ndarray,
+    s: np.ndarray,
+    mask: np.ndarray,
+    R: np.ndarray,
+    *,
+    p_success: str,
+    reverse_salience: str,
+    risk_perspective: str,
+    Q: float,
+    median: np.ndarray | None = None,
+) -> RoundState:
+    """Steps 1-5 of Scholz's Appendix for one round: median, first pass (r = 1), risk exponents, second pass."""
+    P, n = x.shape
+    mu = weighted_median(x, w, mask) if median is None else median
+    d = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
+    dmu = np.abs(x - mu[:, None]) / R[:, None]
+    prob1 = success_probability(x, w, 1.0, R, mask, p_success)
+    _, b1 = _pair_values(d, dmu, s, 1.0, prob1, Q, reverse_salience, "own", only_b=True)
+    pair = mask[:, :, None] & mask[:, None, :]
+    pair[:, np.arange(n), np.arange(n)] = False
+    # security level: Sec_i = Σ_{j≠i} E^j(U_ji), the first-pass utility others expect from challenging i
+    sec = np.where(pair, b1, 0.0).sum(axis=2)
+    r = risk_exponents(sec, mask)
+    prob = prob1 if p_success != "global" else success_probability(x, w, r, R, mask, p_success)
+    a, b = _pair_values(d, dmu, s, r, prob, Q, reverse_salience, risk_perspective)
+    assert a is not None
+    a = np.where(pair, a, 0.0)
+    b = np.where(pair, b, 0.0)
+    return RoundState(mu, r, sec, prob1, prob, a, b, a)
+
+
+def choose_moves(
+    x: np.ndarray,
+    a: np.ndarray,
+    b: np.ndarray,
+    mask: np.ndarray,
+    *,
+    offer_selection: str,
+    conflict: str,
+    zero: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Classify every pair from i's view (Scholz §6.1, fig. 6) and pick i's move (§6.2). Returns (x_new, kind, j).
+
+    With a = a[i, j] (i challenging j) and b = b[i, j] (j challenging i), the regions in which *i* moves are:
+    conflict b > a > 0 (i moves fully to x_j; ``conflict='no_move'`` drops it), compromise b > 0 > a with |b| ≥ |a|
+    (i moves to x_i − (x_i − x_j)·|a/b|, eq. 36), capitulation b > 0 > a with |a| > |b| (i moves fully to x_j). Values
+    with |E| ≤ ``zero`` count as 0. Selection: ``least_move`` ranks conflict, compromise, capitulation and takes the
+    smallest move within the first non-empty category; ``most_enforceable`` takes the offer whose proposer expects
+    most (largest b), then the smallest move; ``scholz_code`` is ``least_move`` except that among compromises it takes
+    the one with the numerically smallest weighted average (|a|x_i + |b|x_j)/(|a| + |b|) — orientation-dependent.
+    Actors whose positions agree to 1e-9 of the spread do not bargain. All moves are applied simultaneously. ``kind``
+    holds the codes of :data:`KIND_NAMES`, ``j`` the proposer (−1).
+    """
+    P, n = x.shape
+    diff = x[:, None, :] - x[:, :, None]  # x_j − x_i
+    # actors at the same position do not bargain; "same" is to SAME × the spread of positions, which absorbs the
+    # rounding that the compromise fractions amplify (positions equal in exact arithmetic must stay "equal")
+    spread = np.max(np.where(mask, x, -np.inf), axis=1) - np.min(np.where(mask, x, np.inf), axis=1)
+    same = SAME * np.where(np.isfinite(spread), spread, 0.0)
+    valid = np.abs(diff) > same[:, None, None]
+    if not mask.all():
+        valid &= mask[:, :, None] & mask[:, None, :]
+    # |E| ≤ zero counts as 0: a > 0 reads a > zero, a < 0 reads a < −zero
+    lower_hand = valid & (b > zero) & (a < -zero)
+    is_comp = lower_hand & (b >= -a)  # |b| ≥ |a| (here b > 0 > a)
+    is_cap = lower_hand ^ is_comp
+    # rank of the category: 1 conflict, 2 compromise, 3 capitulation, 4 no move
+    rank = 4 - 2 * is_comp.view(np.int8) - is_cap.view(np.int8)
+    if conflict != "no_move":
+        rank -= 3 * (valid & (a > zero) & (b > a)).view(np.int8)
+    frac = np.divide(-a, b, out=np.ones_like(a), where=is_comp)  # eq. 36: |a/b| of the way; else all the way
+    step = diff * frac
+    move = np.abs(step)
+    if offer_selection == "most_enforceable":
+        # largest proposer EU first, then the smallest move
+        key1 = np.where(rank < 4, -b, np.inf)
+        key = np.where(key1 <= key1.min(axis=2, keepdims=True), move, np.inf)
+    else:
+        # category first, then the second key within it
+        cand = rank == rank.min(axis=2, keepdims=True)
+        second = move
+        if offer_selection == "scholz_code":
+            # (|a| x_i + |b| x_j)/(|a| + |b|) = x_i + (x_j − x_i)·|b|/(|a| + |b|) for compromises
+            wavg = x[:, :, None] + diff * np.divide(b, b - a, out=np.zeros_like(a), where=is_comp)
+            second = np.where(is_comp, wavg, move)
+        key = np.where(cand, second, np.inf)
+    j = np.argmin(key, axis=2).ravel()
+    flat = np.arange(P * n) * n + j  # entry (p, i, j_pi) of the (P, n, n) arrays
+    k = np.take(rank, flat).reshape(P, n)
+    chosen = k < 4
+    # a full move lands exactly on x_j (x_i + (x_j − x_i) need not round to x_j)
+    target = np.where(
+        k == 2, x + np.take(step, flat).reshape(P, n), np.take(x, (flat // (n * n)) * n + j).reshape(P, n)
+    )
+    new = np.where(chosen, target, x)
+    kind = np.where(chosen, np.array([NONE, CONFLICT, COMPROMISE, CAPITULATION, NONE], np.int8)[k], NONE)
+    return new, kind, np.where(chosen, j.reshape(P, n), -1)

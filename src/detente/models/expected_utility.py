@@ -1,0 +1,540 @@
+"""Bueno de Mesquita's expected-utility model ("Policon"), as replicated by Scholz, Calbert & Smith (2011).
+
+Sources: J. Scholz, G. Calbert & G. Smith, "Unravelling Bueno de Mesquita's group decision model", ICAART 2011,
+pp. 18-30 (doi 10.5220/0003121500180030; J. Theoretical Politics 23(4):510-531); B. Bueno de Mesquita, *The War
+Trap* (1981) and "The war trap revisited" (APSR 1985), "Political forecasting: an expected utility method" (in
+*European Community Decision Making*, 1994), "A decision making model: its structure and form" (Int. Interactions
+1997). Equation numbers are the ICAART version's; the equations themselves live in :mod:`._eu_kernel`.
+
+Per issue (the model is one-dimensional) and per round: the weighted median μ, the first pass of expected utilities
+at r = 1, the security levels and risk exponents r_i ∈ [0.5, 2], the second pass, the classification of every
+ordered pair into conflict / compromise / capitulation / stalemate, each actor's choice among the offers it receives,
+and a simultaneous update of positions. Scholz et al.'s printed equations do not reproduce their own published
+results, so every ambiguous step is an option (see the ``Params`` docs): preset ``scholz_compat`` reproduces the one
+public code that matches the paper (jmckib/bdm-scholz-expected-utility-model) round by round; preset ``default`` is
+the principled reading of the print (eq. 31 probability, the target's salience, own-r utilities, least-move offer
+selection) with a stopping rule.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from detente.errors import ParameterError, UnknownNameError
+from detente.models import _eu_kernel as K
+from detente.models.base import Model, Solution, register
+from detente.scenario.arrays import ScenarioArrays
+
+__all__ = ["ExpectedUtility", "ExpectedUtilityParams", "perspective"]
+
+# problems (draw × issue) per vectorised chunk: bounds the (chunk, n, n, n) voter tensors to ~ this many floats
+_CHUNK_ELEMENTS = 4_000_000
+
+
+class ExpectedUtilityParams(BaseModel):
+    """Parameters of the expected-utility model. Defaults = preset ``default``."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    p_success: Literal["eq31", "global", "net"] = Field(
+        "eq31",
+        description="Probability of success P^i_ij: 'eq31' as printed (eq. 30/31, P^i_ij + P^j_ji = 1); 'global' "
+        "the Scholz-code normaliser over all voters and ordered pairs (with each voter's r in the second pass); "
+        "'net' net support floored at 0 (dmasad).",
+    )
+    reverse_salience: Literal["target", "printed"] = Field(
+        "target",
+        description="Salience in E^j(U_ji): 'target' uses the target's s_i (symmetry with eq. 25a); 'printed' uses "
+        "s_j as eq. 25b prints it (in the security levels too).",
+    )
+    risk_perspective: Literal["own", "mover"] = Field(
+        "own",
+        description="Risk exponent in E(U_ji) as it enters i's decision: 'own' j's own r_j (eq. 25b); 'mover' i's "
+        "r_i, i.e. i's estimate (the Scholz-code reading).",
+    )
+    offer_selection: Literal["least_move", "most_enforceable", "scholz_code"] = Field(
+        "least_move",
+        description="How an actor picks among the offers it receives: 'least_move' (conflict it loses, then "
+        "compromise, then capitulation; least move within), 'most_enforceable' (highest proposer EU, then least "
+        "move), 'scholz_code' (as least_move but the compromise with the numerically smallest weighted average; "
+        "depends on the scale's orientation).",
+    )
+    conflict: Literal["full_move", "no_move"] = Field(
+        "full_move",
+        description="Confrontation outcome: 'full_move' the loser moves to the winner's position (BDM 1984 octants, "
+        "Scholz); 'no_move' conflict is uncertain and nobody moves (BDM 1997 p. 244).",
+    )
+    Q: float = Field(1.0, ge=0.0, le=1.0, description="Probability of the status quo (BDM 1985 and Scholz: 1.0).")
+    range: Literal["initial", "dynamic", "scale"] | float = Field(
+        "initial",
+        description="R, the range that normalises distances: 'initial' the initial spread of positions (all "
+        "replications), 'dynamic' recomputed every round, 'scale' the issue's scale width, or a fixed number "
+        "(at least the initial spread).",
+    )
+    max_rounds: int = Field(100, ge=0, le=100_000, description="Most rounds to run.")
+    tol: float = Field(
+        1e-6,
+        ge=0.0,
+        description="Converged when no position moves more than tol × R in a round (0: only an exact fixed point).",
+    )
+    stable_rounds: int | None = Field(
+        None, ge=1, description="Also converged when the median moves at most tol × R for this many rounds (None: off)."
+    )
+    stop_on_cycle: bool = Field(
+        True,
+        description="Stop when the positions repeat those of an earlier round (an exact cycle); the status is "
+        "'cycling' either way.",
+    )
+    cycle_window: int = Field(
+        12,
+        ge=2,
+        le=1000,
+        description="Rounds looked back for exact cycles; at the round limit, a median that reversed direction at "
+        "least twice in this window is reported as 'cycling' (approximate).",
+    )
+    zero: float = Field(1e-12, ge=0.0, description="Expected utilities with |E| ≤ zero count as 0 when classifying.")
+    outcome: Literal["median", "mean"] = Field(
+        "median", description="The forecast per issue: the median voter at the stop (BDM) or the weighted mean."
+    )
+
+
+_SCHOLZ = {
+    "p_success": "global",
+    "reverse_salience": "target",
+    "risk_perspective": "mover",
+    "offer_selection": "scholz_code",
+    "conflict": "full_move",
+    "Q": 1.0,
+    "range": "initial",
+    "max_rounds": 30,
+    "tol": 0.0,
+    "stop_on_cycle": False,
+}
+_DEFAULT = {k: f.default for k, f in ExpectedUtilityParams.model_fields.items()}
+
+
+@register
+class ExpectedUtility(Model):
+    """Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011 reading), per issue."""
+
+    name = "expected-utility"
+    summary = "Bueno de Mesquita's expected-utility model (Scholz et al. 2011 replication), rounds of offers"
+    Params = ExpectedUtilityParams
+    presets = {"default": _DEFAULT, "scholz_compat": _SCHOLZ}
+    default_preset = "default"
+
+    def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
+        return solve_arrays(arrays, self.params)  # type: ignore[arg-type]
+
+
+# ---- the round loop -------------------------------------------------------------------------------------------
+
+
+def _flatten(arrays: ScenarioArrays) -> dict[str, np.ndarray]:
+    """(B, n, m) → problems (B·m, n), problem index = b·m + issue."""
+    B, n, m = arrays.position.shape
+
+    def f(a: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(np.transpose(a, (0, 2, 1)).reshape(B * m, n))
+
+    return {
+        "x": f(arrays.position).astype(float),
+        "w": f(arrays.weight).astype(float),
+        "s": f(arrays.salience).astype(float),
+        "mask": f(arrays.mask).astype(bool),
+        "width": np.tile(arrays.upper - arrays.lower, B).astype(float),
+    }
+
+
+def _initial_range(x: np.ndarray, mask: np.ndarray, width: np.ndarray, spec: Any) -> np.ndarray:
+    hi = np.max(np.where(mask, x, -np.inf), axis=1)
+    lo = np.min(np.where(mask, x, np.inf), axis=1)
+    spread = np.where(mask.any(axis=1), hi - lo, 0.0)
+    if spec == "scale":
+        R = width.copy()
+    elif spec in ("initial", "dynamic"):
+        R = spread.copy()
+    else:
+        R = np.full(x.shape[0], float(spec))
+        if float(spec) <= 0 or np.any(spread > R * (1 + 1e-12)):
+            raise ParameterError(
+                f"model 'expected-utility': parameter range={spec!r} is smaller than the initial spread of positions "
+                f"({float(spread.max()):g}); expected a number ≥ the spread, or 'initial', 'dynamic', 'scale'"
+            )
+    # all actors at one point: distances are 0 anyway, any positive R will do
+    return np.where(R > 0, R, np.where(width > 0, width, 1.0))
+
+
+def _run_chunk(p: dict[str, np.ndarray], prm: ExpectedUtilityParams) -> dict[str, Any]:
+    """The round loop for a chunk of problems; finished problems drop out of the computation."""
+    x, w, s, mask = p["x"], p["w"], p["s"], p["mask"]
+    Pn, n = x.shape
+    R0 = _initial_range(x, mask, p["width"], prm.range)
+    opts: dict[str, Any] = dict(
+        p_success=prm.p_success,
+        reverse_salience=prm.reverse_salience,
+        risk_perspective=prm.risk_perspective,
+        Q=prm.Q,
+    )
+    stop_tol = max(prm.tol, 1e-12)
+    cur = x.copy()
+    hist = [cur]
+    med = [K.weighted_median(x, w, mask)]
+    mean = [K.weighted_mean(x, w, mask)]
+    risk = [np.full((Pn, n), np.nan)]
+    kinds: list[np.ndarray] = [np.zeros((Pn, n), np.int8)]
+    partner: list[np.ndarray] = [np.full((Pn, n), -1, np.int32)]
+    active = np.ones(Pn, bool)
+    converged = np.zeros(Pn, bool)
+    rounds = np.zeros(Pn, int)
+    period = np.zeros(Pn, int)  # exact cycle period (0: none)
+    still = np.zeros(Pn, int)  # consecutive rounds with an unchanged median
+    for t in range(1, prm.max_rounds + 1):
+        idx = np.flatnonzero(active)
+        if idx.size == 0:
+            break
+        sel: slice | np.ndarray = slice(None) if idx.size == Pn else idx  # views while every problem runs
+        xa, ma, wa = cur[sel], mask[sel], w[sel]
+        Ra = R0[sel]
+        if prm.range == "dynamic":
+            hi = np.max(np.where(ma, xa, -np.inf), axis=1)
+            lo = np.min(np.where(ma, xa, np.inf), axis=1)
+            Ra = np.where(hi - lo > 0, hi - lo, Ra)
+        st = K.round_state(xa, wa, s[sel], ma, Ra, median=med[-1][sel], **opts)
+        new, kind, j = K.choose_moves(
+            xa, st.a, st.b, ma, offer_selection=prm.offer_selection, conflict=prm.conflict, zero=prm.zero
+        )
+        r_now = np.where(ma, st.r, np.nan)
+        mu_now, mn_now = K.weighted_median(new, wa, ma), K.weighted_mean(new, wa, ma)
+        prev_mu = med[-1][sel]
+        if idx.size == Pn:  # every problem ran: the new arrays are the round's records
+            nxt, rk, kd, pj, mu, mn = new, r_now, kind.astype(np.int8), j.astype(np.int32), mu_now, mn_now
+        else:
+            nxt, mu, mn = cur.copy(), med[-1].copy(), mean[-1].copy()
+            rk = np.full((Pn, n), np.nan)
+            kd = np.zeros((Pn, n), np.int8)
+            pj = np.full((Pn, n), -1, np.int32)
+            nxt[sel], rk[sel], kd[sel], pj[sel], mu[sel], mn[sel] = new, r_now, kind, j, mu_now, mn_now
+        hist.append(nxt)
+        med.append(mu)
+        mean.append(mn)
+        risk.append(rk)
+        kinds.append(kd)
+        partner.append(pj)
+        cur = nxt
+        rounds[sel] = t
+        # stopping rules, in units of R
+        scale = R0[sel]
+        conv = np.max(np.where(ma, np.abs(new - xa), 0.0), axis=1) <= prm.tol * scale
+        if prm.stable_rounds is not None:
+            still[sel] = np.where(np.abs(mu[sel] - prev_mu) <= prm.tol * scale, still[sel] + 1, 0)
+            conv |= still[sel] >= prm.stable_rounds
+        # exact cycle: the new positions repeat those of round t − lag, 2 ≤ lag ≤ cycle_window
+        top = min(prm.cycle_window, t)
+        if top >= 2:
+            past = np.stack(hist[t - top : t - 1][::-1])[:, sel]  # (lags, active, n), lag 2 first
+            gap = np.max(np.where(ma, np.abs(new - past), 0.0), axis=2)  # (lags, active)
+            hit = (gap <= stop_tol * scale) & ~conv
+            cyc = hit.any(axis=0)
+            fresh = cyc & (period[sel] == 0)
+            period[idx[fresh]] = 2 + np.argmax(hit, axis=0)[fresh]  # the smallest period
+            if prm.stop_on_cycle:
+                active[idx[cyc]] = False
+        converged[idx[conv]] = True
+        active[idx[conv]] = False
+    med_a, mean_a = np.stack(med), np.stack(mean)  # (T, Pn)
+    status, lo_m, hi_m, cycle_kind = _classify(med_a, rounds, converged, period, R0, prm.cycle_window, stop_tol)
+    return {
+        "hist": np.stack(hist),  # (T, Pn, n)
+        "median": med_a,
+        "mean": mean_a,
+        "risk": np.stack(risk),
+        "kind": np.stack(kinds),
+        "partner": np.stack(partner),
+        "status": status,
+        "rounds": rounds,
+        "period": period,
+        "median_min": lo_m,
+        "median_max": hi_m,
+        "cycle": cycle_kind,
+        "T": len(hist),
+    }
+
+
+def _classify(
+    med: np.ndarray,
+    rounds: np.ndarray,
+    converged: np.ndarray,
+    period: np.ndarray,
+    R0: np.ndarray,
+    window: int,
+    tol: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Status per problem and the median's range at the stop.
+
+    converged → the median at the stop; an exact cycle → 'cycling' with the range over one period; otherwise the
+    range over the last ``window`` rounds, and 'cycling' (approximate) when the median reversed direction at least
+    twice in that window (moves of at most tol × R ignored), else 'max_rounds'.
+    """
+    Pn = rounds.size
+    span = np.where(period > 0, period, window)
+    L = int(max(window, int(period.max(initial=0)))) + 1
+    back = np.arange(L)[None, :]
+    rows = rounds[:, None] - back  # rounds at the stop, going back
+    ok = (back <= span[:, None]) & (rows >= 0)
+    vals = med[np.clip(rows, 0, None), np.arange(Pn)[:, None]]
+    lo = np.where(ok, vals, np.inf).min(axis=1)
+    hi = np.where(ok, vals, -np.inf).max(axis=1)
+    steps = vals[:, :-1] - vals[:, 1:]
+    sig = ok[:, 1:] & (np.abs(steps) > tol * R0[:, None])
+    sg = np.where(sig, np.sign(steps), 0.0)
+    pos = np.where(sg != 0, np.arange(L - 1)[None, :], -1)
+    last = np.maximum.accumulate(pos, axis=1)
+    prev = np.concatenate([np.full((Pn, 1), -1), last[:, :-1]], axis=1)  # previous significant step
+    prev_sign = np.where(prev >= 0, np.take_along_axis(sg, np.clip(prev, 0, None), axis=1), 0.0)
+    reversals = np.count_nonzero((sg != 0) & (prev_sign != 0) & (sg != prev_sign), axis=1)
+    exact = ~converged & (period > 0)
+    approx = ~converged & ~exact & (reversals >= 2)
+    status = np.where(converged, "converged", np.where(exact | approx, "cycling", "max_rounds")).astype(object)
+    cycle = np.full(Pn, None, dtype=object)
+    cycle[exact] = "exact"
+    cycle[approx] = "approximate"
+    conv_med = med[rounds, np.arange(Pn)]
+    lo = np.where(converged, conv_med, lo)
+    hi = np.where(converged, conv_med, hi)
+    return status, lo, hi, cycle
+
+
+def _pad(a: np.ndarray, T: int, fill: Any | None = None) -> np.ndarray:
+    """Pad a (T0, ...) series to T rounds: repeat the last entry, or use ``fill``."""
+    if a.shape[0] == T:
+        return a
+    extra = (
+        np.repeat(a[-1:], T - a.shape[0], axis=0) if fill is None else np.full((T - a.shape[0],) + a.shape[1:], fill)
+    )
+    return np.concatenate([a, extra.astype(a.dtype)], axis=0)
+
+
+def solve_arrays(arrays: ScenarioArrays, prm: ExpectedUtilityParams) -> Solution:
+    """Run the model on every draw and issue of ``arrays`` (vectorised in chunks of problems)."""
+    B, n, m = arrays.position.shape
+    flat = _flatten(arrays)
+    Pn = B * m
+    size = max(1, _CHUNK_ELEMENTS // max(n * n * (n + 2), 1))
+    parts = [_run_chunk({k: v[c : c + size] for k, v in flat.items()}, prm) for c in range(0, Pn, size)]
+    T = max(p["T"] for p in parts)
+
+    def cat(key: str, fill: Any | None = None) -> np.ndarray:
+        return np.concatenate([_pad(p[key], T, fill) for p in parts], axis=1)
+
+    hist, med, mean = cat("hist"), cat("median"), cat("mean")
+    risk, kind, partner = cat("risk", np.nan), cat("kind", 0), cat("partner", -1)
+    status = np.concatenate([p["status"] for p in parts]).reshape(B, m)
+    rounds = np.concatenate([p["rounds"] for p in parts]).reshape(B, m)
+    mask = flat["mask"]
+    hist = np.where(mask[None], hist, np.nan)
+
+    def to_bRnm(a: np.ndarray) -> np.ndarray:  # (T, B·m, n) → (B, T, n, m)
+        return np.ascontiguousarray(a.reshape(T, B, m, n).transpose(1, 0, 3, 2))
+
+    trajectory = to_bRnm(hist)
+    med_b = np.ascontiguousarray(med.reshape(T, B, m).transpose(1, 0, 2))
+    mean_b = np.ascontiguousarray(mean.reshape(T, B, m).transpose(1, 0, 2))
+    outcomes = (med_b if prm.outcome == "median" else mean_b)[np.arange(B)[:, None], rounds, np.arange(m)[None, :]]
+    mmin = np.concatenate([p["median_min"] for p in parts]).reshape(B, m)
+    mmax = np.concatenate([p["median_max"] for p in parts]).reshape(B, m)
+    period = np.concatenate([p["period"] for p in parts]).reshape(B, m)
+    cycle = np.concatenate([p["cycle"] for p in parts]).reshape(B, m)
+    return Solution(
+        outcomes=outcomes,
+        trajectory=trajectory,
+        status=status,
+        rounds=rounds,
+        tables={
+            "offers": _offers_table(arrays, hist, kind, partner),
+            "stop": _stop_table(arrays, status, rounds, outcomes, mmin, mmax, cycle, period, mean_b),
+        },
+        arrays={
+            "median": med_b,
+            "mean": mean_b,
+            "risk": to_bRnm(risk),
+            "offer_kind": to_bRnm(kind),
+            "median_range": np.stack([mmin, mmax], axis=1),  # (B, 2, m)
+        },
+        info=_info(arrays, med_b, mean_b, status, rounds, mmin, mmax, cycle, period),
+    )
+
+
+def _offers_table(arrays: ScenarioArrays, hist: np.ndarray, kind: np.ndarray, partner: np.ndarray) -> pd.DataFrame:
+    """Tidy table of accepted offers: draw, round, issue, actor (who moved), proposer, kind, from, to."""
+    m = arrays.n_issues
+    t, q, i = np.nonzero(kind)
+    j = partner[t, q, i]
+    kinds = [K.KIND_NAMES[c] for c in sorted(K.KIND_NAMES)]
+
+    def cat(codes: np.ndarray, names: Any) -> Any:  # categorical for big batches, plain strings otherwise
+        if codes.size > 20_000:
+            return pd.Categorical.from_codes(codes, categories=pd.Index(list(names), dtype=object))
+        return np.asarray(list(names), dtype=object)[codes]
+
+    return pd.DataFrame(
+        {
+            "draw": q // m,
+            "round": t,
+            "issue": cat(q % m, arrays.issues),
+            "actor": cat(i, arrays.actors),
+            "proposer": cat(j, arrays.actors),
+            "kind": cat(kind[t, q, i].astype(int) - 1, kinds),
+            "from": hist[t - 1, q, i],
+            "to": hist[t, q, i],
+        }
+    )
+
+
+def _stop_table(
+    arrays: ScenarioArrays,
+    status: np.ndarray,
+    rounds: np.ndarray,
+    outcomes: np.ndarray,
+    mmin: np.ndarray,
+    mmax: np.ndarray,
+    cycle: np.ndarray,
+    period: np.ndarray,
+    mean_b: np.ndarray,
+) -> pd.DataFrame:
+    B, m = status.shape
+    d, k = np.meshgrid(np.arange(B), np.arange(m), indexing="ij")
+    return pd.DataFrame(
+        {
+            "draw": d.ravel(),
+            "issue": np.asarray(arrays.issues, dtype=object)[k.ravel()],
+            "status": status.ravel(),
+            "rounds": rounds.ravel(),
+            "outcome": outcomes.ravel(),
+            "mean": mean_b[d.ravel(), rounds.ravel(), k.ravel()],
+            "median_min": mmin.ravel(),
+            "median_max": mmax.ravel(),
+            "cycle": cycle.ravel(),
+            "period": period.ravel(),
+        }
+    )
+
+
+def _info(
+    arrays: ScenarioArrays,
+    med: np.ndarray,
+    mean: np.ndarray,
+    status: np.ndarray,
+    rounds: np.ndarray,
+    mmin: np.ndarray,
+    mmax: np.ndarray,
+    cycle: np.ndarray,
+    period: np.ndarray,
+) -> dict[str, Any]:
+    """JSON extras for draw 0: median and mean by round, and the stopping report per issue."""
+    rows = [
+        {"round": t, "issue": iid, "median": float(med[0, t, k]), "mean": float(mean[0, t, k])}
+        for k, iid in enumerate(arrays.issues)
+        for t in range(int(rounds[0, k]) + 1)
+    ]
+    stop = {
+        iid: {
+            "status": str(status[0, k]),
+            "rounds": int(rounds[0, k]),
+            "median": float(med[0, rounds[0, k], k]),
+            "mean": float(mean[0, rounds[0, k], k]),
+            "median_min": float(mmin[0, k]),
+            "median_max": float(mmax[0, k]),
+            "cycle": cycle[0, k],
+            "period": int(period[0, k]) or None,
+        }
+        for k, iid in enumerate(arrays.issues)
+    }
+    return {"rounds": rows, "stop": stop}
+
+
+# ---- the perspective (quadrant) view --------------------------------------------------------------------------
+
+
+def _region(a: float, b: float) -> str:
+    """Scholz fig. 6 region of a pair seen by i, with a = E(i challenges j), b = E(j challenges i), and who moves."""
+    if a > 0 and b > 0:
+        return "conflict: j moves" if a > b else "conflict: i moves" if b > a else "conflict: tie"
+    if a > 0 > b:
+        return "compromise: j moves" if abs(a) >= abs(b) else "capitulation: j moves"
+    if b > 0 > a:
+        return "compromise: i moves" if abs(b) >= abs(a) else "capitulation: i moves"
+    if a < 0 and b < 0:
+        return "stalemate"
+    return "indifferent"
+
+
+def _index(names: tuple[str, ...], name: str | None, what: str) -> int:
+    if name is None:
+        return 0
+    if name not in names:
+        raise UnknownNameError(f"unknown {what} {name!r}; expected one of {', '.join(names)}")
+    return names.index(name)
+
+
+def perspective(
+    arrays: ScenarioArrays,
+    actor: str,
+    issue: str | None = None,
+    round: int = 1,
+    model: ExpectedUtility | None = None,
+    draw: int = 0,
+) -> pd.DataFrame:
+    """The classic BDM perspective (quadrant) table for ``actor`` on ``issue`` at ``round`` (1 = the first round).
+
+    One row per other actor j present on the issue: ``eu_i_challenges_j`` = E^i(U_ij) (x axis of the chart),
+    ``eu_j_challenges_i`` = E(U_ji) as it enters i's decision under the model's ``risk_perspective`` (y axis; i's
+    estimate with r_i under 'mover'), ``eu_j_own`` = E^j(U_ji) with j's own r_j, the risk exponents and the region
+    of Scholz's fig. 6. Values are those with which round ``round`` is played (positions after round ``round`` − 1).
+    """
+    model = model if model is not None else ExpectedUtility()
+    prm: ExpectedUtilityParams = model.params  # type: ignore[assignment]
+    i = _index(arrays.actors, actor, "actor")
+    k = _index(arrays.issues, issue, "issue")
+    if round < 1:
+        raise ParameterError(f"--round {round}: expected a round number ≥ 1")
+    one = arrays.take(draw).select_issues([k])
+    if not bool(one.mask[0, i, 0]):
+        raise ParameterError(f"actor {actor!r} takes no part in issue {one.issues[0]!r}")
+    if round > 1:
+        run = solve_arrays(one, prm.model_copy(update={"max_rounds": round - 1, "stop_on_cycle": False}))
+        x = np.nan_to_num(run.trajectory[0, -1, :, 0], nan=float(one.lower[0]))[None]
+    else:
+        x = one.position[0, :, 0][None]
+    flat = _flatten(one)
+    mask, w, s = flat["mask"], flat["w"], flat["s"]
+    R0 = _initial_range(flat["x"], mask, flat["width"], prm.range)
+    if prm.range == "dynamic":
+        spread = np.ptp(x[0][mask[0]])
+        R0 = np.array([spread]) if spread > 0 else R0
+    opts: dict[str, Any] = dict(p_success=prm.p_success, reverse_salience=prm.reverse_salience, Q=prm.Q)
+    st = K.round_state(x, w, s, mask, R0, risk_perspective=prm.risk_perspective, **opts)
+    own = K.round_state(x, w, s, mask, R0, risk_perspective="own", **opts)
+    others = [j for j in range(one.n_actors) if j != i and mask[0, j]]
+    a = st.a[0, i, others]
+    b = st.b[0, i, others]
+    return pd.DataFrame(
+        {
+            "actor": one.actors[i],
+            "other": [one.actors[j] for j in others],
+            "position": x[0, others],
+            "eu_i_challenges_j": a,
+            "eu_j_challenges_i": b,
+            "eu_j_own": own.b[0, i, others],
+            "r_i": st.r[0, i],
+            "r_j": st.r[0, others],
+            "region": [
+                _region(float(u), float(v))
+                for u, v in zip(np.where(np.abs(a) <= prm.zero, 0, a), np.where(np.abs(b) <= prm.zero, 0, b))
+            ],
+        }
+    ).assign(issue=one.issues[0], round=round)
