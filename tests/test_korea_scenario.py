@@ -78,7 +78,11 @@ def test_raw_yaml_validates_against_the_schema() -> None:
     assert s.name == "korea-2019"
     assert s.date == dt.date(2019, 2, 28)
     assert s.title and s.description and len(s.description) > 500
-    assert s.strategy is None  # merged later by the strategy engine
+    # the strategy engine's parameters, each with its source, validate against the engine's ranges
+    from detente.strategy.params import from_scenario
+
+    params, sources = from_scenario(s)
+    assert params.t_E == 29 and set(sources) == set(s.strategy["params"])
 
 
 def test_issues_have_scales_labelled_points_and_a_sourced_status_quo(scenario: Scenario) -> None:
