@@ -251,17 +251,19 @@ def test_determinism_same_seed_same_bytes(full):
 
 
 # ---- inputs --------------------------------------------------------------------------------------------------------
-def _scenario(description: str, observed: dict[str, float]):
+def _scenario(outcomes: list[dict], observed: dict[str, float]):
     doc = copy.deepcopy(BASE)
-    doc["description"] = description
+    doc["outcomes"] = outcomes
     doc["observed"] = observed
     return from_dict(doc, "mini.yaml")
 
 
-def test_outcome_lines_in_memory_scenario():
+LATER = {"issue": "tax", "value": 40, "low": 30, "high": 55, "horizon": "later"}
+
+
+def test_outcome_ranges_and_horizons_in_memory_scenario():
     s = _scenario(
-        "Outcome: prose is ignored\noutcome: tax = 40 [30, 55] later primary\n"
-        "outcome: tax = 70 [60, 80] much-later secondary",
+        [LATER, {"issue": "tax", "value": 70, "low": 60, "high": 80, "horizon": "much-later", "primary": False}],
         {"tax": 40},
     )
     lb = backtest(scenarios=[s], models=["median"])
@@ -274,19 +276,22 @@ def test_outcome_lines_in_memory_scenario():
 
 
 @pytest.mark.parametrize(
-    "description,observed,needle",
+    "outcomes,observed,needle",
     [
-        ("outcome: tax = 40 [30 55] later primary", {"tax": 40}, "malformed outcome line"),
-        ("outcome: tax = 40 [30, 55] later primary", {"tax": 41}, "observed.tax"),
-        ("outcome: tax = 40 [50, 55] later primary", {"tax": 40}, "off the scale"),
-        ("outcome: tariff = 40 [30, 55] later primary", {"tax": 40}, "'tariff'"),
-        ("x", {}, "nothing to back-test"),
+        ([LATER], {"tax": 41}, "observed.tax"),
+        ([{**LATER, "low": 50}], {"tax": 40}, "outcomes[0]"),
+        ([{**LATER, "issue": "tariff"}], {"tax": 40}, "'tariff'"),
+        ([LATER, LATER], {"tax": 40}, "one primary outcome per issue"),
     ],
 )
-def test_bad_outcome_data_is_an_error(description, observed, needle):
-    s = _scenario(description, observed)
+def test_bad_outcome_data_is_an_error(outcomes, observed, needle):
     with pytest.raises(ScenarioError, match=needle.replace("[", r"\[")):
-        backtest(scenarios=[s], models=["median"])
+        _scenario(outcomes, observed)
+
+
+def test_nothing_to_backtest_is_an_error():
+    with pytest.raises(ScenarioError, match="nothing to back-test"):
+        backtest(scenarios=[_scenario([], {})], models=["median"])
 
 
 def test_bad_model_names_are_errors_not_failures():

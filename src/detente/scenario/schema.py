@@ -173,6 +173,21 @@ class Variant(_Strict):
     edits: list[Edit] = Field(default_factory=list)
 
 
+class Outcome(_Strict):
+    """An observed outcome of one issue: its value, plausible range, horizon and whether it is the scored one.
+
+    The primary outcome of an issue must equal ``observed[issue]`` (the flat map every model's back-test scores).
+    """
+
+    issue: Id
+    value: float
+    low: float | None = None
+    high: float | None = None
+    horizon: str | None = None
+    primary: bool = True
+    basis: Basis | None = None
+
+
 class Scenario(_Strict):
     """A negotiation: who wants what (position), how much they care (salience), how much they can do (capability)."""
 
@@ -187,6 +202,9 @@ class Scenario(_Strict):
     events: list[Event] = Field(default_factory=list)
     variants: list[Variant] = Field(default_factory=list)
     observed: dict[Id, float] = Field(default_factory=dict, description="observed real outcome per issue id")
+    outcomes: list[Outcome] = Field(
+        default_factory=list, description="observed outcomes with ranges and horizons (primary ones equal 'observed')"
+    )
     strategy: dict[str, Any] | None = Field(default=None, description="strategy-engine parameters (detente.strategy)")
     perturbation: dict[str, Any] | None = Field(default=None, description="default uncertainty spec")
 
@@ -235,9 +253,30 @@ class Scenario(_Strict):
                 raise _FieldProblem(
                     f"actors[{k}].capability_basis.source", b.source, "a source id listed under 'sources'"
                 )
-        for iid, _val in self.observed.items():
+        for iid in self.observed:
             if iid not in issues:
                 raise _FieldProblem(f"observed.{iid}", iid, f"one of the issue ids {sorted(issues)}")
+        primaries: set[str] = set()
+        for k, o in enumerate(self.outcomes):
+            if o.issue not in issues:
+                raise _FieldProblem(f"outcomes[{k}].issue", o.issue, f"one of the issue ids {sorted(issues)}")
+            sc = issues[o.issue].scale
+            lo = sc.lower if o.low is None else o.low
+            hi = sc.upper if o.high is None else o.high
+            if not sc.lower <= lo <= o.value <= hi <= sc.upper:
+                raise _FieldProblem(
+                    f"outcomes[{k}]",
+                    [o.low, o.value, o.high],
+                    f"{sc.lower:g} <= low <= value <= high <= {sc.upper:g} (issue {o.issue!r}'s scale)",
+                )
+            if o.primary:
+                if o.issue in primaries:
+                    raise _FieldProblem(f"outcomes[{k}].primary", o.issue, "one primary outcome per issue")
+                primaries.add(o.issue)
+                if self.observed.get(o.issue) != o.value:
+                    raise _FieldProblem(
+                        f"observed.{o.issue}", self.observed.get(o.issue), f"{o.value:g}, the primary outcomes[{k}].value"
+                    )
         return self
 
     # ---- helpers ----------------------------------------------------------------------------------------------

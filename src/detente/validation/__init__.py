@@ -8,6 +8,6 @@ from __future__ import annotations
 
 from detente.validation.backtest import backtest
 from detente.validation.leaderboard import Leaderboard
-from detente.validation.outcomes import ObservedOutcome, baseline, observed_outcomes, outcome_lines
+from detente.validation.outcomes import ObservedOutcome, baseline, observed_outcomes
 
-__all__ = ["Leaderboard", "ObservedOutcome", "backtest", "baseline", "observed_outcomes", "outcome_lines"]
+__all__ = ["Leaderboard", "ObservedOutcome", "backtest", "baseline", "observed_outcomes"]
