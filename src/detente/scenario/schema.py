@@ -275,7 +275,9 @@ class Scenario(_Strict):
                 primaries.add(o.issue)
                 if self.observed.get(o.issue) != o.value:
                     raise _FieldProblem(
-                        f"observed.{o.issue}", self.observed.get(o.issue), f"{o.value:g}, the primary outcomes[{k}].value"
+                        f"observed.{o.issue}",
+                        self.observed.get(o.issue),
+                        f"{o.value:g}, the primary outcomes[{k}].value",
                     )
         return self
 
