@@ -1,0 +1,306 @@
+"""The uncertainty commands: ``detente ensemble``, ``detente compare``, ``detente sensitivity``."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from detente.cli.app import (
+    app,
+    choice,
+    console,
+    dumps,
+    guarded,
+    load_scenario,
+    parse_params,
+    write_figure,
+    write_output,
+)
+from detente.errors import DetenteError
+
+Ref = Annotated[str, typer.Argument(help="a built-in scenario name (see `detente scenarios`) or a scenario file")]
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="model name (see `detente models`)")]
+Preset = Annotated[str | None, typer.Option("--preset", help="named parameter preset of the model")]
+Param = Annotated[list[str] | None, typer.Option("--param", "-p", help="model parameter key=value (repeatable)")]
+Seed = Annotated[int | None, typer.Option("--seed", min=0, help="random seed (recorded; same seed, same bytes)")]
+Perturb = Annotated[
+    Path | None,
+    typer.Option("--perturb", help="perturbation spec YAML/JSON (default: the scenario's, else the built-in default)"),
+]
+Chunk = Annotated[int | None, typer.Option("--chunk", min=1, help="draws per model call (bounds memory)")]
+Format = Annotated[str, typer.Option("--format", "-f", help="table, csv or json")]
+InputFormat = Annotated[str | None, typer.Option("--input-format", help="override scenario format detection")]
+NoProgress = Annotated[bool, typer.Option("--no-progress", help="no progress bar (it shows only on a terminal)")]
+
+
+def _model_params(preset: str | None, param: list[str] | None) -> dict[str, Any]:
+    kw = parse_params(param)
+    if preset is not None:
+        kw["preset"] = preset
+    return kw
+
+
+def _thresholds(items: list[str] | None, issues: list[str]) -> dict[str, list[float]] | None:
+    """``--threshold T`` (every issue) or ``--threshold ISSUE=T``, repeatable."""
+    if not items:
+        return None
+    out: dict[str, list[float]] = {}
+    for item in items:
+        key, _, val = item.rpartition("=")
+        try:
+            t = float(val)
+        except ValueError:
+            raise DetenteError(f"--threshold {item!r}: expected a number or ISSUE=NUMBER") from None
+        targets = [key] if key else issues
+        for iid in targets:
+            if iid not in issues:
+                raise DetenteError(f"--threshold {item!r}: unknown issue {iid!r}; expected one of {issues}")
+            out.setdefault(iid, []).append(t)
+    return out
+
+
+def _text(*tables: Any) -> str:
+    buf = io.StringIO()
+    c = Console(file=buf, width=160, force_terminal=False, color_system=None)
+    for t in tables:
+        c.print(t)
+    return buf.getvalue()
+
+
+def _emit(tables: list[Any], out: Path | None) -> None:
+    if out is None and console.is_terminal:
+        for t in tables:
+            console.print(t)
+    else:  # a file or a pipe: plain text, wide enough not to cut columns
+        write_output(_text(*tables), out)
+
+
+def _f(x: Any, digits: int = 4) -> str:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    return "—" if v != v else f"{v:.{digits}g}"
+
+
+@app.command()
+def ensemble(
+    scenario: Ref,
+    model: ModelOpt = "compromise",
+    draws: Annotated[int, typer.Option("--draws", "-n", min=1, help="number of perturbed draws")] = 1000,
+    seed: Seed = None,
+    perturb: Perturb = None,
+    variant: Annotated[str | None, typer.Option("--variant", help="run a what-if variant of the scenario")] = None,
+    preset: Preset = None,
+    param: Param = None,
+    threshold: Annotated[
+        list[str] | None, typer.Option("--threshold", help="P(outcome ≥/≤ T): T or ISSUE=T (repeatable)")
+    ] = None,
+    chunk: Chunk = None,
+    format: Format = "table",
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")] = None,
+    draws_out: Annotated[Path | None, typer.Option("--draws-out", help="also write every draw (tidy CSV)")] = None,
+    input_format: InputFormat = None,
+    no_progress: NoProgress = False,
+) -> None:
+    """Monte Carlo ensemble: the model on DRAWS perturbed copies of the scenario, summarised per issue and actor."""
+    from detente.uncertainty.ensemble import ensemble as run
+
+    with guarded():
+        choice(format, ("table", "csv", "json"), "--format")
+        s = load_scenario(scenario, input_format)
+        ens = run(
+            s,
+            model,
+            draws=draws,
+            seed=seed,
+            perturb=None if perturb is None else str(perturb),
+            variant=variant,
+            params=_model_params(preset, param),
+            thresholds=_thresholds(threshold, [i.id for i in s.issues]),
+            chunk=chunk,
+            progress=False if no_progress else None,
+        )
+        if format == "json":
+            text = dumps(ens.to_dict())
+        elif format == "csv":
+            text = ens.summary().to_csv(index=False)
+        else:
+            text = ""
+        if draws_out is not None:
+            write_output(ens.frame().to_csv(index=False), draws_out)
+        if text:
+            write_output(text, out)
+            return
+        p = ens.provenance
+        t = Table(
+            "issue",
+            "mean",
+            "sd",
+            "5%",
+            "median",
+            "95%",
+            "status",
+            title=(f"{p['scenario']} · {p['model']} · {p['draws']} draws · seed {p['seed']}"),
+        )
+        summ = ens.summary()
+        for j, row in enumerate(summ.to_dict(orient="records")):
+            counts = Counter(str(x) for x in ens.status[:, j])
+            status = ", ".join(f"{k} {v / ens.draws:.0%}" for k, v in sorted(counts.items()))
+            t.add_row(
+                str(row["issue"]), _f(row["mean"]), _f(row["sd"]), _f(row["q5"]), _f(row["q50"]), _f(row["q95"]), status
+            )
+        _emit([t], out)
+
+
+@app.command()
+def compare(
+    scenario: Ref,
+    variant: Annotated[list[str], typer.Option("--variant", "-v", help="variant id of the scenario (repeatable)")],
+    model: ModelOpt = "compromise",
+    draws: Annotated[int, typer.Option("--draws", "-n", min=1, help="number of perturbed draws")] = 1000,
+    seed: Seed = None,
+    perturb: Perturb = None,
+    preset: Preset = None,
+    param: Param = None,
+    level: Annotated[float, typer.Option("--level", help="confidence level of the intervals")] = 0.95,
+    chunk: Chunk = None,
+    format: Format = "table",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="FILE.png: a chart; other names: the --format output")
+    ] = None,
+    input_format: InputFormat = None,
+    no_progress: NoProgress = False,
+) -> None:
+    """Baseline vs variants on common random numbers: per-issue differences with confidence intervals."""
+    from detente.uncertainty.compare import compare as run
+
+    with guarded():
+        choice(format, ("table", "csv", "json"), "--format")
+        s = load_scenario(scenario, input_format)
+        cmp = run(
+            s,
+            model,
+            variant,
+            draws=draws,
+            seed=seed,
+            perturb=None if perturb is None else str(perturb),
+            params=_model_params(preset, param),
+            level=level,
+            chunk=chunk,
+            progress=False if no_progress else None,
+        )
+        if out is not None and out.suffix.lower() in (".png", ".svg", ".pdf"):
+            write_figure(cmp.figure(), out)
+            return
+        df = cmp.differences()
+        if format == "json":
+            write_output(dumps(cmp.to_dict()), out)
+            return
+        if format == "csv":
+            write_output(df.to_csv(index=False), out)
+            return
+        p = cmp.provenance
+        pct = f"{level * 100:g}%"
+        t = Table(
+            "variant",
+            "issue",
+            "baseline",
+            "variant",
+            f"difference [{pct} CI]",
+            f"central {pct} of draws",
+            "P(up)",
+            "P(down)",
+            title=f"{p['scenario']} · {p['model']} · {p['draws']} draws · seed {p['seed']} (common random numbers)",
+        )
+        for r in df.to_dict(orient="records"):
+            if not r.get("n"):
+                t.add_row(r["variant"], r["issue"], *["—"] * 6)
+                continue
+            t.add_row(
+                r["variant"],
+                r["issue"],
+                _f(r["baseline_mean"]),
+                _f(r["variant_mean"]),
+                f"{_f(r['diff_mean'])} [{_f(r['ci_low'])}, {_f(r['ci_high'])}]",
+                f"[{_f(r['q_low'])}, {_f(r['q_high'])}]",
+                f"{r['p_up']:.2f}",
+                f"{r['p_down']:.2f}",
+            )
+        _emit([t], out)
+
+
+@app.command()
+def sensitivity(
+    scenario: Ref,
+    model: ModelOpt = "compromise",
+    draws: Annotated[
+        int, typer.Option("--draws", "-n", min=2, help="Sobol base samples N (runs N·(groups+2)); a power of 2")
+    ] = 512,
+    seed: Seed = None,
+    groups: Annotated[
+        str, typer.Option("--groups", help="input groups: actor-field, actor, field, issue or cell")
+    ] = "actor-field",
+    perturb: Perturb = None,
+    preset: Preset = None,
+    param: Param = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="groups shown per issue (table and chart)")] = 10,
+    chunk: Chunk = None,
+    format: Format = "table",
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="FILE.png: a tornado chart; other names: the --format output")
+    ] = None,
+    input_format: InputFormat = None,
+) -> None:
+    """Sobol sensitivity (SALib): which input groups drive each issue's outcome."""
+    from detente.uncertainty.sensitivity import GROUPINGS
+    from detente.uncertainty.sensitivity import sensitivity as run
+
+    with guarded():
+        choice(format, ("table", "csv", "json"), "--format")
+        choice(groups, GROUPINGS, "--groups")
+        s = load_scenario(scenario, input_format)
+        res = run(
+            s,
+            model,
+            draws=draws,
+            seed=seed,
+            groups=groups,  # type: ignore[arg-type]
+            perturb=None if perturb is None else str(perturb),
+            params=_model_params(preset, param),
+            chunk=chunk,
+        )
+        if out is not None and out.suffix.lower() in (".png", ".svg", ".pdf"):
+            write_figure(res.figure(top=top), out)
+            return
+        if format == "json":
+            write_output(dumps(res.to_dict()), out)
+            return
+        df = res.frame()
+        if format == "csv":
+            write_output(df.to_csv(index=False), out)
+            return
+        p = res.provenance
+        t = Table(
+            "issue",
+            "group",
+            "S1",
+            "± S1",
+            "ST",
+            "± ST",
+            title=(
+                f"{p['scenario']} · {p['model']} · Sobol N={p['base_samples']} ({p['evaluations']} runs) · seed {p['seed']}"
+            ),
+        )
+        for iid, sub in df.groupby("issue", sort=False):
+            for r in sub.head(top).to_dict(orient="records"):
+                t.add_row(
+                    str(iid), r["group"], _f(r["S1"], 3), _f(r["S1_conf"], 2), _f(r["ST"], 3), _f(r["ST_conf"], 2)
+                )
+        _emit([t], out)
