@@ -11,6 +11,24 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from detente.api import forecast
+
+# heavier parts load on first use (scipy.stats, SALib): ``detente.ensemble`` etc. still work as attributes
+_LAZY = {
+    "apply_edits": ("detente.interventions", "apply"),
+    "backtest": ("detente.validation", "backtest"),
+    "compare_variants": ("detente.uncertainty", "compare"),
+    "ensemble": ("detente.uncertainty", "ensemble"),
+    "sensitivity": ("detente.uncertainty", "sensitivity"),
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        import importlib
+
+        module, attr = _LAZY[name]
+        return getattr(importlib.import_module(module), attr)
+    raise AttributeError(f"module 'detente' has no attribute {name!r}")
 from detente.errors import DetenteError, ParameterError, ScenarioError, UnknownNameError
 from detente.models.base import Forecast
 from detente.scenario.arrays import ScenarioArrays, to_arrays
@@ -26,8 +44,13 @@ __all__ = [
     "ScenarioError",
     "UnknownNameError",
     "__version__",
+    "apply_edits",
+    "backtest",
+    "compare_variants",
+    "ensemble",
     "forecast",
     "load",
     "save",
+    "sensitivity",
     "to_arrays",
 ]
