@@ -10,9 +10,7 @@ import pytest
 
 import detente
 
-MODULES = sorted(
-    m.name for m in pkgutil.walk_packages(detente.__path__, "detente.") if not m.name.endswith("__main__")
-)
+MODULES = sorted(m.name for m in pkgutil.walk_packages(detente.__path__, "detente.") if not m.name.endswith("__main__"))
 
 
 @pytest.mark.parametrize("name", MODULES)

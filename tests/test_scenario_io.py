@@ -229,10 +229,12 @@ def test_cop21_csv_and_xlsx_load_to_identical_scenarios():
         )
 
     assert table(csv_s) == table(xlsx_s)
+
     def scales(s):
         return sorted(
             (key(i.id), i.scale.lower, i.scale.upper, tuple(p.value for p in i.scale.points)) for i in s.issues
         )  # noqa: E731
+
     assert scales(csv_s) == scales(xlsx_s)
 
 

@@ -8,9 +8,14 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from detente.api import forecast
+from detente.errors import DetenteError, ParameterError, ScenarioError, UnknownNameError
+from detente.models.base import Forecast
+from detente.scenario.arrays import ScenarioArrays, to_arrays
+from detente.scenario.io import load, save
+from detente.scenario.schema import Scenario
+
+__version__ = "0.1.0"
 
 # heavier parts load on first use (scipy.stats, SALib): ``detente.ensemble`` etc. still work as attributes
 _LAZY = {
@@ -29,11 +34,7 @@ def __getattr__(name: str) -> object:
         module, attr = _LAZY[name]
         return getattr(importlib.import_module(module), attr)
     raise AttributeError(f"module 'detente' has no attribute {name!r}")
-from detente.errors import DetenteError, ParameterError, ScenarioError, UnknownNameError
-from detente.models.base import Forecast
-from detente.scenario.arrays import ScenarioArrays, to_arrays
-from detente.scenario.io import load, save
-from detente.scenario.schema import Scenario
+
 
 __all__ = [
     "DetenteError",
