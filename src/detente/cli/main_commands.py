@@ -220,20 +220,36 @@ def forecast(
 
 
 def _print_tables(tables: list[Any], out: Path | None) -> None:
-    tables = [t for t in tables if t is not None]
-    if out is None:
-        for t in tables:
-            console.print(t)
-        return
+    """Print (or write) tables whole: never cut a number to fit a narrow terminal; a wide table is wider."""
     from io import StringIO
 
     from rich.console import Console
+    from rich.measure import Measurement
 
-    buf = StringIO()
-    c = Console(file=buf, width=160, no_color=True)
+    tables = [t for t in tables if t is not None]
+    target = console if out is None else Console(file=StringIO(), width=160, no_color=True)
+    wide = target.options.update(width=10_000)
+    # tables of numbers (every column no_wrap) are printed whole; tables with text columns wrap their text
+    whole = [t for t in tables if all(c.no_wrap for c in t.columns)]
+    need = max((Measurement.get(target, wide, t).maximum for t in whole), default=0)
+    if need > target.width:
+        target = Console(file=target.file, width=need, no_color=out is not None or target.no_color)
     for t in tables:
-        c.print(t)
-    write_output(buf.getvalue(), out)
+        target.print(t)
+    if out is not None:
+        assert isinstance(target.file, StringIO)
+        write_output(target.file.getvalue(), out)
+
+
+def _two_lines(name: str, width: int = 7) -> str:
+    """Split a long header at its first hyphen, else in the middle with a hyphen."""
+    if len(name) <= width:
+        return name
+    if "-" in name:
+        head, tail = name.split("-", 1)
+        return f"{head}-\n{tail}"
+    half = (len(name) + 1) // 2
+    return f"{name[:half]}-\n{name[half:]}"
 
 
 def _forecast_many(
@@ -255,12 +271,16 @@ def _forecast_many(
 
         write_output(pd.DataFrame(rows).to_csv(index=False, lineterminator="\n"), out)
         return
-    mark = {"no_agreement": " ✗", "cycling": " ~", "max_rounds": " …"}
-    t = Table("issue", *[fc.model for fc in fcs], title=f"{s.name}: forecasts side by side")
-    t.columns[0].no_wrap = True
+    mark = {"no_agreement": "✗", "cycling": "~", "max_rounds": "…"}
+    from rich import box
+
+    t = Table(title=f"{s.name}: forecasts side by side", box=box.SIMPLE_HEAD, pad_edge=False)
+    t.add_column("issue", no_wrap=True)
+    for fc in fcs:  # long model names go on two lines so that the table fits an 80-column terminal
+        t.add_column(_two_lines(fc.model), justify="right", no_wrap=True, min_width=5)
     has_obs = bool(s.observed)
     if has_obs:
-        t.add_column("observed")
+        t.add_column("actual", justify="right", no_wrap=True)
     for j, iid in enumerate(arrays.issues):
         cells = [iid] + [f"{fc.outcomes[0, j]:.1f}{mark.get(str(fc.status[0, j]), '')}" for fc in fcs]
         if has_obs:
@@ -272,8 +292,8 @@ def _forecast_many(
         for fc in fcs:
             d = [abs(fc.outcomes[0, j] - s.observed[i]) for j, i in enumerate(arrays.issues) if i in s.observed]
             errs.append(f"{np.mean(d):.1f}")
-        t.add_row("[i]mean |error| vs observed[/i]", *errs, "")
-    t.caption = "✗ no agreement (status quo)  ~ cycling  … stopped at max rounds"
+        t.add_row("[i]mean |error|[/i]", *errs, "")
+    t.caption = "✗ no agreement (status quo) · ~ cycling · … max rounds · actual: observed outcome"
     _print_tables([t], out)
 
 
@@ -282,7 +302,9 @@ def _by_round_table(fc: Any) -> Table | None:
     if "median" not in fc.arrays or "mean" not in fc.arrays:
         return None
     med, mean = fc.arrays["median"][0], fc.arrays["mean"][0]
-    t = Table("round", *[f"{i} median" for i in fc.issues] + [f"{i} mean" for i in fc.issues], title="by round")
+    t = Table(title="median and mean by round")
+    for name in ["round", *[f"{i}\nmedian" for i in fc.issues], *[f"{i}\nmean" for i in fc.issues]]:
+        t.add_column(name, justify="right", no_wrap=True)
     last = int(np.max(fc.rounds[0])) if fc.rounds.size else med.shape[0] - 1
     for r in range(min(med.shape[0], last + 1)):
         t.add_row(str(r), *[f"{v:.4f}" for v in med[r]], *[f"{v:.4f}" for v in mean[r]])
