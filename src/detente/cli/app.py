@@ -15,7 +15,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -115,3 +115,14 @@ def choice(value: str, allowed: tuple[str, ...] | list[str], option: str) -> str
 
 
 Command = Callable[..., Any]
+
+# option types shared by the command modules
+Ref = Annotated[str, typer.Argument(help="a built-in scenario name (see `detente scenarios`) or a scenario file")]
+InputFormat = Annotated[
+    str | None,
+    typer.Option(
+        "--input-format",
+        help="override format detection: yaml, json, decide-csv, decide-xlsx, bdm-csv, ktab-csv, ktab-xml",
+    ),
+]
+Out = Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")]

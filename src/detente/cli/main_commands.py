@@ -11,6 +11,9 @@ import typer
 from rich.table import Table
 
 from detente.cli.app import (
+    InputFormat,
+    Out,
+    Ref,
     app,
     choice,
     console,
@@ -22,16 +25,6 @@ from detente.cli.app import (
     write_output,
 )
 from detente.errors import ParameterError
-
-InputFormat = Annotated[
-    str | None,
-    typer.Option(
-        "--input-format",
-        help="override format detection: yaml, json, decide-csv, decide-xlsx, bdm-csv, ktab-csv, ktab-xml",
-    ),
-]
-Ref = Annotated[str, typer.Argument(help="a built-in scenario name (see `detente scenarios`) or a scenario file")]
-Out = Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")]
 
 scenarios_app = typer.Typer(help="List the built-in scenarios (and make random ones).", invoke_without_command=True)
 app.add_typer(scenarios_app, name="scenarios")

@@ -12,6 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from detente.cli.app import (
+    InputFormat,
+    Ref,
     app,
     choice,
     console,
@@ -24,7 +26,6 @@ from detente.cli.app import (
 )
 from detente.errors import DetenteError
 
-Ref = Annotated[str, typer.Argument(help="a built-in scenario name (see `detente scenarios`) or a scenario file")]
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="model name (see `detente models`)")]
 Preset = Annotated[str | None, typer.Option("--preset", help="named parameter preset of the model")]
 Param = Annotated[list[str] | None, typer.Option("--param", "-p", help="model parameter key=value (repeatable)")]
@@ -35,7 +36,6 @@ Perturb = Annotated[
 ]
 Chunk = Annotated[int | None, typer.Option("--chunk", min=1, help="draws per model call (bounds memory)")]
 Format = Annotated[str, typer.Option("--format", "-f", help="table, csv or json")]
-InputFormat = Annotated[str | None, typer.Option("--input-format", help="override scenario format detection")]
 NoProgress = Annotated[bool, typer.Option("--no-progress", help="no progress bar (it shows only on a terminal)")]
 
 
