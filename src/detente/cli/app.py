@@ -70,6 +70,28 @@ def write_output(data: str | bytes, out: Path | None) -> None:
         raise
 
 
+def print_tables(tables: list[Any], out: Path | None) -> None:
+    """Print (or write) tables whole: never cut a number to fit a narrow terminal; a wide table is wider."""
+    from io import StringIO
+
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    tables = [t for t in tables if t is not None]
+    target = console if out is None else Console(file=StringIO(), width=160, no_color=True)
+    wide = target.options.update(width=10_000)
+    # tables of numbers (every column no_wrap) are printed whole; tables with text columns wrap their text
+    whole = [t for t in tables if all(c.no_wrap for c in t.columns)]
+    need = max((Measurement.get(target, wide, t).maximum for t in whole), default=0)
+    if need > target.width:
+        target = Console(file=target.file, width=need, no_color=out is not None or target.no_color)
+    for t in tables:
+        target.print(t)
+    if out is not None:
+        assert isinstance(target.file, StringIO)
+        write_output(target.file.getvalue(), out)
+
+
 def write_figure(fig: Any, out: Path) -> None:
     """Save a matplotlib figure atomically as PNG (or the format of ``out``'s suffix)."""
     import io

@@ -3,17 +3,15 @@
 from __future__ import annotations
 
 import math
-from io import StringIO
 from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
 import typer
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
-from detente.cli.app import app, choice, console, dumps, guarded, write_output
+from detente.cli.app import app, choice, dumps, guarded, print_tables, write_output
 
 
 @app.command()
@@ -63,7 +61,7 @@ def backtest(
                 tables.append(_detail_table(lb, lb.secondary, title))
         if len(lb.failures):
             tables.append(_failures_table(lb))
-        _print(tables, out)
+        print_tables(tables, out)
 
 
 def _n(k: int, noun: str) -> str:
@@ -160,15 +158,3 @@ def _failures_table(lb: Any) -> Table:
     for r in lb.failures.itertuples(index=False):
         t.add_row(str(r.model), str(r.scenario), "" if r.issue is None else str(r.issue), str(r.reason))
     return t
-
-
-def _print(tables: list[Table], out: Path | None) -> None:
-    if out is None:
-        for t in tables:
-            console.print(t)
-        return
-    buf = StringIO()
-    c = Console(file=buf, width=160, no_color=True)
-    for t in tables:
-        c.print(t)
-    write_output(buf.getvalue(), out)

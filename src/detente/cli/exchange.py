@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from detente.cli.app import app, choice, console, dumps, guarded, write_output
+from detente.cli.app import app, choice, dumps, guarded, print_tables, write_output
 from detente.errors import ParameterError
 
 
@@ -74,16 +74,4 @@ def _print(docs: list[dict[str, Any]], name: str, out: Path | None) -> None:
                 f"{e['gain']:.5f}",
             )
         tables.append(t)
-    if out is None:
-        for t in tables:
-            console.print(t)
-        return
-    from io import StringIO
-
-    from rich.console import Console
-
-    buf = StringIO()
-    c = Console(file=buf, width=160, no_color=True)
-    for t in tables:
-        c.print(t)
-    write_output(buf.getvalue(), out)
+    print_tables(tables, out)

@@ -21,6 +21,7 @@ from detente.cli.app import (
     guarded,
     load_scenario,
     parse_params,
+    print_tables,
     write_figure,
     write_output,
 )
@@ -209,29 +210,7 @@ def forecast(
             if has_obs:
                 cells.append("" if r["observed"] is None else f"{r['observed']:g}")
             t.add_row(*cells)
-        _print_tables([t, _by_round_table(fc)], out)
-
-
-def _print_tables(tables: list[Any], out: Path | None) -> None:
-    """Print (or write) tables whole: never cut a number to fit a narrow terminal; a wide table is wider."""
-    from io import StringIO
-
-    from rich.console import Console
-    from rich.measure import Measurement
-
-    tables = [t for t in tables if t is not None]
-    target = console if out is None else Console(file=StringIO(), width=160, no_color=True)
-    wide = target.options.update(width=10_000)
-    # tables of numbers (every column no_wrap) are printed whole; tables with text columns wrap their text
-    whole = [t for t in tables if all(c.no_wrap for c in t.columns)]
-    need = max((Measurement.get(target, wide, t).maximum for t in whole), default=0)
-    if need > target.width:
-        target = Console(file=target.file, width=need, no_color=out is not None or target.no_color)
-    for t in tables:
-        target.print(t)
-    if out is not None:
-        assert isinstance(target.file, StringIO)
-        write_output(target.file.getvalue(), out)
+        print_tables([t, _by_round_table(fc)], out)
 
 
 def _two_lines(name: str, width: int = 7) -> str:
@@ -287,7 +266,7 @@ def _forecast_many(
             errs.append(f"{np.mean(d):.1f}")
         t.add_row("[i]mean |error|[/i]", *errs, "")
     t.caption = "✗ no agreement (status quo) · ~ cycling · … max rounds · actual: observed outcome"
-    _print_tables([t], out)
+    print_tables([t], out)
 
 
 def _by_round_table(fc: Any) -> Table | None:
