@@ -108,3 +108,17 @@ def test_console_script_exit_code(tmp_path):
         [sys.executable, "-m", "detente", "forecast", "nope.yaml"], capture_output=True, text=True, cwd=tmp_path
     )
     assert p.returncode == 2 and p.stderr.startswith("error: nope.yaml") and p.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args,needle",
+    [
+        (["forecast"], "Missing argument 'scenario'"),
+        (["no-such-command"], "No such command"),
+        (["forecast", "road-toll", "--rounds", "x"], "Invalid value for '--rounds'"),
+    ],
+)
+def test_usage_errors_are_one_line_exit_2(tmp_path, args, needle):
+    p = subprocess.run([sys.executable, "-m", "detente", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert p.returncode == 2 and p.stdout == ""
+    assert p.stderr.startswith("error: ") and p.stderr.count("\n") == 1 and needle in p.stderr

@@ -22,5 +22,26 @@ def _load_commands() -> None:
 
 
 def main() -> None:
+    """Run the CLI. Usage errors (unknown option, missing argument, bad option type) are one line and exit 2."""
+    import sys
+
+    import typer.main
+    from typer._click import exceptions as click_exc
+
     _load_commands()
-    app()
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(prog_name="detente", standalone_mode=False)
+    except click_exc.NoArgsIsHelpError as e:
+        e.show()
+        code = 0
+    except click_exc.UsageError as e:
+        print(f"error: {e.format_message()}", file=sys.stderr)
+        code = 2
+    except click_exc.FileError as e:
+        print(f"error: {e.format_message()}", file=sys.stderr)
+        code = 2
+    except KeyboardInterrupt:
+        print("error: interrupted", file=sys.stderr)
+        code = 130
+    sys.exit(code if isinstance(code, int) else 0)
