@@ -290,3 +290,31 @@ def test_dated_removal_and_arrival_of_actors():
     assert fc.actors == ("a", "b", "d", "e") and fc.trajectory.shape == (1, 4 + 5 + 1, 4, 2)
     assert np.isnan(fc.trajectory[0, :4, 3]).all() and fc.trajectory[0, 4, 3, 0] == 70
     np.testing.assert_allclose(fc.trajectory[0, 0, :3], to_arrays(toy()).position[0, [0, 1, 3]])
+
+
+def test_as_of_applies_dated_events_in_order():
+    """korea-2019's events reproduce the period: after 2019-09-10 the hawks (Bolton) are gone."""
+    import detente
+    from detente.interventions import as_of
+
+    korea = detente.load("korea-2019")
+    before, after = as_of(korea, "2019-09-09"), as_of(korea, "2019-09-10")
+    assert "us-hawks" in [a.id for a in before.actors] and "us-hawks" not in [a.id for a in after.actors]
+    assert after.name == "korea-2019@2019-09-10"
+    # nothing dated before the first event changes the stances
+    assert as_of(korea, "2000-01-01").stances == korea.stances
+    # the full period applies every event: same as applying each event's edits by hand, in date order
+    by_hand = korea
+    for ev in sorted(korea.events, key=lambda e: e.date):
+        if ev.edits:
+            by_hand = iv.apply(by_hand, ev.edits)
+    assert as_of(korea, "2020-12-31").stances == by_hand.stances
+
+
+def test_as_of_rejects_a_bad_date():
+    import detente
+    from detente.errors import ParameterError
+    from detente.interventions import as_of
+
+    with pytest.raises(ParameterError, match="YYYY-MM-DD"):
+        as_of(detente.load("korea-2019"), "2019-13-01")

@@ -25,6 +25,7 @@ applies dated edits at round 0 (``dated="round0"``); ``dated="error"`` refuses t
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -150,6 +151,26 @@ def apply(
             file=f"<{scenario.name}>",
             where=(f"variant {vid!r}" if vid else "edits"),
         ) from None
+
+
+def as_of(scenario: Scenario, date: dt.date | str) -> Scenario:
+    """The scenario after every dated event up to and including ``date``, its edits applied in date order.
+
+    This is how a scenario's ``events`` reproduce a period: ``as_of(korea, "2019-09-10")`` is the negotiation after
+    Bolton's departure. Events on the same date apply in file order. The result is named ``"<scenario>@<date>"``.
+    """
+    try:
+        day = date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date))
+    except ValueError:
+        raise ParameterError(f"--as-of {date!r}: expected a date YYYY-MM-DD") from None
+    s = scenario
+    for ev in sorted(scenario.events, key=lambda e: e.date):  # sorted() is stable: same-day events keep file order
+        if ev.date > day or not ev.edits:
+            continue
+        s = apply(s, Variant(id=f"event {ev.id}", title=ev.title, edits=ev.edits), name=f"{scenario.name}@{day}")
+    if s is scenario:
+        s = scenario.model_copy(update={"name": f"{scenario.name}@{day}"})
+    return s
 
 
 def _error(name: str, le: LabelledEdit, what: str, message: str, value: Any, expected: str) -> ScenarioError:

@@ -106,12 +106,13 @@ def run_forecast(
     seed: int | None,
     input_format: str | None,
     mode: str | None = None,
+    as_of: str | None = None,
 ) -> tuple[Any, Any]:
     """Load, configure and run: the shared body of `forecast` and `plot`."""
     from detente.models.base import get
     from detente.scenario.arrays import to_arrays
 
-    s = load_scenario(scenario, input_format)
+    s = _load_as_of(scenario, input_format, as_of)
     kw = {**_file_params(scenario, input_format, model), **parse_params(params)}
     if preset is not None:
         kw["preset"] = preset
@@ -123,6 +124,16 @@ def run_forecast(
             raise ParameterError(f"--rounds: model {m.name!r} has no rounds; expected no --rounds for a static model")
         m = get(model, **{**kw, "max_rounds": rounds})
     return s, m.solve(to_arrays(s), seed=seed)
+
+
+def _load_as_of(ref: str, input_format: str | None, as_of: str | None) -> Any:
+    """The scenario, after its dated events up to ``as_of`` when given."""
+    s = load_scenario(ref, input_format)
+    if as_of is None:
+        return s
+    from detente.interventions import as_of as after_events
+
+    return after_events(s, as_of)
 
 
 def _file_params(ref: str, input_format: str | None, model: str) -> dict[str, Any]:
@@ -175,6 +186,9 @@ def forecast(
     mode: Annotated[
         str | None, typer.Option("--mode", help="the model's mode parameter, e.g. spatial's ktab_compat")
     ] = None,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="apply the scenario's dated events up to this date (YYYY-MM-DD)")
+    ] = None,
     format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
     input_format: InputFormat = None,
     out: Out = None,
@@ -188,9 +202,11 @@ def forecast(
                 raise ParameterError(
                     "--preset/--rounds/--param: expected a single --model (each model keeps its defaults)"
                 )
-            _forecast_many(scenario, names, seed, format, input_format, out)
+            _forecast_many(scenario, names, seed, format, input_format, out, as_of)
             return
-        s, fc = run_forecast(scenario, names[0] if names else model, preset, rounds, param, seed, input_format, mode)
+        s, fc = run_forecast(
+            scenario, names[0] if names else model, preset, rounds, param, seed, input_format, mode, as_of
+        )
         if format == "json":
             write_output(dumps(fc.to_dict()), out)
             return
@@ -225,13 +241,19 @@ def _two_lines(name: str, width: int = 7) -> str:
 
 
 def _forecast_many(
-    scenario: str, names: list[str], seed: int | None, format: str, input_format: str | None, out: Path | None
+    scenario: str,
+    names: list[str],
+    seed: int | None,
+    format: str,
+    input_format: str | None,
+    out: Path | None,
+    as_of: str | None = None,
 ) -> None:
     """Several models on one scenario, side by side, with the error against observed outcomes where known."""
     from detente.models.base import get
     from detente.scenario.arrays import to_arrays
 
-    s = load_scenario(scenario, input_format)
+    s = _load_as_of(scenario, input_format, as_of)
     arrays = to_arrays(s)
     fcs = [get(n).solve(arrays, seed=seed) for n in names]
     if format == "json":
