@@ -19,6 +19,7 @@ import numpy as np
 NONE, CONFLICT, COMPROMISE, CAPITULATION = 0, 1, 2, 3
 KIND_NAMES = {CONFLICT: "conflict", COMPROMISE: "compromise", CAPITULATION: "capitulation"}
 _SMALL_BATCH = 16
+_DIRECT_COUNT = 24  # up to this many voters, midpoint counts by direct comparison rather than binary search
 SAME = 1e-9  # positions closer than SAME × (spread or R) count as equal (rounding guard)
 
 
@@ -53,7 +54,14 @@ def weighted_mean(x: np.ndarray, w: np.ndarray, mask: np.ndarray) -> np.ndarray:
 
 
 def success_probability(
-    x: np.ndarray, w: np.ndarray, r: np.ndarray | float, R: np.ndarray, mask: np.ndarray, kind: str
+    x: np.ndarray,
+    w: np.ndarray,
+    r: np.ndarray | float,
+    R: np.ndarray,
+    mask: np.ndarray,
+    kind: str,
+    *,
+    diff: np.ndarray | None = None,
 ) -> np.ndarray:
     """P[i, j], challenger i's probability of prevailing over j, (P, n, n).
 
@@ -64,7 +72,8 @@ def success_probability(
       v_k(a, b) = w_k·[(|x_k − x_b|/R)^{r_k} − (|x_k − x_a|/R)^{r_k}] and Z = Σ_k Σ_a Σ_b |v_k(a, b)| over all voters
       and ordered actor pairs, so P is small and does not sum to one.
 
-    Sums run over every present voter k, i and j included. P = 0 when x_i = x_j.
+    Sums run over every present voter k, i and j included. P = 0 when x_i = x_j. ``diff`` (optional) is the
+    (P, n, n) array x_j − x_i if the caller has it already.
 
     Computation: the voters with a_k > 0 (or v_k > 0, whatever r_k > 0) are exactly those strictly on i's side of
     the midpoint (x_i + x_j)/2, a prefix or suffix of the voters sorted by position, so every sum is a difference of
@@ -80,7 +89,8 @@ def success_probability(
     xs = key[rows, order]  # voters by position, absent ones last (inf)
     ws = np.where(mask, w, 0.0)[rows, order]
     xv = xs if mask.all() else np.where(mask[rows, order], xs, 0.0)
-    below = _count_below_midpoints(x, xs)  # voters strictly left of (x_i + x_j)/2; symmetric in (i, j)
+    sums = x[:, :, None] + x[:, None, :]  # x_i + x_j
+    below = _midpoint_counts(xs, sums)  # voters strictly left of (x_i + x_j)/2; symmetric in (i, j)
     xi, xj = x[:, :, None], x[:, None, :]
     if kind == "global":
         u = np.abs(xv[:, :, None] - x[:, None, :]) / R[:, None, None]  # u[k (sorted), a]
@@ -88,7 +98,7 @@ def success_probability(
             u = u ** np.asarray(r)[rows, order][:, :, None]
         C = np.concatenate([np.zeros((Pn, 1, n)), np.cumsum(ws[:, :, None] * u, axis=1)], axis=1)  # (P, n+1, n)
         # T[i, j] = C[below_ij, j]; below is symmetric, so C[below_ij, i] = T[j, i]
-        T = np.take_along_axis(C, below, axis=1)
+        T = np.take_along_axis(C, below.astype(np.intp), axis=1)
         left = T - np.swapaxes(T, 1, 2)  # x_i < x_j: voters left of the midpoint support i
         # x_i > x_j: voters right of it support i (voters exactly at the midpoint add w·0 either way)
         right = (C[:, n, :][:, None, :] - C[:, n, :][:, :, None]) - left
@@ -105,44 +115,71 @@ def success_probability(
         zero = np.zeros((Pn, 1))
         cw = np.concatenate([zero, np.cumsum(ws, axis=1)], axis=1)  # (P, n+1) prefix sums of w
         cs = np.concatenate([zero, np.cumsum(ws * xv, axis=1)], axis=1)  # … of w·x
-        c = np.diagonal(below, axis1=1, axis2=2)  # c_i = #(x_k < x_i) (the midpoint of i and i is x_i)
-        cw_i, cs_i = cw[rows, c], cs[rows, c]
-        cw_m, cs_m = cw[rows[:, :, None], below], cs[rows[:, :, None], below]
+        # (p, i, j) → index of (p, below_ij) in the (P, n+1) prefix sums
+        flat = np.add(below, (np.arange(Pn) * (n + 1))[:, None, None], dtype=np.intp)
+        c = np.diagonal(flat, axis1=1, axis2=2)  # c_i = #(x_k < x_i) (the midpoint of i and i is x_i), offset
+        cw_i, cs_i = np.take(cw, c), np.take(cs, c)
+        cw_m, cs_m = np.take(cw, flat), np.take(cs, flat)
         # x_i < x_j: voters left of x_i add D each, voters in [x_i, m) add x_i + x_j − 2 x_k
-        left = (xj - xi) * cw_i[:, :, None] + (xi + xj) * (cw_m - cw_i[:, :, None]) - 2.0 * (cs_m - cs_i[:, :, None])
+        # (evaluated in place, in the order (D·cw_i + (x_i + x_j)·(cw_m − cw_i)) − 2·(cs_m − cs_i))
+        cw_m -= cw_i[:, :, None]
+        cw_m *= sums
+        left = np.multiply(xj - xi if diff is None else diff, cw_i[:, :, None])
+        left += cw_m
+        cs_m -= cs_i[:, :, None]
+        cs_m *= 2.0
+        left -= cs_m
         # A_i = Σ_k w_k |x_k − x_i|, and Σ_k w_k a_k = A_j − A_i (support for i minus support for j)
         A = x * cw_i - cs_i + (cs[:, n : n + 1] - cs_i) - x * (cw[:, n : n + 1] - cw_i)
         net = A[:, None, :] - A[:, :, None]
         # (x_i = x_j gives exactly 0 on both branches: D = 0, no voter between, A_i = A_j)
-        num = np.where(xi < xj, left, np.swapaxes(left, 1, 2) + net)
+        num = np.add(np.swapaxes(left, 1, 2), net)
+        np.copyto(num, left, where=xi < xj)
         # no support is 0 up to the rounding of the prefix sums: make it exactly 0
         scale = 2e-13 * cw[:, n] * np.max(np.abs(xv), axis=1)
-        num = np.where(num > scale[:, None, None], num, 0.0)
+        np.copyto(num, 0.0, where=~(num > scale[:, None, None]))
         other = np.swapaxes(num, 1, 2)  # support for j against i
         den = num + other  # Σ_k w_k |a_k| (voters at the midpoint have a_k = 0)
         top = num if kind == "eq31" else np.maximum(num - other, 0.0)
         out = np.divide(top, den, out=np.zeros_like(den), where=den > 0)
     if mask.all():
         return out  # num, hence out, is 0 where x_i = x_j
-    return np.where(mask[:, :, None] & mask[:, None, :], out, 0.0)
+    np.copyto(out, 0.0, where=~(mask[:, :, None] & mask[:, None, :]))
+    return out
 
 
-def _count_below_midpoints(x: np.ndarray, xs: np.ndarray) -> np.ndarray:
-    """below[p, i, j] = #{k : xs[p, k] < (x_i + x_j)/2}, by one stable merge-sort of 2·xs with all x_i + x_j.
+def _midpoint_counts(xs: np.ndarray, sums: np.ndarray) -> np.ndarray:
+    """#{k : xs[p, k] < sums[p, i, j]/2} for the (P, n, n) sums x_i + x_j, counted in 2·xs (some integer dtype).
 
-    2·x_k < fl(x_i + x_j) is exactly x_k < fl(x_i + x_j)/2 in floating point. O(n² log n) per problem, batched.
+    2·x_k < fl(x_i + x_j) is exactly x_k < fl(x_i + x_j)/2 in floating point. ``xs`` is sorted along its last axis
+    (absent voters as +inf, last). Batched: for up to ``_DIRECT_COUNT`` voters one comparison per voter on the
+    (P, n²) sums; beyond, a branchless binary search (log2(n) rounds of one gather and one comparison, with 2·xs
+    padded by +inf to a power of two), O(n² log n) per problem.
     """
-    Pn, n = x.shape
-    sums = (x[:, :, None] + x[:, None, :]).reshape(Pn, n * n)
-    if Pn <= _SMALL_BATCH:  # few problems: a binary search per problem is cheaper than the batched merge-sort
-        two = 2.0 * xs
+    Pn, n = xs.shape
+    sums = sums.reshape(Pn, n * n)
+    two = 2.0 * xs
+    if Pn <= _SMALL_BATCH:  # few problems: a binary search per problem is cheaper than the batched one
         return np.stack([np.searchsorted(two[q], sums[q], side="left") for q in range(Pn)]).reshape(Pn, n, n)
-    vals = np.concatenate([sums, 2.0 * xs], axis=1)  # sums first: on ties they sort before the voters
-    order = np.argsort(vals, axis=1, kind="stable")
-    voters_so_far = np.cumsum(order >= n * n, axis=1)
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.broadcast_to(np.arange(order.shape[1]), order.shape), axis=1)
-    return np.take_along_axis(voters_so_far, rank[:, : n * n], axis=1).reshape(Pn, n, n)
+    if n <= _DIRECT_COUNT:  # few voters: one comparison per voter on the (P, n²) sums is cheapest
+        cnt = np.zeros((Pn, n * n), np.uint8)
+        for k in range(n):
+            cnt += two[:, k : k + 1] < sums
+        return cnt.reshape(Pn, n, n)
+    size = 1 << max(n - 1, 0).bit_length()  # the smallest power of two ≥ n
+    if size > n:
+        two = np.concatenate([two, np.full((Pn, size - n), np.inf)], axis=1)
+    flat = two.ravel()
+    base = (np.arange(Pn, dtype=np.intp) * size)[:, None]
+    pos = np.zeros((Pn, n * n), np.intp)  # count of 2·xs_k < sum found so far (a prefix of the sorted values)
+    h = size >> 1
+    while h:
+        probe = np.take(flat, base + (pos + (h - 1)))
+        pos += h * (probe < sums)
+        h >>= 1
+    # the last probe decides whether the element at pos itself lies below
+    pos += np.take(flat, base + np.minimum(pos, size - 1)) < sums
+    return np.minimum(pos, n).reshape(Pn, n, n)
 
 
 def _util(z: np.ndarray, r: np.ndarray | float) -> np.ndarray:
@@ -171,13 +208,29 @@ def challenge_eu(
     """
     if np.isscalar(r) and r == 1.0:
         # r = 1: U_s = 2d, U_f = −2d, U_sq = 0, so the first three terms are 2d·(1 − 2s(1 − P))
-        e = 2.0 * d * (1.0 - 2.0 * sal * (1.0 - prob))
+        # (evaluated in place, in the order (2d)·(1 − (2s)·(1 − P)))
+        t = np.subtract(1.0, prob)
+        t *= 2.0 * sal
+        np.subtract(1.0, t, out=t)
+        e = np.multiply(2.0, d)
+        e *= t
     else:
         # s·[P·U_s + (1−P)·U_f] + (1−s)·U_s − Q·U_sq = U_s − Q·U_sq − s(1−P)(U_s − U_f), with U = 2 − 4 z^r:
         # = 2(1 − Q) + 4·[Q·0.5^r − A − s(1−P)(B − A)], A = (0.5 − 0.5d)^r, B = (0.5 + 0.5d)^r
-        half = 0.5 * d
-        A = np.maximum(0.5 - half, 0.0) ** r
-        e = 4.0 * (Q * 0.5**r - A - sal * (1.0 - prob) * ((0.5 + half) ** r - A))
+        # (evaluated in place, in the order 4·((Q·0.5^r − A) − (s·(1 − P))·(B − A)))
+        half = np.multiply(0.5, d)
+        A = np.subtract(0.5, half)
+        np.maximum(A, 0.0, out=A)
+        np.power(A, r, out=A)
+        half += 0.5
+        np.power(half, r, out=half)
+        half -= A  # B − A
+        t = np.subtract(1.0, prob)
+        t *= sal
+        t *= half
+        e = np.subtract(Q * 0.5**r, A, out=A)
+        e -= t
+        e *= 4.0
         if Q != 1.0:
             e = e + 2.0 * (1.0 - Q)
     if Q != 1.0:
@@ -221,6 +274,7 @@ class RoundState:
     a: np.ndarray  # (P, n, n)
     b: np.ndarray  # (P, n, n)
     own: np.ndarray  # (P, n, n) E^i(U_ij) with i's own r (== a)
+    diff: np.ndarray | None = None  # (P, n, n) x_j − x_i
 
 
 def _pair_values(
@@ -270,21 +324,24 @@ def round_state(
     """Steps 1-5 of Scholz's Appendix for one round: median, first pass (r = 1), risk exponents, second pass."""
     P, n = x.shape
     mu = weighted_median(x, w, mask) if median is None else median
-    d = np.abs(x[:, :, None] - x[:, None, :]) / R[:, None, None]
+    diff = x[:, None, :] - x[:, :, None]  # x_j − x_i
+    d = np.abs(diff)  # |x_i − x_j| / R
+    d /= R[:, None, None]
     dmu = np.abs(x - mu[:, None]) / R[:, None]
-    prob1 = success_probability(x, w, 1.0, R, mask, p_success)
+    prob1 = success_probability(x, w, 1.0, R, mask, p_success, diff=diff)
     _, b1 = _pair_values(d, dmu, s, 1.0, prob1, Q, reverse_salience, "own", only_b=True)
     pair = mask[:, :, None] & mask[:, None, :]
     pair[:, np.arange(n), np.arange(n)] = False
     # security level: Sec_i = Σ_{j≠i} E^j(U_ji), the first-pass utility others expect from challenging i
     sec = np.where(pair, b1, 0.0).sum(axis=2)
     r = risk_exponents(sec, mask)
-    prob = prob1 if p_success != "global" else success_probability(x, w, r, R, mask, p_success)
+    prob = prob1 if p_success != "global" else success_probability(x, w, r, R, mask, p_success, diff=diff)
     a, b = _pair_values(d, dmu, s, r, prob, Q, reverse_salience, risk_perspective)
     assert a is not None
+    transposed = b.base is a and b.strides == np.swapaxes(a, 1, 2).strides  # b = aᵀ: mask a once (pair is symmetric)
     a = np.where(pair, a, 0.0)
-    b = np.where(pair, b, 0.0)
-    return RoundState(mu, r, sec, prob1, prob, a, b, a)
+    b = np.swapaxes(a, 1, 2) if transposed else np.where(pair, b, 0.0)
+    return RoundState(mu, r, sec, prob1, prob, a, b, a, diff)
 
 
 def choose_moves(
@@ -296,6 +353,7 @@ def choose_moves(
     offer_selection: str,
     conflict: str,
     zero: float,
+    diff: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Classify every pair from i's view (Scholz §6.1, fig. 6) and pick i's move (§6.2). Returns (x_new, kind, j).
 
@@ -307,10 +365,11 @@ def choose_moves(
     most (largest b), then the smallest move; ``scholz_code`` is ``least_move`` except that among compromises it takes
     the one with the numerically smallest weighted average (|a|x_i + |b|x_j)/(|a| + |b|) — orientation-dependent.
     Actors whose positions agree to 1e-9 of the spread do not bargain. All moves are applied simultaneously. ``kind``
-    holds the codes of :data:`KIND_NAMES`, ``j`` the proposer (−1).
+    holds the codes of :data:`KIND_NAMES`, ``j`` the proposer (−1). ``diff`` (optional): x_j − x_i, (P, n, n).
     """
     P, n = x.shape
-    diff = x[:, None, :] - x[:, :, None]  # x_j − x_i
+    if diff is None:
+        diff = x[:, None, :] - x[:, :, None]  # x_j − x_i
     # actors at the same position do not bargain; "same" is to SAME × the spread of positions, which absorbs the
     # rounding that the compromise fractions amplify (positions equal in exact arithmetic must stay "equal")
     spread = np.max(np.where(mask, x, -np.inf), axis=1) - np.min(np.where(mask, x, np.inf), axis=1)
@@ -327,7 +386,7 @@ def choose_moves(
     if conflict != "no_move":
         rank -= 3 * (valid & (a > zero) & (b > a)).view(np.int8)
     frac = np.divide(-a, b, out=np.ones_like(a), where=is_comp)  # eq. 36: |a/b| of the way; else all the way
-    step = diff * frac
+    step = np.multiply(diff, frac, out=frac)
     move = np.abs(step)
     if offer_selection == "most_enforceable":
         # largest proposer EU first, then the smallest move
@@ -341,7 +400,11 @@ def choose_moves(
             # (|a| x_i + |b| x_j)/(|a| + |b|) = x_i + (x_j − x_i)·|b|/(|a| + |b|) for compromises
             wavg = x[:, :, None] + diff * np.divide(b, b - a, out=np.zeros_like(a), where=is_comp)
             second = np.where(is_comp, wavg, move)
-        key = np.where(cand, second, np.inf)
+        if second is move:
+            np.copyto(move, np.inf, where=~cand)  # move is not needed after the key
+            key = move
+        else:
+            key = np.where(cand, second, np.inf)
     j = np.argmin(key, axis=2).ravel()
     flat = np.arange(P * n) * n + j  # entry (p, i, j_pi) of the (P, n, n) arrays
     k = np.take(rank, flat).reshape(P, n)

@@ -33,6 +33,10 @@ __all__ = ["ExpectedUtility", "ExpectedUtilityParams", "perspective"]
 
 # problems (draw × issue) per vectorised chunk: bounds the (chunk, n, n, n) voter tensors to ~ this many floats
 _CHUNK_ELEMENTS = 4_000_000
+# problems per round loop: one loop (one tail of slow problems) for up to this many, whatever the kernel blocks
+_GROUP_PROBLEMS = 50_000
+# pairwise entries (problems × n × n) per kernel call: ~1 MB float temporaries, which stay in the CPU caches
+_BLOCK_ELEMENTS = 131_072
 
 
 class ExpectedUtilityParams(BaseModel):
@@ -169,8 +173,14 @@ def _initial_range(x: np.ndarray, mask: np.ndarray, width: np.ndarray, spec: Any
     return np.where(R > 0, R, np.where(width > 0, width, 1.0))
 
 
-def _run_chunk(p: dict[str, np.ndarray], prm: ExpectedUtilityParams) -> dict[str, Any]:
-    """The round loop for a chunk of problems; finished problems drop out of the computation."""
+def _run(p: dict[str, np.ndarray], prm: ExpectedUtilityParams, block: int) -> dict[str, Any]:
+    """The round loop over all problems; finished problems drop out of the computation.
+
+    Each round evaluates the kernels on the active problems in blocks of at most ``block`` problems (to bound the
+    memory of the pairwise arrays) and records only the active rows (``records``: round, problem indices, new
+    positions, risk exponents, offer kinds, proposers); :func:`_assemble` builds the full histories once at the end.
+    Exact cycles are looked up in a ring buffer of the last ``cycle_window`` positions of every problem.
+    """
     x, w, s, mask = p["x"], p["w"], p["s"], p["mask"]
     Pn, n = x.shape
     R0 = _initial_range(x, mask, p["width"], prm.range)
@@ -182,86 +192,115 @@ def _run_chunk(p: dict[str, np.ndarray], prm: ExpectedUtilityParams) -> dict[str
     )
     stop_tol = max(prm.tol, 1e-12)
     cur = x.copy()
-    hist = [cur]
     med = [K.weighted_median(x, w, mask)]
     mean = [K.weighted_mean(x, w, mask)]
-    risk = [np.full((Pn, n), np.nan)]
-    kinds: list[np.ndarray] = [np.zeros((Pn, n), np.int8)]
-    partner: list[np.ndarray] = [np.full((Pn, n), -1, np.int32)]
+    records: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     active = np.ones(Pn, bool)
     converged = np.zeros(Pn, bool)
     rounds = np.zeros(Pn, int)
     period = np.zeros(Pn, int)  # exact cycle period (0: none)
     still = np.zeros(Pn, int)  # consecutive rounds with an unchanged median
+    W = max(1, min(prm.cycle_window, prm.max_rounds))  # ring buffer: positions after round u sit in slot u % W
+    ring = np.empty((Pn, W, n))
+    ring[:, 0] = x
+    first = np.argmax(mask, axis=1)  # each problem's first present actor
+    nobody = np.logical_not(mask.any(axis=1))
+    owned = True  # whether ``cur`` may be updated in place (not an array held by ``records``)
     for t in range(1, prm.max_rounds + 1):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        sel: slice | np.ndarray = slice(None) if idx.size == Pn else idx  # views while every problem runs
-        xa, ma, wa = cur[sel], mask[sel], w[sel]
-        Ra = R0[sel]
+        everyone = idx.size == Pn
+        sel: slice | np.ndarray = slice(None) if everyone else idx  # views while every problem runs
+        xa, ma, wa, sa = cur[sel], mask[sel], w[sel], s[sel]
+        Ra, prev_mu = R0[sel], med[-1][sel]
         if prm.range == "dynamic":
             hi = np.max(np.where(ma, xa, -np.inf), axis=1)
             lo = np.min(np.where(ma, xa, np.inf), axis=1)
             Ra = np.where(hi - lo > 0, hi - lo, Ra)
-        st = K.round_state(xa, wa, s[sel], ma, Ra, median=med[-1][sel], **opts)
-        new, kind, j = K.choose_moves(
-            xa, st.a, st.b, ma, offer_selection=prm.offer_selection, conflict=prm.conflict, zero=prm.zero
-        )
-        r_now = np.where(ma, st.r, np.nan)
-        mu_now, mn_now = K.weighted_median(new, wa, ma), K.weighted_mean(new, wa, ma)
-        prev_mu = med[-1][sel]
-        if idx.size == Pn:  # every problem ran: the new arrays are the round's records
-            nxt, rk, kd, pj, mu, mn = new, r_now, kind.astype(np.int8), j.astype(np.int32), mu_now, mn_now
+        parts = []
+        nblocks = -(-idx.size // block)
+        step = -(-idx.size // nblocks)  # equal blocks of at most `block` problems
+        for c in range(0, idx.size, step):
+            b = slice(c, c + step)
+            st = K.round_state(xa[b], wa[b], sa[b], ma[b], Ra[b], median=prev_mu[b], **opts)
+            mv = K.choose_moves(
+                xa[b],
+                st.a,
+                st.b,
+                ma[b],
+                offer_selection=prm.offer_selection,
+                conflict=prm.conflict,
+                zero=prm.zero,
+                diff=st.diff,
+            )
+            parts.append((*mv, st.r))
+        if len(parts) == 1:
+            new, kind, j, r = parts[0]
         else:
-            nxt, mu, mn = cur.copy(), med[-1].copy(), mean[-1].copy()
-            rk = np.full((Pn, n), np.nan)
-            kd = np.zeros((Pn, n), np.int8)
-            pj = np.full((Pn, n), -1, np.int32)
-            nxt[sel], rk[sel], kd[sel], pj[sel], mu[sel], mn[sel] = new, r_now, kind, j, mu_now, mn_now
-        hist.append(nxt)
+            new, kind, j, r = (np.concatenate(z) for z in zip(*parts))
+        records.append((t, idx, new, np.where(ma, r, np.nan), kind.astype(np.int8), j.astype(np.int32)))
+        mu_now, mn_now = K.weighted_median(new, wa, ma), K.weighted_mean(new, wa, ma)
+        if everyone:
+            mu, mn = mu_now, mn_now
+        else:
+            mu, mn = med[-1].copy(), mean[-1].copy()
+            mu[idx], mn[idx] = mu_now, mn_now
         med.append(mu)
         mean.append(mn)
-        risk.append(rk)
-        kinds.append(kd)
-        partner.append(pj)
-        cur = nxt
         rounds[sel] = t
         # stopping rules, in units of R
         scale = R0[sel]
         conv = np.max(np.where(ma, np.abs(new - xa), 0.0), axis=1) <= prm.tol * scale
         if prm.stable_rounds is not None:
-            still[sel] = np.where(np.abs(mu[sel] - prev_mu) <= prm.tol * scale, still[sel] + 1, 0)
+            still[sel] = np.where(np.abs(mu_now - prev_mu) <= prm.tol * scale, still[sel] + 1, 0)
             conv |= still[sel] >= prm.stable_rounds
         # exact cycle: the new positions repeat those of round t − lag, 2 ≤ lag ≤ cycle_window
         top = min(prm.cycle_window, t)
         if top >= 2:
-            past = np.stack(hist[t - top : t - 1][::-1])[:, sel]  # (lags, active, n), lag 2 first
-            gap = np.max(np.where(ma, np.abs(new - past), 0.0), axis=2)  # (lags, active)
-            hit = (gap <= stop_tol * scale) & ~conv
-            cyc = hit.any(axis=0)
+            slots = (t - np.arange(2, top + 1)) % W  # lag 2 first
+            # necessary condition first: the first present actor is back where it was (exactly the same test on
+            # that actor); problems without actors are always candidates
+            lim = stop_tol * scale[:, None]
+            fa = first[idx]
+            cand = (
+                np.abs(new[np.arange(idx.size), fa][:, None] - ring[idx[:, None], slots[None, :], fa[:, None]]) <= lim
+            )
+            cand &= ~conv[:, None]
+            hit = np.zeros(cand.shape, bool)
+            rows = np.flatnonzero(cand.any(axis=1) | nobody[idx])
+            if rows.size:
+                past = ring[idx[rows, None], slots[None, :]]  # (candidates, lags, n)
+                gap = np.max(np.where(ma[rows, None, :], np.abs(new[rows, None, :] - past), 0.0), axis=2)
+                hit[rows] = (gap <= lim[rows]) & ~conv[rows, None]
+            cyc = hit.any(axis=1)
             fresh = cyc & (period[sel] == 0)
-            period[idx[fresh]] = 2 + np.argmax(hit, axis=0)[fresh]  # the smallest period
+            period[idx[fresh]] = 2 + np.argmax(hit, axis=1)[fresh]  # the smallest period
             if prm.stop_on_cycle:
                 active[idx[cyc]] = False
+        ring[sel, t % W] = new
+        if everyone:
+            cur, owned = new, False  # recorded too: copied before the first partial update below
+        else:
+            if not owned:
+                cur, owned = cur.copy(), True
+            cur[idx] = new
         converged[idx[conv]] = True
         active[idx[conv]] = False
     med_a, mean_a = np.stack(med), np.stack(mean)  # (T, Pn)
     status, lo_m, hi_m, cycle_kind = _classify(med_a, rounds, converged, period, R0, prm.cycle_window, stop_tol)
     return {
-        "hist": np.stack(hist),  # (T, Pn, n)
+        "final": cur,
+        "records": records,
         "median": med_a,
         "mean": mean_a,
-        "risk": np.stack(risk),
-        "kind": np.stack(kinds),
-        "partner": np.stack(partner),
         "status": status,
         "rounds": rounds,
         "period": period,
         "median_min": lo_m,
         "median_max": hi_m,
         "cycle": cycle_kind,
-        "T": len(hist),
+        "T": med_a.shape[0],
     }
 
 
@@ -309,39 +348,68 @@ def _classify(
     return status, lo, hi, cycle
 
 
-def _pad(a: np.ndarray, T: int, fill: Any | None = None) -> np.ndarray:
-    """Pad a (T0, ...) series to T rounds: repeat the last entry, or use ``fill``."""
-    if a.shape[0] == T:
-        return a
-    extra = (
-        np.repeat(a[-1:], T - a.shape[0], axis=0) if fill is None else np.full((T - a.shape[0],) + a.shape[1:], fill)
-    )
-    return np.concatenate([a, extra.astype(a.dtype)], axis=0)
+def _assemble(
+    parts: list[dict[str, Any]], starts: list[int], flat: dict[str, np.ndarray], B: int, m: int, T: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+    """Full histories in the output layout (B, T, n, m) from the recorded active rows, written once.
+
+    Trajectory: positions after each round, the final positions after a problem's stop, NaN where an actor is
+    absent. Risk exponents: NaN at round 0, after the stop and for absent actors. Offer kinds: 0 where nobody moved.
+    Also returns the accepted offers (round, problem, actor, proposer, kind code), ordered by round, problem, actor.
+    """
+    x, mask = flat["x"], flat["mask"]
+    Pn, n = x.shape
+    final = np.concatenate([p["final"] for p in parts]) if len(parts) > 1 else parts[0]["final"]
+    final = np.where(mask, final, np.nan)
+    traj = np.empty((B, T, n, m))
+    traj[...] = np.ascontiguousarray(final.reshape(B, m, n).transpose(0, 2, 1))[:, None]
+    traj[:, 0] = np.where(mask, x, np.nan).reshape(B, m, n).transpose(0, 2, 1)
+    risk = np.full((B, T, n, m), np.nan)
+    kind = np.zeros((B, T, n, m), np.int8)
+    by_round: dict[int, list[tuple[np.ndarray, ...]]] = {}
+    for p, q0 in zip(parts, starts):
+        for t, idx, new, r, kd, pj in p["records"]:
+            q = idx + q0
+            b, k = q // m, q % m
+            traj[b, t, :, k] = np.where(mask[q], new, np.nan)
+            risk[b, t, :, k] = r
+            kind[b, t, :, k] = kd
+            rr, ii = np.nonzero(kd)
+            by_round.setdefault(t, []).append((q[rr], ii, pj[rr, ii], kd[rr, ii]))
+    offers = [(np.full(q.size, t), q, i, j, c) for t in sorted(by_round) for q, i, j, c in by_round[t]]
+    if offers:
+        cols = tuple(np.concatenate(c) for c in zip(*offers))
+    else:
+        cols = tuple(np.zeros(0, int) for _ in range(5))
+    return traj, risk, kind, cols
 
 
 def solve_arrays(arrays: ScenarioArrays, prm: ExpectedUtilityParams) -> Solution:
-    """Run the model on every draw and issue of ``arrays`` (vectorised in chunks of problems)."""
+    """Run the model on every draw and issue of ``arrays`` (one round loop; kernels vectorised in blocks)."""
     B, n, m = arrays.position.shape
     flat = _flatten(arrays)
     Pn = B * m
     size = max(1, _CHUNK_ELEMENTS // max(n * n * (n + 2), 1))
-    parts = [_run_chunk({k: v[c : c + size] for k, v in flat.items()}, prm) for c in range(0, Pn, size)]
+    # one round loop over all problems (so that a few slow problems cost one tail, not one per chunk), in groups
+    # whose bookkeeping stays modest; the kernels run on blocks of active problems small enough for the (n, n)
+    # temporaries to stay in cache
+    group = max(size, _GROUP_PROBLEMS)
+    block = max(1, min(size, _BLOCK_ELEMENTS // max(n * n, 1)))
+    starts = list(range(0, Pn, group)) or [0]
+    parts = [_run({k: v[c : c + group] for k, v in flat.items()}, prm, block) for c in starts]
     T = max(p["T"] for p in parts)
 
-    def cat(key: str, fill: Any | None = None) -> np.ndarray:
-        return np.concatenate([_pad(p[key], T, fill) for p in parts], axis=1)
+    def cat(key: str) -> np.ndarray:  # (T0, Pn) series padded to T rounds by repeating the last entry
+        if len(parts) == 1:
+            return parts[0][key]
+        return np.concatenate(
+            [np.concatenate([p[key], np.repeat(p[key][-1:], T - p["T"], axis=0)]) for p in parts], axis=1
+        )
 
-    hist, med, mean = cat("hist"), cat("median"), cat("mean")
-    risk, kind, partner = cat("risk", np.nan), cat("kind", 0), cat("partner", -1)
+    med, mean = cat("median"), cat("mean")
     status = np.concatenate([p["status"] for p in parts]).reshape(B, m)
     rounds = np.concatenate([p["rounds"] for p in parts]).reshape(B, m)
-    mask = flat["mask"]
-    hist = np.where(mask[None], hist, np.nan)
-
-    def to_bRnm(a: np.ndarray) -> np.ndarray:  # (T, B·m, n) → (B, T, n, m)
-        return np.ascontiguousarray(a.reshape(T, B, m, n).transpose(1, 0, 3, 2))
-
-    trajectory = to_bRnm(hist)
+    trajectory, risk, kind, offers = _assemble(parts, starts, flat, B, m, T)
     med_b = np.ascontiguousarray(med.reshape(T, B, m).transpose(1, 0, 2))
     mean_b = np.ascontiguousarray(mean.reshape(T, B, m).transpose(1, 0, 2))
     outcomes = (med_b if prm.outcome == "median" else mean_b)[np.arange(B)[:, None], rounds, np.arange(m)[None, :]]
@@ -355,25 +423,36 @@ def solve_arrays(arrays: ScenarioArrays, prm: ExpectedUtilityParams) -> Solution
         status=status,
         rounds=rounds,
         tables={
-            "offers": _offers_table(arrays, hist, kind, partner),
+            "offers": _offers_table(arrays, trajectory, *offers),
             "stop": _stop_table(arrays, status, rounds, outcomes, mmin, mmax, cycle, period, mean_b),
         },
         arrays={
             "median": med_b,
             "mean": mean_b,
-            "risk": to_bRnm(risk),
-            "offer_kind": to_bRnm(kind),
+            "risk": risk,
+            "offer_kind": kind,
             "median_range": np.stack([mmin, mmax], axis=1),  # (B, 2, m)
         },
         info=_info(arrays, med_b, mean_b, status, rounds, mmin, mmax, cycle, period),
     )
 
 
-def _offers_table(arrays: ScenarioArrays, hist: np.ndarray, kind: np.ndarray, partner: np.ndarray) -> pd.DataFrame:
-    """Tidy table of accepted offers: draw, round, issue, actor (who moved), proposer, kind, from, to."""
+def _offers_table(
+    arrays: ScenarioArrays,
+    traj: np.ndarray,
+    t: np.ndarray,
+    q: np.ndarray,
+    i: np.ndarray,
+    j: np.ndarray,
+    code: np.ndarray,
+) -> pd.DataFrame:
+    """Tidy table of accepted offers: draw, round, issue, actor (who moved), proposer, kind, from, to.
+
+    ``traj`` is the (B, T, n, m) trajectory; (t, q, i, j, code) the round, problem (draw·m + issue), mover, proposer
+    and kind code of every accepted offer.
+    """
     m = arrays.n_issues
-    t, q, i = np.nonzero(kind)
-    j = partner[t, q, i]
+    b, k = q // m, q % m
     kinds = [K.KIND_NAMES[c] for c in sorted(K.KIND_NAMES)]
 
     def cat(codes: np.ndarray, names: Any) -> Any:  # categorical for big batches, plain strings otherwise
@@ -383,14 +462,14 @@ def _offers_table(arrays: ScenarioArrays, hist: np.ndarray, kind: np.ndarray, pa
 
     return pd.DataFrame(
         {
-            "draw": q // m,
+            "draw": b,
             "round": t,
-            "issue": cat(q % m, arrays.issues),
+            "issue": cat(k, arrays.issues),
             "actor": cat(i, arrays.actors),
             "proposer": cat(j, arrays.actors),
-            "kind": cat(kind[t, q, i].astype(int) - 1, kinds),
-            "from": hist[t - 1, q, i],
-            "to": hist[t, q, i],
+            "kind": cat(code.astype(int) - 1, kinds),
+            "from": traj[b, t - 1, i, k],
+            "to": traj[b, t, i, k],
         }
     )
 
