@@ -113,17 +113,7 @@ class Forecast:
 
     def outcome_frame(self) -> pd.DataFrame:
         """Tidy table: draw, issue, outcome, status, rounds."""
-        B, m = self.outcomes.shape
-        d, i = np.meshgrid(np.arange(B), np.arange(m), indexing="ij")
-        return pd.DataFrame(
-            {
-                "draw": d.ravel(),
-                "issue": np.asarray(self.issues, dtype=object)[i.ravel()],
-                "outcome": self.outcomes.ravel(),
-                "status": self.status.ravel(),
-                "rounds": self.rounds.ravel(),
-            }
-        )
+        return outcome_table(self.issues, self.outcomes, self.status, self.rounds)
 
     def provenance(self) -> dict[str, Any]:
         return {
@@ -158,6 +148,23 @@ class Forecast:
         for k, v in self.info.items():
             doc[k] = _jsonable(v)
         return doc
+
+
+def outcome_table(
+    issues: tuple[str, ...], outcomes: np.ndarray, status: np.ndarray, rounds: np.ndarray
+) -> pd.DataFrame:
+    """Per draw and issue: draw, issue, outcome, status, rounds (one row each, draws outer)."""
+    B, m = outcomes.shape
+    d, i = np.meshgrid(np.arange(B), np.arange(m), indexing="ij")
+    return pd.DataFrame(
+        {
+            "draw": d.ravel(),
+            "issue": np.asarray(issues, dtype=object)[i.ravel()],
+            "outcome": outcomes.ravel(),
+            "status": np.asarray(status, dtype=object).ravel(),
+            "rounds": np.asarray(rounds).ravel(),
+        }
+    )
 
 
 def _num(x: Any) -> float | None:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from detente.errors import ParameterError
 from detente.interventions import LabelledEdit, apply, final_positions, resolve, solve
-from detente.models.base import Model, _jsonable, get, version
+from detente.models.base import Model, _jsonable, get, outcome_table, version
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario, Variant
 from detente.uncertainty.perturb import Uniforms, draw_uniforms
@@ -122,17 +122,7 @@ class Ensemble:
     # ---- tidy tables ----------------------------------------------------------------------------------------------
     def frame(self) -> pd.DataFrame:
         """Every draw: draw, issue, outcome, status, rounds."""
-        B, m = self.outcomes.shape
-        d, i = np.meshgrid(np.arange(B), np.arange(m), indexing="ij")
-        return pd.DataFrame(
-            {
-                "draw": d.ravel(),
-                "issue": np.asarray(self.issues, dtype=object)[i.ravel()],
-                "outcome": self.outcomes.ravel(),
-                "status": np.asarray(self.status, dtype=object).ravel(),
-                "rounds": np.asarray(self.rounds).ravel(),
-            }
-        )
+        return outcome_table(tuple(self.issues), self.outcomes, self.status, self.rounds)
 
     def positions_frame(self) -> pd.DataFrame:
         """Every draw's final actor positions: draw, actor, issue, position (rows where the actor took part)."""
