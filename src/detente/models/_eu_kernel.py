@@ -23,6 +23,26 @@ _DIRECT_COUNT = 24  # up to this many voters, midpoint counts by direct comparis
 SAME = 1e-9  # positions closer than SAME × (spread or R) count as equal (rounding guard)
 
 
+def _row_max(a: np.ndarray) -> np.ndarray:
+    """max over the last axis of a (P, n) array (numpy reduces a short contiguous axis slowly: reduce its transpose)."""
+    return np.maximum.reduce(np.ascontiguousarray(a.T), axis=0) if a.shape[0] > _SMALL_BATCH else a.max(axis=1)
+
+
+def _row_min(a: np.ndarray) -> np.ndarray:
+    """min over the last axis of a (P, n) array (as :func:`_row_max`)."""
+    return np.minimum.reduce(np.ascontiguousarray(a.T), axis=0) if a.shape[0] > _SMALL_BATCH else a.min(axis=1)
+
+
+def pair_grid(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(v_i, v_j) as two contiguous (P, n, n) arrays: entry [p, i, j] holds v[p, i] and v[p, j].
+
+    Elementwise operations on them give the same values as the broadcast v[:, :, None] ∘ v[:, None, :], faster
+    (numpy broadcasts over a short inner axis slowly).
+    """
+    P, n = v.shape
+    return np.repeat(v, n, axis=1).reshape(P, n, n), np.tile(v, n).reshape(P, n, n)
+
+
 def weighted_median(x: np.ndarray, w: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """The weighted median of each row: the Condorcet winner among actor positions under linear votes (Black).
 
@@ -62,6 +82,7 @@ def success_probability(
     kind: str,
     *,
     diff: np.ndarray | None = None,
+    pair: np.ndarray | None = None,
 ) -> np.ndarray:
     """P[i, j], challenger i's probability of prevailing over j, (P, n, n).
 
@@ -73,7 +94,8 @@ def success_probability(
       and ordered actor pairs, so P is small and does not sum to one.
 
     Sums run over every present voter k, i and j included. P = 0 when x_i = x_j. ``diff`` (optional) is the
-    (P, n, n) array x_j − x_i if the caller has it already.
+    (P, n, n) array x_j − x_i if the caller has it already, ``pair`` (optional) the (P, n, n) mask of pairs of
+    present actors (its diagonal is irrelevant).
 
     Computation: the voters with a_k > 0 (or v_k > 0, whatever r_k > 0) are exactly those strictly on i's side of
     the midpoint (x_i + x_j)/2, a prefix or suffix of the voters sorted by position, so every sum is a difference of
@@ -89,9 +111,11 @@ def success_probability(
     xs = key[rows, order]  # voters by position, absent ones last (inf)
     ws = np.where(mask, w, 0.0)[rows, order]
     xv = xs if mask.all() else np.where(mask[rows, order], xs, 0.0)
-    sums = x[:, :, None] + x[:, None, :]  # x_i + x_j
-    below = _midpoint_counts(xs, sums)  # voters strictly left of (x_i + x_j)/2; symmetric in (i, j)
     xi, xj = x[:, :, None], x[:, None, :]
+    sums = xi + xj  # x_i + x_j
+    below = _midpoint_counts(xs, sums)  # voters strictly left of (x_i + x_j)/2; symmetric in (i, j)
+    if diff is None:
+        diff = xj - xi
     if kind == "global":
         u = np.abs(xv[:, :, None] - x[:, None, :]) / R[:, None, None]  # u[k (sorted), a]
         if not np.isscalar(r):
@@ -120,32 +144,52 @@ def success_probability(
         c = np.diagonal(flat, axis1=1, axis2=2)  # c_i = #(x_k < x_i) (the midpoint of i and i is x_i), offset
         cw_i, cs_i = np.take(cw, c), np.take(cs, c)
         cw_m, cs_m = np.take(cw, flat), np.take(cs, flat)
+        cw_ii, cs_ii = cw_i[:, :, None], cs_i[:, :, None]
         # x_i < x_j: voters left of x_i add D each, voters in [x_i, m) add x_i + x_j − 2 x_k
         # (evaluated in place, in the order (D·cw_i + (x_i + x_j)·(cw_m − cw_i)) − 2·(cs_m − cs_i))
-        cw_m -= cw_i[:, :, None]
+        cw_m -= cw_ii
         cw_m *= sums
-        left = np.multiply(xj - xi if diff is None else diff, cw_i[:, :, None])
+        left = np.multiply(diff, cw_ii)
         left += cw_m
-        cs_m -= cs_i[:, :, None]
+        cs_m -= cs_ii
         cs_m *= 2.0
         left -= cs_m
         # A_i = Σ_k w_k |x_k − x_i|, and Σ_k w_k a_k = A_j − A_i (support for i minus support for j)
         A = x * cw_i - cs_i + (cs[:, n : n + 1] - cs_i) - x * (cw[:, n : n + 1] - cw_i)
         net = A[:, None, :] - A[:, :, None]
         # (x_i = x_j gives exactly 0 on both branches: D = 0, no voter between, A_i = A_j)
-        num = np.add(np.swapaxes(left, 1, 2), net)
-        np.copyto(num, left, where=xi < xj)
-        # no support is 0 up to the rounding of the prefix sums: make it exactly 0
-        scale = 2e-13 * cw[:, n] * np.max(np.abs(xv), axis=1)
-        np.copyto(num, 0.0, where=~(num > scale[:, None, None]))
+        num = np.add(np.swapaxes(left, 1, 2), net, out=net)
+        # x_i < x_j (exactly, for finite positions): left, else num — as a blend, u·1 + v·0 = u up to the sign of a
+        # zero, and zeros are cleared next; non-finite values (absent actors at NaN) are masked at the end
+        lower = diff > 0
+        left *= lower
+        num *= ~lower
+        num += left
+        # no support is 0 up to the rounding of the prefix sums: make it 0 (±0; only 1 − P is ever used)
+        scale = 2e-13 * cw[:, n] * _row_max(np.abs(xv))
+        num *= num > scale[:, None, None]
         other = np.swapaxes(num, 1, 2)  # support for j against i
         den = num + other  # Σ_k w_k |a_k| (voters at the midpoint have a_k = 0)
         top = num if kind == "eq31" else np.maximum(num - other, 0.0)
-        out = np.divide(top, den, out=np.zeros_like(den), where=den > 0)
+        # top is 0 where den is 0 (num, other ≥ 0): divide by 1 there instead of masking the division
+        den += den <= 0
+        out = np.divide(top, den, out=den)
     if mask.all():
         return out  # num, hence out, is 0 where x_i = x_j
-    np.copyto(out, 0.0, where=~(mask[:, :, None] & mask[:, None, :]))
+    if pair is None:
+        pair = mask[:, :, None] & mask[:, None, :]
+    if np.isfinite(out).all():
+        out *= pair  # out is finite and ≥ ±0, so this gives ±0 outside the pairs of present actors
+    else:
+        np.copyto(out, 0.0, where=~pair)
     return out
+
+
+def _min_last(a: np.ndarray) -> np.ndarray:
+    """min over the last axis of a (P, n, n) array (reducing its contiguous transpose is faster for many rows)."""
+    if a.shape[0] <= _SMALL_BATCH:
+        return a.min(axis=2)
+    return np.minimum.reduce(np.ascontiguousarray(np.moveaxis(a, 2, 0)), axis=0)
 
 
 def _midpoint_counts(xs: np.ndarray, sums: np.ndarray) -> np.ndarray:
@@ -248,8 +292,8 @@ def risk_exponents(sec: np.ndarray, mask: np.ndarray) -> np.ndarray:
     equal (max = min) every r is 1. Absent actors get r = 1. (P, n) → (P, n) in [0.5, 2].
     """
     anyone = mask.any(axis=1, keepdims=True)
-    hi = np.where(anyone, np.max(np.where(mask, sec, -np.inf), axis=1, keepdims=True), 0.0)
-    lo = np.where(anyone, np.min(np.where(mask, sec, np.inf), axis=1, keepdims=True), 0.0)
+    hi = np.where(anyone, _row_max(np.where(mask, sec, -np.inf))[:, None], 0.0)
+    lo = np.where(anyone, _row_min(np.where(mask, sec, np.inf))[:, None], 0.0)
     span = hi - lo
     ok = span > 1e-12 * np.maximum(np.abs(hi), 1.0)
     Rr = np.clip((2.0 * sec - hi - lo) / np.where(ok, span, 1.0), -1.0, 1.0)
@@ -275,6 +319,7 @@ class RoundState:
     b: np.ndarray  # (P, n, n)
     own: np.ndarray  # (P, n, n) E^i(U_ij) with i's own r (== a)
     diff: np.ndarray | None = None  # (P, n, n) x_j − x_i
+    pair: np.ndarray | None = None  # (P, n, n) pairs of distinct present actors
 
 
 def _pair_values(
@@ -328,20 +373,24 @@ def round_state(
     d = np.abs(diff)  # |x_i − x_j| / R
     d /= R[:, None, None]
     dmu = np.abs(x - mu[:, None]) / R[:, None]
-    prob1 = success_probability(x, w, 1.0, R, mask, p_success, diff=diff)
+    mi, mj = pair_grid(mask)
+    pair = mi & mj
+    prob1 = success_probability(x, w, 1.0, R, mask, p_success, diff=diff, pair=pair)
     _, b1 = _pair_values(d, dmu, s, 1.0, prob1, Q, reverse_salience, "own", only_b=True)
-    pair = mask[:, :, None] & mask[:, None, :]
     pair[:, np.arange(n), np.arange(n)] = False
     # security level: Sec_i = Σ_{j≠i} E^j(U_ji), the first-pass utility others expect from challenging i
-    sec = np.where(pair, b1, 0.0).sum(axis=2)
+    # (b1·pair: exact up to the sign of zeros, which no later step distinguishes; b1 is finite unless positions are)
+    sec = (b1 * pair if np.isfinite(b1).all() else np.where(pair, b1, 0.0)).sum(axis=2)
     r = risk_exponents(sec, mask)
-    prob = prob1 if p_success != "global" else success_probability(x, w, r, R, mask, p_success, diff=diff)
+    prob = prob1
+    if p_success == "global":
+        prob = success_probability(x, w, r, R, mask, p_success, diff=diff, pair=pair)
     a, b = _pair_values(d, dmu, s, r, prob, Q, reverse_salience, risk_perspective)
     assert a is not None
     transposed = b.base is a and b.strides == np.swapaxes(a, 1, 2).strides  # b = aᵀ: mask a once (pair is symmetric)
     a = np.where(pair, a, 0.0)
     b = np.swapaxes(a, 1, 2) if transposed else np.where(pair, b, 0.0)
-    return RoundState(mu, r, sec, prob1, prob, a, b, a, diff)
+    return RoundState(mu, r, sec, prob1, prob, a, b, a, diff, pair)
 
 
 def choose_moves(
@@ -354,6 +403,7 @@ def choose_moves(
     conflict: str,
     zero: float,
     diff: np.ndarray | None = None,
+    pair: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Classify every pair from i's view (Scholz §6.1, fig. 6) and pick i's move (§6.2). Returns (x_new, kind, j).
 
@@ -365,18 +415,20 @@ def choose_moves(
     most (largest b), then the smallest move; ``scholz_code`` is ``least_move`` except that among compromises it takes
     the one with the numerically smallest weighted average (|a|x_i + |b|x_j)/(|a| + |b|) — orientation-dependent.
     Actors whose positions agree to 1e-9 of the spread do not bargain. All moves are applied simultaneously. ``kind``
-    holds the codes of :data:`KIND_NAMES`, ``j`` the proposer (−1). ``diff`` (optional): x_j − x_i, (P, n, n).
+    holds the codes of :data:`KIND_NAMES`, ``j`` the proposer (−1). ``diff`` (optional): x_j − x_i, (P, n, n);
+    ``pair`` (optional): the (P, n, n) mask of pairs of present actors (its diagonal is irrelevant).
     """
     P, n = x.shape
     if diff is None:
         diff = x[:, None, :] - x[:, :, None]  # x_j − x_i
     # actors at the same position do not bargain; "same" is to SAME × the spread of positions, which absorbs the
     # rounding that the compromise fractions amplify (positions equal in exact arithmetic must stay "equal")
-    spread = np.max(np.where(mask, x, -np.inf), axis=1) - np.min(np.where(mask, x, np.inf), axis=1)
+    spread = _row_max(np.where(mask, x, -np.inf)) - _row_min(np.where(mask, x, np.inf))
     same = SAME * np.where(np.isfinite(spread), spread, 0.0)
     valid = np.abs(diff) > same[:, None, None]
+    finite = bool(np.isfinite(x).all())
     if not mask.all():
-        valid &= mask[:, :, None] & mask[:, None, :]
+        valid &= mask[:, :, None] & mask[:, None, :] if pair is None else pair
     # |E| ≤ zero counts as 0: a > 0 reads a > zero, a < 0 reads a < −zero
     lower_hand = valid & (b > zero) & (a < -zero)
     is_comp = lower_hand & (b >= -a)  # |b| ≥ |a| (here b > 0 > a)
@@ -385,7 +437,15 @@ def choose_moves(
     rank = 4 - 2 * is_comp.view(np.int8) - is_cap.view(np.int8)
     if conflict != "no_move":
         rank -= 3 * (valid & (a > zero) & (b > a)).view(np.int8)
-    frac = np.divide(-a, b, out=np.ones_like(a), where=is_comp)  # eq. 36: |a/b| of the way; else all the way
+    # eq. 36: |a/b| of the way; else all the way: −a/b for compromises, −(−1)/1 = 1 elsewhere (a, b finite:
+    # u·1 ± 0 = u exactly)
+    off = ~is_comp
+    frac = np.multiply(a, is_comp)
+    frac -= off
+    bb = np.multiply(b, is_comp)
+    bb += off
+    np.negative(frac, out=frac)
+    frac /= bb
     step = np.multiply(diff, frac, out=frac)
     move = np.abs(step)
     if offer_selection == "most_enforceable":
@@ -394,18 +454,24 @@ def choose_moves(
         key = np.where(key1 <= key1.min(axis=2, keepdims=True), move, np.inf)
     else:
         # category first, then the second key within it
-        cand = rank == rank.min(axis=2, keepdims=True)
+        cand = rank == _min_last(rank)[:, :, None]
         second = move
         if offer_selection == "scholz_code":
             # (|a| x_i + |b| x_j)/(|a| + |b|) = x_i + (x_j − x_i)·|b|/(|a| + |b|) for compromises
             wavg = x[:, :, None] + diff * np.divide(b, b - a, out=np.zeros_like(a), where=is_comp)
             second = np.where(is_comp, wavg, move)
-        if second is move:
+        if second is move and finite:
+            # max(move, 0) = move (move ≥ +0) for candidates, max(move, ∞) = ∞ for the others
+            off = (~cand).view(np.uint8).astype(float)
+            with np.errstate(divide="ignore"):
+                off /= 1.0 - off
+            key = np.maximum(move, off, out=off)
+        elif second is move:
             np.copyto(move, np.inf, where=~cand)  # move is not needed after the key
             key = move
         else:
             key = np.where(cand, second, np.inf)
-    j = np.argmin(key, axis=2).ravel()
+    j = np.argmin(key.reshape(P * n, n), axis=1)
     flat = np.arange(P * n) * n + j  # entry (p, i, j_pi) of the (P, n, n) arrays
     k = np.take(rank, flat).reshape(P, n)
     chosen = k < 4
