@@ -31,13 +31,13 @@ INPUT = ROOT / "tests" / "data" / "exchange" / "synthetic_50x10.csv"
 DECIDE_PYTHON = Path(os.environ.get("DECIDE_PYTHON", "/tmp/decide-venv/bin/python"))
 
 
-def bench_detente(rounds: int, repeat: int) -> tuple[float, list[int], list[int]]:
+def bench_detente(rounds: int, repeat: int, preset: str) -> tuple[float, list[int], list[int]]:
     import detente
     from detente.models import get
     from detente.scenario.arrays import to_arrays
 
     arr = to_arrays(detente.load(str(INPUT)))
-    model = get("exchange", max_rounds=rounds)
+    model = get("exchange", preset=preset, max_rounds=rounds)
     best = float("inf")
     fc = None
     for _ in range(repeat):
@@ -74,14 +74,21 @@ def main() -> None:
     ap.add_argument("--no-decide", action="store_true", help="skip the reference package")
     args = ap.parse_args()
 
-    per_round, cands, realised = bench_detente(args.rounds, args.repeat)
     print(f"input: {INPUT.relative_to(ROOT)} (50 actors × 10 issues)")
-    print(f"detente exchange: {per_round * 1000:.1f} ms per round (best of {args.repeat}, {args.rounds} rounds)")
-    print(f"  candidates per round: {cands}; realised: {realised}")
+    times = {}
+    for preset in ("default", "decide_compat"):
+        per_round, cands, realised = bench_detente(args.rounds, args.repeat, preset)
+        times[preset] = per_round
+        print(
+            f"detente exchange ({preset}): {per_round * 1000:.1f} ms per round "
+            f"(best of {args.repeat}, {args.rounds} rounds)"
+        )
+        print(f"  candidates per round: {cands}; realised: {realised}")
     decide = None if args.no_decide else bench_decide(args.decide_rounds)
     if decide is not None:
         print(f"decide-exchange-model 2025.3.1: {decide:.2f} s per round ({args.decide_rounds} round(s), start-up in)")
-        print(f"ratio (package / detente, per round): {decide / per_round:.0f}x  (target >= 100x)")
+        for preset, per_round in times.items():
+            print(f"ratio (package / detente {preset}, per round): {decide / per_round:.0f}x  (target >= 100x)")
     sys.stdout.flush()
 
 

@@ -164,29 +164,88 @@ def test_cop21_round1_agrees_with_the_package_until_it_rejects_a_second_move():
     assert sum(any(k == k2 and abs(g - g2) < 1e-4 for k2, g2 in mine) for k, g in ref) >= 100  # measured: 104
 
 
-def test_cop21_round1_voting_outcome_against_the_package_run():
+@cache
+def cop21_round1_compat() -> detente.models.Forecast:
+    return get("exchange", preset="decide_compat", max_rounds=1).solve(cop21())
+
+
+def _round1_diff(fc) -> pd.Series:
     ref = pd.read_csv(DATA / "decide_mds_by_issue_p0_single_run.csv").query("dataset == 'cop21'").set_index("issue")
-    fc = cop21_round1()
-    initial = pd.Series(fc.info["initial_outcome"])
-    round1 = pd.Series(fc.info["round1_outcome"])
-    np.testing.assert_allclose(initial[ref.index], ref["initial_mds"], atol=1e-3)
-    diff = (round1[ref.index] - ref["round1_voting_mds"]).abs()
-    # The acceptance target is a mean |diff| ≤ 1.0; measured 2.05 (max 5.5 on finance_vol), because the package
-    # rejects 20 round-1 candidates that detente's rules accept (docs/exchange.md). Guard the measured values.
-    assert diff.mean() < 2.1
-    assert diff.max() < 6.0
-    assert (diff < 1e-3).sum() >= 1  # loss and damage (ld) agrees exactly
+    np.testing.assert_allclose(pd.Series(fc.info["initial_outcome"])[ref.index], ref["initial_mds"], atol=1e-3)
+    return (pd.Series(fc.info["round1_outcome"])[ref.index] - ref["round1_voting_mds"]).abs()
+
+
+def test_cop21_round1_voting_outcome_against_the_package_run():
+    """Acceptance: mean |Δ| ≤ 1.0 over the 13 issues, with the package's move budget (preset decide_compat)."""
+    diff = _round1_diff(cop21_round1_compat())
+    # measured: mean 0.036; legal 0.25 and progress 0.22 from one exact tie the package settles by a coin flip
+    assert diff.mean() <= 1.0
+    assert diff.mean() < 0.05
+    assert (diff < 1e-3).sum() == 11
+    assert set(diff[diff >= 1e-3].index) == {"legal", "progress"}
+
+
+def test_cop21_round1_list_with_the_package_move_budget():
+    """decide_compat realises the package's 127 exchanges; the first 115 in order, gains to 1e-9; the 116th is a
+    tie (EU28 adapt_inst for India legal or India progress, equal gains) that the package breaks by a coin flip."""
+    mine, ref = _mine(cop21_round1_compat()), _package_list()
+    assert len(mine) == len(ref) == 127
+    for t in range(115):
+        assert mine[t][0] == ref[t][0], t
+        assert abs(mine[t][1] - ref[t][1]) < 1e-9, t
+    assert abs(mine[115][1] - ref[115][1]) < 1e-12 and mine[115][0] != ref[115][0]
+    assert sum(any(k == k2 and abs(g - g2) < 1e-9 for k2, g2 in mine) for k, g in ref) == 126
+
+
+def test_cop21_round1_default_rules_differ_from_the_package_by_its_move_budget():
+    """The default (the spec's rules) realises 20 candidates the package's budget rejects (docs/exchange.md)."""
+    diff = _round1_diff(cop21_round1())
+    assert 1.9 < diff.mean() < 2.1  # measured 2.05
+    assert diff["ld"] < 1e-3
+
+
+def _probe(arab_m: float, japan_m: float, mirrored: bool) -> ScenarioArrays:
+    pos = np.array([[100.0, arab_m], [40.0, 100.0], [25.0, japan_m]])
+    pos = 100.0 - pos if mirrored else pos
+    sal = np.array([[0.75, 0.55], [0.75, 0.80], [0.90, 0.70]])
+    cap = np.array([[0.40, 0.40], [0.35, 0.35], [0.60, 0.60]])
+    return ScenarioArrays.from_numpy(
+        pos, sal, cap, lower=np.zeros(2), upper=np.full(2, 100.0), actors=("Arab", "EIG", "Japan"), issues=("d", "m")
+    )
+
+
+def test_second_concession_probe_matches_the_package():
+    """The package's answers on a 3-actor probe (tests/data/exchange/decide_second_concession_probe.csv): whether
+    Arab, having conceded m to EIG, may concede m again to Japan. decide_compat gives the package's count and last
+    gain on every row (gains to 1e-9: the file keeps 9–12 decimals); the default realises the second exchange on
+    every row, as the spec's rules allow, and is mirror-symmetric where the package is not."""
+    probe = pd.read_csv(DATA / "decide_second_concession_probe.csv")
+    assert len(probe) == 21
+    for row in probe.itertuples():
+        arr = _probe(row.arab_m, row.japan_m, row.mirrored == "yes")
+        ex = get("exchange", preset="decide_compat", max_rounds=1).solve(arr).tables["exchanges"]
+        assert len(ex) == row.decide_exchanges, row
+        assert abs(float(ex["gain"].iloc[-1]) - row.decide_last_gain) < 1e-9, row
+        default = get("exchange", max_rounds=1).solve(arr).tables["exchanges"]
+        assert len(default) == 2, row
+    rejected = probe[probe.decide_exchanges == 1]
+    assert len(rejected) == 8 and (probe[probe.mirrored == "yes"].decide_exchanges == 2).all()
 
 
 def test_data_short_and_road_toll_round1_outcomes():
     ref = pd.read_csv(DATA / "decide_mds_by_issue_p0_single_run.csv")
-    for name, file, bound in (("data_short", "data_short.csv", 0.4), ("sample_data", "sample_data.txt", 1.0)):
+    for name, file, preset, bound in (
+        ("data_short", "data_short.csv", "default", 0.4),  # measured 0.35
+        ("data_short", "data_short.csv", "decide_compat", 0.35),  # measured 0.31
+        ("sample_data", "sample_data.txt", "default", 1.0),  # measured 0.97
+        ("sample_data", "sample_data.txt", "decide_compat", 0.05),  # measured 0.025
+    ):
         arr = to_arrays(detente.load(str(DATA / file)))
-        fc = get("exchange", max_rounds=1).solve(arr)
+        fc = get("exchange", preset=preset, max_rounds=1).solve(arr)
         r = ref[ref.dataset == name].set_index("issue")
         np.testing.assert_allclose(pd.Series(fc.info["initial_outcome"])[r.index], r["initial_mds"], atol=1e-3)
         diff = (pd.Series(fc.info["round1_outcome"])[r.index] - r["round1_voting_mds"]).abs()
-        assert diff.mean() < bound, (name, diff.to_dict())  # measured: data_short 0.35, road-toll 0.97
+        assert diff.mean() < bound, (name, preset, diff.to_dict())
 
 
 def test_road_toll_keeps_the_half_to_seven_scale():

@@ -17,6 +17,9 @@ def exchanges(
     scenario: Annotated[str, typer.Argument(help="a built-in scenario name or a scenario file (e.g. a decide CSV)")],
     round: Annotated[int | None, typer.Option("--round", min=1, help="show only this round")] = None,
     rounds: Annotated[int | None, typer.Option("--rounds", min=1, help="rounds to run (default 10)")] = None,
+    preset: Annotated[
+        str | None, typer.Option("--preset", help="default, or decide_compat (decide-exchange-model's move budget)")
+    ] = None,
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="model parameter key=value, e.g. p=0.3")
     ] = None,
@@ -34,7 +37,7 @@ def exchanges(
             raise ParameterError(f"--round {round}: expected a round ≤ --rounds {rounds}")
         if round is not None and rounds is None:
             rounds = round  # later rounds cannot change earlier ones
-        _, fc = run_forecast(scenario, "exchange", None, rounds, param, seed, input_format)
+        _, fc = run_forecast(scenario, "exchange", preset, rounds, param, seed, input_format)
         docs: list[dict[str, Any]] = fc.info["exchange_rounds"]
         if round is not None:
             if round > len(docs):

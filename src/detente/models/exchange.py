@@ -29,7 +29,11 @@ salience s_ad ∈ [0, 1], capability c_ad.
    overshoot cap: if the demander's position z lies strictly between O⁰ and O¹ on a supply issue, the shift is cut
    to |z − O⁰| (O⁰ includes the moves already made this round by other partners for the same demander and issue).
 7. Validity: 1e-10 < |m| ≤ 100 for both moves, every move of an actor on an issue within a round goes the same way,
-   G > 1e-10.
+   G > 1e-10. With ``move_budget="decide"`` (preset ``decide_compat``) one more rule, that of decide-exchange-model
+   2025.3.1 as found by black-box experiment (docs/exchange.md): each side of a candidate keeps a running *signed*
+   sum of its moves — the move computed at the start of the round, plus the recomputed move before the overshoot
+   cap each time a realisation moves that supplier on that issue and changes the move — and the side is invalid
+   once the sum exceeds 100. Being signed, it stops repeated concessions up the scale and never down it.
 8. A round realises candidates greedily by G (ties broken by sorted actor ids, then issue order), re-evaluating
    the candidates that share a supplier-issue or demander-issue with the realised one; supplier movement
    accumulates within the round.
@@ -46,7 +50,7 @@ salience s_ad ∈ [0, 1], capability c_ad.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -75,6 +79,12 @@ class ExchangeParams(BaseModel):
     )
     salience_weight: float = Field(0.4, ge=0.0, le=1.0, description="λ = salience_weight (1 − s) + fixed_weight")
     fixed_weight: float = Field(0.1, ge=0.0, le=1.0, description="λ = salience_weight (1 − s) + fixed_weight")
+    move_budget: Literal["round", "decide"] = Field(
+        "round",
+        description="'round': an actor's moves on an issue within a round go one way and stay on the scale (the "
+        "spec's rule); 'decide': also decide-exchange-model 2025.3.1's signed running sum of each candidate's "
+        "recomputed moves ≤ 100 (reproduces that package; not mirror-symmetric)",
+    )
 
     @model_validator(mode="after")
     def _lambda_in_unit(self) -> ExchangeParams:
@@ -178,6 +188,10 @@ class _Candidates:
             delta_e = k * delta_f
             m_bf = dir_f * np.minimum(delta_f / w_bf, dist_f)
             m_ae = dir_e * np.minimum(delta_e / w_ae, dist_e)
+            # the moves before the overshoot cap (the volume step alone), for decide's move budget
+            pre_f = np.minimum(w_bf * dist_f, w_ae * dist_e / k)
+            pre_bf = dir_f * np.minimum(pre_f / w_bf, dist_f)
+            pre_ae = dir_e * np.minimum(k * pre_f / w_ae, dist_e)
         gain = delta_f * self.coef[idx]
         valid = (
             np.isfinite(gain)
@@ -190,6 +204,8 @@ class _Candidates:
             "valid": valid,
             "m_ae": m_ae,
             "m_bf": m_bf,
+            "pre_ae": pre_ae,
+            "pre_bf": pre_bf,
             "P": P,
             "Q": Q,
             "O0_e": O0_e,
@@ -247,6 +263,40 @@ class _Candidates:
             self.contrib[dem, partner] = new
 
 
+class _MoveBudget:
+    """decide-exchange-model's running signed sum of each candidate side's moves (``move_budget="decide"``).
+
+    Found by black-box experiment on the package (docs/exchange.md; none of its code was read): the sum starts at the
+    move computed at the start of the round; when a realisation moves the side's supplier on its supply issue and
+    the recomputed move differs from the previous one, the recomputed move *before the overshoot cap* (the volume
+    step alone) is added; the side is invalid once its sum exceeds 100 (internal 0–100 units). The sum is signed, so
+    only moves up the scale are limited.
+    """
+
+    CHANGE = 1e-10  # a recomputed move within this of the previous one counts as unchanged
+
+    def __init__(self, m_ae: np.ndarray, m_bf: np.ndarray) -> None:
+        self.sums = {
+            "m_ae": np.nan_to_num(m_ae, nan=0.0, posinf=0.0, neginf=0.0),
+            "m_bf": np.nan_to_num(m_bf, nan=0.0, posinf=0.0, neginf=0.0),
+        }
+
+    def charge(
+        self, cand: _Candidates, idx: np.ndarray, moved: tuple[int, int], old: dict[str, np.ndarray], new: dict
+    ) -> np.ndarray:
+        """Add the recomputed moves of the sides whose supplier just moved; True where a sum now exceeds 100.
+
+        ``moved``: the realised exchange's two supplier cells; ``old``/``new``: moves before (all candidates) and
+        after (the candidates ``idx``) the re-evaluation.
+        """
+        for key, pre, sup in (("m_ae", "pre_ae", cand.sup_e), ("m_bf", "pre_bf", cand.sup_f)):
+            with np.errstate(invalid="ignore"):
+                changed = ~(np.abs(new[key] - old[key][idx]) <= self.CHANGE)
+                hit = np.isin(sup[idx], moved) & np.isfinite(new[pre]) & changed
+            self.sums[key][idx[hit]] += new[pre][hit]
+        return (self.sums["m_ae"][idx] > MAX_MOVE + MOVE_EPS) | (self.sums["m_bf"][idx] > MAX_MOVE + MOVE_EPS)
+
+
 def _move_ok(mv: np.ndarray, direction: np.ndarray) -> np.ndarray:
     amv = np.abs(mv)
     return np.isfinite(mv) & (amv > MOVE_EPS) & (amv <= MAX_MOVE) & ((direction == 0) | (direction == np.sign(mv)))
@@ -269,6 +319,7 @@ def play_round(
     p: float,
     rng: np.random.Generator | None,
     log: ExchangeLog | None = None,
+    move_budget: str = "round",
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """One round on internal 0–100 preferences ``x`` (n, m): (voting positions, supplied mask, #candidates)."""
     cs = cap * sal * mask
@@ -280,6 +331,7 @@ def play_round(
     gain = ev.pop("gain")
     ev.pop("valid")
     m = cand.m
+    budget = _MoveBudget(ev["m_ae"], ev["m_bf"]) if move_budget == "decide" else None
     while True:
         c = int(np.argmax(gain))
         top = gain[c]
@@ -304,7 +356,12 @@ def play_round(
         idx = cand.touching((a * m + e, b * m + f), (b * m + e, a * m + f))
         idx = idx[np.isfinite(gain[idx])]  # dropped candidates stay dropped
         if idx.size:
+            if budget is not None:
+                idx = np.unique(idx)  # each candidate's running sums are charged once per realisation
             new = cand.evaluate(idx)
+            if budget is not None:
+                over = budget.charge(cand, idx, (a * m + e, b * m + f), ev, new)
+                new["gain"] = np.where(over, -np.inf, new["gain"])
             gain[idx] = new["gain"]
             for k, arr in ev.items():
                 arr[idx] = new[k]
@@ -355,6 +412,8 @@ class ExchangeModel(Model):
     name = "exchange"
     summary = "Stokman's exchange model: equal-gain exchanges of voting positions across issue pairs (REX with p>0)"
     Params = ExchangeParams
+    presets = {"default": {}, "decide_compat": {"move_budget": "decide"}}
+    default_preset = "default"
     stochastic = True
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
@@ -406,7 +465,7 @@ class ExchangeModel(Model):
             done, st = R, "max_rounds"
             for r in range(R):
                 log.start_round(r + 1)
-                y, supplied, nc = play_round(x, sal, cap, mask, p=prm.p, rng=rng, log=log)
+                y, supplied, nc = play_round(x, sal, cap, mask, p=prm.p, rng=rng, log=log, move_budget=prm.move_budget)
                 log.end_round(externalities(x, sal, mask, x <= outcome(x, cs, mask)[None, :], log.current()))
                 cands.append(nc)
                 voting[bidx, r] = y[inv]
