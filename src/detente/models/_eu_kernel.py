@@ -12,6 +12,7 @@ ambiguous the readings are options; see ``docs/expected-utility.md`` and the spe
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -43,25 +44,35 @@ def pair_grid(v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.repeat(v, n, axis=1).reshape(P, n, n), np.tile(v, n).reshape(P, n, n)
 
 
-def weighted_median(x: np.ndarray, w: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """The weighted median of each row: the Condorcet winner among actor positions under linear votes (Black).
-
-    Sort by position and take the first position where the cumulative weight reaches half the total (eq. 26/28 and
-    Black's theorem; spec §1.3). An exact half-weight tie therefore gives the lower of the two middle positions.
-    Rows without weight fall back to equal weights over present actors; rows without actors give NaN.
-    Shapes: (P, n) → (P,).
-    """
+def median_weights(w: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The weights :func:`weighted_median` uses and their row totals: (P, n), (P,)."""
     w = np.where(mask, w, 0.0)
     tot = w.sum(axis=1)
     if not (tot > 0).all():
         w = np.where((tot > 0)[:, None], w, mask.astype(float))
         tot = w.sum(axis=1)
-    rows = np.arange(x.shape[0])
+    return w, tot
+
+
+def weighted_median(
+    x: np.ndarray, w: np.ndarray, mask: np.ndarray, weights: tuple[np.ndarray, np.ndarray] | None = None
+) -> np.ndarray:
+    """The weighted median of each row: the Condorcet winner among actor positions under linear votes (Black).
+
+    Sort by position and take the first position where the cumulative weight reaches half the total (eq. 26/28 and
+    Black's theorem; spec §1.3). An exact half-weight tie therefore gives the lower of the two middle positions.
+    Rows without weight fall back to equal weights over present actors; rows without actors give NaN.
+    Shapes: (P, n) → (P,). ``weights``: :func:`median_weights` of (w, mask) if the caller has them.
+    """
+    w, tot = median_weights(w, mask) if weights is None else weights
+    P, n = x.shape
+    start = np.arange(0, P * n, n)  # each row's first flat index
     order = np.argsort(np.where(mask, x, np.inf), axis=1, kind="stable")
-    cw = np.cumsum(w[rows[:, None], order], axis=1)
+    order += start[:, None]  # flat indices (gathers by np.take are cheaper than fancy indexing)
+    cw = np.cumsum(np.take(w, order), axis=1)
     # relative tolerance so that sums that are exactly half in real arithmetic count as reaching half
     k = np.argmax(cw >= 0.5 * tot[:, None] * (1.0 - 1e-12), axis=1)
-    return np.where(tot > 0, x[rows, order[rows, k]], np.nan)
+    return np.where(tot > 0, np.take(x, np.take(order, start + k)), np.nan)
 
 
 def weighted_mean(x: np.ndarray, w: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -393,6 +404,23 @@ def round_state(
     return RoundState(mu, r, sec, prob1, prob, a, b, a, diff, pair)
 
 
+def _offer_step(a: np.ndarray, b: np.ndarray, is_comp: np.ndarray, diff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eq. 36: the signed step toward the proposer and its size, in any layout (elementwise).
+
+    |a/b| of the way for compromises, all the way elsewhere: −a/b for compromises, −(−1)/1 = 1 otherwise (a, b
+    finite: u·1 ± 0 = u exactly).
+    """
+    off = ~is_comp
+    frac = np.multiply(a, is_comp)
+    frac -= off
+    bb = np.multiply(b, is_comp)
+    bb += off
+    np.negative(frac, out=frac)
+    frac /= bb
+    step = np.multiply(diff, frac, out=frac)
+    return step, np.abs(step)
+
+
 def choose_moves(
     x: np.ndarray,
     a: np.ndarray,
@@ -437,17 +465,7 @@ def choose_moves(
     rank = 4 - 2 * is_comp.view(np.int8) - is_cap.view(np.int8)
     if conflict != "no_move":
         rank -= 3 * (valid & (a > zero) & (b > a)).view(np.int8)
-    # eq. 36: |a/b| of the way; else all the way: −a/b for compromises, −(−1)/1 = 1 elsewhere (a, b finite:
-    # u·1 ± 0 = u exactly)
-    off = ~is_comp
-    frac = np.multiply(a, is_comp)
-    frac -= off
-    bb = np.multiply(b, is_comp)
-    bb += off
-    np.negative(frac, out=frac)
-    frac /= bb
-    step = np.multiply(diff, frac, out=frac)
-    move = np.abs(step)
+    step, move = _offer_step(a, b, is_comp, diff)
     if offer_selection == "most_enforceable":
         # largest proposer EU first, then the smallest move
         key1 = np.where(rank < 4, -b, np.inf)
@@ -482,3 +500,289 @@ def choose_moves(
     new = np.where(chosen, target, x)
     kind = np.where(chosen, np.array([NONE, CONFLICT, COMPROMISE, CAPITULATION, NONE], np.int8)[k], NONE)
     return new, kind, np.where(chosen, j.reshape(P, n), -1)
+
+
+# ---- the same round in the problems-last layout, for large batches ---------------------------------------------
+#
+# For many problems the functions above spend much of their time broadcasting along the short actor axes (numpy's
+# inner loops then run over n elements) and on temporaries they need for that. :func:`play_round` evaluates the same
+# expressions on arrays laid out (n_i, n_j, P) and (n, P), so that every elementwise operation runs along the long
+# problem axis. Elementwise IEEE operations do not depend on the layout; reductions are exact (min, max, argmin) or
+# taken in the same order (the security levels: numpy's pairwise order, see :func:`_sum_rows`), so the results are
+# identical bit for bit; ``tests/test_eu_wide.py`` checks this against :func:`round_state` and :func:`choose_moves`.
+# A few steps are written differently but give the same numbers, noted where they are.
+
+_ZERO_INF = np.array([0.0, np.inf])
+WIDE_MIN = 32  # problems per call from which :func:`play_round` uses the problems-last layout
+WIDE_MAX_ACTORS = _DIRECT_COUNT  # … for up to this many actors (midpoint counts by direct comparison)
+
+
+def _pairwise(rows: list[np.ndarray]) -> np.ndarray:
+    """Σ rows in the order of numpy's ``add.reduce`` over a contiguous axis (its pairwise summation).
+
+    numpy sums n < 8 values one after the other starting from 0; n ≤ 128 values in eight interleaved partial sums
+    combined as ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7)), then the remainder one after the other; more values
+    as the sum of two halves (the first a multiple of 8). (numpy/_core/src/umath/loops_utils.h.src, pairwise_sum.)
+    """
+    n = len(rows)
+    if n < 8:
+        res = 0.0 + rows[0]
+        for v in rows[1:]:
+            res += v
+        return res
+    if n <= 128:
+        r = [v.copy() for v in rows[:8]] if n >= 16 else rows[:8]  # (updated in place only from 16 values on)
+        i = 8
+        while i < n - n % 8:
+            for k in range(8):
+                r[k] += rows[i + k]
+            i += 8
+        res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        for v in rows[i:]:
+            res += v
+        return res
+    half = n // 2
+    half -= half % 8
+    return _pairwise(rows[:half]) + _pairwise(rows[half:])
+
+
+_PAIRWISE_OK: dict[int, bool] = {}
+
+
+def _sum_rows(a: np.ndarray) -> np.ndarray:
+    """Σ_j a[:, j, :] for an (n, n, P) array, bit for bit as ``a.transpose(2, 0, 1).copy().sum(axis=2)`` (→ (n, P)).
+
+    Uses :func:`_pairwise` once a probe has shown that it reproduces this numpy's sum for n terms; otherwise (another
+    numpy summation order) it transposes and lets numpy sum.
+    """
+    n = a.shape[1]
+    if n not in _PAIRWISE_OK:
+        probe = np.random.default_rng(n).standard_normal((64, n, n)) * 10.0 ** np.arange(-6, 7)[np.arange(n) % 13]
+        probe[:, :, ::3] *= -1.0
+        want = probe.sum(axis=2)
+        got = _pairwise([np.ascontiguousarray(probe[:, :, j]) for j in range(n)])
+        _PAIRWISE_OK[n] = bool(np.array_equal(want, got))
+    if _PAIRWISE_OK[n]:
+        return _pairwise([a[:, j, :] for j in range(n)])
+    return np.ascontiguousarray(np.moveaxis(a, 2, 0)).sum(axis=2).T
+
+
+def _success_probability_wide(
+    x: np.ndarray,
+    w: np.ndarray,
+    mask: np.ndarray,
+    kind: str,
+    diff: np.ndarray,
+    xT: np.ndarray,
+) -> np.ndarray:
+    """:func:`success_probability` for the linear readings (``eq31``, ``net``), returned as (n_i, n_j, P).
+
+    ``x``, ``w``, ``mask`` (P, n) as there; ``diff`` (n_i, n_j, P); ``xT`` = x.T contiguous. Entries of pairs with an
+    absent actor are left as computed (not cleared): the caller masks what it derives from them.
+    """
+    Pn, n = x.shape
+    key = np.where(mask, x, np.inf)
+    order = np.argsort(key, axis=1, kind="stable")
+    order += np.arange(0, Pn * n, n)[:, None]  # flat indices: one gather each instead of fancy indexing
+    xs = np.take(key, order)
+    ws = np.take(np.where(mask, w, 0.0), order)
+    xv = xs if mask.all() else np.where(np.take(mask, order), xs, 0.0)
+    sums = xT[:, None, :] + xT[None, :, :]  # x_i + x_j
+    # voters strictly left of the midpoint, as in _midpoint_counts (2·x_k < x_i + x_j)
+    two = np.ascontiguousarray((2.0 * xs).T)
+    below = np.less(two[:, None, None, :], sums).sum(axis=0, dtype=np.uint8)
+    cw, cs = np.empty((n + 1, Pn)), np.empty((n + 1, Pn))  # prefix sums (one after the other, as np.cumsum)
+    cw[0] = cs[0] = 0.0
+    np.cumsum(ws.T, axis=0, out=cw[1:])
+    np.cumsum((ws * xv).T, axis=0, out=cs[1:])
+    flat = np.multiply(below, Pn, dtype=np.intp)
+    flat += np.arange(Pn)  # (i, j, p) → index of (below_ij, p) in the (n+1, P) prefix sums
+    c = np.diagonal(flat, axis1=0, axis2=1).T  # (n, P)
+    cw_i, cs_i = np.take(cw, c), np.take(cs, c)
+    cw_m, cs_m = np.take(cw, flat), np.take(cs, flat)
+    cw_ii, cs_ii = cw_i[:, None, :], cs_i[:, None, :]
+    cw_m -= cw_ii
+    cw_m *= sums
+    left = np.multiply(diff, cw_ii, out=sums)
+    left += cw_m
+    cs_m -= cs_ii
+    cs_m *= 2.0
+    left -= cs_m
+    A = xT * cw_i - cs_i + (cs[n] - cs_i) - xT * (cw[n] - cw_i)
+    net = np.subtract(A[None, :, :], A[:, None, :], out=cw_m)
+    num = np.add(np.swapaxes(left, 0, 1), net, out=net)
+    # x_i < x_j: left, else num — blended as in success_probability (branch-free, faster than np.where)
+    lower = diff > 0
+    left *= lower
+    num *= ~lower
+    num += left
+    scale = 2e-13 * cw[n] * _row_max(np.abs(xv))
+    num *= num > scale
+    other = np.swapaxes(num, 0, 1)
+    den = np.add(num, other, out=cs_m)
+    top = num if kind == "eq31" else np.maximum(num - other, 0.0)
+    den += den <= 0
+    # success_probability clears the entries of pairs with an absent actor here; play_round masks everything
+    # computed from them (a, b and the security levels) instead, which gives the same results
+    return np.divide(top, den, out=den)
+
+
+def _first_min(key: np.ndarray) -> np.ndarray:
+    """np.argmin(key, axis=1) for an (n_i, n_j, P) array; rows with NaN may give another j (never used).
+
+    For many problems a branch-free pass over j is faster than numpy's argmin along a middle axis.
+    """
+    n, P = key.shape[1], key.shape[2]
+    if P < 256:
+        return np.argmin(key, axis=1)
+    low = np.minimum.reduce(key, axis=1)
+    j = np.zeros(low.shape, np.intp)
+    ahead = np.ones(low.shape, bool)  # no minimum among the j looked at so far
+    for k in range(n - 1):
+        ahead &= key[:, k, :] != low
+        j += ahead
+    return j
+
+
+def _risk_exponents_wide(sec: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """:func:`risk_exponents` for (n, P) arrays (the same operations along axis 0)."""
+    anyone = mask.any(axis=0)
+    hi = np.where(anyone, np.maximum.reduce(np.where(mask, sec, -np.inf), axis=0), 0.0)
+    lo = np.where(anyone, np.minimum.reduce(np.where(mask, sec, np.inf), axis=0), 0.0)
+    span = hi - lo
+    ok = span > 1e-12 * np.maximum(np.abs(hi), 1.0)
+    Rr = np.clip((2.0 * sec - hi - lo) / np.where(ok, span, 1.0), -1.0, 1.0)
+    r = (1.0 - Rr / 3.0) / (1.0 + Rr / 3.0)
+    return np.where(ok & mask, r, 1.0)
+
+
+def _pair_values_wide(
+    d: np.ndarray,
+    dmu: np.ndarray,
+    s: np.ndarray,
+    r: np.ndarray | float,
+    prob: np.ndarray,
+    Q: float,
+    reverse_salience: str,
+    risk_perspective: str,
+    only_b: bool = False,
+) -> tuple[np.ndarray | None, np.ndarray, bool]:
+    """:func:`_pair_values` in the (n_i, n_j, P) layout (``dmu``, ``s``, ``r`` as (n, P)); also whether b = aᵀ."""
+    scalar = np.isscalar(r)
+    r_row = r if scalar else np.asarray(r)[:, None, :]
+    r_col = r if scalar else np.asarray(r)[None, :, :]
+    same_r = scalar or risk_perspective == "own"
+    a = None
+    if not only_b or (same_r and reverse_salience == "target"):
+        a = challenge_eu(d, dmu[:, None, :], r_row, s[None, :, :], prob, Q)
+        if same_r and reverse_salience == "target":
+            return a, np.swapaxes(a, 0, 1), True
+    rb = r_row if risk_perspective == "mover" else r_col
+    sb = s[:, None, :] if reverse_salience == "target" else s[None, :, :]
+    b = challenge_eu(d, dmu[None, :, :], rb, sb, np.swapaxes(prob, 0, 1), Q)
+    return a, b, False
+
+
+def play_round(
+    x: np.ndarray,
+    w: np.ndarray,
+    s: np.ndarray,
+    mask: np.ndarray,
+    R: np.ndarray,
+    median: np.ndarray,
+    *,
+    p_success: str,
+    reverse_salience: str,
+    risk_perspective: str,
+    Q: float,
+    offer_selection: str,
+    conflict: str,
+    zero: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One round for (P, n) problems: :func:`round_state` then :func:`choose_moves`. Returns (x_new, kind, j, r).
+
+    Many problems (at least :data:`WIDE_MIN`, linear probability readings, few actors) run in the problems-last
+    layout, with identical results; otherwise the two functions run as they are.
+    """
+    P, n = x.shape
+    opts: dict[str, Any] = dict(
+        p_success=p_success, reverse_salience=reverse_salience, risk_perspective=risk_perspective, Q=Q
+    )
+    if P < WIDE_MIN or p_success == "global" or n > WIDE_MAX_ACTORS:
+        st = round_state(x, w, s, mask, R, median=median, **opts)
+        new, kind, j = choose_moves(
+            x,
+            st.a,
+            st.b,
+            mask,
+            offer_selection=offer_selection,
+            conflict=conflict,
+            zero=zero,
+            diff=st.diff,
+            pair=st.pair,
+        )
+        return new, kind, j, st.r
+    # ---- round_state
+    xT, sT, mT = (np.ascontiguousarray(v.T) for v in (x, s, mask))
+    diff = xT[None, :, :] - xT[:, None, :]  # x_j − x_i
+    dist = np.abs(diff)
+    d = dist / R
+    dmu = np.abs(xT - median) / R
+    pair = mT[:, None, :] & mT[None, :, :]
+    prob = _success_probability_wide(x, w, mask, p_success, diff, xT)
+    _, b1, _ = _pair_values_wide(d, dmu, sT, 1.0, prob, Q, reverse_salience, "own", only_b=True)
+    pair[np.arange(n), np.arange(n)] = False
+    # security levels: Σ_{j≠i} b1[i, j], summed as round_state sums them
+    sec = _sum_rows(b1 * pair if np.isfinite(b1).all() else np.where(pair, b1, 0.0))
+    rT = _risk_exponents_wide(sec, mT)
+    a, b, transposed = _pair_values_wide(d, dmu, sT, rT, prob, Q, reverse_salience, risk_perspective)
+    assert a is not None
+    a = np.where(pair, a, 0.0)
+    b = np.swapaxes(a, 0, 1) if transposed else np.where(pair, b, 0.0)
+    # ---- choose_moves
+    spread = np.maximum.reduce(np.where(mT, xT, -np.inf), axis=0) - np.minimum.reduce(np.where(mT, xT, np.inf), axis=0)
+    same = SAME * np.where(np.isfinite(spread), spread, 0.0)
+    valid = dist > same
+    if not mask.all():
+        valid &= pair
+    lower_hand = valid & (b > zero)
+    lower_hand &= a < -zero
+    is_comp = np.greater_equal(b, -a, out=np.empty(a.shape, bool))
+    is_comp &= lower_hand
+    # rank of the category (1 conflict, 2 compromise, 3 capitulation, 4 none): 4 − 2·comp − cap = 4 − comp − hand
+    rank = np.subtract(4, is_comp.view(np.int8), dtype=np.int8)
+    rank -= lower_hand.view(np.int8)
+    if conflict != "no_move":
+        fight = b > a
+        fight &= a > zero
+        fight &= valid
+        rank -= 3 * fight.view(np.int8)
+    step, move = _offer_step(a, b, is_comp, diff)
+    if offer_selection == "most_enforceable":
+        key1 = np.where(rank < 4, -b, np.inf)
+        key = np.where(key1 <= np.minimum.reduce(key1, axis=1)[:, None, :], move, np.inf)
+    else:
+        cand = rank == np.minimum.reduce(rank, axis=1)[:, None, :]
+        if offer_selection == "scholz_code":
+            wavg = xT[:, None, :] + diff * np.divide(b, b - a, out=np.zeros_like(a), where=is_comp)
+            key = np.where(cand, np.where(is_comp, wavg, move), np.inf)
+        elif np.isfinite(xT).all():
+            # move + 0 = move for candidates (move ≥ +0), move + ∞ = ∞ for the others (choose_moves takes the max)
+            key = np.add(move, np.take(_ZERO_INF, (~cand).view(np.uint8)), out=move)
+        else:
+            np.copyto(move, np.inf, where=~cand)
+            key = move
+    jT = _first_min(key)
+    cols = np.arange(P)
+    flat = (np.arange(n)[:, None] * n + jT) * P + cols  # entry (i, j_ip, p) of the (n, n, P) arrays
+    k = np.take(rank, flat)
+    chosen = k < 4
+    target = np.where(k == 2, xT + np.take(step, flat), np.take(xT, jT * P + cols))
+    new = np.where(chosen, target, xT)
+    kind = np.where(chosen, np.array([NONE, CONFLICT, COMPROMISE, CAPITULATION, NONE], np.int8)[k], NONE)
+    return (
+        np.ascontiguousarray(new.T),
+        np.ascontiguousarray(kind.T),
+        np.ascontiguousarray(np.where(chosen, jT, -1).T),
+        np.ascontiguousarray(rT.T),
+    )

@@ -135,6 +135,15 @@ class ExpectedUtility(Model):
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
         return solve_arrays(arrays, self.params)  # type: ignore[arg-type]
 
+    def solve_final(self, arrays: ScenarioArrays, *, rng: np.random.Generator | None = None) -> Solution:
+        """The outcomes, status and rounds of :meth:`solve`, with only the final positions as the trajectory.
+
+        What an ensemble keeps of a run (``trajectory`` is (B, 1, n, m): the actors' positions at each issue's stop,
+        NaN where absent; no tables, arrays or info). The numbers are those of :meth:`solve`; skipping the per-round
+        histories and the offers table makes large batches cheaper. ``rng`` is unused (the model is deterministic).
+        """
+        return solve_arrays(arrays, self.params, histories=False)  # type: ignore[arg-type]
+
 
 # ---- the round loop -------------------------------------------------------------------------------------------
 
@@ -174,12 +183,13 @@ def _initial_range(x: np.ndarray, mask: np.ndarray, width: np.ndarray, spec: Any
     return np.where(R > 0, R, np.where(width > 0, width, 1.0))
 
 
-def _run(p: dict[str, np.ndarray], prm: ExpectedUtilityParams, block: int) -> dict[str, Any]:
+def _run(p: dict[str, np.ndarray], prm: ExpectedUtilityParams, block: int, histories: bool = True) -> dict[str, Any]:
     """The round loop over all problems; finished problems drop out of the computation.
 
     Each round evaluates the kernels on the active problems in blocks of at most ``block`` problems (to bound the
     memory of the pairwise arrays) and records only the active rows (``records``: round, problem indices, new
-    positions, risk exponents, offer kinds, proposers); :func:`_assemble` builds the full histories once at the end.
+    positions, risk exponents, offer kinds, proposers; none when ``histories`` is False); :func:`_assemble` builds
+    the full histories once at the end.
     Exact cycles are looked up in a ring buffer of the last ``cycle_window`` positions of every problem.
     """
     x, w, s, mask = p["x"], p["w"], p["s"], p["mask"]
@@ -190,11 +200,14 @@ def _run(p: dict[str, np.ndarray], prm: ExpectedUtilityParams, block: int) -> di
         reverse_salience=prm.reverse_salience,
         risk_perspective=prm.risk_perspective,
         Q=prm.Q,
+        offer_selection=prm.offer_selection,
+        conflict=prm.conflict,
+        zero=prm.zero,
     )
     stop_tol = max(prm.tol, 1e-12)
     cur = x.copy()
     med = [K.weighted_median(x, w, mask)]
-    mean = [K.weighted_mean(x, w, mask)]
+    mean = [K.weighted_mean(x, w, mask)] if histories else []  # (without histories only the final mean is needed)
     records: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     active = np.ones(Pn, bool)
     converged = np.zeros(Pn, bool)
@@ -202,19 +215,28 @@ def _run(p: dict[str, np.ndarray], prm: ExpectedUtilityParams, block: int) -> di
     period = np.zeros(Pn, int)  # exact cycle period (0: none)
     still = np.zeros(Pn, int)  # consecutive rounds with an unchanged median
     W = max(1, min(prm.cycle_window, prm.max_rounds))  # ring buffer: positions after round u sit in slot u % W
-    ring = np.empty((Pn, W, n))
-    ring[:, 0] = x
-    first = np.argmax(mask, axis=1)  # each problem's first present actor
+    ring = np.empty((W, Pn, n))  # slot-major: a round's positions are written to one contiguous slab
+    ring[0] = x
+    flat_ring = ring.reshape(W, Pn * n)
     nobody = np.logical_not(mask.any(axis=1))
     owned = True  # whether ``cur`` may be updated in place (not an array held by ``records``)
+    mw, mt = K.median_weights(w, mask)
+    count = -1  # problems active in the previous round (the active set only shrinks)
+    new, mu_now = x, med[0]  # the previous round's positions and medians (first read in round 2)
     for t in range(1, prm.max_rounds + 1):
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break
-        everyone = idx.size == Pn
-        sel: slice | np.ndarray = slice(None) if everyone else idx  # views while every problem runs
-        xa, ma, wa, sa = cur[sel], mask[sel], w[sel], s[sel]
-        Ra, prev_mu = R0[sel], med[-1][sel]
+        if idx.size != count:  # the problems' constant data, gathered again only when some problem stopped
+            count = idx.size
+            everyone = idx.size == Pn
+            sel: slice | np.ndarray = slice(None) if everyone else idx  # views while every problem runs
+            ma, wa, sa, R0a, weights = mask[sel], w[sel], s[sel], R0[sel], (mw[sel], mt[sel])
+            at, nob, lim = idx * n, nobody[idx][:, None], stop_tol * R0a[:, None]  # at: row starts in the ring
+            xa, prev_mu = cur[sel], med[-1][sel]
+        else:  # the same problems as in the previous round
+            xa, prev_mu = new, mu_now
+        Ra = R0a
         if prm.range == "dynamic":
             hi = np.max(np.where(ma, xa, -np.inf), axis=1)
             lo = np.min(np.where(ma, xa, np.inf), axis=1)
@@ -224,73 +246,57 @@ def _run(p: dict[str, np.ndarray], prm: ExpectedUtilityParams, block: int) -> di
         step = -(-idx.size // nblocks)  # equal blocks of at most `block` problems
         for c in range(0, idx.size, step):
             b = slice(c, c + step)
-            st = K.round_state(xa[b], wa[b], sa[b], ma[b], Ra[b], median=prev_mu[b], **opts)
-            mv = K.choose_moves(
-                xa[b],
-                st.a,
-                st.b,
-                ma[b],
-                offer_selection=prm.offer_selection,
-                conflict=prm.conflict,
-                zero=prm.zero,
-                diff=st.diff,
-                pair=st.pair,
-            )
-            parts.append((*mv, st.r))
+            parts.append(K.play_round(xa[b], wa[b], sa[b], ma[b], Ra[b], prev_mu[b], **opts))
         if len(parts) == 1:
             new, kind, j, r = parts[0]
         else:
             new, kind, j, r = (np.concatenate(z) for z in zip(*parts))
-        records.append((t, idx, new, np.where(ma, r, np.nan), kind.astype(np.int8), j.astype(np.int32)))
-        mu_now, mn_now = K.weighted_median(new, wa, ma), K.weighted_mean(new, wa, ma)
-        if everyone:
-            mu, mn = mu_now, mn_now
-        else:
-            mu, mn = med[-1].copy(), mean[-1].copy()
-            mu[idx], mn[idx] = mu_now, mn_now
-        med.append(mu)
-        mean.append(mn)
+        if histories:
+            records.append((t, idx, new, np.where(ma, r, np.nan), kind.astype(np.int8), j.astype(np.int32)))
+        mu_now = K.weighted_median(new, wa, ma, weights)
+        _extend(med, mu_now, idx, everyone)
+        if histories:
+            _extend(mean, K.weighted_mean(new, wa, ma), idx, everyone)
         rounds[sel] = t
         # stopping rules, in units of R
-        scale = R0[sel]
-        conv = K._row_max(np.where(ma, np.abs(new - xa), 0.0)) <= prm.tol * scale
+        moved = np.where(ma, np.abs(new - xa), 0.0)
+        conv = K._row_max(moved) <= prm.tol * R0a
         if prm.stable_rounds is not None:
-            still[sel] = np.where(np.abs(mu_now - prev_mu) <= prm.tol * scale, still[sel] + 1, 0)
+            still[sel] = np.where(np.abs(mu_now - prev_mu) <= prm.tol * R0a, still[sel] + 1, 0)
             conv |= still[sel] >= prm.stable_rounds
         # exact cycle: the new positions repeat those of round t − lag, 2 ≤ lag ≤ cycle_window
         top = min(prm.cycle_window, t)
         if top >= 2:
             slots = (t - np.arange(2, top + 1)) % W  # lag 2 first
-            # necessary condition first: the first present actor is back where it was (exactly the same test on
-            # that actor); problems without actors are always candidates
-            lim = stop_tol * scale[:, None]
-            fa = first[idx]
-            cand = (
-                np.abs(new[np.arange(idx.size), fa][:, None] - ring[idx[:, None], slots[None, :], fa[:, None]]) <= lim
-            )
+            # necessary condition first: the actor that moved most in this round is back where it was (exactly the
+            # same test on that actor); problems without actors are always candidates
+            most = np.argmax(moved, axis=1)
+            back = flat_ring[slots[:, None], (at + most)[None, :]].T  # (problems, lags)
+            cand = np.abs(np.take(new, np.arange(0, idx.size * n, n) + most)[:, None] - back) <= lim
             cand &= ~conv[:, None]
+            cand |= nob
             hit = np.zeros(cand.shape, bool)
-            rows = np.flatnonzero(cand.any(axis=1) | nobody[idx])
-            if rows.size:
-                past = ring[idx[rows, None], slots[None, :]]  # (candidates, lags, n)
-                dev = np.where(ma[rows, None, :], np.abs(new[rows, None, :] - past), 0.0)  # (candidates, lags, n)
-                gap = K._row_max(dev.reshape(-1, n)).reshape(dev.shape[:2])
-                hit[rows] = (gap <= lim[rows]) & ~conv[rows, None]
+            pr, pl = np.nonzero(cand)  # the (problem, lag) candidates: all actors compared
+            if pr.size:
+                past = ring[slots[pl], idx[pr]]  # (candidates, n)
+                dev = np.where(ma[pr], np.abs(new[pr] - past), 0.0)
+                hit[pr, pl] = (K._row_max(dev) <= lim[pr, 0]) & ~conv[pr]
             cyc = hit.any(axis=1)
             fresh = cyc & (period[sel] == 0)
             period[idx[fresh]] = 2 + np.argmax(hit, axis=1)[fresh]  # the smallest period
             if prm.stop_on_cycle:
                 active[idx[cyc]] = False
-        ring[sel, t % W] = new
+        ring[t % W, sel] = new
         if everyone:
-            cur, owned = new, False  # recorded too: copied before the first partial update below
+            cur, owned = new, not histories  # if recorded too: copied before the first partial update below
         else:
             if not owned:
                 cur, owned = cur.copy(), True
             cur[idx] = new
         converged[idx[conv]] = True
         active[idx[conv]] = False
-    med_a, mean_a = np.stack(med), np.stack(mean)  # (T, Pn)
+    med_a = np.stack(med)  # (T, Pn)
+    mean_a = np.stack(mean) if histories else None
     status, lo_m, hi_m, cycle_kind = _classify(med_a, rounds, converged, period, R0, prm.cycle_window, stop_tol)
     return {
         "final": cur,
@@ -305,6 +311,16 @@ def _run(p: dict[str, np.ndarray], prm: ExpectedUtilityParams, block: int) -> di
         "cycle": cycle_kind,
         "T": med_a.shape[0],
     }
+
+
+def _extend(series: list[np.ndarray], now: np.ndarray, idx: np.ndarray, everyone: bool) -> None:
+    """Append a round's per-problem values: ``now`` for the active problems ``idx``, the last values elsewhere."""
+    if everyone:
+        series.append(now)
+    else:
+        row = series[-1].copy()
+        row[idx] = now
+        series.append(row)
 
 
 def _classify(
@@ -323,31 +339,33 @@ def _classify(
     twice in that window (moves of at most tol × R ignored), else 'max_rounds'.
     """
     Pn = rounds.size
-    span = np.where(period > 0, period, window)
-    L = int(max(window, int(period.max(initial=0)))) + 1
-    back = np.arange(L)[None, :]
-    rows = rounds[:, None] - back  # rounds at the stop, going back
-    ok = (back <= span[:, None]) & (rows >= 0)
-    vals = med[np.clip(rows, 0, None), np.arange(Pn)[:, None]]
-    lo = np.where(ok, vals, np.inf).min(axis=1)
-    hi = np.where(ok, vals, -np.inf).max(axis=1)
-    steps = vals[:, :-1] - vals[:, 1:]
-    sig = ok[:, 1:] & (np.abs(steps) > tol * R0[:, None])
-    sg = np.where(sig, np.sign(steps), 0.0)
-    pos = np.where(sg != 0, np.arange(L - 1)[None, :], -1)
-    last = np.maximum.accumulate(pos, axis=1)
-    prev = np.concatenate([np.full((Pn, 1), -1), last[:, :-1]], axis=1)  # previous significant step
-    prev_sign = np.where(prev >= 0, np.take_along_axis(sg, np.clip(prev, 0, None), axis=1), 0.0)
-    reversals = np.count_nonzero((sg != 0) & (prev_sign != 0) & (sg != prev_sign), axis=1)
+    conv_med = med[rounds, np.arange(Pn)]
+    lo, hi = conv_med.copy(), conv_med.copy()
+    reversals = np.zeros(Pn, np.intp)
+    rest = np.flatnonzero(~converged)  # the window's statistics are needed only where the problem did not converge
+    if rest.size:
+        span = np.where(period[rest] > 0, period[rest], window)
+        L = int(max(window, int(period.max(initial=0)))) + 1
+        back = np.arange(L)[None, :]
+        rows = rounds[rest, None] - back  # rounds at the stop, going back
+        ok = (back <= span[:, None]) & (rows >= 0)
+        vals = med[np.clip(rows, 0, None), rest[:, None]]
+        lo[rest] = np.where(ok, vals, np.inf).min(axis=1)
+        hi[rest] = np.where(ok, vals, -np.inf).max(axis=1)
+        steps = vals[:, :-1] - vals[:, 1:]
+        sig = ok[:, 1:] & (np.abs(steps) > tol * R0[rest, None])
+        sg = np.where(sig, np.sign(steps), 0.0)
+        pos = np.where(sg != 0, np.arange(L - 1)[None, :], -1)
+        last = np.maximum.accumulate(pos, axis=1)
+        prev = np.concatenate([np.full((rest.size, 1), -1), last[:, :-1]], axis=1)  # previous significant step
+        prev_sign = np.where(prev >= 0, np.take_along_axis(sg, np.clip(prev, 0, None), axis=1), 0.0)
+        reversals[rest] = np.count_nonzero((sg != 0) & (prev_sign != 0) & (sg != prev_sign), axis=1)
     exact = ~converged & (period > 0)
     approx = ~converged & ~exact & (reversals >= 2)
     status = np.where(converged, "converged", np.where(exact | approx, "cycling", "max_rounds")).astype(object)
     cycle = np.full(Pn, None, dtype=object)
     cycle[exact] = "exact"
     cycle[approx] = "approximate"
-    conv_med = med[rounds, np.arange(Pn)]
-    lo = np.where(converged, conv_med, lo)
-    hi = np.where(converged, conv_med, hi)
     return status, lo, hi, cycle
 
 
@@ -387,8 +405,13 @@ def _assemble(
     return traj, risk, kind, cols
 
 
-def solve_arrays(arrays: ScenarioArrays, prm: ExpectedUtilityParams) -> Solution:
-    """Run the model on every draw and issue of ``arrays`` (one round loop; kernels vectorised in blocks)."""
+def solve_arrays(arrays: ScenarioArrays, prm: ExpectedUtilityParams, *, histories: bool = True) -> Solution:
+    """Run the model on every draw and issue of ``arrays`` (one round loop; kernels vectorised in blocks).
+
+    ``histories=False`` skips what only the full output needs (the per-round trajectory, risk exponents and offer
+    kinds, the offers and stop tables, the info): the trajectory is then (B, 1, n, m), the positions at each issue's
+    stop. Outcomes, status and rounds are the same either way.
+    """
     B, n, m = arrays.position.shape
     flat = _flatten(arrays)
     Pn = B * m
@@ -399,7 +422,7 @@ def solve_arrays(arrays: ScenarioArrays, prm: ExpectedUtilityParams) -> Solution
     group = max(size, _GROUP_PROBLEMS)
     block = max(1, min(size, _BLOCK_ELEMENTS // max(n * n, 1)))
     starts = list(range(0, Pn, group)) or [0]
-    parts = [_run({k: v[c : c + group] for k, v in flat.items()}, prm, block) for c in starts]
+    parts = [_run({k: v[c : c + group] for k, v in flat.items()}, prm, block, histories) for c in starts]
     T = max(p["T"] for p in parts)
 
     def cat(key: str) -> np.ndarray:  # (T0, Pn) series padded to T rounds by repeating the last entry
@@ -409,17 +432,30 @@ def solve_arrays(arrays: ScenarioArrays, prm: ExpectedUtilityParams) -> Solution
             [np.concatenate([p[key], np.repeat(p[key][-1:], T - p["T"], axis=0)]) for p in parts], axis=1
         )
 
+    def join(key: str) -> np.ndarray:  # per-problem results as (B, m)
+        return (parts[0][key] if len(parts) == 1 else np.concatenate([p[key] for p in parts])).reshape(B, m)
+
+    status, rounds = join("status"), join("rounds")
+    if not histories:
+        final = parts[0]["final"] if len(parts) == 1 else np.concatenate([p["final"] for p in parts])
+        if prm.outcome == "median":  # each problem's median at its stop
+            at = np.concatenate([p["median"][p["rounds"], np.arange(p["rounds"].size)] for p in parts])
+        else:  # the mean of the positions at the stop (row by row, as the round loop computes it)
+            at = K.weighted_mean(final, flat["w"], flat["mask"])
+        final = np.where(flat["mask"], final, np.nan).reshape(B, m, n).transpose(0, 2, 1)
+        return Solution(
+            outcomes=at.reshape(B, m),
+            trajectory=np.ascontiguousarray(final)[:, None],
+            status=status,
+            rounds=rounds,
+        )
     med, mean = cat("median"), cat("mean")
-    status = np.concatenate([p["status"] for p in parts]).reshape(B, m)
-    rounds = np.concatenate([p["rounds"] for p in parts]).reshape(B, m)
     trajectory, risk, kind, offers = _assemble(parts, starts, flat, B, m, T)
     med_b = np.ascontiguousarray(med.reshape(T, B, m).transpose(1, 0, 2))
     mean_b = np.ascontiguousarray(mean.reshape(T, B, m).transpose(1, 0, 2))
     outcomes = (med_b if prm.outcome == "median" else mean_b)[np.arange(B)[:, None], rounds, np.arange(m)[None, :]]
-    mmin = np.concatenate([p["median_min"] for p in parts]).reshape(B, m)
-    mmax = np.concatenate([p["median_max"] for p in parts]).reshape(B, m)
-    period = np.concatenate([p["period"] for p in parts]).reshape(B, m)
-    cycle = np.concatenate([p["cycle"] for p in parts]).reshape(B, m)
+    mmin, mmax = join("median_min"), join("median_max")
+    period, cycle = join("period"), join("cycle")
     return Solution(
         outcomes=outcomes,
         trajectory=trajectory,

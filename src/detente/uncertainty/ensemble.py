@@ -262,15 +262,32 @@ def simulate(
                 rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2, k)))
                 if mb.dated:
                     fc = solve(model, batch, mb.dated, rng=rng, on_bounds="clip", counter=raw.clipped)
+                    outcomes, positions, status, rounds = fc.outcomes, final_positions(fc), fc.status, fc.rounds
                 else:
-                    fc = model.solve(batch, rng=rng)
-                raw.outcomes.append(np.asarray(fc.outcomes, float))
-                raw.positions.append(final_positions(fc))
+                    outcomes, positions, status, rounds = solve_final(model, batch, rng)
+                raw.outcomes.append(np.asarray(outcomes, float))
+                raw.positions.append(positions)
                 raw.mask.append(batch.mask)
-                raw.status.append(np.asarray(fc.status, dtype=object))
-                raw.rounds.append(np.asarray(fc.rounds, int))
+                raw.status.append(np.asarray(status, dtype=object))
+                raw.rounds.append(np.asarray(rounds, int))
             advance(c)
     return raws
+
+
+def solve_final(
+    model: Model, batch: ScenarioArrays, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(outcomes, final positions, status, rounds) of ``model`` on ``batch``: all that an ensemble keeps of a run.
+
+    A model that offers ``solve_final(arrays, rng=...)`` (a Solution whose trajectory holds only the final positions,
+    e.g. the expected-utility model) is asked for that, which skips building per-round histories and tables.
+    """
+    lean = getattr(model, "solve_final", None)
+    if callable(lean):
+        sol = lean(batch, rng=rng)
+        return sol.outcomes, np.asarray(sol.trajectory[:, -1]), sol.status, sol.rounds
+    fc = model.solve(batch, rng=rng)
+    return fc.outcomes, final_positions(fc), fc.status, fc.rounds
 
 
 class _progress:

@@ -26,7 +26,7 @@ from detente.errors import ParameterError
 from detente.models.base import Model, _jsonable
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario
-from detente.uncertainty.ensemble import base_provenance, prepare
+from detente.uncertainty.ensemble import base_provenance, prepare, solve_final
 from detente.uncertainty.perturb import Uniforms
 from detente.uncertainty.perturb import perturb as perturb_batch
 from detente.uncertainty.spec import FIELDS, PerturbationSpec
@@ -224,7 +224,7 @@ def sensitivity(
         u = Uniforms(
             arrays.actors, cube[:, 0], cube[:, 1], cube[:, 2], np.ones((c, n)), np.ones((c, n)), np.full((c, n, m), 0.5)
         )
-        Y[start : start + c] = mdl.solve(perturb_batch(arrays, spec_nc, u), rng=rng).outcomes
+        Y[start : start + c] = solve_final(mdl, perturb_batch(arrays, spec_nc, u), rng)[0]
     G = len(unique_groups)
     S1, S1c, ST, STc = (np.full((m, G), np.nan) for _ in range(4))
     var = np.nanvar(Y, axis=0)
