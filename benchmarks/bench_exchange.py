@@ -4,6 +4,7 @@ Run from the repository root::
 
     python benchmarks/bench_exchange.py                # detente 3 rounds, the package 1 round
     python benchmarks/bench_exchange.py --rounds 10 --decide-rounds 2
+    python benchmarks/bench_exchange.py --draws 200   # a 200-draw batch vs 200 single calls on korea-2019
 
 The input is ``tests/data/exchange/synthetic_50x10.csv`` (50 actors × 10 issues in decide's tagged format; see
 ``tests/data/exchange/SOURCE.md``). The reference package runs as a black box in its own Python 3.13 virtual
@@ -66,13 +67,54 @@ def bench_decide(rounds: int) -> float | None:
     return wall / rounds
 
 
+def bench_batch(draws: int, preset: str) -> tuple[float, float, float]:
+    """Seconds for one ``draws``-draw batch (lock-step, p = 0), for ``draws`` single-draw calls, and for one batch
+    call with the per-draw loop (``_lockstep = False``, the path before lock-step) on the same perturbed korea-2019
+    draws (10 rounds); the outcomes must agree exactly."""
+    import numpy as np
+
+    import detente
+    from detente.models import get
+    from detente.uncertainty.perturb import draw
+
+    arr = draw(detente.load("korea-2019"), draws=draws, seed=1)
+    model = get("exchange", preset=preset)
+    t0 = time.perf_counter()
+    batch = model.solve(arr)
+    t_batch = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    single = [model.solve(arr.take(np.array([k]))) for k in range(draws)]
+    t_single = time.perf_counter() - t0
+    assert np.array_equal(batch.outcomes, np.concatenate([fc.outcomes for fc in single]), equal_nan=True)
+    loop_model = get("exchange", preset=preset)
+    loop_model._lockstep = False
+    t0 = time.perf_counter()
+    loop = loop_model.solve(arr)
+    t_loop = time.perf_counter() - t0
+    assert np.array_equal(batch.outcomes, loop.outcomes, equal_nan=True)
+    return t_batch, t_single, t_loop
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3, help="detente rounds (default 3)")
     ap.add_argument("--repeat", type=int, default=3, help="detente repetitions; the best is kept (default 3)")
     ap.add_argument("--decide-rounds", type=int, default=1, help="package rounds (default 1; ~33 s each)")
     ap.add_argument("--no-decide", action="store_true", help="skip the reference package")
+    ap.add_argument("--draws", type=int, default=0, help="time a B-draw batch vs B single calls on korea-2019 only")
     args = ap.parse_args()
+
+    if args.draws > 0:
+        for preset in ("default", "decide_compat"):
+            t_batch, t_single, t_loop = bench_batch(args.draws, preset)
+            print(
+                f"korea-2019 exchange ({preset}), {args.draws} perturbed draws, 10 rounds: one batch {t_batch:.2f} s, "
+                f"{args.draws} single calls {t_single:.2f} s, one batch with the per-draw loop {t_loop:.2f} s"
+            )
+            print(
+                f"  ratio (single calls / batch): {t_single / t_batch:.1f}x; (per-draw loop / batch): {t_loop / t_batch:.1f}x"
+            )
+        return
 
     print(f"input: {INPUT.relative_to(ROOT)} (50 actors × 10 issues)")
     times = {}

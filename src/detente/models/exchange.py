@@ -46,6 +46,10 @@ salience s_ad ∈ [0, 1], capability c_ad.
 11. Externalities of a realised exchange for actor k present on both issues:
     E_k = Σ_{d ∈ {e, f}} s_kd (|O⁰_d − x_kd| − |O¹_d − x_kd|); class "own" for the two exchangers (value = their
     realised gain), "inner" when k's side pattern on the pair equals one of the exchangers', else "outer".
+
+Batches: with p = 0 the B draws of a batch run in lock-step (:func:`play_round_lockstep`: every draw's candidates
+in one flat set, each step realising every unfinished draw's top candidate); REX (p > 0) keeps the loop over draws,
+whose random stream is consumed draw after draw. Both give the same numbers bit for bit (tests/test_exchange_batch.py).
 """
 
 from __future__ import annotations
@@ -64,6 +68,7 @@ MOVE_EPS = 1e-10
 GAIN_EPS = 1e-10
 MAX_MOVE = 100.0
 TIE_TOL = 1e-12
+_LOCKSTEP_CANDIDATES = 1_000_000  # upper bound (all actor pairs × issue pairs) on a lock-step block's candidates
 GAP_EPS = 1e-9  # z within GAP_EPS of O⁰ is not 'strictly between' O⁰ and O¹ (robust to rounding)
 
 
@@ -94,13 +99,25 @@ class ExchangeParams(BaseModel):
 
 
 def outcome(x: np.ndarray, cs: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """O_d = Σ_a c s x / Σ_a c s (n, m) → (m,); the plain mean of the present actors where the weight sum is 0,
-    NaN on an issue where nobody takes part."""
-    W = cs.sum(axis=0)
-    num = (cs * x).sum(axis=0)
-    cnt = mask.sum(axis=0)
-    mean = np.where(cnt > 0, (x * mask).sum(axis=0) / np.maximum(cnt, 1), np.nan)
+    """O_d = Σ_a c s x / Σ_a c s (..., n, m) → (..., m); the plain mean of the present actors where the weight sum
+    is 0, NaN on an issue where nobody takes part. (A batch (G, n, m) sums each draw's actors in the same order as
+    one draw's (n, m), so the numbers are the same.)"""
+    W = cs.sum(axis=-2)
+    num = (cs * x).sum(axis=-2)
+    cnt = mask.sum(axis=-2)
+    mean = np.where(cnt > 0, (x * mask).sum(axis=-2) / np.maximum(cnt, 1), np.nan)
     return np.where(W > 0, num / np.where(W > 0, W, 1.0), mean)
+
+
+def _rate(s_ae: np.ndarray, s_af: np.ndarray, s_be: np.ndarray, s_bf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Item 5: the equal-gain rate k = δ_e / δ_f and the gain per unit δ_f, (s_af s_be − s_ae s_bf) / (s_ae + s_be)
+    (NaN rate and zero gain where a salience sum is 0)."""
+    den_e = s_ae + s_be
+    num_f = s_af + s_bf
+    good = (den_e > 0) & (num_f > 0)
+    k = np.where(good, num_f / np.where(good, den_e, 1.0), np.nan)
+    coef = np.where(good, (s_af * s_be - s_ae * s_bf) / np.where(den_e > 0, den_e, 1.0), 0.0)
+    return k, coef
 
 
 class _Candidates:
@@ -133,11 +150,7 @@ class _Candidates:
         a, b, e, f = self.a, self.b, self.e, self.f
         s_ae, s_af, s_be, s_bf = sal[a, e], sal[a, f], sal[b, e], sal[b, f]
         self.s_ae, self.s_af, self.s_be, self.s_bf = s_ae, s_af, s_be, s_bf
-        den_e = s_ae + s_be
-        num_f = s_af + s_bf
-        good = (den_e > 0) & (num_f > 0)
-        self.k = np.where(good, num_f / np.where(good, den_e, 1.0), np.nan)
-        self.coef = np.where(good, (s_af * s_be - s_ae * s_bf) / np.where(den_e > 0, den_e, 1.0), 0.0)
+        self.k, self.coef = _rate(s_ae, s_af, s_be, s_bf)
         self.w_ae, self.w_bf = self.w[a, e], self.w[b, f]
         self.x_be, self.x_af = x[b, e], x[a, f]  # targets: the demander's preference
         # flat indices of the per-actor-issue state used by each side
@@ -263,6 +276,94 @@ class _Candidates:
             self.contrib[dem, partner] = new
 
 
+class _BatchCandidates(_Candidates):
+    """The candidates of G draws as one flat ragged set, for lock-step rounds (p = 0).
+
+    Candidates are concatenated draw by draw (each draw's in :class:`_Candidates` order; ``draw`` holds the draw);
+    the per-actor-issue state is indexed by a global cell ``draw·n·m + a·m + d`` and the round-start outcome by
+    ``draw·m + d`` (``e``/``f`` hold those global issue indices, ``e_loc``/``f_loc`` the draw's own). Every
+    quantity is the same elementwise expression as in :class:`_Candidates`, so :meth:`evaluate` is shared and the
+    numbers are bit for bit those of the per-draw path.
+    """
+
+    def __init__(self, x: np.ndarray, sal: np.ndarray, cs: np.ndarray, mask: np.ndarray) -> None:  # noqa: D107
+        G, n, m = x.shape
+        self.n, self.m = n, m
+        W = cs.sum(axis=1)  # (G, m): summed over actors in the same order as the per-draw cs.sum(axis=0)
+        pos = W > 0
+        w = np.where(pos[:, None, :], cs / np.where(pos, W, 1.0)[:, None, :], 0.0)
+        self.w = w
+        o_d = outcome(x, cs, mask)  # (G, m)
+        with np.errstate(invalid="ignore"):
+            left = x <= o_d[:, None, :]
+        self.left = left
+        ai, aj = np.triu_indices(n, 1)
+        ip, iq = np.triu_indices(m, 1)
+        opp = (left[:, ai] != left[:, aj]) & mask[:, ai] & mask[:, aj]  # (G, P_actors, m)
+        ok = opp[:, :, ip] & opp[:, :, iq]  # (G, P_actors, P_issues)
+        g, ka, kp = np.nonzero(ok)  # draw-major, then actor-pair-major as in _Candidates
+        i, j, p, q = ai[ka], aj[ka], ip[kp], iq[kp]
+        i_sup_p = sal[g, i, p] * sal[g, j, q] < sal[g, j, p] * sal[g, i, q]
+        a, b = i, j
+        e = np.where(i_sup_p, p, q)
+        f = np.where(i_sup_p, q, p)
+        self.draw = g
+        self.a, self.b = a, b
+        self.e_loc, self.f_loc = e, f
+        self.e, self.f = g * m + e, g * m + f
+        self.p, self.q = p, q
+        s_ae, s_af, s_be, s_bf = sal[g, a, e], sal[g, a, f], sal[g, b, e], sal[g, b, f]
+        self.s_ae, self.s_af, self.s_be, self.s_bf = s_ae, s_af, s_be, s_bf
+        self.k, self.coef = _rate(s_ae, s_af, s_be, s_bf)
+        self.w_ae, self.w_bf = w[g, a, e], w[g, b, f]
+        self.x_be, self.x_af = x[g, b, e], x[g, a, f]
+        off = g * (n * m)
+        self.sup_e, self.sup_f = off + a * m + e, off + b * m + f
+        self.dem_e, self.dem_f = off + b * m + e, off + a * m + f
+        self.size = int(a.size)
+        self.counts = np.bincount(g, minlength=G)
+        cells = G * n * m
+        self.x = x.reshape(-1)
+        self.O = o_d.reshape(-1)
+        self.cur = x.reshape(-1).copy()
+        self.direction = np.zeros(cells)
+        self.shift = np.zeros(cells)
+        self.contrib = np.zeros((cells, n))
+        self.supplied = np.zeros(cells, bool)
+        self._by_sup = _group(np.concatenate([self.sup_e, self.sup_f]), cells, self.size)
+        self._by_dem = _group(np.concatenate([self.dem_e, self.dem_f]), cells, self.size)
+
+    def touching_many(self, sup_cells: np.ndarray, dem_cells: np.ndarray) -> np.ndarray:
+        """Candidates whose supplier-issue is in ``sup_cells`` or whose demander-issue is in ``dem_cells``."""
+        parts = []
+        for (starts, order), cells in ((self._by_sup, sup_cells), (self._by_dem, dem_cells)):
+            lo, hi = starts[cells], starts[cells + 1]
+            parts.append(order[_ranges(lo, hi)])
+        return np.concatenate(parts)
+
+    def realise_many(self, c: np.ndarray, m_ae: np.ndarray, m_bf: np.ndarray) -> None:
+        """:meth:`_Candidates.realise` for one candidate per draw (their cells are disjoint)."""
+        for sup, dem, mv, partner in ((self.sup_e[c], self.dem_e[c], m_ae, self.a[c]),
+                                      (self.sup_f[c], self.dem_f[c], m_bf, self.b[c])):  # fmt: skip
+            y = self.cur[sup] + mv
+            self.cur[sup] = y
+            self.direction[sup] = np.sign(mv)
+            self.supplied[sup] = True
+            new = self.w.reshape(-1)[sup] * (y - self.x[sup])
+            self.shift[dem] += new - self.contrib[dem, partner]
+            self.contrib[dem, partner] = new
+
+
+def _ranges(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(lo[k], hi[k])`` over k."""
+    n = hi - lo
+    total = int(n.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.intp)
+    ends = np.cumsum(n)
+    return np.arange(total) - np.repeat(ends - n - lo, n)
+
+
 class _MoveBudget:
     """decide-exchange-model's running signed sum of each candidate side's moves (``move_budget="decide"``).
 
@@ -282,7 +383,12 @@ class _MoveBudget:
         }
 
     def charge(
-        self, cand: _Candidates, idx: np.ndarray, moved: tuple[int, int], old: dict[str, np.ndarray], new: dict
+        self,
+        cand: _Candidates,
+        idx: np.ndarray,
+        moved: tuple[int, int] | np.ndarray,
+        old: dict[str, np.ndarray],
+        new: dict,
     ) -> np.ndarray:
         """Add the recomputed moves of the sides whose supplier just moved; True where a sum now exceeds 100.
 
@@ -369,6 +475,98 @@ def play_round(
     return y, cand.supplied.reshape(x.shape), n_cand
 
 
+_LOG_FIELDS = ("G", "g_a", "g_b", "m_ae", "m_bf", "start_e", "start_f", "O0_e", "O0_f", "O1_e", "O1_f", "t_e", "t_f")
+
+
+def play_round_lockstep(
+    x: np.ndarray,
+    sal: np.ndarray,
+    cap: np.ndarray,
+    mask: np.ndarray,
+    *,
+    move_budget: str = "round",
+    record: bool = True,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]]:
+    """One round of G draws at once (p = 0), on internal preferences ``x`` (G, n, m).
+
+    Every step realises each unfinished draw's top candidate (the tie rule of :func:`play_round`), then re-evaluates
+    the touched candidates of all draws in one :meth:`_Candidates.evaluate` call. Returns the voting positions and
+    supplied masks (G, n, m), the candidates per draw (G,) and per draw its realised exchanges (the column arrays
+    of :meth:`ExchangeLog.current`) and their :func:`externalities` (an empty list with ``record=False``) — all
+    identical to :func:`play_round` draw by draw.
+    """
+    G, n, m = x.shape
+    cs = cap * sal * mask
+    cand = _BatchCandidates(x, sal, cs, mask)
+    counts = cand.counts
+    rec: list[dict[str, np.ndarray]] = []
+    if cand.size:
+        ev = cand.evaluate(np.arange(cand.size))
+        gain = ev.pop("gain")
+        ev.pop("valid")
+        budget = _MoveBudget(ev["m_ae"], ev["m_bf"]) if move_budget == "decide" else None
+        has = np.flatnonzero(counts > 0)
+        starts = np.concatenate([[0], np.cumsum(counts)])[has]
+        while True:
+            top = np.maximum.reduceat(gain, starts)
+            live = np.isfinite(top)
+            if not live.any():
+                break
+            thr = np.where(live, top - TIE_TOL * np.maximum(1.0, np.abs(top)), np.inf)
+            hit = np.flatnonzero(gain >= np.repeat(thr, counts[has]))
+            dr = cand.draw[hit]
+            c = hit[np.concatenate([[True], dr[1:] != dr[:-1]])]  # first candidate within the tie band, per draw
+            m_ae, m_bf = ev["m_ae"][c], ev["m_bf"][c]
+            if record:
+                dlt_e, dlt_f = cand.w_ae[c] * np.abs(m_ae), cand.w_bf[c] * np.abs(m_bf)
+                s_ae, s_af, s_be, s_bf = cand.s_ae[c], cand.s_af[c], cand.s_be[c], cand.s_bf[c]
+                O0_e, O0_f = ev["O0_e"][c], ev["O0_f"][c]
+                rec.append(
+                    {
+                        "draw": cand.draw[c], "a": cand.a[c], "b": cand.b[c], "e": cand.e_loc[c], "f": cand.f_loc[c],
+                        "G": gain[c], "g_a": s_af * dlt_f - s_ae * dlt_e, "g_b": s_be * dlt_e - s_bf * dlt_f,
+                        "m_ae": m_ae, "m_bf": m_bf, "start_e": cand.cur[cand.sup_e[c]], "start_f": cand.cur[cand.sup_f[c]],
+                        "O0_e": O0_e, "O0_f": O0_f, "O1_e": O0_e + cand.w_ae[c] * m_ae, "O1_f": O0_f + cand.w_bf[c] * m_bf,
+                        "t_e": cand.x_be[c], "t_f": cand.x_af[c],
+                    }
+                )  # fmt: skip
+            cand.realise_many(c, m_ae, m_bf)
+            gain[c] = -np.inf
+            moved = np.concatenate([cand.sup_e[c], cand.sup_f[c]])
+            flag = np.zeros(cand.size, bool)
+            flag[cand.touching_many(moved, np.concatenate([cand.dem_e[c], cand.dem_f[c]]))] = True
+            idx = np.flatnonzero(flag & np.isfinite(gain))  # sorted and unique, as np.unique in play_round
+            if idx.size:
+                new = cand.evaluate(idx)
+                if budget is not None:
+                    over = budget.charge(cand, idx, moved, ev, new)
+                    new["gain"] = np.where(over, -np.inf, new["gain"])
+                gain[idx] = new["gain"]
+                for k, arr in ev.items():
+                    arr[idx] = new[k]
+    shape = (G, n, m)
+    if not record:
+        return cand.cur.reshape(shape), cand.supplied.reshape(shape), counts, []
+    # each draw's exchanges in realisation order, and their externalities
+    if rec:
+        allrec = {k: np.concatenate([r[k] for r in rec]) for k in rec[0]}
+        order = np.argsort(allrec["draw"], kind="stable")
+        allrec = {k: v[order] for k, v in allrec.items()}
+    else:
+        allrec = {"draw": np.zeros(0, dtype=int)}
+        allrec.update({k: np.zeros(0, dtype=int) for k in ("a", "b", "e", "f")})
+        allrec.update({k: np.zeros(0) for k in _LOG_FIELDS})
+    ex_all = {k: allrec[k].astype(int) for k in ("a", "b", "e", "f")}
+    ex_all.update({k: allrec[k].astype(float) for k in _LOG_FIELDS})
+    ext_all = externalities(x, sal, mask, cand.left, ex_all, allrec["draw"])
+    bounds = np.searchsorted(allrec["draw"], np.arange(G + 1)).tolist()
+    per_draw = []
+    for g in range(G):
+        lo, hi = bounds[g], bounds[g + 1]
+        per_draw.append(({k: v[lo:hi] for k, v in ex_all.items()}, {k: v[lo:hi] for k, v in ext_all.items()}))
+    return cand.cur.reshape(shape), cand.supplied.reshape(shape), counts, per_draw
+
+
 def preference_update(
     x: np.ndarray, y: np.ndarray, supplied: np.ndarray, sal: np.ndarray, sw: float, fw: float
 ) -> np.ndarray:
@@ -378,25 +576,35 @@ def preference_update(
 
 
 def externalities(
-    x: np.ndarray, sal: np.ndarray, mask: np.ndarray, left: np.ndarray, ex: dict[str, np.ndarray]
+    x: np.ndarray,
+    sal: np.ndarray,
+    mask: np.ndarray,
+    left: np.ndarray,
+    ex: dict[str, np.ndarray],
+    draw: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Item 11: externality of every realised exchange (rows) for every actor (columns), and its class.
 
     ``ex`` holds per exchange: issues e, f, actors a, b, O⁰/O¹ on e and f, realised gains g_a, g_b.
     Returns value (X, n) (NaN where the actor is absent from either issue) and class codes (X, n):
-    0 own, 1 inner, 2 outer.
+    0 own, 1 inner, 2 outer. For a batch, ``x``, ``sal``, ``mask``, ``left`` are (G, n, m) and ``draw`` (X,) holds
+    each exchange's draw.
     """
     e, f = ex["e"], ex["f"]
-    xe, xf = x[:, e].T, x[:, f].T  # (X, n)
-    se, sf = sal[:, e].T, sal[:, f].T
+    if draw is None:
+        x, sal, mask, left = x[None], sal[None], mask[None], left[None]
+        draw = np.zeros(e.size, dtype=int)
+    g = draw
+    xe, xf = x[g, :, e], x[g, :, f]  # (X, n)
+    se, sf = sal[g, :, e], sal[g, :, f]
     val = se * (np.abs(ex["O0_e"][:, None] - xe) - np.abs(ex["O1_e"][:, None] - xe))
     val = val + sf * (np.abs(ex["O0_f"][:, None] - xf) - np.abs(ex["O1_f"][:, None] - xf))
-    present = mask[:, e].T & mask[:, f].T
+    present = mask[g, :, e] & mask[g, :, f]
     rows = np.arange(e.size)
     a, b = ex["a"], ex["b"]
-    pat_e, pat_f = left[:, e].T, left[:, f].T
-    inner = ((pat_e == left[a, e][:, None]) & (pat_f == left[a, f][:, None])) | (
-        (pat_e == left[b, e][:, None]) & (pat_f == left[b, f][:, None])
+    pat_e, pat_f = left[g, :, e], left[g, :, f]
+    inner = ((pat_e == left[g, a, e][:, None]) & (pat_f == left[g, a, f][:, None])) | (
+        (pat_e == left[g, b, e][:, None]) & (pat_f == left[g, b, f][:, None])
     )
     cls = np.where(inner, 1, 2)
     cls[rows, a], cls[rows, b] = 0, 0
@@ -415,8 +623,25 @@ class ExchangeModel(Model):
     presets = {"default": {}, "decide_compat": {"move_budget": "decide"}}
     default_preset = "default"
     stochastic = True
+    #: p = 0 runs the batch's draws in lock-step (:func:`play_round_lockstep`); False keeps the per-draw loop
+    #: (identical results; kept for tests and for REX, whose random stream is consumed draw after draw).
+    _lockstep = True
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
+        return self._run(arrays, rng, histories=True)
+
+    def solve_final(
+        self, arrays: ScenarioArrays, *, seed: int | None = None, rng: np.random.Generator | None = None
+    ) -> Solution:
+        """The outcomes, status and rounds of :meth:`solve`, with only the final positions as the trajectory.
+
+        What an ensemble keeps of a run (``trajectory`` is (B, 1, n, m): the preferences after the last round, the
+        input position where absent; no tables, arrays or info). The numbers are those of :meth:`solve` with the
+        same ``seed``/``rng``; skipping the exchange log and its tables makes large batches cheaper.
+        """
+        return self._run(arrays, rng if rng is not None else np.random.default_rng(seed), histories=False)
+
+    def _run(self, arrays: ScenarioArrays, rng: np.random.Generator, *, histories: bool) -> Solution:
         prm: ExchangeParams = self.params  # type: ignore[assignment]
         lower, upper = np.asarray(arrays.lower, float), np.asarray(arrays.upper, float)
         if np.any(~(upper > lower)):
@@ -448,54 +673,102 @@ class ExchangeModel(Model):
         o_vote = np.full((B, R, m), np.nan)
         status = np.empty((B, m), dtype=object)
         rounds = np.zeros((B, m), dtype=int)
-        logs: list[ExchangeLog] = []
-        candidates: list[list[int]] = []
         actors_sorted = tuple(arrays.actors[k] for k in order)
-        for bidx in range(B):
-            mask = np.asarray(arrays.mask[bidx], bool)[order]
-            x = np.where(mask, (arrays.position[bidx][order] - lower) / span, 0.0)
-            x = np.clip(x, 0.0, 100.0)
-            sal = np.where(mask, sal_all[bidx][order], 0.0)
-            cap = np.where(mask, np.asarray(arrays.capability[bidx], float)[order], 0.0)
-            cs = cap * sal
-            log = ExchangeLog(actors_sorted, arrays.issues, span)
-            cands: list[int] = []
-            traj[bidx, 0] = x[inv]
-            o_pref[bidx, 0] = outcome(x, cs, mask)
-            done, st = R, "max_rounds"
-            for r in range(R):
-                log.start_round(r + 1)
-                y, supplied, nc = play_round(x, sal, cap, mask, p=prm.p, rng=rng, log=log, move_budget=prm.move_budget)
-                log.end_round(externalities(x, sal, mask, x <= outcome(x, cs, mask)[None, :], log.current()))
-                cands.append(nc)
-                voting[bidx, r] = y[inv]
-                o_vote[bidx, r] = outcome(y, cs, mask)
-                x = preference_update(x, y, supplied, sal, prm.salience_weight, prm.fixed_weight)
-                traj[bidx, r + 1] = x[inv]
-                o_pref[bidx, r + 1] = outcome(x, cs, mask)
-                if not supplied.any():
-                    done, st = r + 1, "converged"
-                    break
-                if prm.tol is not None and r > 0:
-                    change = np.abs(o_vote[bidx, r] - o_vote[bidx, r - 1]) * span
-                    if float(np.nanmax(change, initial=0.0)) < prm.tol:
-                        done, st = r + 1, "converged"
+        sw, fw = prm.salience_weight, prm.fixed_weight
+        # C-ordered (B, n, m) throughout, so that each draw's (n, m) slice has the layout of the per-draw arrays
+        # and sums over actors run in the same order (numpy's reduction order follows the memory layout)
+        sort = lambda a: np.ascontiguousarray(np.asarray(a)[:, order])  # noqa: E731
+        mask_all = sort(np.asarray(arrays.mask, bool))
+        x_all = np.clip(np.where(mask_all, (sort(arrays.position) - lower) / span, 0.0), 0.0, 100.0)
+        sal_s = np.where(mask_all, sort(sal_all), 0.0)
+        cap_s = np.where(mask_all, sort(np.asarray(arrays.capability, float)), 0.0)
+        cs_all = cap_s * sal_s
+        logs = [ExchangeLog(actors_sorted, arrays.issues, span) for _ in range(B)]
+        candidates: list[list[int]] = [[] for _ in range(B)]
+        traj[:, 0] = x_all[:, inv]
+        done = np.full(B, R)  # rounds run per draw
+        converged = np.zeros(B, bool)  # stopped by convergence (possibly in the last round)
+
+        def after_round(bidx: int, r: int, x: np.ndarray, y: np.ndarray, supplied: np.ndarray) -> bool:
+            """Record round ``r`` of draw ``bidx``, update its preferences (in ``x_all``); True if it stops."""
+            cs, mask = cs_all[bidx], mask_all[bidx]
+            voting[bidx, r] = y[inv]
+            o_vote[bidx, r] = outcome(y, cs, mask)
+            x = preference_update(x, y, supplied, sal_s[bidx], sw, fw)
+            x_all[bidx] = x
+            traj[bidx, r + 1] = x[inv]
+            o_pref[bidx, r + 1] = outcome(x, cs, mask)
+            stop = not supplied.any()
+            if not stop and prm.tol is not None and r > 0:
+                change = np.abs(o_vote[bidx, r] - o_vote[bidx, r - 1]) * span
+                stop = float(np.nanmax(change, initial=0.0)) < prm.tol
+            if stop:
+                done[bidx], converged[bidx] = r + 1, True
+            return stop
+
+        if prm.p == 0.0 and self._lockstep:
+            # blocks of draws in lock-step, at most about _LOCKSTEP_CANDIDATES candidates each (memory)
+            block = max(1, _LOCKSTEP_CANDIDATES // max(1, (n * (n - 1) // 2) * (m * (m - 1) // 2)))
+            o_pref[:, 0] = outcome(x_all, cs_all, mask_all)
+            for first in range(0, B, block):
+                active = np.arange(first, min(B, first + block))
+                for r in range(R):
+                    if active.size == 0:
                         break
-            if done < R:  # a stop: later rounds repeat the last state
-                traj[bidx, done + 1 :] = traj[bidx, done]
-                voting[bidx, done:] = voting[bidx, done - 1]
-                o_vote[bidx, done:] = o_vote[bidx, done - 1]
-                o_pref[bidx, done + 1 :] = o_pref[bidx, done]
-            status[bidx] = st
-            rounds[bidx] = done
-            logs.append(log)
-            candidates.append(cands)
+                    x, sal, mask, cs = x_all[active], sal_s[active], mask_all[active], cs_all[active]
+                    y, supplied, n_cand, per_draw = play_round_lockstep(
+                        x, sal, cap_s[active], mask, move_budget=prm.move_budget, record=histories
+                    )
+                    if histories:
+                        for bidx, nc, (ex, ext) in zip(active.tolist(), n_cand.tolist(), per_draw, strict=True):
+                            logs[bidx].add_round(r + 1, ex, ext)
+                            candidates[bidx].append(nc)
+                    voting[active, r] = y[:, inv]
+                    o_vote[active, r] = outcome(y, cs, mask)
+                    x = preference_update(x, y, supplied, sal, sw, fw)
+                    x_all[active] = x
+                    traj[active, r + 1] = x[:, inv]
+                    o_pref[active, r + 1] = outcome(x, cs, mask)
+                    stop = ~supplied.any(axis=(1, 2))
+                    if prm.tol is not None and r > 0:
+                        change = np.abs(o_vote[active, r] - o_vote[active, r - 1]) * span
+                        stop |= np.nanmax(change, axis=1, initial=0.0) < prm.tol
+                    done[active[stop]], converged[active[stop]] = r + 1, True
+                    active = active[~stop]
+        else:
+            for bidx in range(B):
+                log = logs[bidx]
+                sal, cap, mask = sal_s[bidx], cap_s[bidx], mask_all[bidx]
+                o_pref[bidx, 0] = outcome(x_all[bidx], cs_all[bidx], mask)
+                for r in range(R):
+                    x = x_all[bidx]
+                    log.start_round(r + 1)
+                    y, supplied, nc = play_round(
+                        x, sal, cap, mask, p=prm.p, rng=rng, log=log if histories else None, move_budget=prm.move_budget
+                    )
+                    if histories:
+                        left = x <= outcome(x, cs_all[bidx], mask)[None, :]
+                        log.end_round(externalities(x, sal, mask, left, log.current()))
+                    candidates[bidx].append(nc)
+                    if after_round(bidx, r, x, y, supplied):
+                        break
+        for bidx in range(B):
+            d = int(done[bidx])
+            if d < R:  # a stop: later rounds repeat the last state
+                traj[bidx, d + 1 :] = traj[bidx, d]
+                voting[bidx, d:] = voting[bidx, d - 1]
+                o_vote[bidx, d:] = o_vote[bidx, d - 1]
+                o_pref[bidx, d + 1 :] = o_pref[bidx, d]
+            status[bidx] = "converged" if converged[bidx] else "max_rounds"
+            rounds[bidx] = d
         R = int(rounds.max())  # rounds run by the longest draw; shorter draws repeat their last state
         traj, voting, o_vote, o_pref = traj[:, : R + 1], voting[:, :R], o_vote[:, :R], o_pref[:, : R + 1]
         to_scale = lambda a: a * span + lower  # noqa: E731
         traj_s = to_scale(traj)
         traj_s = np.where(arrays.mask[:, None], traj_s, arrays.position[:, None])
         vote_o, pref_o = to_scale(o_vote), to_scale(o_pref)
+        if not histories:
+            return Solution(outcomes=vote_o[:, -1].copy(), trajectory=traj_s[:, -1:], status=status, rounds=rounds)
         tables = build_tables(logs, lower)
         info: dict[str, Any] = {
             "exchange_rounds": round_documents(logs[0], candidates[0], lower),
