@@ -16,6 +16,7 @@ import detente
 from detente.errors import ParameterError, UnknownNameError
 from detente.models import get
 from detente.models.median import weighted_median
+from detente.scenario.arrays import ScenarioArrays
 from detente.testing import mirrored, scaled_capability, scenario_arrays
 
 STATIC = ["compromise", "median", "nash", "nash(p=1)"]
@@ -125,6 +126,23 @@ def test_permuting_actors_changes_nothing(spec, a, data):
     base, perm = solve(spec, a), solve(spec, a.select_actors(order))
     np.testing.assert_allclose(perm.outcomes, base.outcomes, rtol=0, atol=TOL * width(a).max())
     assert (perm.status == base.status).all()
+
+
+@pytest.mark.parametrize("spec", ["compromise", "median"])
+def test_tiny_weights_neither_underflow_nor_lose_precision(spec):
+    """Found by Hypothesis: saliences of 5e-324 (subnormal) made c·s sums imprecise, so the weighted mean of two
+    actors both at 1.5 came out 2.0, and halving capability changed it. Weights are scaled per issue first."""
+    pos = np.array([[1.5], [1.5]])
+    for sal, cap in ((5e-324, 1.0), (5e-324, 0.5), (1e-200, 1e-200)):
+        a = ScenarioArrays.from_numpy(
+            pos, np.full((2, 1), sal), np.full((2, 1), cap), lower=np.array([1.5]), upper=np.array([2.5])
+        )
+        assert solve(spec, a).outcomes[0, 0] == 1.5
+    a = ScenarioArrays.from_numpy(
+        np.array([[0.0], [10.0]]), np.array([[1e-310], [3e-310]]), np.ones((2, 1)), lower=[0.0], upper=[10.0]
+    )
+    expected = {"compromise": 7.5, "median": 10.0}[spec]
+    assert solve(spec, a).outcomes[0, 0] == pytest.approx(expected, abs=1e-12)
 
 
 @pytest.mark.parametrize("spec", STATIC)

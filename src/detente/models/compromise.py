@@ -19,10 +19,28 @@ from detente.models.base import Model, Solution, register, static_solution
 from detente.scenario.arrays import ScenarioArrays
 
 
-def weighted_mean(position: np.ndarray, weight: np.ndarray, mask: np.ndarray, capability: np.ndarray) -> np.ndarray:
-    """Σ w x / Σ w over the actor axis (axis -2) with the documented fallbacks; shapes (B, n, m) → (B, m)."""
+def _unit(a: np.ndarray) -> np.ndarray:
+    """``a`` divided by its largest value over the actors (axis -2) of each issue, where that is positive."""
+    top = a.max(axis=-2, keepdims=True)
+    return a / np.where(top > 0, top, 1.0)
+
+
+def fallback_weights(arrays: ScenarioArrays) -> tuple[np.ndarray, ...]:
+    """The weights of the static models, in fallback order: capability × salience, capability, head count.
+
+    Capability and salience are each scaled to a maximum of 1 per issue before they are multiplied, so that the
+    weights neither underflow nor lose precision in subnormal numbers when every value on an issue is tiny (the
+    weighted mean and median depend only on the ratios, which the scaling keeps).
+    """
+    cap = _unit(arrays.capability * arrays.mask)
+    return cap * _unit(arrays.salience * arrays.mask), cap, arrays.mask.astype(float)
+
+
+def weighted_mean(position: np.ndarray, weights: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Σ w x / Σ w over the actor axis (axis -2), taking each issue's first weight with a positive total;
+    shapes (B, n, m) → (B, m)."""
     out = np.full(position.shape[:-2] + position.shape[-1:], np.nan)
-    for w in (weight, capability * mask, mask.astype(float)):
+    for w in weights:
         total = w.sum(axis=-2)
         ok = np.isnan(out) & (total > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -39,7 +57,7 @@ class Compromise(Model):
     summary = "capability × salience weighted mean (Achen 2006; best performer in Thomson et al. 2006)"
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
-        out = weighted_mean(arrays.position, arrays.weight, arrays.mask, arrays.capability)
+        out = weighted_mean(arrays.position, fallback_weights(arrays))
         status = np.where(np.isnan(out), "no_agreement", "static").astype(object)
         out = np.where(np.isnan(out), arrays.status_quo, out)
         return static_solution(arrays, out, status)

@@ -22,6 +22,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from detente.models.base import Model, Solution, register, static_solution
+from detente.models.compromise import fallback_weights
 from detente.scenario.arrays import ScenarioArrays
 
 TIE_RTOL = 1e-9
@@ -75,10 +76,10 @@ class Median(Model):
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
         p = self.params
         assert isinstance(p, MedianParams)
-        w = arrays.weight
-        out = weighted_median(arrays.position, w, p.tie)
-        # no salience anywhere: fall back to capability, then to head count (as the compromise model does)
-        for fallback in (arrays.capability * arrays.mask, arrays.mask.astype(float)):
+        # capability × salience; where nobody has salience, capability, then head count (as the compromise model)
+        first, *fallbacks = fallback_weights(arrays)
+        out = weighted_median(arrays.position, first, p.tie)
+        for fallback in fallbacks:
             out = np.where(np.isnan(out), weighted_median(arrays.position, fallback, p.tie), out)
         status = np.where(np.isnan(out), "no_agreement", "static").astype(object)
         out = np.where(np.isnan(out), arrays.status_quo, out)
