@@ -201,10 +201,6 @@ class _Candidates:
             delta_e = k * delta_f
             m_bf = dir_f * np.minimum(delta_f / w_bf, dist_f)
             m_ae = dir_e * np.minimum(delta_e / w_ae, dist_e)
-            # the moves before the overshoot cap (the volume step alone), for decide's move budget
-            pre_f = np.minimum(w_bf * dist_f, w_ae * dist_e / k)
-            pre_bf = dir_f * np.minimum(pre_f / w_bf, dist_f)
-            pre_ae = dir_e * np.minimum(k * pre_f / w_ae, dist_e)
         gain = delta_f * self.coef[idx]
         valid = (
             np.isfinite(gain)
@@ -217,13 +213,22 @@ class _Candidates:
             "valid": valid,
             "m_ae": m_ae,
             "m_bf": m_bf,
-            "pre_ae": pre_ae,
-            "pre_bf": pre_bf,
             "P": P,
             "Q": Q,
             "O0_e": O0_e,
             "O0_f": O0_f,
         }
+
+    def precap_moves(self, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The moves (m_ae, m_bf) of the volume step alone — before the overshoot cap — for the candidates ``idx``
+        in the current state (decide's move budget; the same expressions as :meth:`evaluate`)."""
+        d_e = self.x_be[idx] - self.cur[self.sup_e[idx]]
+        d_f = self.x_af[idx] - self.cur[self.sup_f[idx]]
+        dist_e, dist_f = np.abs(d_e), np.abs(d_f)
+        w_ae, w_bf, k = self.w_ae[idx], self.w_bf[idx], self.k[idx]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            pre_f = np.minimum(w_bf * dist_f, w_ae * dist_e / k)
+            return np.sign(d_e) * np.minimum(k * pre_f / w_ae, dist_e), np.sign(d_f) * np.minimum(pre_f / w_bf, dist_f)
 
     def rex(self, c: int, P: float, Q: float, G: float, p: float, uvz: np.ndarray) -> tuple[float, float, float, float]:
         """REX moves (m_ae, m_bf) and realised gains (g_a, g_b) of candidate ``c`` (item 10 of the docstring).
@@ -395,11 +400,12 @@ class _MoveBudget:
         ``moved``: the realised exchange's two supplier cells; ``old``/``new``: moves before (all candidates) and
         after (the candidates ``idx``) the re-evaluation.
         """
-        for key, pre, sup in (("m_ae", "pre_ae", cand.sup_e), ("m_bf", "pre_bf", cand.sup_f)):
+        pre_ae, pre_bf = cand.precap_moves(idx)
+        for key, pre, sup in (("m_ae", pre_ae, cand.sup_e), ("m_bf", pre_bf, cand.sup_f)):
             with np.errstate(invalid="ignore"):
                 changed = ~(np.abs(new[key] - old[key][idx]) <= self.CHANGE)
-                hit = np.isin(sup[idx], moved) & np.isfinite(new[pre]) & changed
-            self.sums[key][idx[hit]] += new[pre][hit]
+                hit = np.isin(sup[idx], moved) & np.isfinite(pre) & changed
+            self.sums[key][idx[hit]] += pre[hit]
         return (self.sums["m_ae"][idx] > MAX_MOVE + MOVE_EPS) | (self.sums["m_bf"][idx] > MAX_MOVE + MOVE_EPS)
 
 
