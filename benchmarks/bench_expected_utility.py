@@ -86,7 +86,7 @@ def _eu(xc: float, xt: float, mu: float, R: float, r: float, s: float, p: float,
 
 def reference_round(x: list[float], w: list[float], s: list[float], R: float, o: dict[str, Any]) -> list[float]:
     """One round, pair by pair. ``o`` holds the model options (p_success, reverse_salience, risk_perspective,
-    offer_selection, conflict, Q, zero)."""
+    offer_selection, conflict, capitulation, Q, zero)."""
     n = len(x)
     mu = _median(x, w)
     ones = [1.0] * n
@@ -123,7 +123,7 @@ def reference_round(x: list[float], w: list[float], s: list[float], R: float, o:
                 t = x[i] - (x[i] - x[j]) * abs(a / b)
                 key = (abs(a) * x[i] + abs(b) * x[j]) / (abs(a) + abs(b))
                 offers.append((2, key if o["offer_selection"] == "scholz_code" else abs(t - x[i]), t, b))
-            elif b > 0 > a:
+            elif b > 0 > a and o["capitulation"] == "full_move":
                 offers.append((3, abs(x[j] - x[i]), x[j], b))
         if not offers:
             continue
@@ -139,7 +139,7 @@ def reference_round(x: list[float], w: list[float], s: list[float], R: float, o:
 def reference_solve(x: list[float], w: list[float], s: list[float], rounds: int, **opts: Any) -> list[list[float]]:
     """Positions by round (round 0 = input) for ``rounds`` rounds, R = the initial spread, no early stopping."""
     o = {"p_success": "eq31", "reverse_salience": "target", "risk_perspective": "own", "offer_selection": "least_move"}
-    o.update({"conflict": "full_move", "Q": 1.0, "zero": 1e-12})
+    o.update({"conflict": "full_move", "capitulation": "full_move", "Q": 1.0, "zero": 1e-12})
     o.update(opts)
     R = (max(x) - min(x)) or 1.0
     out = [list(x)]
@@ -174,7 +174,10 @@ def bench_actors(n: int = 50, rounds: int = 10) -> None:
         model = get("expected-utility", preset=preset, max_rounds=rounds, tol=0.0, stop_on_cycle=False)
         o = {k: v for k, v in model.params.model_dump().items() if k in ("p_success", "reverse_salience")}
         o.update(
-            {k: getattr(model.params, k) for k in ("risk_perspective", "offer_selection", "conflict", "Q", "zero")}
+            {
+                k: getattr(model.params, k)
+                for k in ("risk_perspective", "offer_selection", "conflict", "capitulation", "Q", "zero")
+            }
         )
         t_vec = _best(lambda: model.solve(arrays), 5)  # noqa: B023
         t0 = time.process_time()

@@ -32,15 +32,19 @@ def _problems(rng: np.random.Generator, P: int, n: int) -> tuple[np.ndarray, ...
     return x, w, s, mask, R, mu
 
 
-OPTIONS = list(
-    itertools.product(
-        ["eq31", "net"],
-        ["target", "printed"],
-        ["own", "mover"],
-        ["least_move", "most_enforceable", "scholz_code"],
-        ["full_move", "no_move"],
+# capitulation alternates so that each of its values meets every value of the other options
+OPTIONS = [
+    (*o, ("full_move", "no_move")[k % 2])
+    for k, o in enumerate(
+        itertools.product(
+            ["eq31", "net"],
+            ["target", "printed"],
+            ["own", "mover"],
+            ["least_move", "most_enforceable", "scholz_code"],
+            ["full_move", "no_move"],
+        )
     )
-)
+]
 
 
 @pytest.mark.parametrize("n", [1, 2, 5, 8, 9, 24])
@@ -48,7 +52,7 @@ OPTIONS = list(
 def test_problems_last_layout_is_bit_identical(monkeypatch, n, Q):
     rng = np.random.default_rng(100 * n + int(10 * Q))
     x, w, s, mask, R, mu = _problems(rng, 48, n)
-    for p_success, rev, persp, sel, conflict in OPTIONS:
+    for p_success, rev, persp, sel, conflict, capitulation in OPTIONS:
         opts = dict(
             p_success=p_success,
             reverse_salience=rev,
@@ -56,6 +60,7 @@ def test_problems_last_layout_is_bit_identical(monkeypatch, n, Q):
             Q=Q,
             offer_selection=sel,
             conflict=conflict,
+            capitulation=capitulation,
             zero=1e-12,
         )
         monkeypatch.setattr(K, "WIDE_MIN", 10**9)
@@ -69,7 +74,9 @@ def test_problems_last_layout_is_bit_identical(monkeypatch, n, Q):
         st = K.round_state(
             x, w, s, mask, R, median=mu, p_success=p_success, reverse_salience=rev, risk_perspective=persp, Q=Q
         )
-        new, kind, j = K.choose_moves(x, st.a, st.b, mask, offer_selection=sel, conflict=conflict, zero=1e-12)
+        new, kind, j = K.choose_moves(
+            x, st.a, st.b, mask, offer_selection=sel, conflict=conflict, zero=1e-12, capitulation=capitulation
+        )
         np.testing.assert_array_equal(new, got[0])
         np.testing.assert_array_equal(kind, got[1])
         np.testing.assert_array_equal(j, got[2])

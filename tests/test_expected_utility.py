@@ -424,3 +424,57 @@ def test_offer_classification_and_selection_rules():
     # scholz_code: the compromise with the smallest (|a|x_i + |b|x_j)/(|a| + |b|): 4/3 (toward 0) beats 8.8
     assert run("scholz_code") == ([1.0, 0.0, 2.0], [M, C, M], [2, 0, 0])
     assert run("least_move", conflict="no_move") == ([1.0, 10.0, 5.5], [M, 0, M], [2, -1, 1])
+    # capitulation='no_move' (the replication's unreachable branch): actor 0's capitulation to 10 is no offer
+    new, kind, j = K.choose_moves(
+        x, a, b, mask, offer_selection="most_enforceable", conflict="full_move", zero=1e-12, capitulation="no_move"
+    )
+    assert (new[0].tolist(), kind[0].tolist(), j[0].tolist()) == ([1.0, 0.0, 5.5], [M, C, M], [2, 0, 1])
+
+
+def sultan_arrays() -> ScenarioArrays:
+    d = pd.read_csv(DATA / "sultan.csv")
+    x = d.Position.to_numpy(float)
+    return ScenarioArrays.from_numpy(
+        x[:, None],
+        d.Salience.to_numpy(float)[:, None],
+        d.Capability.to_numpy(float),
+        lower=12.0,
+        upper=15.0,
+        actors=tuple(d.Actor),
+        issues=("succession",),
+        name="sultan",
+    )
+
+
+def test_scholz_compat_keeps_every_sultan_position():
+    """The replication keeps all 17 positions of its own Sultan sample for 30 rounds; so does scholz_compat.
+
+    With capitulations played (the reading of Scholz's fig. 6), Russia swings between Nazer and Iran every round.
+    """
+    a = sultan_arrays()
+    f = get("expected-utility", preset="scholz_compat").solve(a)
+    assert f.status[0, 0] == "converged" and f.rounds[0, 0] == 1  # a fixed point: 30 rounds would repeat it
+    np.testing.assert_array_equal(f.trajectory[0, -1, :, 0], a.position[0, :, 0])
+    assert f.tables["offers"].empty
+    cap = get("expected-utility", preset="scholz_compat", capitulation="full_move").solve(a)
+    russia = cap.trajectory[0, :, a.actors.index("RUSSIA"), 0]
+    assert russia.tolist()[:5] == [14.2, 12.9, 14.2, 12.9, 14.2]
+    assert set(cap.tables["offers"].kind) == {"capitulation"}
+
+
+def test_scholz_compat_never_capitulates_on_random_inputs():
+    """On random 10-actor inputs a capitulation is often the only offer an actor gets (about half of the inputs in
+    round 1); the replication's code never plays one, and scholz_compat neither."""
+    rng = np.random.default_rng(5)
+    B, n = 60, 10
+    a = ScenarioArrays.from_numpy(
+        rng.integers(0, 101, (B, n, 1)).astype(float),
+        rng.uniform(0.0, 1.0, (B, n, 1)),
+        rng.uniform(0.1, 1.0, (B, n)),
+        lower=0.0,
+        upper=100.0,
+    )
+    f = get("expected-utility", preset="scholz_compat").solve(a)
+    assert not (f.arrays["offer_kind"] == K.CAPITULATION).any()
+    g = get("expected-utility", preset="scholz_compat", capitulation="full_move").solve(a)
+    assert (g.arrays["offer_kind"][:, 1] == K.CAPITULATION).any(axis=(1, 2)).mean() > 0.3

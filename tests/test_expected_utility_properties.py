@@ -24,6 +24,7 @@ options = st.fixed_dictionaries(
         "risk_perspective": st.sampled_from(["own", "mover"]),
         "offer_selection": st.sampled_from(["least_move", "most_enforceable"]),
         "conflict": st.sampled_from(["full_move", "no_move"]),
+        "capitulation": st.sampled_from(["full_move", "no_move"]),
         "Q": st.sampled_from([1.0, 0.5, 0.0]),
         "range": st.sampled_from(["initial", "dynamic", "scale"]),
     }

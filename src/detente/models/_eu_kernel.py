@@ -432,12 +432,14 @@ def choose_moves(
     zero: float,
     diff: np.ndarray | None = None,
     pair: np.ndarray | None = None,
+    capitulation: str = "full_move",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Classify every pair from i's view (Scholz §6.1, fig. 6) and pick i's move (§6.2). Returns (x_new, kind, j).
 
     With a = a[i, j] (i challenging j) and b = b[i, j] (j challenging i), the regions in which *i* moves are:
     conflict b > a > 0 (i moves fully to x_j; ``conflict='no_move'`` drops it), compromise b > 0 > a with |b| ≥ |a|
-    (i moves to x_i − (x_i − x_j)·|a/b|, eq. 36), capitulation b > 0 > a with |a| > |b| (i moves fully to x_j). Values
+    (i moves to x_i − (x_i − x_j)·|a/b|, eq. 36), capitulation b > 0 > a with |a| > |b| (i moves fully to x_j;
+    ``capitulation='no_move'`` drops it, as the replication that reproduces Scholz et al. does). Values
     with |E| ≤ ``zero`` count as 0. Selection: ``least_move`` ranks conflict, compromise, capitulation and takes the
     smallest move within the first non-empty category; ``most_enforceable`` takes the offer whose proposer expects
     most (largest b), then the smallest move; ``scholz_code`` is ``least_move`` except that among compromises it takes
@@ -461,6 +463,8 @@ def choose_moves(
     lower_hand = valid & (b > zero) & (a < -zero)
     is_comp = lower_hand & (b >= -a)  # |b| ≥ |a| (here b > 0 > a)
     is_cap = lower_hand ^ is_comp
+    if capitulation == "no_move":
+        is_cap &= False
     # rank of the category: 1 conflict, 2 compromise, 3 capitulation, 4 no move
     rank = 4 - 2 * is_comp.view(np.int8) - is_cap.view(np.int8)
     if conflict != "no_move":
@@ -698,6 +702,7 @@ def play_round(
     offer_selection: str,
     conflict: str,
     zero: float,
+    capitulation: str = "full_move",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One round for (P, n) problems: :func:`round_state` then :func:`choose_moves`. Returns (x_new, kind, j, r).
 
@@ -720,6 +725,7 @@ def play_round(
             zero=zero,
             diff=st.diff,
             pair=st.pair,
+            capitulation=capitulation,
         )
         return new, kind, j, st.r
     # ---- round_state
@@ -751,7 +757,7 @@ def play_round(
     is_comp &= lower_hand
     # rank of the category (1 conflict, 2 compromise, 3 capitulation, 4 none): 4 − 2·comp − cap = 4 − comp − hand
     rank = np.subtract(4, is_comp.view(np.int8), dtype=np.int8)
-    rank -= lower_hand.view(np.int8)
+    rank -= (is_comp if capitulation == "no_move" else lower_hand).view(np.int8)
     if conflict != "no_move":
         fight = b > a
         fight &= a > zero

@@ -73,6 +73,12 @@ class ExpectedUtilityParams(BaseModel):
         description="Confrontation outcome: 'full_move' the loser moves to the winner's position (BDM 1984 octants, "
         "Scholz); 'no_move' conflict is uncertain and nobody moves (BDM 1997 p. 244).",
     )
+    capitulation: Literal["full_move", "no_move"] = Field(
+        "full_move",
+        description="Capitulation (Scholz fig. 6: the side that expects to lose more gives in): 'full_move' the "
+        "weaker side moves to the other's position; 'no_move' nobody moves, as in the one public code that "
+        "reproduces Scholz et al. (its capitulation branch is unreachable).",
+    )
     Q: float = Field(1.0, ge=0.0, le=1.0, description="Probability of the status quo (BDM 1985 and Scholz: 1.0).")
     range: Literal["initial", "dynamic", "scale"] | float = Field(
         "initial",
@@ -113,6 +119,7 @@ _SCHOLZ = {
     "risk_perspective": "mover",
     "offer_selection": "scholz_code",
     "conflict": "full_move",
+    "capitulation": "no_move",
     "Q": 1.0,
     "range": "initial",
     "max_rounds": 30,
@@ -202,6 +209,7 @@ def _run(p: dict[str, np.ndarray], prm: ExpectedUtilityParams, block: int, histo
         Q=prm.Q,
         offer_selection=prm.offer_selection,
         conflict=prm.conflict,
+        capitulation=prm.capitulation,
         zero=prm.zero,
     )
     stop_tol = max(prm.tol, 1e-12)
@@ -582,14 +590,15 @@ def _info(
 # ---- the perspective (quadrant) view --------------------------------------------------------------------------
 
 
-def _region(a: float, b: float) -> str:
+def _region(a: float, b: float, capitulation: str = "full_move") -> str:
     """Scholz fig. 6 region of a pair seen by i, with a = E(i challenges j), b = E(j challenges i), and who moves."""
+    cap = "capitulation: not played" if capitulation == "no_move" else "capitulation: {} moves"
     if a > 0 and b > 0:
         return "conflict: j moves" if a > b else "conflict: i moves" if b > a else "conflict: tie"
     if a > 0 > b:
-        return "compromise: j moves" if abs(a) >= abs(b) else "capitulation: j moves"
+        return "compromise: j moves" if abs(a) >= abs(b) else cap.format("j")
     if b > 0 > a:
-        return "compromise: i moves" if abs(b) >= abs(a) else "capitulation: i moves"
+        return "compromise: i moves" if abs(b) >= abs(a) else cap.format("i")
     if a < 0 and b < 0:
         return "stalemate"
     return "indifferent"
@@ -655,7 +664,7 @@ def perspective(
             "r_i": st.r[0, i],
             "r_j": st.r[0, others],
             "region": [
-                _region(float(u), float(v))
+                _region(float(u), float(v), prm.capitulation)
                 for u, v in zip(np.where(np.abs(a) <= prm.zero, 0, a), np.where(np.abs(b) <= prm.zero, 0, b))
             ],
         }
