@@ -144,7 +144,7 @@ InputFormat = Annotated[
     str | None,
     typer.Option(
         "--input-format",
-        help="override format detection: yaml, json, decide-csv, decide-xlsx, bdm-csv, ktab-csv, ktab-xml",
+        help="override format detection: yaml, json, decide-csv, decide-xlsx, bdm-csv, ktab-csv, ktab-xml, deu",
     ),
 ]
 Out = Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")]

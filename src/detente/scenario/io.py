@@ -13,6 +13,8 @@ Formats (detected from the file's content and extension; ``input_format`` overri
 - ``bdm-csv`` — the ``Actor,Capability,Position,Salience`` table of the expected-utility replications (one issue,
   salience as a probability 0–1).
 - ``ktab-csv`` / ``ktab-xml`` — KTAB's spatial-model formats (:mod:`detente.scenario.ktab_io`).
+- ``deu`` — the DEU data set of EU legislative decisions (:mod:`detente.scenario.deu`), ``;``- or TAB-separated:
+  one scenario per proposal; ``FILE#PROPOSAL`` (e.g. ``deu.csv#d00062``) loads one of them.
 
 Every problem raises one :class:`~detente.errors.ScenarioError` naming the file, the line or field, the bad value
 and what was expected.
@@ -37,7 +39,7 @@ from detente.errors import ScenarioError, UnknownNameError
 from detente.scenario.schema import Scenario, _FieldProblem
 
 MAX_BYTES = 64 * 1024 * 1024
-FORMATS = ("yaml", "json", "decide-csv", "decide-xlsx", "bdm-csv", "ktab-csv", "ktab-xml")
+FORMATS = ("yaml", "json", "decide-csv", "decide-xlsx", "bdm-csv", "ktab-csv", "ktab-xml", "deu")
 LIBRARY = "detente.scenario.library"
 
 
@@ -66,6 +68,11 @@ def load(ref: str | Path, input_format: str | None = None) -> Scenario:
     """A built-in scenario by name, or a scenario file (format detected, or ``input_format``)."""
     ref_s = str(ref)
     path = Path(ref_s)
+    if not path.exists() and "#" in ref_s and Path(ref_s.rsplit("#", 1)[0]).is_file():
+        from detente.scenario.deu import load_proposal
+
+        file, proposal = ref_s.rsplit("#", 1)
+        return load_proposal(file, proposal)
     if input_format is None and not path.exists() and ref_s in library_names():
         path = library_path(ref_s)
     if not path.exists():
@@ -113,6 +120,10 @@ def detect_format(path: Path, data: bytes) -> str:
         return "bdm-csv"
     if suffix in (".yaml", ".yml"):
         return "yaml"
+    from detente.scenario.deu import looks_like_deu
+
+    if looks_like_deu(head):
+        return "deu"
     if suffix in (".csv", ".txt", ".tsv"):
         try:
             from detente.scenario import ktab_io
@@ -623,7 +634,14 @@ def _read_ktab_xml(data: bytes, file: str) -> Scenario:
     return ktab_io.read_ktab_xml(file, data=data)  # type: ignore[call-arg]
 
 
+def _read_deu(data: bytes, file: str) -> Scenario:
+    from detente.scenario.deu import single_proposal
+
+    return single_proposal(data, file)
+
+
 READERS: dict[str, Callable[[bytes, str], Scenario]] = {
+    "deu": _read_deu,
     "yaml": _read_yaml,
     "json": _read_json,
     "decide-csv": _read_decide_csv,
