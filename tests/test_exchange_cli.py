@@ -75,3 +75,23 @@ def test_errors_are_one_line(runner, tmp_path):
     assert r.exit_code == 2 and "--format" in r.output
     r = runner.invoke(app, ["exchanges", "road-toll", "--round", "3", "--rounds", "2"])
     assert r.exit_code == 2
+
+
+def test_compat_runs_note_how_ties_are_broken(runner):
+    """decide_compat output says that ties go by sorted ids here and at random in decide-exchange-model, and where
+    the first one is (road-toll round 1: exchange 7); default runs carry the ties but no note."""
+    args = ["exchanges", "road-toll", "--rounds", "1", "--preset", "decide_compat"]
+    r = runner.invoke(app, [*args, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    assert doc["ties"][0] == {"round": 1, "order": 7, "tied_with": 1}
+    assert doc["rounds"][0]["exchanges"][6]["tied_with"] == 1
+    (note,) = doc["notes"]
+    assert "at random" in note and "first tie (round 1, exchange 7)" in note
+    text = runner.invoke(app, args).stdout
+    assert "note: decide_compat" in text and "(tie)" in text
+    fc = runner.invoke(app, ["forecast", "road-toll", "--model", "exchange", "--preset", "decide_compat"]).stdout
+    assert "note: decide_compat" in fc
+    plain = runner.invoke(app, ["exchanges", "road-toll", "--rounds", "1", "--format", "json"])
+    assert "notes" not in json.loads(plain.stdout) and json.loads(plain.stdout)["ties"]
+    assert "note:" not in runner.invoke(app, ["forecast", "road-toll", "--model", "exchange"]).stdout

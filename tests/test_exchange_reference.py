@@ -4,6 +4,9 @@ Reference files in tests/data/exchange (see SOURCE.md there): the 2016 list of f
 implementation (`CoP21.compare.csv`) and one run of decide-exchange-model 2025.3.1 (round-1 exchanges and outcome per
 issue). Tolerances: gains to 1e-5 where the spec gives five decimals and 1e-4 for the compare list (it has five
 significant digits); positions to 1e-3 (the package prints Decimals; the files round them).
+
+decide-exchange-model breaks ties between candidates of equal gain at random, detente by sorted ids, so one run of
+the package is compared only up to detente's first tie (``info["ties"]``): beyond it the lists may part by chance.
 """
 
 from __future__ import annotations
@@ -153,15 +156,30 @@ def test_cop21_round1_matches_the_2016_compare_list():
     assert matched >= 97  # measured: 122 of 128
 
 
-def test_cop21_round1_agrees_with_the_package_until_it_rejects_a_second_move():
-    """The package's own list (one run) equals detente's for its first 36 exchanges, in order; at 37 the package
-    drops USA–India {adapt_finance, finance_vol}, which detente (like the 2016 list) realises (docs/exchange.md)."""
-    mine, ref = _mine(cop21_round1()), _package_list()
-    for t in range(36):
+def _first_tie(fc) -> int:
+    """Position (1-based, round 1) of the first exchange chosen among candidates of equal gain."""
+    ties = [t for t in fc.info["ties"] if t["round"] == 1]
+    assert ties and all(t["tied_with"] >= 1 for t in ties)
+    return int(ties[0]["order"])
+
+
+def _agree_to_first_tie(fc, ref: list[tuple[frozenset, float]]) -> int:
+    """Assert that detente's list equals the package's, in order, before the first tie and has the package's gain at
+    the tie (whichever of the tied candidates each picks, the gain is the same); return the tie's position."""
+    mine, tie = _mine(fc), _first_tie(fc)
+    for t in range(tie - 1):
         assert mine[t][0] == ref[t][0], t
         assert abs(mine[t][1] - ref[t][1]) < 1e-9, t
-    assert mine[36][0] == frozenset({("USA", "adapt_finance"), ("India", "finance_vol")})
-    assert sum(any(k == k2 and abs(g - g2) < 1e-4 for k2, g2 in mine) for k, g in ref) >= 100  # measured: 104
+    assert abs(mine[tie - 1][1] - ref[tie - 1][1]) < 1e-9
+    return tie
+
+
+def test_cop21_round1_agrees_with_the_package_up_to_the_first_tie():
+    """The package's own list (one run) equals detente's default one, in order, up to the first tie (exchange 34).
+    (Measured beyond it: the first 36 agree; at 37 the package drops USA–India {adapt_finance, finance_vol}, which
+    the default, like the 2016 list, realises and decide_compat's move budget rejects; docs/exchange.md.)"""
+    assert _agree_to_first_tie(cop21_round1(), _package_list()) == 34
+    assert "notes" not in cop21_round1().info  # the tie-breaking note is for decide_compat runs
 
 
 @cache
@@ -175,33 +193,55 @@ def _round1_diff(fc) -> pd.Series:
     return (pd.Series(fc.info["round1_outcome"])[ref.index] - ref["round1_voting_mds"]).abs()
 
 
-def test_cop21_round1_voting_outcome_against_the_package_run():
-    """Acceptance: mean |Δ| ≤ 1.0 over the 13 issues, with the package's move budget (preset decide_compat)."""
-    diff = _round1_diff(cop21_round1_compat())
-    # measured: mean 0.036; legal 0.25 and progress 0.22 from one exact tie the package settles by a coin flip
-    assert diff.mean() <= 1.0
-    assert diff.mean() < 0.05
-    assert (diff < 1e-3).sum() == 11
-    assert set(diff[diff >= 1e-3].index) == {"legal", "progress"}
+def _package_moves() -> list[dict[tuple[str, str], tuple[float, float, float]]]:
+    """Per exchange of the package's list: (actor, supply issue) → (start, move, voting position) of each side."""
+    actors = set(cop21().actors)
+    fix = lambda a: a if a in actors else a[:-1]  # noqa: E731
+    ref = pd.read_csv(DATA / "decide_cop21_round1_exchanges.csv", sep=";", header=None, skiprows=1)
+    return [
+        {(fix(r[o]), r[o + 1].split(" [")[0]): (float(r[o + 6]), float(r[o + 7]), float(r[o + 8])) for o in (0, 22)}
+        for r in ref.itertuples(index=False)
+    ]
 
 
 def test_cop21_round1_list_with_the_package_move_budget():
-    """decide_compat realises the package's 127 exchanges; the first 115 in order, gains to 1e-9; the 116th is a
-    tie (EU28 adapt_inst for India legal or India progress, equal gains) that the package breaks by a coin flip."""
-    mine, ref = _mine(cop21_round1_compat()), _package_list()
-    assert len(mine) == len(ref) == 127
-    for t in range(115):
-        assert mine[t][0] == ref[t][0], t
-        assert abs(mine[t][1] - ref[t][1]) < 1e-9, t
-    assert abs(mine[115][1] - ref[115][1]) < 1e-12 and mine[115][0] != ref[115][0]
-    assert sum(any(k == k2 and abs(g - g2) < 1e-9 for k2, g2 in mine) for k, g in ref) == 126
+    """decide_compat realises the package's exchanges in order up to the first tie (exchange 34), with the package's
+    gains (1e-9) and moves (start, move and new voting position of both sides, 1e-9), and the package's gain at the
+    tie. (Measured beyond it, in this one run of the package: the first 115 agree in order and 126 of 127 by pair;
+    the 116th is a tie that the package settled the other way; docs/exchange.md.)"""
+    fc = cop21_round1_compat()
+    tie = _agree_to_first_tie(fc, _package_list())
+    assert tie == 34
+    ex, ref = fc.tables["exchanges"], _package_moves()
+    for t in range(tie - 1):
+        row = ex.iloc[t]
+        for s in (1, 2):
+            want = ref[t][(row[f"actor_{s}"], row[f"supply_{s}"])]
+            got = (row[f"from_{s}"], row[f"move_{s}"], row[f"to_{s}"])
+            np.testing.assert_allclose(got, want, rtol=0, atol=1e-9, err_msg=f"exchange {t + 1}, side {s}")
 
 
-def test_cop21_round1_default_rules_differ_from_the_package_by_its_move_budget():
-    """The default (the spec's rules) realises 20 candidates the package's budget rejects (docs/exchange.md)."""
-    diff = _round1_diff(cop21_round1())
-    assert 1.9 < diff.mean() < 2.1  # measured 2.05
-    assert diff["ld"] < 1e-3
+def test_decide_compat_runs_say_how_ties_are_broken():
+    fc = cop21_round1_compat()
+    (note,) = fc.info["notes"]
+    assert "sorted actor-id order" in note and "at random" in note and "(round 1, exchange 34)" in note
+    assert fc.info["ties"][0] == {"round": 1, "order": 34, "tied_with": 1}
+    docs = fc.info["exchange_rounds"][0]["exchanges"]
+    assert [d["order"] for d in docs if d["tied_with"]] == [t["order"] for t in fc.info["ties"]]
+    # the initial outcome has no ties: it equals the package's to the files' precision
+    _round1_diff(fc)
+
+
+def test_cop21_round1_default_rules_differ_from_decide_compat_by_the_move_budget():
+    """Both detente modes break ties alike, so they can be compared over the whole round: they agree up to exchange
+    36; the 37th, USA–India {adapt_finance, finance_vol}, is one the package's move budget rejects. In all the
+    default realises 129 exchanges, decide_compat 127 (18 of the default's not among them, 16 the other way)."""
+    default, compat = _mine(cop21_round1()), _mine(cop21_round1_compat())
+    assert default[:36] == compat[:36]
+    assert default[36][0] == frozenset({("USA", "adapt_finance"), ("India", "finance_vol")}) != compat[36][0]
+    assert (len(default), len(compat)) == (129, 127)
+    kd, kc = {k for k, _ in default}, {k for k, _ in compat}
+    assert (len(kd - kc), len(kc - kd)) == (18, 16)
 
 
 def _probe(arab_m: float, japan_m: float, mirrored: bool) -> ScenarioArrays:
@@ -233,17 +273,24 @@ def test_second_concession_probe_matches_the_package():
 
 
 def test_data_short_and_road_toll_round1_outcomes():
+    """Round-1 outcomes against one package run where detente's round has no tie (data_short); the road-toll round
+    has a tie at exchange 7, so only its initial outcome is compared (measured after the round, in that one run:
+    0.025 with decide_compat, 0.97 with the default)."""
     ref = pd.read_csv(DATA / "decide_mds_by_issue_p0_single_run.csv")
     for name, file, preset, bound in (
         ("data_short", "data_short.csv", "default", 0.4),  # measured 0.35
         ("data_short", "data_short.csv", "decide_compat", 0.35),  # measured 0.31
-        ("sample_data", "sample_data.txt", "default", 1.0),  # measured 0.97
-        ("sample_data", "sample_data.txt", "decide_compat", 0.05),  # measured 0.025
+        ("sample_data", "sample_data.txt", "default", None),
+        ("sample_data", "sample_data.txt", "decide_compat", None),
     ):
         arr = to_arrays(detente.load(str(DATA / file)))
         fc = get("exchange", preset=preset, max_rounds=1).solve(arr)
         r = ref[ref.dataset == name].set_index("issue")
         np.testing.assert_allclose(pd.Series(fc.info["initial_outcome"])[r.index], r["initial_mds"], atol=1e-3)
+        if bound is None:
+            assert _first_tie(fc) == 7
+            continue
+        assert fc.info["ties"] == []
         diff = (pd.Series(fc.info["round1_outcome"])[r.index] - r["round1_voting_mds"]).abs()
         assert diff.mean() < bound, (name, preset, diff.to_dict())
 

@@ -43,8 +43,11 @@ def exchanges(
             if round > len(docs):
                 raise ParameterError(f"--round {round}: the model stopped after {len(docs)} rounds")
             docs = [d for d in docs if d["round"] == round]
+        notes: list[str] = fc.info.get("notes", [])
         if format == "json":
-            doc = {**fc.provenance(), "rounds": docs}
+            doc = {**fc.provenance(), "rounds": docs, "ties": fc.info["ties"]}
+            if notes:
+                doc["notes"] = notes
             write_output(dumps(doc), out)
             return
         table = fc.tables["exchanges"]
@@ -54,10 +57,10 @@ def exchanges(
         if format == "csv":
             write_output(table.to_csv(index=False, lineterminator="\n", float_format="%.10g"), out)
             return
-        _print(docs, fc.scenario, out)
+        _print(docs, fc.scenario, out, notes)
 
 
-def _print(docs: list[dict[str, Any]], name: str, out: Path | None) -> None:
+def _print(docs: list[dict[str, Any]], name: str, out: Path | None, notes: list[str]) -> None:
     tables = []
     for d in docs:
         t = Table(
@@ -74,7 +77,10 @@ def _print(docs: list[dict[str, Any]], name: str, out: Path | None) -> None:
                 e["actor_2"],
                 e["supply_2"],
                 f"{m2['from']:.4g} → {m2['to']:.4g}",
-                f"{e['gain']:.5f}",
+                f"{e['gain']:.5f}" + (" (tie)" if e["tied_with"] else ""),
             )
         tables.append(t)
+    if tables and notes:
+        tables[-1].caption = "\n".join(f"note: {n}" for n in notes)
+        tables[-1].caption_justify = "left"
     print_tables(tables, out)

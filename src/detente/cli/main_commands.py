@@ -226,6 +226,9 @@ def forecast(
             if has_obs:
                 cells.append("" if r["observed"] is None else f"{r['observed']:g}")
             t.add_row(*cells)
+        if fc.info.get("notes"):
+            t.caption = "\n".join(f"note: {n}" for n in fc.info["notes"])
+            t.caption_justify = "left"
         print_tables([t, _by_round_table(fc)], out)
 
 

@@ -27,11 +27,13 @@ class ExchangeLog:
         self.rounds: list[dict[str, np.ndarray]] = []
         self.external: list[dict[str, np.ndarray]] = []
         self._rows: list[tuple[float, ...]] = []
+        self._tied: list[int] = []
         self._round = 0
 
     def start_round(self, r: int) -> None:
         self._round = r
         self._rows = []
+        self._tied = []
 
     def add(
         self,
@@ -46,7 +48,10 @@ class ExchangeLog:
         start_f: float,
         O0_e: float,
         O0_f: float,
+        tied: int = 0,
     ) -> None:
+        """Record candidate ``c`` as realised; ``tied``: how many other candidates had the same gain (a tie)."""
+        self._tied.append(tied)
         O1_e = O0_e + float(cand.w_ae[c]) * m_ae
         O1_f = O0_f + float(cand.w_bf[c]) * m_bf
         a, b, e, f = int(cand.a[c]), int(cand.b[c]), int(cand.e[c]), int(cand.f[c])
@@ -59,6 +64,7 @@ class ExchangeLog:
         out = {k: arr[:, i] for i, k in enumerate(_FIELDS)}
         for k in ("a", "b", "e", "f"):
             out[k] = out[k].astype(int)
+        out["tied"] = np.array(self._tied, dtype=int)
         return out
 
     def end_round(self, ext: dict[str, np.ndarray]) -> None:
@@ -70,6 +76,15 @@ class ExchangeLog:
         self._round, self._rows = r, []
         self.rounds.append(ex)
         self.external.append(ext)
+
+    def ties(self) -> list[dict[str, int]]:
+        """Realised exchanges that won a tie: ``round``, ``order`` (1-based within the round) and ``tied_with``, the
+        number of other candidates that had the same gain (within the tie tolerance) when it was chosen."""
+        out = []
+        for r, ex in enumerate(self.rounds):
+            tied = ex.get("tied", np.zeros(ex["a"].size, int))
+            out += [{"round": r + 1, "order": int(k) + 1, "tied_with": int(tied[k])} for k in np.flatnonzero(tied)]
+        return out
 
     def columns(self, r: int, lower: np.ndarray) -> dict[str, np.ndarray]:
         """Round ``r`` (0-based) as columns on the issues' own scales; side 1 supplies the earlier issue."""
@@ -310,6 +325,7 @@ def round_documents(log: ExchangeLog, candidates: list[int], lower: np.ndarray) 
     docs = []
     for r, nc in enumerate(candidates):
         cols = log.columns(r, lower)
+        tied = log.rounds[r].get("tied", np.zeros(cols["order"].size, int))
         out = []
         for k in range(cols["order"].size):
             item: dict[str, Any] = {"order": int(cols["order"][k])}
@@ -324,6 +340,7 @@ def round_documents(log: ExchangeLog, candidates: list[int], lower: np.ndarray) 
                 }
                 item[f"gain_{s}"] = float(cols[f"gain_{s}"][k])
             item["gain"] = float(cols["gain"][k])
+            item["tied_with"] = int(tied[k])
             out.append(item)
         docs.append({"round": r + 1, "candidates": int(nc), "exchanges": out})
     return docs

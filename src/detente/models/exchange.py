@@ -450,7 +450,8 @@ def play_round(
         if not np.isfinite(top):
             break
         # ties (|ΔG| ≤ TIE_TOL relative) go to the lowest (actor pair, issue pair) in sorted-id order
-        c = int(np.flatnonzero(gain >= top - TIE_TOL * max(1.0, abs(top)))[0])
+        band = np.flatnonzero(gain >= top - TIE_TOL * max(1.0, abs(top)))
+        c = int(band[0])
         G = float(gain[c])
         m_ae, m_bf = float(ev["m_ae"][c]), float(ev["m_bf"][c])
         s_ae, s_af, s_be, s_bf = (float(v[c]) for v in (cand.s_ae, cand.s_af, cand.s_be, cand.s_bf))
@@ -461,7 +462,8 @@ def play_round(
             m_ae, m_bf, g_a, g_b = cand.rex(c, float(ev["P"][c]), float(ev["Q"][c]), G, p, rng.random(3))
         start_e, start_f = float(cand.cur[cand.sup_e[c]]), float(cand.cur[cand.sup_f[c]])
         if log is not None:
-            log.add(cand, c, G, g_a, g_b, m_ae, m_bf, start_e, start_f, float(ev["O0_e"][c]), float(ev["O0_f"][c]))
+            O0_e, O0_f = float(ev["O0_e"][c]), float(ev["O0_f"][c])
+            log.add(cand, c, G, g_a, g_b, m_ae, m_bf, start_e, start_f, O0_e, O0_f, tied=band.size - 1)
         cand.realise(c, m_ae, m_bf)
         gain[c] = -np.inf
         a, b, e, f = int(cand.a[c]), int(cand.b[c]), int(cand.e[c]), int(cand.f[c])
@@ -521,7 +523,8 @@ def play_round_lockstep(
             thr = np.where(live, top - TIE_TOL * np.maximum(1.0, np.abs(top)), np.inf)
             hit = np.flatnonzero(gain >= np.repeat(thr, counts[has]))
             dr = cand.draw[hit]
-            c = hit[np.concatenate([[True], dr[1:] != dr[:-1]])]  # first candidate within the tie band, per draw
+            first = np.flatnonzero(np.concatenate([[True], dr[1:] != dr[:-1]]))
+            c = hit[first]  # first candidate within the tie band, per draw
             m_ae, m_bf = ev["m_ae"][c], ev["m_bf"][c]
             if record:
                 dlt_e, dlt_f = cand.w_ae[c] * np.abs(m_ae), cand.w_bf[c] * np.abs(m_bf)
@@ -533,7 +536,7 @@ def play_round_lockstep(
                         "G": gain[c], "g_a": s_af * dlt_f - s_ae * dlt_e, "g_b": s_be * dlt_e - s_bf * dlt_f,
                         "m_ae": m_ae, "m_bf": m_bf, "start_e": cand.cur[cand.sup_e[c]], "start_f": cand.cur[cand.sup_f[c]],
                         "O0_e": O0_e, "O0_f": O0_f, "O1_e": O0_e + cand.w_ae[c] * m_ae, "O1_f": O0_f + cand.w_bf[c] * m_bf,
-                        "t_e": cand.x_be[c], "t_f": cand.x_af[c],
+                        "t_e": cand.x_be[c], "t_f": cand.x_af[c], "tied": np.diff(first, append=hit.size) - 1,
                     }
                 )  # fmt: skip
             cand.realise_many(c, m_ae, m_bf)
@@ -560,9 +563,9 @@ def play_round_lockstep(
         allrec = {k: v[order] for k, v in allrec.items()}
     else:
         allrec = {"draw": np.zeros(0, dtype=int)}
-        allrec.update({k: np.zeros(0, dtype=int) for k in ("a", "b", "e", "f")})
+        allrec.update({k: np.zeros(0, dtype=int) for k in ("a", "b", "e", "f", "tied")})
         allrec.update({k: np.zeros(0) for k in _LOG_FIELDS})
-    ex_all = {k: allrec[k].astype(int) for k in ("a", "b", "e", "f")}
+    ex_all = {k: allrec[k].astype(int) for k in ("a", "b", "e", "f", "tied")}
     ex_all.update({k: allrec[k].astype(float) for k in _LOG_FIELDS})
     ext_all = externalities(x, sal, mask, cand.left, ex_all, allrec["draw"])
     bounds = np.searchsorted(allrec["draw"], np.arange(G + 1)).tolist()
@@ -571,6 +574,16 @@ def play_round_lockstep(
         lo, hi = bounds[g], bounds[g + 1]
         per_draw.append(({k: v[lo:hi] for k, v in ex_all.items()}, {k: v[lo:hi] for k, v in ext_all.items()}))
     return cand.cur.reshape(shape), cand.supplied.reshape(shape), counts, per_draw
+
+
+def tie_note(ties: list[dict[str, int]]) -> str:
+    """The note of a ``decide_compat`` run: how ties are broken here and in decide-exchange-model, and the first."""
+    first = f"round {ties[0]['round']}, exchange {ties[0]['order']}" if ties else "none in this run"
+    return (
+        "decide_compat: candidates with equal gains are realised in sorted actor-id order, then issue order; "
+        "decide-exchange-model picks among them at random, so its runs agree with this one only up to the first "
+        f"tie ({first})"
+    )
 
 
 def preference_update(
@@ -782,7 +795,10 @@ class ExchangeModel(Model):
             "exchanges_per_round": [int(rd["a"].size) for rd in logs[0].rounds],
             "round1_outcome": {iid: float(vote_o[0, 0, j]) for j, iid in enumerate(arrays.issues)},
             "initial_outcome": {iid: float(pref_o[0, 0, j]) for j, iid in enumerate(arrays.issues)},
+            "ties": logs[0].ties(),
         }
+        if prm.move_budget == "decide":
+            info["notes"] = [tie_note(info["ties"])]
         return Solution(
             outcomes=vote_o[:, -1].copy(),
             trajectory=traj_s,
