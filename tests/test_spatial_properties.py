@@ -212,8 +212,10 @@ def test_share_mapping_capped_and_normalized() -> None:
 
 def test_bad_inputs_raise() -> None:
     pos = np.array([[10.0], [80.0], [50.0]])
-    with pytest.raises(ScenarioError, match="total salience"):
-        get("spatial").solve(ScenarioArrays.from_numpy(pos, np.array([[0.5], [0.0], [0.5]]), np.ones(3)))
+    fc = get("spatial").solve(ScenarioArrays.from_numpy(pos, np.array([[0.5], [0.0], [0.5]]), np.ones(3)))
+    assert fc.info["zero_salience_actors"]["actors"] == ["A01"]  # out of the arithmetic, not refused
+    with pytest.raises(ScenarioError, match="at least two actors"):
+        get("spatial").solve(ScenarioArrays.from_numpy(pos, np.array([[0.5], [0.0], [0.0]]), np.ones(3)))
     with pytest.raises(ScenarioError, match="capabilit"):
         get("spatial").solve(ScenarioArrays.from_numpy(pos, np.full((3, 1), 0.5), np.array([1.0, 0.0, 1.0])))
     with pytest.raises(ParameterError):

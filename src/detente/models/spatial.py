@@ -60,6 +60,9 @@ receiver's perspective) in the receiver's; ``PWCompInterp`` offers one bargain, 
 two (KTAB's log shows these weights); ``S2PMax`` and ``S1P1`` use the formulas of §4.7. Where KTAB aborts because
 all actors' positions are equally likely (e.g. one common position), detente sets every risk attitude to 0.
 Actors without a stance on an issue have salience 0 there, so they do not care where their coordinate goes.
+An actor with salience 0 on *every* issue has no utility to vote or bargain with (KTAB divides by its total
+salience): it is left out of the coalition arithmetic — no challenges, bargains or votes, never a winning position —
+and keeps its position; the forecast says so under ``zero_salience_actors``.
 """
 
 from __future__ import annotations
@@ -727,9 +730,35 @@ class Spatial(Model):
     stochastic: ClassVar[bool] = True
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
+        cares = np.where(arrays.mask, arrays.salience, 0.0).sum(axis=-1) > 0  # (B, n)
+        if cares.all():
+            return self._solve_caring(arrays, rng)
+        # actors with salience 0 on every issue have no utility to vote with: out of the coalition arithmetic
+        patterns, which = np.unique(cares, axis=0, return_inverse=True)
+        parts = []
+        for k, keep in enumerate(patterns):
+            idx = np.flatnonzero(which.ravel() == k)
+            sub = arrays.take(idx) if len(patterns) > 1 else arrays
+            kept = np.flatnonzero(keep)
+            sol = self._solve_caring(sub.select_actors(kept), rng)
+            parts.append((idx, _expand_actors(sol, sub, kept)))
+        sol = parts[0][1] if len(parts) == 1 else _stitch(parts, arrays.batch)
+        dropped = [arrays.actors[i] for i in np.flatnonzero(~cares[0])]
+        if dropped:
+            sol.info["zero_salience_actors"] = {
+                "actors": dropped,
+                "note": "salience 0 on every issue: left out of challenges, bargains and votes; position unchanged",
+            }
+        return sol
+
+    def _solve_caring(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
         p: SpatialParams = self.params  # type: ignore[assignment]
         if arrays.n_actors < 2:
-            raise ScenarioError("the spatial model needs at least two actors", file=arrays.name, value=arrays.n_actors)
+            raise ScenarioError(
+                "the spatial model needs at least two actors who care about some issue (salience > 0)",
+                file=arrays.name,
+                value=arrays.n_actors,
+            )
         x0, s, c = ktab_inputs(arrays, p.salience_mapping)
         B, N, _ = x0.shape
         step = max(1, int(CHUNK_CELLS // max(N**3, 1)))  # bound the (B, N, N, N) utility tensors
@@ -737,6 +766,72 @@ class Spatial(Model):
             return solution_from_run(arrays, simulate(x0, s, c, p, rng))
         parts = [simulate(x0[k : k + step], s[k : k + step], c[k : k + step], p, rng) for k in range(0, B, step)]
         return solution_from_run(arrays, _merge(parts, step))
+
+
+def _expand_actors(sol: Solution, arrays: ScenarioArrays, kept: np.ndarray) -> Solution:
+    """A solution of the kept actors widened to all of ``arrays``' actors: the others hold their position, never
+    win (PCE probability 0) and are risk neutral."""
+    B, T1, _, D = sol.trajectory.shape
+    N = arrays.n_actors
+    traj = np.repeat(arrays.position[:, None], T1, axis=1).astype(float)
+    traj[:, :, kept] = sol.trajectory
+    out = dict(sol.arrays)
+    for key, fill in (("win_prob", 0.0), ("risk", 0.0)):
+        a = np.full(sol.arrays[key].shape[:2] + (N,), fill)
+        a[:, :, kept] = sol.arrays[key]
+        out[key] = a
+    ideals = np.repeat(arrays.position[:, None], sol.arrays["ideals"].shape[1], axis=1).astype(float)
+    ideals[:, :, kept] = sol.arrays["ideals"]
+    out["ideals"] = ideals
+    info = dict(sol.info)
+    info["win_prob"] = [[_clean(w) for w in out["win_prob"][b, : int(out["turns"][b]) + 1]] for b in range(min(B, 1))]
+    return Solution(sol.outcomes, traj, sol.status, sol.rounds, sol.tables, out, info)
+
+
+def _stitch(parts: list[tuple[np.ndarray, Solution]], B: int) -> Solution:
+    """Solutions of sub-batches (draw indices ``idx``) put back in draw order, turns padded with the final state."""
+    T1 = max(s.trajectory.shape[1] for _, s in parts)
+
+    def pad(a: np.ndarray, fill: float | None = None) -> np.ndarray:
+        if a.ndim < 2 or T1 == a.shape[1]:
+            return a
+        extra = T1 - a.shape[1]
+        tail = np.repeat(a[:, -1:], extra, axis=1) if fill is None else np.full((a.shape[0], extra, *a.shape[2:]), fill)
+        return np.concatenate([a, tail], axis=1)
+
+    def place(arrs: list[np.ndarray]) -> np.ndarray:
+        out = np.empty((B, *arrs[0].shape[1:]), dtype=arrs[0].dtype)
+        for (idx, _), a in zip(parts, arrs):
+            out[idx] = a
+        return out
+
+    first = parts[0][1]
+    arrays = {
+        k: place([pad(s.arrays[k], np.nan if k == "stop_ratio" else None) for _, s in parts]) for k in first.arrays
+    }
+    tables = {}
+    for k in first.tables:
+        frames = []
+        for idx, s in parts:
+            f = s.tables[k].copy()
+            f["draw"] = idx[f["draw"].to_numpy(int)] if len(f) else f["draw"]
+            frames.append(f)
+        tables[k] = pd.concat(frames, ignore_index=True).sort_values(["draw", "turn"], kind="stable", ignore_index=True)
+    turns = arrays["turns"]
+    info: dict[str, Any] = {
+        "turns": [int(t) for t in turns],
+        "stop_ratio": [_clean(r[1 : t + 1]) for r, t in zip(arrays["stop_ratio"], turns)],
+        "win_prob": [[_clean(w) for w in arrays["win_prob"][0, : int(turns[0]) + 1]]],
+    }
+    return Solution(
+        outcomes=place([s.outcomes for _, s in parts]),
+        trajectory=place([pad(s.trajectory) for _, s in parts]),
+        status=place([s.status for _, s in parts]),
+        rounds=place([s.rounds for _, s in parts]),
+        tables=tables,
+        arrays=arrays,
+        info=info,
+    )
 
 
 def solution_from_run(arrays: ScenarioArrays, res: dict[str, Any]) -> Solution:
