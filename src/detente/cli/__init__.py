@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Sequence
 
 from detente.cli.app import app
 
@@ -21,26 +22,38 @@ def _load_commands() -> None:
     scenarios_app.command("random", help=random_scenario.__doc__)(random_scenario)
 
 
-def main() -> None:
+def _usage_errors() -> tuple[type[Exception], type[Exception]]:
+    """The click exception classes typer raises (its own copy of click from typer 0.26, click itself before).
+
+    Found from the public ``typer.BadParameter`` so that only public names are used, whichever typer is installed.
+    """
+    import typer
+
+    mro = typer.BadParameter.__mro__
+    base = next(c for c in mro if c.__name__ == "ClickException")
+    usage = next(c for c in mro if c.__name__ == "UsageError")
+    return base, usage
+
+
+def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI. Usage errors (unknown option, missing argument, bad option type) are one line and exit 2."""
     import sys
 
     import typer.main
-    from typer._click import exceptions as click_exc
 
+    base, usage = _usage_errors()
     _load_commands()
     command = typer.main.get_command(app)
     try:
-        code = command.main(prog_name="detente", standalone_mode=False)
-    except click_exc.NoArgsIsHelpError as e:
-        e.show()
-        code = 0
-    except click_exc.UsageError as e:
-        print(f"error: {e.format_message()}", file=sys.stderr)
-        code = 2
-    except click_exc.FileError as e:
-        print(f"error: {e.format_message()}", file=sys.stderr)
-        code = 2
+        code = command.main(args=None if argv is None else list(argv), prog_name="detente", standalone_mode=False)
+    except base as e:
+        if isinstance(e, usage) and type(e).__name__ == "NoArgsIsHelpError":
+            e.show()  # type: ignore[attr-defined]
+            code = 0
+        else:
+            message = " ".join(e.format_message().split())  # type: ignore[attr-defined]
+            print(f"error: {message}", file=sys.stderr)
+            code = 2
     except KeyboardInterrupt:
         print("error: interrupted", file=sys.stderr)
         code = 130

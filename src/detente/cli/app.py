@@ -2,25 +2,33 @@
 
 Each command module of :mod:`detente.cli` does ``from detente.cli.app import app`` and registers its commands with
 ``@app.command()``; :func:`detente.cli.main` imports them all. Commands wrap their body in :func:`guarded` so that a
-:class:`detente.errors.DetenteError` becomes one line on stderr and exit code 2, and write files only through
-:func:`write_output` (atomic: nothing is written on failure).
+:class:`detente.errors.DetenteError` becomes one line on stderr and exit code 2, decide their output format with
+:func:`output_format` (``--format``, else ``--out``'s suffix) and write files only through :func:`write_output`
+(atomic: nothing is written on failure).
 """
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import re
+import stat
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+import zipfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
 
-from detente.errors import DetenteError
+from detente.errors import DetenteError, ParameterError, _show
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 app = typer.Typer(
     name="detente",
@@ -48,8 +56,109 @@ def guarded() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
-def write_output(data: str | bytes, out: Path | None) -> None:
-    """Write to ``out`` atomically (temp file + rename), or to stdout when ``out`` is None."""
+# ---------------------------------------------------------------------------------------------------------------
+# output: which format, and writing it
+
+SUFFIX_FORMATS: dict[str, str] = {
+    ".csv": "csv",
+    ".json": "json",
+    ".xlsx": "xlsx",
+    ".txt": "table",
+    ".yaml": "yaml",
+    ".yml": "yaml",
+}
+"""What an ``--out`` file's suffix says about its format (``table`` is the text table)."""
+
+IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+"""Chart files the commands that draw a chart write (matplotlib's vector and raster formats a user can open)."""
+
+_NAMES = {"csv": "CSV", "json": "JSON", "xlsx": "an Excel workbook", "table": "a text table", "yaml": "YAML"}
+
+
+def _suffixes_for(formats: Sequence[str], charts: bool) -> list[str]:
+    found = [s for s, f in SUFFIX_FORMATS.items() if f in formats]
+    return found + (list(IMAGE_SUFFIXES) if charts else [])
+
+
+def check_out(out: Path | None, option: str = "--out") -> None:
+    """Refuse an output path that cannot be written before any work is done: a directory, or a missing folder."""
+    if out is None:
+        return
+    out = Path(out)
+    if str(out) == "" or out.is_dir():
+        raise ParameterError(f"{option} {_show(str(out))}: is a directory; expected a file name")
+    real = Path(os.path.realpath(out))
+    if real.is_dir():
+        raise ParameterError(f"{option} {_show(str(out))}: is a directory; expected a file name")
+    if not real.parent.is_dir():
+        raise ParameterError(f"{option} {_show(str(out))}: folder {str(real.parent)!r} does not exist")
+
+
+def output_format(
+    format: str | None,
+    out: Path | None,
+    formats: Sequence[str],
+    *,
+    charts: bool = False,
+    default: str = "table",
+) -> tuple[str, bool]:
+    """The output format and whether ``--out`` is a chart.
+
+    ``--format`` wins where ``--out`` has no known suffix; otherwise ``--out``'s suffix decides (``r.csv`` → csv,
+    ``r.json`` → json, ``r.xlsx`` → xlsx, ``r.txt`` → table; ``r.png/.svg/.pdf`` → a chart where the command draws
+    one, the format then applies to what is printed). A ``--format`` that contradicts the suffix, a suffix the command
+    cannot write, or an unknown suffix without ``--format`` is one error.
+    """
+    if format is not None:
+        choice(format, tuple(formats), "--format")
+    if out is None:
+        fmt = format or default
+        if fmt == "xlsx":
+            raise ParameterError("--format xlsx: expected --out FILE.xlsx (a workbook is not written to the terminal)")
+        return fmt, False
+    check_out(out)
+    suffix = Path(out).suffix.lower()
+    supported = ", ".join(_suffixes_for(formats, charts))
+    if suffix in IMAGE_SUFFIXES:
+        if not charts:
+            raise ParameterError(
+                f"--out {_show(str(out))}: this command draws no chart; expected a file ending in {supported}"
+            )
+        fmt = format or default
+        if fmt == "xlsx":
+            raise ParameterError("--format xlsx: expected --out FILE.xlsx (a workbook is not written to the terminal)")
+        return fmt, True
+    implied = SUFFIX_FORMATS.get(suffix)
+    if implied is None:
+        if format is not None and suffix == "":
+            return format, False
+        raise ParameterError(
+            f"--out {_show(str(out))}: unknown file type {suffix or '(no suffix)'!r}; expected a file ending in {supported}"
+        )
+    if implied not in formats:
+        raise ParameterError(
+            f"--out {_show(str(out))}: this command cannot write {_NAMES[implied]}; expected a file ending in {supported}"
+        )
+    if format is not None and format != implied:
+        raise ParameterError(
+            f"--format {format} contradicts --out {_show(str(out))} ({_NAMES[implied]}); give one of them, or matching ones"
+        )
+    return implied, False
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def write_output(data: str | bytes, out: Path | None, option: str = "--out") -> None:
+    """Write to ``out`` atomically, or to stdout when ``out`` is None.
+
+    The bytes go to a temporary file beside the target, which then replaces it: a failure leaves the old file (or
+    none). A symbolic link is written through (its target is replaced, the link stays); a new file gets the mode the
+    umask allows (as a shell redirection would), a replaced file keeps its mode. Errors name ``out``.
+    """
     if out is None:
         if isinstance(data, bytes):
             sys.stdout.buffer.write(data)
@@ -57,52 +166,138 @@ def write_output(data: str | bytes, out: Path | None) -> None:
             sys.stdout.write(data if data.endswith("\n") else data + "\n")
         return
     out = Path(out)
-    directory = out.parent if str(out.parent) else Path(".")
-    if not directory.is_dir():
-        raise DetenteError(f"--out {out}: directory {directory} does not exist")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{out.name}.", suffix=".tmp")
+    check_out(out, option)
+    payload = data if isinstance(data, bytes) else (data if data.endswith("\n") else data + "\n").encode()
+    target = Path(os.path.realpath(out))
     try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        mode = 0o666 & ~_umask()
+    except OSError as e:
+        raise ParameterError(f"{option} {_show(str(out))}: cannot write ({e.strerror or e})") from None
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data if isinstance(data, bytes) else (data if data.endswith("\n") else data + "\n").encode())
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+            os.fchmod(fh.fileno(), mode)
+            fh.write(payload)
+        os.replace(tmp, target)
+        tmp = None
+    except OSError as e:
+        raise ParameterError(f"{option} {_show(str(out))}: cannot write ({e.strerror or e})") from None
+    finally:
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+
+
+def _cell(v: Any) -> Any:
+    """A value openpyxl can store: numbers, text, booleans or empty (NaN and missing are empty cells)."""
+    import numpy as np
+    import pandas as pd
+
+    if v is None or v is pd.NA or v is pd.NaT:
+        return None
+    if isinstance(v, np.generic):
+        v = v.item()
+    if isinstance(v, float) and v != v:
+        return None
+    if isinstance(v, bool | int | float | str):
+        return v
+    if isinstance(v, list | tuple | dict):
+        return json.dumps(v, ensure_ascii=False, default=str)
+    return str(v)
+
+
+_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
+_STAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+
+
+def xlsx_bytes(frames: Mapping[str, pd.DataFrame]) -> bytes:
+    """An Excel workbook with one sheet per table (header row, then one row per record); same tables, same bytes."""
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    for name, df in frames.items():
+        ws = wb.create_sheet(title=_SHEET_BAD.sub("-", str(name))[:31] or "sheet")
+        ws.append([str(c) for c in df.columns])
+        for row in df.itertuples(index=False, name=None):
+            ws.append([_cell(v) for v in row])
+    raw = io.BytesIO()
+    wb.save(raw)
+    # a workbook records when it was saved, and its zip entries carry the time: fix both so the bytes are reproducible
+    fixed = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            body = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                body = _STAMP.sub(b"2000-01-01T00:00:00Z", body)
+            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0)), body, zipfile.ZIP_DEFLATED)
+    return fixed.getvalue()
+
+
+def write_data(
+    fmt: str,
+    out: Path | None,
+    *,
+    frames: Callable[[], Mapping[str, pd.DataFrame]] | None = None,
+    doc: Callable[[], Any] | None = None,
+) -> bool:
+    """Write ``fmt`` as data: json (``doc()``), csv (the first of ``frames()``, tidy), xlsx (every frame, a sheet each).
+
+    Returns False for the text table (the command draws it), True once the data is written.
+    """
+    if fmt == "json" and doc is not None:
+        write_output(dumps(doc()), out)
+        return True
+    if fmt in ("csv", "xlsx") and frames is not None:
+        tables = dict(frames())
+        if fmt == "csv":
+            first = next(iter(tables.values()))
+            write_output(first.to_csv(index=False, lineterminator="\n"), out)
+        else:
+            write_output(xlsx_bytes(tables), out)
+        return True
+    return False
 
 
 def print_tables(tables: list[Any], out: Path | None) -> None:
     """Print (or write) tables whole: never cut a number to fit a narrow terminal; a wide table is wider."""
-    from io import StringIO
-
     from rich.console import Console
     from rich.measure import Measurement
 
     tables = [t for t in tables if t is not None]
-    target = console if out is None else Console(file=StringIO(), width=160, no_color=True)
+    target = console if out is None else Console(file=io.StringIO(), width=160, no_color=True)
     wide = target.options.update(width=10_000)
     # tables of numbers (every column no_wrap) are printed whole; tables with text columns wrap their text
-    whole = [t for t in tables if all(c.no_wrap for c in t.columns)]
-    need = max((Measurement.get(target, wide, t).maximum for t in whole), default=0)
+    whole = [t for t in tables if all(c.no_wrap for c in getattr(t, "columns", [None]) if c is not None)]
+    need = max((Measurement.get(target, wide, t).maximum for t in whole if hasattr(t, "columns")), default=0)
     if need > target.width:
         target = Console(file=target.file, width=need, no_color=out is not None or target.no_color)
     for t in tables:
         target.print(t)
     if out is not None:
-        assert isinstance(target.file, StringIO)
+        assert isinstance(target.file, io.StringIO)
         write_output(target.file.getvalue(), out)
 
 
 def write_figure(fig: Any, out: Path) -> None:
-    """Save a matplotlib figure atomically as PNG (or the format of ``out``'s suffix)."""
-    import io
-
+    """Save a matplotlib Figure atomically in the format of ``out``'s suffix (png, svg or pdf)."""
+    out = Path(out)
+    fmt = out.suffix.lower()
+    if fmt not in IMAGE_SUFFIXES:
+        raise ParameterError(
+            f"--out {_show(str(out))}: unknown chart type {fmt or '(no suffix)'!r}; expected a file ending in "
+            f"{', '.join(IMAGE_SUFFIXES)}"
+        )
+    check_out(out)
     buf = io.BytesIO()
-    fmt = (Path(out).suffix.lstrip(".") or "png").lower()
-    fig.savefig(buf, format=fmt, dpi=120, bbox_inches="tight")
-    import matplotlib.pyplot as plt
+    # fixed metadata: the same chart gives the same bytes (matplotlib otherwise stamps the date into svg and pdf)
+    meta = {"png": {"Software": None}, "svg": {"Date": None}, "pdf": {"CreationDate": None}}[fmt[1:]]
+    from matplotlib import rc_context
 
-    plt.close(fig)
-    write_output(buf.getvalue(), Path(out))
+    with rc_context({"svg.hashsalt": "detente"}):  # svg clip-path ids are random unless salted
+        fig.savefig(buf, format=fmt[1:], dpi=120, bbox_inches="tight", metadata=meta)
+    write_output(buf.getvalue(), out)
 
 
 def dumps(doc: Any) -> str:
@@ -147,4 +342,15 @@ InputFormat = Annotated[
         help="override format detection: yaml, json, decide-csv, decide-xlsx, bdm-csv, ktab-csv, ktab-xml, deu",
     ),
 ]
-Out = Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")]
+Out = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        help="write to this file instead of stdout; its suffix (.csv, .json, .xlsx, .txt) sets the format",
+    ),
+]
+Seed = Annotated[
+    int | None, typer.Option("--seed", min=0, help="random seed, a non-negative integer (same seed, same output)")
+]
+"""Seeds are non-negative integers (numpy's seed sequences take no negative numbers)."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
@@ -11,7 +10,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from detente.cli.app import app, choice, dumps, guarded, print_tables, write_output
+from detente.cli.app import Out, app, guarded, output_format, print_tables, write_data
 
 
 @app.command()
@@ -28,30 +27,35 @@ def backtest(
             "--scenario", "-s", help="scenario name or file with observed outcomes (repeatable; default: all built-in)"
         ),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="random seed passed to every model")] = 0,
+    seed: Annotated[
+        int, typer.Option("--seed", min=0, help="random seed passed to every model (a non-negative integer)")
+    ] = 0,
     detail: Annotated[
         bool, typer.Option("--detail", "-d", help="also show the per-issue forecasts and errors")
     ] = False,
-    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")] = None,
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)")
+    ] = None,
+    out: Out = None,
 ) -> None:
     """Back-test the models on negotiations with observed outcomes and rank them against a naive baseline.
 
     Errors are |forecast − observed| as a percentage of each issue's scale width. The baseline forecasts the status
     quo (the scale midpoint where a scenario gives none). csv writes the leaderboard, or with --detail the per-issue
-    rows; json writes everything.
+    rows; xlsx writes the leaderboard and the per-issue rows as sheets; json writes everything.
     """
     from detente.validation import backtest as run_backtest
 
     with guarded():
-        choice(format, ("table", "csv", "json"), "--format")
+        format, _ = output_format(format, out, ("table", "csv", "json", "xlsx"))
         lb = run_backtest(scenarios=scenario or None, models=model or None, seed=seed)
-        if format == "json":
-            write_output(dumps(lb.to_dict()), out)
-            return
-        if format == "csv":
-            frame = lb.issues if detail else lb.table
-            write_output(frame.to_csv(index=False, lineterminator="\n"), out)
+
+        def frames() -> dict[str, pd.DataFrame]:
+            main = {"issues": lb.issues} if detail else {"leaderboard": lb.table}
+            rest = {"leaderboard": lb.table, "issues": lb.issues, "secondary": lb.secondary, "failures": lb.failures}
+            return {**main, **{k: v for k, v in rest.items() if k not in main}}
+
+        if write_data(format, out, doc=lb.to_dict, frames=frames):
             return
         tables = [_leaderboard_table(lb)]
         if detail:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from detente.cli.app import app, choice, dumps, guarded, print_tables, write_output
+from detente.cli.app import Out, Seed, app, guarded, output_format, print_tables, write_data
 from detente.errors import ParameterError
 
 
@@ -23,16 +23,18 @@ def exchanges(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="model parameter key=value, e.g. p=0.3")
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="random seed (REX, p > 0)")] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    seed: Seed = None,
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)")
+    ] = None,
     input_format: Annotated[str | None, typer.Option("--input-format", help="override format detection")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")] = None,
+    out: Out = None,
 ) -> None:
     """List the exchanges of voting positions the exchange model realises, in order, per round."""
     from detente.cli.main_commands import run_forecast
 
     with guarded():
-        choice(format, ("table", "csv", "json"), "--format")
+        format, _ = output_format(format, out, ("table", "csv", "json", "xlsx"))
         if round is not None and rounds is not None and round > rounds:
             raise ParameterError(f"--round {round}: expected a round ≤ --rounds {rounds}")
         if round is not None and rounds is None:
@@ -44,18 +46,18 @@ def exchanges(
                 raise ParameterError(f"--round {round}: the model stopped after {len(docs)} rounds")
             docs = [d for d in docs if d["round"] == round]
         notes: list[str] = fc.info.get("notes", [])
-        if format == "json":
-            doc = {**fc.provenance(), "rounds": docs, "ties": fc.info["ties"]}
+
+        def doc() -> dict[str, Any]:
+            d = {**fc.provenance(), "rounds": docs, "ties": fc.info["ties"]}
             if notes:
-                doc["notes"] = notes
-            write_output(dumps(doc), out)
-            return
+                d["notes"] = notes
+            return d
+
         table = fc.tables["exchanges"]
         table = table[table["draw"] == 0].drop(columns="draw")
         if round is not None:
             table = table[table["round"] == round]
-        if format == "csv":
-            write_output(table.to_csv(index=False, lineterminator="\n", float_format="%.10g"), out)
+        if write_data(format, out, doc=doc, frames=lambda: {"exchanges": table}):
             return
         _print(docs, fc.scenario, out, notes)
 

@@ -10,14 +10,14 @@ from rich.table import Table
 
 from detente.cli.app import (
     app,
-    choice,
     console,
-    dumps,
     guarded,
     load_scenario,
+    output_format,
     parse_params,
+    print_tables,
+    write_data,
     write_figure,
-    write_output,
 )
 
 
@@ -33,9 +33,16 @@ def perspective(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="model parameter key=value (repeatable)")
     ] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)")
+    ] = None,
     input_format: Annotated[str | None, typer.Option("--input-format", help="override format detection")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="write the chart (PNG) to this file")] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="FILE.png/.svg/.pdf: the chart (the table is printed); FILE.csv/.json/.xlsx/.txt: the data"
+        ),
+    ] = None,
 ) -> None:
     """Bueno de Mesquita's perspective chart: E^i(U_ij) against E(U_ji) for every other actor j."""
     from detente.models.base import get
@@ -44,7 +51,7 @@ def perspective(
     from detente.scenario.arrays import to_arrays
 
     with guarded():
-        choice(format, ("table", "csv", "json"), "--format")
+        format, chart = output_format(format, out, ("table", "csv", "json", "xlsx"), charts=True)
         s = load_scenario(scenario, input_format)
         kw = parse_params(param)
         if preset is not None:
@@ -52,15 +59,14 @@ def perspective(
         model = get("expected-utility", **kw)
         assert isinstance(model, ExpectedUtility)
         tab = perspective_table(to_arrays(s), actor, issue=issue, round=round, model=model)
-        if out is not None:
+        if chart and out is not None:
             from detente.report.perspective import perspective_figure
 
             write_figure(perspective_figure(tab), out)
-        if format == "json":
-            write_output(dumps(tab.to_dict(orient="records")), None)
-        elif format == "csv":
-            write_output(tab.to_csv(index=False, lineterminator="\n"), None)
-        else:
+        data_out = None if chart else out
+        if not write_data(
+            format, data_out, doc=lambda: tab.to_dict(orient="records"), frames=lambda: {"perspective": tab}
+        ):
             t = Table(
                 title=f"{s.name} · {tab['issue'].iloc[0] if len(tab) else issue} · {actor}'s perspective, round {round}"
                 f" (r_i = {float(tab['r_i'].iloc[0]) if len(tab) else float('nan'):.4f})",
@@ -79,6 +85,6 @@ def perspective(
                     f"{row.r_j:.4f}",
                     str(row.region),
                 )
-            console.print(t)
+            print_tables([t], data_out)
         if out is not None:
             console.print(f"wrote {out}")

@@ -14,14 +14,16 @@ from detente.cli.app import (
     InputFormat,
     Out,
     Ref,
+    Seed,
     app,
-    choice,
     console,
     dumps,
     guarded,
     load_scenario,
+    output_format,
     parse_params,
     print_tables,
+    write_data,
     write_figure,
     write_output,
 )
@@ -64,7 +66,14 @@ def validate(file: Ref, input_format: InputFormat = None) -> None:
 @app.command()
 def show(
     scenario: Ref,
-    format: Annotated[str, typer.Option("--format", "-f", help="table or json (the file schema)")] = "table",
+    format: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="table; json or yaml (the file schema); csv (the stances, tidy) or xlsx (issues, actors, stances)",
+        ),
+    ] = None,
     input_format: InputFormat = None,
     out: Out = None,
 ) -> None:
@@ -72,29 +81,55 @@ def show(
     from detente.scenario.io import dumps as scenario_dumps
 
     with guarded():
-        choice(format, ("table", "json"), "--format")
+        fmt, _ = output_format(format, out, ("table", "json", "yaml", "csv", "xlsx"))
         s = load_scenario(scenario, input_format)
-        if format == "json":
-            write_output(scenario_dumps(s, "json"), out)
+        if fmt in ("json", "yaml"):
+            write_output(scenario_dumps(s, fmt), out)
             return
-        console.print(f"[bold]{s.name}[/bold] — {s.title or ''}")
+        if write_data(fmt, out, frames=lambda: _scenario_frames(s)):
+            return
+        head = f"[bold]{s.name}[/bold] — {s.title or ''}"
         if s.description:
-            console.print(s.description.strip().split("\n")[0])
+            head += "\n" + s.description.strip().split("\n")[0]
+        tables: list[Any] = [head]
         t = Table("issue", "scale", "status quo", "labelled points", title="issues")
         for i in s.issues:
             pts = "; ".join(f"{p.value:g} {p.label}" for p in i.scale.points[:8])
             sq = "" if i.status_quo is None else f"{i.status_quo:g}"
             t.add_row(i.id, f"{i.scale.lower:g}–{i.scale.upper:g}", sq, pts)
-        console.print(t)
+        tables.append(t)
         t = Table("actor", "name", "group", "capability", title="actors")
         for a in s.actors:
             t.add_row(a.id, a.name or "", a.group or "", f"{a.capability:g}")
-        console.print(t)
+        tables.append(t)
         t = Table("actor", *[i.id for i in s.issues], title="stances: position (salience)")
         cell = {(st.actor, st.issue): f"{st.position:g} ({st.salience:g})" for st in s.stances}
         for a in s.actors:
             t.add_row(a.id, *[cell.get((a.id, i.id), "—") for i in s.issues])
-        console.print(t)
+        tables.append(t)
+        print_tables(tables, out)
+
+
+def _scenario_frames(s: Any) -> dict[str, Any]:
+    """The scenario as tidy tables: stances (one row per actor and issue held), issues, actors."""
+    import pandas as pd
+
+    stances = pd.DataFrame(
+        [{"actor": st.actor, "issue": st.issue, "position": st.position, "salience": st.salience} for st in s.stances],
+        columns=["actor", "issue", "position", "salience"],
+    )
+    issues = pd.DataFrame(
+        [
+            {"issue": i.id, "lower": i.scale.lower, "upper": i.scale.upper, "status_quo": i.status_quo}
+            for i in s.issues
+        ],
+        columns=["issue", "lower", "upper", "status_quo"],
+    )
+    actors = pd.DataFrame(
+        [{"actor": a.id, "name": a.name, "group": a.group, "capability": a.capability} for a in s.actors],
+        columns=["actor", "name", "group", "capability"],
+    )
+    return {"stances": stances, "issues": issues, "actors": actors}
 
 
 def run_forecast(
@@ -182,20 +217,22 @@ def forecast(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="model parameter key=value (repeatable)")
     ] = None,
-    seed: Annotated[int | None, typer.Option("--seed", help="random seed (stochastic models)")] = None,
+    seed: Seed = None,
     mode: Annotated[
         str | None, typer.Option("--mode", help="the model's mode parameter, e.g. spatial's ktab_compat")
     ] = None,
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="apply the scenario's dated events up to this date (YYYY-MM-DD)")
     ] = None,
-    format: Annotated[str, typer.Option("--format", "-f", help="table, csv or json")] = "table",
+    format: Annotated[
+        str | None, typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)")
+    ] = None,
     input_format: InputFormat = None,
     out: Out = None,
 ) -> None:
     """Forecast a scenario: outcome per issue and the nearest labelled scale point; several models side by side."""
     with guarded():
-        choice(format, ("table", "csv", "json"), "--format")
+        format, _ = output_format(format, out, ("table", "csv", "json", "xlsx"))
         names = _model_list(model)
         if len(names) > 1:
             if preset is not None or rounds is not None or param:
@@ -207,14 +244,8 @@ def forecast(
         s, fc = run_forecast(
             scenario, names[0] if names else model, preset, rounds, param, seed, input_format, mode, as_of
         )
-        if format == "json":
-            write_output(dumps(fc.to_dict()), out)
-            return
         rows = _outcome_rows(s, fc)
-        if format == "csv":
-            import pandas as pd
-
-            write_output(pd.DataFrame(rows).drop(columns="model").to_csv(index=False, lineterminator="\n"), out)
+        if write_data(format, out, doc=fc.to_dict, frames=lambda: _forecast_frames(rows, fc, single=True)):
             return
         t = Table("issue", "outcome", "nearest labelled point", "status", "rounds", title=f"{s.name} · {fc.model}")
         t.columns[0].no_wrap = True
@@ -230,6 +261,18 @@ def forecast(
             t.caption = "\n".join(f"note: {n}" for n in fc.info["notes"])
             t.caption_justify = "left"
         print_tables([t, _by_round_table(fc)], out)
+
+
+def _forecast_frames(rows: list[dict[str, Any]], *fcs: Any, single: bool = False) -> dict[str, Any]:
+    """Tidy tables of forecasts: the outcomes (one row per model and issue), then each model's trajectory."""
+    import pandas as pd
+
+    outcomes = pd.DataFrame(rows)
+    frames: dict[str, Any] = {"outcomes": outcomes.drop(columns="model") if single else outcomes}
+    for fc in fcs:
+        traj = fc.trajectory_frame()
+        frames["trajectory" if single else f"{fc.model}"] = traj
+    return frames
 
 
 def _two_lines(name: str, width: int = 7) -> str:
@@ -263,10 +306,7 @@ def _forecast_many(
         write_output(dumps({"scenario": s.name, "forecasts": [fc.to_dict() for fc in fcs]}), out)
         return
     rows = [r for fc in fcs for r in _outcome_rows(s, fc)]
-    if format == "csv":
-        import pandas as pd
-
-        write_output(pd.DataFrame(rows).to_csv(index=False, lineterminator="\n"), out)
+    if write_data(format, out, frames=lambda: _forecast_frames(rows, *fcs)):
         return
     mark = {"no_agreement": "✗", "cycling": "~", "max_rounds": "…"}
     from rich import box
@@ -330,14 +370,17 @@ def plot(
     preset: Annotated[str | None, typer.Option("--preset")] = None,
     rounds: Annotated[int | None, typer.Option("--rounds", min=1)] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p")] = None,
-    seed: Annotated[int | None, typer.Option("--seed")] = None,
+    seed: Seed = None,
     input_format: InputFormat = None,
-    out: Annotated[Path, typer.Option("--out", "-o", help="PNG file to write")] = Path("positions.png"),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="chart file to write: .png, .svg or .pdf")
+    ] = Path("positions.png"),
 ) -> None:
     """Chart the actors' positions by round (one panel per issue)."""
     from detente.report.trajectory import positions_figure
 
     with guarded():
+        output_format(None, out, (), charts=True)
         s, fc = run_forecast(scenario, model, preset, rounds, param, seed, input_format)
         fig = positions_figure(fc, s, issues=issue)
         write_figure(fig, out)

@@ -1,16 +1,15 @@
 """``detente random-scenario``: KTAB's random spatial scenarios (``smpc --euSMP``), reproduced from its PRNG.
 
-The lead routes ``detente scenarios random ...`` here as well.
+``detente scenarios random ...`` is the same command.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from detente.cli.app import app, choice, guarded, write_output
+from detente.cli.app import Out, app, guarded, output_format, write_output
 
 
 @app.command("random-scenario")
@@ -22,12 +21,13 @@ def random_scenario(
         int | None, typer.Option("--dims", "-d", help="number of dimensions (issues); omit with --actors to draw it")
     ] = None,
     seed: Annotated[
-        int, typer.Option("--seed", "-s", help="KTAB PRNG seed (unsigned 64-bit; default: KTAB's default seed)")
+        int, typer.Option("--seed", "-s", min=0, max=2**64 - 1, help="KTAB PRNG seed (unsigned 64-bit; default: KTAB's default seed)")
     ] = 15455440707583219804,
     fmt: Annotated[
-        str, typer.Option("--format", "-f", help="csv (KTAB's SMP CSV) or yaml (detente scenario)")
-    ] = "yaml",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")] = None,
+        str | None,
+        typer.Option("--format", "-f", help="csv (KTAB's SMP CSV) or yaml (detente scenario; default: --out's suffix)"),
+    ] = None,
+    out: Out = None,
 ) -> None:
     """A KTAB-style random spatial scenario (same PRNG and draws as KTAB: same seed, same scenario).
 
@@ -39,7 +39,7 @@ def random_scenario(
         from detente.scenario.ktab_io import write_ktab_csv
         from detente.scenario.ktab_random import eu_smp, random_smp
 
-        choice(fmt, ("csv", "yaml"), "--format")
+        fmt, _ = output_format(fmt, out, ("csv", "yaml"), default="yaml")
         if (actors is None) != (dims is None):
             raise ParameterError(
                 "give both --actors and --dims, or neither (then the sizes are drawn as KTAB's --euSMP)"

@@ -11,9 +11,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from detente.cli.app import app, choice, dumps, guarded, load_scenario, parse_params, write_figure, write_output
-
-IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
+from detente.cli.app import (
+    app,
+    guarded,
+    load_scenario,
+    output_format,
+    parse_params,
+    write_data,
+    write_figure,
+    write_output,
+)
 
 PolicyOpt = Annotated[
     list[str] | None, typer.Option("--policy", help="US policy (repeatable; see `detente experiments`)")
@@ -21,10 +28,16 @@ PolicyOpt = Annotated[
 Paths = Annotated[int | None, typer.Option("--paths", min=1, help="Monte Carlo paths per policy (and point)")]
 Seed = Annotated[int, typer.Option("--seed", min=0, help="random seed (same seed, same bytes)")]
 Param = Annotated[list[str] | None, typer.Option("--param", "-p", help="engine parameter key=value (repeatable)")]
-Format = Annotated[str, typer.Option("--format", "-f", help="table or json")]
-Out = Annotated[
-    Path | None, typer.Option("--out", "-o", help="FILE.png/.svg/.pdf: write a chart; other names: write the output")
+Format = Annotated[
+    str | None, typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)")
 ]
+Out = Annotated[
+    Path | None,
+    typer.Option(
+        "--out", "-o", help="FILE.png/.svg/.pdf: write a chart (the table is printed); FILE.csv/.json/.xlsx/.txt: the data"
+    ),
+]
+FORMATS = ("table", "csv", "json", "xlsx")
 
 
 def _text(*items: Any) -> str:
@@ -39,25 +52,24 @@ def _ci(m: dict[str, float], nd: int = 3) -> str:
     return f"{m['value']:.{nd}f} [{m['lo']:.{nd}f}, {m['hi']:.{nd}f}]"
 
 
-def _emit(doc_text: str, fig_fn: Any, out: Path | None) -> None:
-    if out is not None and out.suffix.lower() in IMAGE_SUFFIXES:
+def _emit(fmt: str, chart: bool, out: Path | None, *, doc: Any, frames: Any, text: Any, fig_fn: Any) -> None:
+    """A chart to ``out`` (then the output to stdout), or the output in ``fmt`` to ``out`` or stdout."""
+    if chart and out is not None:
         write_figure(fig_fn(), out)
-        write_output(doc_text, None)
-    else:
-        write_output(doc_text, out)
+        out = None
+    if not write_data(fmt, out, doc=doc, frames=frames):
+        write_output(text(), out)
 
 
 def _strategy_figure(res: Any) -> Any:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     from detente.strategy.results import month_labels
 
     labels = month_labels(res.T)
     x = range(res.T)
-    fig, axes = plt.subplots(3, 1, figsize=(10, 10), sharex=True)
+    fig = Figure(figsize=(10, 10))
+    axes = fig.subplots(3, 1, sharex=True)
     for name, ps in res.runs.items():
         (line,) = axes[0].plot(x, ps.p_level[0, :, -1], label=f"{name}: full deal")
         axes[0].plot(x, ps.p_level[0, :, 1], ls="--", color=line.get_color(), label=f"{name}: freeze or more")
@@ -86,23 +98,27 @@ def strategy_cmd(
     paths: Paths = None,
     seed: Seed = 0,
     param: Param = None,
-    fmt: Format = "table",
+    fmt: Format = None,
     out: Out = None,
 ) -> None:
-    """Simulate US policies against North Korea's best response (strategy engine, spec 15)."""
+    """Simulate US policies against North Korea's best response (strategy engine; see docs/strategy.md)."""
     with guarded():
         from detente.strategy import run_strategy
 
-        choice(fmt, ("table", "json"), "--format")
+        fmt, chart = output_format(fmt, out, FORMATS, charts=True)
         scenario = load_scenario(ref)
         res = run_strategy(
             scenario, policy or ["aon", "sfs-screen"], paths=paths or 20000, seed=seed, overrides=parse_params(param)
         )
-        if fmt == "json":
-            text = dumps(res.to_dict())
-        else:
-            text = _strategy_table(res)
-        _emit(text, lambda: _strategy_figure(res), out)
+        _emit(
+            fmt,
+            chart,
+            out,
+            doc=res.to_dict,
+            frames=lambda: {"policies": res.headline_frame()},
+            text=lambda: _strategy_table(res),
+            fig_fn=lambda: _strategy_figure(res),
+        )
 
 
 def _strategy_table(res: Any) -> str:
@@ -159,16 +175,16 @@ def experiment_cmd(
         str | None, typer.Option("--scenario", help="take base parameters from this scenario's strategy block")
     ] = None,
     param: Param = None,
-    fmt: Format = "table",
+    fmt: Format = None,
     out: Out = None,
 ) -> None:
-    """Run one of the seeds' six claims as an experiment and report where it holds and where it fails."""
+    """Run one of the six claims as an experiment and report where it holds and where it fails."""
     with guarded():
         from detente.strategy.engine import scenario_identity
         from detente.strategy.experiments import figure, run_experiment
         from detente.strategy.params import StrategyParams, from_scenario, parse_overrides
 
-        choice(fmt, ("table", "json"), "--format")
+        fmt, chart = output_format(fmt, out, FORMATS, charts=True)
         sc = load_scenario(scenario) if scenario else None
         base = from_scenario(sc)[0] if sc is not None else StrategyParams()
         overrides = parse_params(param)
@@ -176,8 +192,15 @@ def experiment_cmd(
             base = parse_overrides(base, overrides)
         sname, shash = scenario_identity(sc)
         res = run_experiment(name, paths=paths or 4000, seed=seed, base=base, scenario=sname, scenario_hash=shash)
-        text = dumps(res.to_dict()) if fmt == "json" else _experiment_table(res)
-        _emit(text, lambda: figure(res), out)
+        _emit(
+            fmt,
+            chart,
+            out,
+            doc=res.to_dict,
+            frames=lambda: {"metrics": res.frame()},
+            text=lambda: _experiment_table(res),
+            fig_fn=lambda: figure(res),
+        )
 
 
 def _experiment_table(res: Any) -> str:
@@ -194,18 +217,32 @@ def _experiment_table(res: Any) -> str:
 
 
 @app.command("experiments")
-def experiments_cmd(fmt: Format = "table") -> None:
-    """List the strategy experiments (the seeds' six claims) and the US policies they compare."""
+def experiments_cmd(fmt: Format = None, out: Out = None) -> None:
+    """List the strategy experiments (the six claims) and the US policies they compare."""
     with guarded():
+        import pandas as pd
+
         from detente.strategy import EXPERIMENTS, POLICIES
 
-        choice(fmt, ("table", "json"), "--format")
-        if fmt == "json":
-            doc = {
-                "experiments": [e.describe() for e in EXPERIMENTS.values()],
-                "policies": [cls().describe() for cls in POLICIES.values()],
-            }
-            write_output(dumps(doc), None)
+        fmt, _ = output_format(fmt, out, FORMATS)
+        doc = {
+            "experiments": [e.describe() for e in EXPERIMENTS.values()],
+            "policies": [cls().describe() for cls in POLICIES.values()],
+        }
+
+        def frames() -> dict[str, Any]:
+            exps = pd.DataFrame(
+                [
+                    {"name": e.name, "claim": e.claim, "policies": ", ".join(e.policies), "points": len(e.points)}
+                    for e in EXPERIMENTS.values()
+                ]
+            )
+            pols = pd.DataFrame(
+                [{"name": c.name, "summary": c.summary, "source": c.source} for c in POLICIES.values()]
+            )
+            return {"experiments": exps, "policies": pols}
+
+        if write_data(fmt, out, doc=lambda: doc, frames=frames):
             return
         t = Table(title="strategy experiments (`detente experiment NAME`)")
         for col in ("name", "claim tested", "policies", "points"):
@@ -217,7 +254,7 @@ def experiments_cmd(fmt: Format = "table") -> None:
             p.add_column(col)
         for cls in POLICIES.values():
             p.add_row(cls.name, cls.summary, cls.source)
-        write_output(_text(t, p), None)
+        write_output(_text(t, p), out)
 
 
 @app.command("strategy-replay")
@@ -226,18 +263,38 @@ def replay_cmd(
     paths: Paths = None,
     seed: Seed = 0,
     param: Param = None,
-    fmt: Format = "table",
+    fmt: Format = None,
+    out: Out = None,
 ) -> None:
     """Score simulated monthly events against the dated events June 2018 - December 2020 (Jaccard)."""
     with guarded():
+        import pandas as pd
+
         from detente.strategy.params import StrategyParams, parse_overrides
         from detente.strategy.replay import replay
 
-        choice(fmt, ("table", "json"), "--format")
+        fmt, _ = output_format(fmt, out, FORMATS)
         prm = parse_overrides(StrategyParams(), parse_params(param))
         res = replay(policy or ["aon", "sfs-screen"], prm, paths=paths or 2000, seed=seed)
-        if fmt == "json":
-            write_output(dumps(res.to_dict()), None)
+
+        def frames() -> dict[str, Any]:
+            rows = []
+            for name, sc in res.scores.items():
+                lo, hi = sc["jaccard_q10_q90"]
+                rows.append(
+                    {
+                        "policy": name,
+                        "jaccard_mean": sc["jaccard_mean"],
+                        "jaccard_q10": lo,
+                        "jaccard_q90": hi,
+                        "es_correlation": sc["es_correlation"],
+                        "es_rmse": sc["es_rmse"],
+                    }
+                )
+            refs = pd.DataFrame([{"reference": k, "jaccard_mean": v} for k, v in res.references.items()])
+            return {"scores": pd.DataFrame(rows), "references": refs}
+
+        if write_data(fmt, out, doc=res.to_dict, frames=frames):
             return
         t = Table(title=f"historical replay {res.months[0]} .. {res.months[-1]} ({res.paths} paths, seed {res.seed})")
         for col in ("policy", "mean Jaccard", "10-90% over paths", "escalation-score corr.", "ES RMSE"):
@@ -251,4 +308,4 @@ def replay_cmd(
                 f"{s['es_rmse']:.2f}",
             )
         refs = ", ".join(f"{k}: {v:.3f}" for k, v in res.references.items())
-        write_output(_text(t, f"reference scores — {refs}"), None)
+        write_output(_text(t, f"reference scores — {refs}"), out)

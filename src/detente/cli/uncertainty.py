@@ -14,13 +14,15 @@ from rich.table import Table
 from detente.cli.app import (
     InputFormat,
     Ref,
+    Seed,
     app,
-    choice,
+    check_out,
     console,
-    dumps,
     guarded,
     load_scenario,
+    output_format,
     parse_params,
+    write_data,
     write_figure,
     write_output,
 )
@@ -29,13 +31,15 @@ from detente.errors import DetenteError
 ModelOpt = Annotated[str, typer.Option("--model", "-m", help="model name (see `detente models`)")]
 Preset = Annotated[str | None, typer.Option("--preset", help="named parameter preset of the model")]
 Param = Annotated[list[str] | None, typer.Option("--param", "-p", help="model parameter key=value (repeatable)")]
-Seed = Annotated[int | None, typer.Option("--seed", min=0, help="random seed (recorded; same seed, same bytes)")]
 Perturb = Annotated[
     Path | None,
     typer.Option("--perturb", help="perturbation spec YAML/JSON (default: the scenario's, else the built-in default)"),
 ]
 Chunk = Annotated[int | None, typer.Option("--chunk", min=1, help="draws per model call (bounds memory)")]
-Format = Annotated[str, typer.Option("--format", "-f", help="table, csv or json")]
+Format = Annotated[
+    str | None, typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)")
+]
+FORMATS = ("table", "csv", "json", "xlsx")
 NoProgress = Annotated[bool, typer.Option("--no-progress", help="no progress bar (it shows only on a terminal)")]
 
 
@@ -103,8 +107,11 @@ def ensemble(
         list[str] | None, typer.Option("--threshold", help="P(outcome ≥/≤ T): T or ISSUE=T (repeatable)")
     ] = None,
     chunk: Chunk = None,
-    format: Format = "table",
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="write to this file instead of stdout")] = None,
+    format: Format = None,
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="write to this file instead of stdout (.csv, .json, .xlsx or .txt)"),
+    ] = None,
     draws_out: Annotated[Path | None, typer.Option("--draws-out", help="also write every draw (tidy CSV)")] = None,
     input_format: InputFormat = None,
     no_progress: NoProgress = False,
@@ -113,7 +120,8 @@ def ensemble(
     from detente.uncertainty.ensemble import ensemble as run
 
     with guarded():
-        choice(format, ("table", "csv", "json"), "--format")
+        format, _ = output_format(format, out, FORMATS)
+        check_out(draws_out, "--draws-out")
         s = load_scenario(scenario, input_format)
         ens = run(
             s,
@@ -127,16 +135,9 @@ def ensemble(
             chunk=chunk,
             progress=False if no_progress else None,
         )
-        if format == "json":
-            text = dumps(ens.to_dict())
-        elif format == "csv":
-            text = ens.summary().to_csv(index=False)
-        else:
-            text = ""
         if draws_out is not None:
-            write_output(ens.frame().to_csv(index=False), draws_out)
-        if text:
-            write_output(text, out)
+            write_output(ens.frame().to_csv(index=False), draws_out, "--draws-out")
+        if write_data(format, out, doc=ens.to_dict, frames=lambda: {"summary": ens.summary()}):
             return
         p = ens.provenance
         t = Table(
@@ -171,9 +172,10 @@ def compare(
     param: Param = None,
     level: Annotated[float, typer.Option("--level", help="confidence level of the intervals")] = 0.95,
     chunk: Chunk = None,
-    format: Format = "table",
+    format: Format = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="FILE.png: a chart; other names: the --format output")
+        Path | None,
+        typer.Option("--out", "-o", help="FILE.png/.svg/.pdf: a chart; FILE.csv/.json/.xlsx/.txt: the data"),
     ] = None,
     input_format: InputFormat = None,
     no_progress: NoProgress = False,
@@ -182,7 +184,7 @@ def compare(
     from detente.uncertainty.compare import compare as run
 
     with guarded():
-        choice(format, ("table", "csv", "json"), "--format")
+        format, chart = output_format(format, out, FORMATS, charts=True)
         s = load_scenario(scenario, input_format)
         cmp = run(
             s,
@@ -196,15 +198,11 @@ def compare(
             chunk=chunk,
             progress=False if no_progress else None,
         )
-        if out is not None and out.suffix.lower() in (".png", ".svg", ".pdf"):
+        if chart and out is not None:
             write_figure(cmp.figure(), out)
             return
         df = cmp.differences()
-        if format == "json":
-            write_output(dumps(cmp.to_dict()), out)
-            return
-        if format == "csv":
-            write_output(df.to_csv(index=False), out)
+        if write_data(format, out, doc=cmp.to_dict, frames=lambda: {"differences": df}):
             return
         p = cmp.provenance
         pct = f"{level * 100:g}%"
@@ -252,18 +250,20 @@ def sensitivity(
     param: Param = None,
     top: Annotated[int, typer.Option("--top", min=1, help="groups shown per issue (table and chart)")] = 10,
     chunk: Chunk = None,
-    format: Format = "table",
+    format: Format = None,
     out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="FILE.png: a tornado chart; other names: the --format output")
+        Path | None,
+        typer.Option("--out", "-o", help="FILE.png/.svg/.pdf: a tornado chart; FILE.csv/.json/.xlsx/.txt: the data"),
     ] = None,
     input_format: InputFormat = None,
 ) -> None:
     """Sobol sensitivity (SALib): which input groups drive each issue's outcome."""
+    from detente.cli.app import choice
     from detente.uncertainty.sensitivity import GROUPINGS
     from detente.uncertainty.sensitivity import sensitivity as run
 
     with guarded():
-        choice(format, ("table", "csv", "json"), "--format")
+        format, chart = output_format(format, out, FORMATS, charts=True)
         choice(groups, GROUPINGS, "--groups")
         s = load_scenario(scenario, input_format)
         res = run(
@@ -276,15 +276,11 @@ def sensitivity(
             params=_model_params(preset, param),
             chunk=chunk,
         )
-        if out is not None and out.suffix.lower() in (".png", ".svg", ".pdf"):
+        if chart and out is not None:
             write_figure(res.figure(top=top), out)
             return
-        if format == "json":
-            write_output(dumps(res.to_dict()), out)
-            return
         df = res.frame()
-        if format == "csv":
-            write_output(df.to_csv(index=False), out)
+        if write_data(format, out, doc=res.to_dict, frames=lambda: {"sobol": df}):
             return
         p = res.provenance
         t = Table(

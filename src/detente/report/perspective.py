@@ -16,12 +16,10 @@ import pandas as pd
 
 def perspective_figure(table: pd.DataFrame, title: str | None = None) -> Any:
     """A matplotlib Figure of a perspective table (columns other, eu_i_challenges_j, eu_j_challenges_i)."""
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(6.4, 6.0))
+    fig = Figure(figsize=(6.4, 6.0))
+    ax = fig.subplots()
     x = table["eu_i_challenges_j"].to_numpy(float)
     y = table["eu_j_challenges_i"].to_numpy(float)
     lim = max(float(abs(x).max(initial=0.0)), float(abs(y).max(initial=0.0)), 0.1) * 1.2

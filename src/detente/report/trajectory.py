@@ -11,10 +11,8 @@ from detente.errors import UnknownNameError
 
 def positions_figure(fc: Any, scenario: Any | None = None, issues: list[str] | None = None, draw: int = 0) -> Any:
     """A matplotlib Figure of ``fc.trajectory[draw]`` for the chosen issues (default: all)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib import colormaps
+    from matplotlib.figure import Figure
 
     chosen = list(issues) if issues else list(fc.issues)
     for iid in chosen:
@@ -23,13 +21,14 @@ def positions_figure(fc: Any, scenario: Any | None = None, issues: list[str] | N
     k = len(chosen)
     cols = min(k, 3)
     rows = int(np.ceil(k / cols))
-    fig, axes = plt.subplots(rows, cols, figsize=(5.2 * cols, 3.6 * rows), squeeze=False)
+    fig = Figure(figsize=(5.2 * cols, 3.6 * rows))
+    axes = fig.subplots(rows, cols, squeeze=False)
     traj = fc.trajectory[draw]  # (R, n, m)
     R = traj.shape[0]
     last = int(np.max(fc.rounds[draw])) if fc.rounds.size else R - 1
     upto = max(1, min(R, last + 1))
     x = np.arange(upto)
-    cmap = plt.get_cmap("tab20")
+    cmap = colormaps["tab20"]
     for ax, iid in zip(axes.ravel(), chosen):
         j = fc.issues.index(iid)
         for a, aid in enumerate(fc.actors):

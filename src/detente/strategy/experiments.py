@@ -519,15 +519,13 @@ def summarise(res: ExperimentResult) -> list[str]:
 
 def figure(res: ExperimentResult) -> Any:
     """A three-panel matplotlib figure: each policy's P(deal), arsenal and P(crisis) with 95% intervals by point."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
 
     exp = res.experiment
     labels = [p.label for p in exp.points]
     x = np.arange(len(labels))
-    fig, axes = plt.subplots(3, 1, figsize=(max(8, 0.7 * len(labels) + 3), 10), sharex=True)
+    fig = Figure(figsize=(max(8, 0.7 * len(labels) + 3), 10))
+    axes = fig.subplots(3, 1, sharex=True)
     width = 0.8 / max(1, len(exp.policies))
     for ax, m in zip(axes, WINNER_METRICS):
         for i, pol in enumerate(exp.policies):

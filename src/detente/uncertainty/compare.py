@@ -108,15 +108,13 @@ class Comparison:
 
     def figure(self) -> Any:
         """Per issue, each variant's mean difference with its CI and central range (matplotlib Figure)."""
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
 
         df = self.differences()
         issues = list(self.baseline.issues)
         vids = list(self.variants)
-        fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(issues) * max(1, len(vids))))
+        fig = Figure(figsize=(8, 0.5 + 0.45 * len(issues) * max(1, len(vids))))
+        ax = fig.subplots()
         h = 0.8 / max(1, len(vids))
         for k, vid in enumerate(vids):
             sub = df[df["variant"] == vid].set_index("issue").reindex(issues)

@@ -93,19 +93,15 @@ class Sensitivity:
 
     def figure(self, issues: list[str] | None = None, top: int = 12) -> Any:
         """Tornado chart: per issue, the groups sorted by total index (bar: ST, inner bar: S1, whisker: ST CI)."""
-        import matplotlib
-
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
 
         chosen = list(issues or self.issues)
         for iid in chosen:
             if iid not in self.issues:
                 raise ParameterError(f"unknown issue {iid!r}; expected one of {list(self.issues)}")
         k = min(top, len(self.groups))
-        fig, axes = plt.subplots(
-            len(chosen), 1, figsize=(7.5, 0.6 + (0.28 * k + 0.7) * len(chosen)), squeeze=False, layout="constrained"
-        )
+        fig = Figure(figsize=(7.5, 0.6 + (0.28 * k + 0.7) * len(chosen)), layout="constrained")
+        axes = fig.subplots(len(chosen), 1, squeeze=False)
         for ax, iid in zip(axes[:, 0], chosen):
             j = self.issues.index(iid)
             st = np.nan_to_num(self.ST[j])
