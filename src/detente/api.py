@@ -15,9 +15,15 @@ def forecast(
     *,
     seed: int | None = None,
     preset: str | None = None,
+    delegations: str | None = None,
+    vetoes: str | None = None,
     **params: Any,
 ) -> Forecast:
-    """Forecast a scenario (object, arrays, built-in name or file path) with a model given by name or instance."""
+    """Forecast a scenario (object, arrays, built-in name or file path) with a model given by name or instance.
+
+    ``delegations`` ("collapse"/"separate") and ``vetoes`` ("on"/"off") set the two-level structure
+    (docs/two-level.md); by default a scenario's delegations are collapsed and its veto players bound the outcome.
+    """
     from detente.scenario.io import load
 
     if isinstance(scenario, str):
@@ -27,4 +33,4 @@ def forecast(
         m = get(model, **({"preset": preset} if preset else {}), **params)
     else:
         m = model
-    return m.solve(arrays, seed=seed)
+    return m.solve(arrays, seed=seed, delegations=delegations, vetoes=vetoes)

@@ -292,6 +292,7 @@ def _apply_one(s: Scenario, le: LabelledEdit) -> None:
             )
         del s.actors[a]
         s.stances = [st for st in s.stances if st.actor != actor]
+        _drop_from_structure(s, actor)
         return
     if e.op == "set_status_quo":
         issue, value = _need(s, le, "issue"), _need(s, le, "value")
@@ -625,3 +626,20 @@ def _apply_labelled(
     for le in items:
         arrays = _apply_arrays_one(arrays, le, on_bounds, counter)
     return arrays
+
+
+def _drop_from_structure(s: Scenario, actor: str) -> None:
+    """A removed actor leaves its delegation (an emptied delegation goes) and the veto rules that name it."""
+    gone = {actor}
+    for d in list(s.delegations):
+        if actor in d.members:
+            d.members = [a for a in d.members if a != actor]
+            if d.leader == actor:
+                d.leader = None
+            if not d.members:
+                s.delegations.remove(d)
+                gone.add(d.id)
+    for v in list(s.vetoes):
+        v.players = [p for p in v.players if p not in gone]
+        if not v.players:
+            s.vetoes.remove(v)

@@ -16,6 +16,7 @@ from detente.cli.app import (
     Ref,
     Seed,
     app,
+    choice,
     console,
     dumps,
     guarded,
@@ -142,6 +143,8 @@ def run_forecast(
     input_format: str | None,
     mode: str | None = None,
     as_of: str | None = None,
+    delegations: str | None = None,
+    vetoes: str | None = None,
 ) -> tuple[Any, Any]:
     """Load, configure and run: the shared body of `forecast` and `plot`."""
     from detente.models.base import get
@@ -158,7 +161,7 @@ def run_forecast(
         if "max_rounds" not in type(m.params).model_fields:
             raise ParameterError(f"--rounds: model {m.name!r} has no rounds; expected no --rounds for a static model")
         m = get(model, **{**kw, "max_rounds": rounds})
-    return s, m.solve(to_arrays(s), seed=seed)
+    return s, m.solve(to_arrays(s), seed=seed, delegations=delegations, vetoes=vetoes)
 
 
 def _load_as_of(ref: str, input_format: str | None, as_of: str | None) -> Any:
@@ -224,6 +227,22 @@ def forecast(
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="apply the scenario's dated events up to this date (YYYY-MM-DD)")
     ] = None,
+    delegations: Annotated[
+        str | None,
+        typer.Option(
+            "--delegations",
+            help="collapse: each delegation negotiates as one actor (its rule forms its stance); separate: every "
+            "member is an actor. Default: collapse where the scenario declares delegations (docs/two-level.md)",
+        ),
+    ] = None,
+    vetoes: Annotated[
+        str | None,
+        typer.Option(
+            "--vetoes",
+            help="on: outcomes are projected onto what every veto player prefers to the status quo; off: the "
+            "model's outcome. Default: on where the scenario names veto players",
+        ),
+    ] = None,
     format: Annotated[
         str | None, typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)")
     ] = None,
@@ -233,21 +252,42 @@ def forecast(
     """Forecast a scenario: outcome per issue and the nearest labelled scale point; several models side by side."""
     with guarded():
         format, _ = output_format(format, out, ("table", "csv", "json", "xlsx"))
+        if delegations is not None:
+            choice(delegations, ("collapse", "separate"), "--delegations")
+        if vetoes is not None:
+            choice(vetoes, ("on", "off"), "--vetoes")
         names = _model_list(model)
         if len(names) > 1:
             if preset is not None or rounds is not None or param:
                 raise ParameterError(
                     "--preset/--rounds/--param: expected a single --model (each model keeps its defaults)"
                 )
-            _forecast_many(scenario, names, seed, format, input_format, out, as_of)
+            _forecast_many(scenario, names, seed, format, input_format, out, as_of, delegations, vetoes)
             return
         s, fc = run_forecast(
-            scenario, names[0] if names else model, preset, rounds, param, seed, input_format, mode, as_of
+            scenario,
+            names[0] if names else model,
+            preset,
+            rounds,
+            param,
+            seed,
+            input_format,
+            mode,
+            as_of,
+            delegations,
+            vetoes,
         )
         rows = _outcome_rows(s, fc)
         if write_data(format, out, doc=fc.to_dict, frames=lambda: _forecast_frames(rows, fc, single=True)):
             return
-        t = Table("issue", "outcome", "nearest labelled point", "status", "rounds", title=f"{s.name} · {fc.model}")
+        t = Table(
+            "issue",
+            "outcome",
+            "nearest labelled point",
+            "status",
+            "rounds",
+            title=f"{s.name} · {fc.model}{_structure_note(fc)}",
+        )
         t.columns[0].no_wrap = True
         has_obs = any(r["observed"] is not None for r in rows)
         if has_obs:
@@ -275,6 +315,12 @@ def _forecast_frames(rows: list[dict[str, Any]], *fcs: Any, single: bool = False
     return frames
 
 
+def _structure_note(fc: Any) -> str:
+    """' (delegations collapse, vetoes on)' for a scenario with a two-level structure, else ''."""
+    st = fc.info.get("structure")
+    return "" if not st else f" (delegations {st['delegations']}, vetoes {st['vetoes']})"
+
+
 def _two_lines(name: str, width: int = 7) -> str:
     """Split a long header at its first hyphen, else in the middle with a hyphen."""
     if len(name) <= width:
@@ -294,6 +340,8 @@ def _forecast_many(
     input_format: str | None,
     out: Path | None,
     as_of: str | None = None,
+    delegations: str | None = None,
+    vetoes: str | None = None,
 ) -> None:
     """Several models on one scenario, side by side, with the error against observed outcomes where known."""
     from detente.models.base import get
@@ -301,7 +349,7 @@ def _forecast_many(
 
     s = _load_as_of(scenario, input_format, as_of)
     arrays = to_arrays(s)
-    fcs = [get(n).solve(arrays, seed=seed) for n in names]
+    fcs = [get(n).solve(arrays, seed=seed, delegations=delegations, vetoes=vetoes) for n in names]
     if format == "json":
         write_output(dumps({"scenario": s.name, "forecasts": [fc.to_dict() for fc in fcs]}), out)
         return
@@ -311,7 +359,7 @@ def _forecast_many(
     mark = {"no_agreement": "✗", "cycling": "~", "max_rounds": "…"}
     from rich import box
 
-    t = Table(title=f"{s.name}: forecasts side by side", box=box.SIMPLE_HEAD, pad_edge=False)
+    t = Table(title=f"{s.name}: forecasts side by side{_structure_note(fcs[0])}", box=box.SIMPLE_HEAD, pad_edge=False)
     t.add_column("issue", no_wrap=True)
     for fc in fcs:  # long model names go on two lines so that the table fits an 80-column terminal
         t.add_column(_two_lines(fc.model), justify="right", no_wrap=True, min_width=5)

@@ -123,6 +123,7 @@ class Forecast:
             "parameters": _jsonable(self.parameters),
             "seed": self.seed,
             "version": self.version,
+            **({"structure": _jsonable(self.info["structure"])} if "structure" in self.info else {}),
         }
 
     def to_dict(self, draw: int = 0) -> dict[str, Any]:
@@ -235,11 +236,30 @@ class Model:
         *,
         seed: int | None = None,
         rng: np.random.Generator | None = None,
+        delegations: str | None = None,
+        vetoes: str | None = None,
     ) -> Forecast:
-        """Run the model on a batch of scenarios; ``seed``/``rng`` drive any randomness (same seed, same bytes)."""
+        """Run the model on a batch of scenarios; ``seed``/``rng`` drive any randomness (same seed, same bytes).
+
+        ``delegations`` (``"collapse"`` or ``"separate"``) and ``vetoes`` (``"on"`` or ``"off"``) set the two-level
+        structure (:mod:`detente.scenario.twolevel`); by default a scenario's declared delegations are collapsed and
+        its veto players bound the outcome. The modes in force are recorded in ``info["structure"]``.
+        """
+        from detente.scenario.twolevel import plan
+
         if rng is None:
             rng = np.random.default_rng(seed)
-        sol = self._solve(arrays, rng)
+        pl = plan(arrays, delegations, vetoes)
+        run, keep = pl.prepare(arrays)
+        sol = self._solve(run, rng)
+        outcomes, status, extra = pl.constrain(arrays, sol.outcomes, sol.status)
+        info = dict(sol.info)
+        actors, trajectory = run.actors, sol.trajectory
+        if pl.struct:
+            info["structure"] = pl.describe()
+            if not keep.all():  # members represented by their delegation's seat leave the trajectory
+                actors = tuple(a for a, k in zip(run.actors, keep) if k)
+                trajectory = trajectory[:, :, keep, :]
         return Forecast(
             model=self.name,
             parameters=self.parameters(),
@@ -247,15 +267,15 @@ class Model:
             scenario=arrays.name,
             scenario_hash=arrays.scenario_hash,
             version=version(),
-            actors=arrays.actors,
+            actors=actors,
             issues=arrays.issues,
-            outcomes=sol.outcomes,
-            trajectory=sol.trajectory,
-            status=sol.status,
+            outcomes=outcomes,
+            trajectory=trajectory,
+            status=status,
             rounds=sol.rounds,
             tables=sol.tables,
-            arrays=sol.arrays,
-            info=sol.info,
+            arrays={**sol.arrays, **extra},
+            info=info,
         )
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:  # pragma: no cover

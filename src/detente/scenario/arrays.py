@@ -217,5 +217,15 @@ def to_arrays(scenario: Scenario) -> ScenarioArrays:
         upper,
         name=scenario.name,
         scenario_hash=scenario_hash(scenario),
-        meta={"observed": dict(scenario.observed)},
+        meta=_meta(scenario),
     )
+
+
+def _meta(scenario: Scenario) -> dict[str, object]:
+    from detente.scenario.twolevel import structure
+
+    meta: dict[str, object] = {"observed": dict(scenario.observed)}
+    struct = structure(scenario)
+    if struct:
+        meta["structure"] = struct
+    return meta

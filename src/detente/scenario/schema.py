@@ -173,6 +173,43 @@ class Variant(_Strict):
     edits: list[Edit] = Field(default_factory=list)
 
 
+class Delegation(_Strict):
+    """Actors that negotiate as one side (a two-level game, Putnam 1988), and the rule that forms the side's stance.
+
+    ``rule`` (see docs/two-level.md):
+
+    - ``leader``: the delegation takes its ``leader``'s position, salience and capability; the other members count
+      only through the leader (no member's capability is added, so a state is counted once);
+    - ``weighted-median``: the capability × salience weighted median of the members' positions (the position no
+      weighted majority of members would move away from, Black 1948); salience = the capability-weighted mean of
+      the members' saliences; capability = the strongest member's;
+    - ``weighted-mean``: as ``weighted-median`` but the weighted mean of the positions.
+    """
+
+    id: Id
+    name: str | None = None
+    members: list[Id] = Field(min_length=1)
+    rule: Literal["leader", "weighted-median", "weighted-mean"] = "leader"
+    leader: Id | None = Field(
+        default=None, description="the member whose stance the 'leader' rule takes (default: the first)"
+    )
+    basis: Basis | None = None
+
+    _v_id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
+
+
+class VetoRule(_Strict):
+    """The named veto players of one issue (Tsebelis 2002): actor or delegation ids whose acceptance an outcome needs.
+
+    With vetoes on, a model's outcome is projected onto the points every veto player weakly prefers to the status
+    quo (see :mod:`detente.scenario.twolevel`).
+    """
+
+    issue: Id
+    players: list[Id] = Field(min_length=1)
+    basis: Basis | None = None
+
+
 class Outcome(_Strict):
     """An observed outcome of one issue: its value, plausible range, horizon and whether it is the scored one.
 
@@ -207,6 +244,10 @@ class Scenario(_Strict):
     )
     strategy: dict[str, Any] | None = Field(default=None, description="strategy-engine parameters (detente.strategy)")
     perturbation: dict[str, Any] | None = Field(default=None, description="default uncertainty spec")
+    delegations: list[Delegation] = Field(
+        default_factory=list, description="actors grouped into sides, each with the rule that forms its stance"
+    )
+    vetoes: list[VetoRule] = Field(default_factory=list, description="per issue, the veto players an outcome needs")
 
     # ---- cross-field validation -------------------------------------------------------------------------------
     @model_validator(mode="after")
@@ -279,6 +320,50 @@ class Scenario(_Strict):
                         self.observed.get(o.issue),
                         f"{o.value:g}, the primary outcomes[{k}].value",
                     )
+        return self
+
+    @model_validator(mode="after")
+    def _two_level(self) -> Scenario:
+        """Delegations name existing actors (each in at most one delegation); vetoes name issues and players."""
+        actors = {a.id for a in self.actors}
+        issues = {i.id for i in self.issues}
+        sources = {s.id for s in self.sources}
+        _no_dupes("delegations", [d.id for d in self.delegations])
+        owner: dict[str, str] = {}
+        for k, d in enumerate(self.delegations):
+            if d.id in actors:
+                raise _FieldProblem(f"delegations[{k}].id", d.id, "a delegation id that is not also an actor id")
+            for q, a in enumerate(d.members):
+                if a not in actors:
+                    raise _FieldProblem(f"delegations[{k}].members[{q}]", a, f"one of the actor ids {sorted(actors)}")
+                if a in owner:
+                    raise _FieldProblem(
+                        f"delegations[{k}].members[{q}]",
+                        a,
+                        f"an actor in one delegation only (already in {owner[a]!r})",
+                    )
+                owner[a] = d.id
+            if d.leader is not None and d.leader not in d.members:
+                raise _FieldProblem(f"delegations[{k}].leader", d.leader, f"one of the members {d.members}")
+            if d.basis is not None and d.basis.source is not None and d.basis.source not in sources:
+                raise _FieldProblem(
+                    f"delegations[{k}].basis.source", d.basis.source, "a source id listed under 'sources'"
+                )
+        players = actors | {d.id for d in self.delegations}
+        seen: set[str] = set()
+        for k, v in enumerate(self.vetoes):
+            if v.issue not in issues:
+                raise _FieldProblem(f"vetoes[{k}].issue", v.issue, f"one of the issue ids {sorted(issues)}")
+            if v.issue in seen:
+                raise _FieldProblem(f"vetoes[{k}].issue", v.issue, "one veto rule per issue (duplicate)")
+            seen.add(v.issue)
+            for q, p in enumerate(v.players):
+                if p not in players:
+                    raise _FieldProblem(
+                        f"vetoes[{k}].players[{q}]", p, f"an actor or delegation id, one of {sorted(players)}"
+                    )
+            if v.basis is not None and v.basis.source is not None and v.basis.source not in sources:
+                raise _FieldProblem(f"vetoes[{k}].basis.source", v.basis.source, "a source id listed under 'sources'")
         return self
 
     # ---- helpers ----------------------------------------------------------------------------------------------

@@ -284,8 +284,13 @@ def solve_final(
     """
     lean = getattr(model, "solve_final", None)
     if callable(lean):
-        sol = lean(batch, rng=rng)
-        return sol.outcomes, np.asarray(sol.trajectory[:, -1]), sol.status, sol.rounds
+        from detente.scenario.twolevel import plan
+
+        pl = plan(batch)  # the scenario's delegations and veto players, as Model.solve applies them
+        run, _ = pl.prepare(batch)
+        sol = lean(run, rng=rng)
+        outcomes, status, _ = pl.constrain(batch, sol.outcomes, sol.status)
+        return outcomes, np.asarray(sol.trajectory[:, -1]), status, sol.rounds
     fc = model.solve(batch, rng=rng)
     return fc.outcomes, final_positions(fc), fc.status, fc.rounds
 
