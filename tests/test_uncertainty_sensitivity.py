@@ -22,8 +22,8 @@ SD = [4.0, 8.0, 2.0, 6.0]
 def test_compromise_first_order_indices_match_the_analytic_ones(dist):
     """O = Σ w x / W is linear in independent positions: S1_i = ST_i = w_i² Var x_i / Σ_k w_k² Var x_k.
 
-    Tolerance: 0.01 absolute, and inside SALib's 95 % bootstrap half-width (N = 2048 base samples; the estimates come
-    out within 0.001 of the analytic values, the half-widths are 0.013–0.039).
+    Tolerance: 0.01 absolute, and inside the 95 % delta-method half-width (N = 2048 base samples; the estimates come
+    out within about 0.001 of the analytic values, the half-widths are about 0.01–0.04).
     """
     s = line(POS, CAP, SAL)
     spec = {"position": {"dist": dist, "scale": 0, "rules": [{"actor": f"a{k}", "scale": SD[k]} for k in range(4)]}}

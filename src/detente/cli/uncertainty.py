@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from collections import Counter
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,6 +40,18 @@ Format = Annotated[
 ]
 FORMATS = ("table", "csv", "json", "xlsx")
 NoProgress = Annotated[bool, typer.Option("--no-progress", help="no progress bar (it shows only on a terminal)")]
+Workers = Annotated[
+    int | None,
+    typer.Option("--workers", min=1, help="run the blocks on a local Dask cluster of N worker processes (same output)"),
+]
+Scheduler = Annotated[
+    str | None,
+    typer.Option("--scheduler", help="run the blocks on the Dask cluster at this address, e.g. tcp://host:8786"),
+]
+MaxMemory = Annotated[
+    str | None,
+    typer.Option("--max-memory", help="refuse a run estimated to need more memory (e.g. 4GB; default: half of RAM)"),
+]
 
 
 def _model_params(preset: str | None, param: list[str] | None) -> dict[str, Any]:
@@ -115,6 +126,9 @@ def ensemble(
     draws_out: Annotated[Path | None, typer.Option("--draws-out", help="also write every draw (tidy CSV)")] = None,
     input_format: InputFormat = None,
     no_progress: NoProgress = False,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    max_memory: MaxMemory = None,
 ) -> None:
     """Monte Carlo ensemble: the model on DRAWS perturbed copies of the scenario, summarised per issue and actor."""
     from detente.uncertainty.ensemble import ensemble as run
@@ -134,6 +148,9 @@ def ensemble(
             thresholds=_thresholds(threshold, [i.id for i in s.issues]),
             chunk=chunk,
             progress=False if no_progress else None,
+            workers=workers,
+            scheduler=scheduler,
+            max_memory=max_memory,
         )
         if draws_out is not None:
             write_output(ens.frame().to_csv(index=False), draws_out, "--draws-out")
@@ -152,8 +169,7 @@ def ensemble(
         )
         summ = ens.summary()
         for j, row in enumerate(summ.to_dict(orient="records")):
-            counts = Counter(str(x) for x in ens.status[:, j])
-            status = ", ".join(f"{k} {v / ens.draws:.0%}" for k, v in sorted(counts.items()))
+            status = ", ".join(f"{k} {v / ens.draws:.0%}" for k, v in ens.status_counts(j).items())
             t.add_row(
                 str(row["issue"]), _f(row["mean"]), _f(row["sd"]), _f(row["q5"]), _f(row["q50"]), _f(row["q95"]), status
             )
@@ -179,6 +195,9 @@ def compare(
     ] = None,
     input_format: InputFormat = None,
     no_progress: NoProgress = False,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    max_memory: MaxMemory = None,
 ) -> None:
     """Baseline vs variants on common random numbers: per-issue differences with confidence intervals."""
     from detente.uncertainty.compare import compare as run
@@ -197,6 +216,9 @@ def compare(
             level=level,
             chunk=chunk,
             progress=False if no_progress else None,
+            workers=workers,
+            scheduler=scheduler,
+            max_memory=max_memory,
         )
         if chart and out is not None:
             write_figure(cmp.figure(), out)
@@ -256,8 +278,12 @@ def sensitivity(
         typer.Option("--out", "-o", help="FILE.png/.svg/.pdf: a tornado chart; FILE.csv/.json/.xlsx/.txt: the data"),
     ] = None,
     input_format: InputFormat = None,
+    no_progress: NoProgress = False,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
+    max_memory: MaxMemory = None,
 ) -> None:
-    """Sobol sensitivity (SALib): which input groups drive each issue's outcome."""
+    """Sobol sensitivity (Saltelli/Jansen estimators): which input groups drive each issue's outcome."""
     from detente.cli.app import choice
     from detente.uncertainty.sensitivity import GROUPINGS
     from detente.uncertainty.sensitivity import sensitivity as run
@@ -275,6 +301,10 @@ def sensitivity(
             perturb=None if perturb is None else str(perturb),
             params=_model_params(preset, param),
             chunk=chunk,
+            progress=False if no_progress else None,
+            workers=workers,
+            scheduler=scheduler,
+            max_memory=max_memory,
         )
         if chart and out is not None:
             write_figure(res.figure(top=top), out)

@@ -1,7 +1,7 @@
 """Baseline vs what-if variants on common random numbers.
 
 Every variant is run on the same perturbation draws as the baseline (the same uniforms for each actor, matched by
-id; a stochastic model gets the same generator per chunk), so the per-draw difference ``variant − baseline`` isolates
+id; a stochastic model gets the same generator per block), so the per-draw difference ``variant − baseline`` isolates
 the variant's effect from the input noise. For each variant and issue the comparison reports:
 
 - ``diff_mean``: the mean paired difference, with a ``level`` (default 95 %) confidence interval
@@ -20,13 +20,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from detente.errors import ParameterError
 from detente.models.base import Model, _jsonable
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario, Variant
 from detente.uncertainty.ensemble import (
+    BLOCK,
     DEFAULT_QUANTILES,
     Ensemble,
     base_provenance,
@@ -51,7 +52,7 @@ class Comparison:
 
     def differences(self) -> pd.DataFrame:
         """Per variant and issue: means, the paired difference's mean, sd, CI, central range and P(up/down)."""
-        z = float(norm.ppf(0.5 + self.level / 2))
+        z = float(ndtri(0.5 + self.level / 2))  # the normal quantile (scipy.stats.norm.ppf)
         lo_q, hi_q = (1 - self.level) / 2, 1 - (1 - self.level) / 2
         rows = []
         for vid, ens in self.variants.items():
@@ -155,12 +156,16 @@ def compare(
     params: dict[str, Any] | None = None,
     level: float = 0.95,
     progress: bool | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    max_memory: str | int | None = None,
 ) -> Comparison:
     """Run the baseline and each variant on common random numbers; see :class:`Comparison` for what it reports.
 
     Arguments are those of :func:`detente.uncertainty.ensemble`; ``variants`` are variant ids of the scenario (or
     :class:`Variant` objects). Undated edits are applied before the noise (a variant moves the central estimate; the
-    uncertainty around it stays), dated edits at their round.
+    uncertainty around it stays), dated edits at their round. ``workers`` / ``scheduler`` run the blocks on Dask
+    (same bytes as in-process); ``max_memory`` bounds the estimated memory (see :func:`ensemble`).
     """
     if isinstance(variants, (str, Variant)):
         variants = [variants]
@@ -169,6 +174,7 @@ def compare(
     if not 0 < level < 1:
         raise ParameterError(f"level={level}: expected a number between 0 and 1")
     sc, scen, mdl, spec, seed, chunk = prepare(scenario, model, params, perturb, seed, chunk, draws)
+    chunk = min(chunk, BLOCK)
     if sc is None:
         raise ParameterError("compare needs a Scenario (variants are looked up in it), not bare arrays")
     base = member(scen, None)
@@ -179,7 +185,17 @@ def compare(
     base_arrays: ScenarioArrays = to_arrays(sc)
     spec.check(tuple(dict.fromkeys(a for mb in [base, *mbs] for a in mb.arrays.actors)), base_arrays.issues)
     raws = simulate(
-        mdl, [base, *mbs], spec, draws=draws, seed=seed, chunk=chunk, progress=progress, base_actors=base_arrays.actors
+        mdl,
+        [base, *mbs],
+        spec,
+        draws=draws,
+        seed=seed,
+        chunk=chunk,
+        progress=progress,
+        base_actors=base_arrays.actors,
+        workers=workers,
+        scheduler=scheduler,
+        max_memory=max_memory,
     )
     prov = base_provenance(mdl, spec, seed, draws, chunk)
     th = normalise_thresholds(None, sc, base_arrays)

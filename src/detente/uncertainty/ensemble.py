@@ -1,21 +1,26 @@
 """Monte Carlo ensembles: one model run on a batch of perturbed scenarios.
 
 ``detente.uncertainty.ensemble(scenario, model, draws=B, perturb=spec, seed=S)`` draws B perturbed copies of the
-scenario (:mod:`detente.uncertainty.perturb`) and solves them with the model's batch axis, ``chunk`` draws per call
-to bound memory. The :class:`Ensemble` holds every draw's outcome and the actors' final positions and summarises
-them: per issue mean, sd, quantiles, a histogram over the issue's scale, P(outcome ≥ t) and P(outcome ≤ t); per
-actor the distribution of its final position; a tidy DataFrame of all draws; provenance.
+scenario (:mod:`detente.uncertainty.perturb`) and solves them with the model's batch axis, in blocks of
+:data:`BLOCK` draws (``chunk`` draws per model call). The :class:`Ensemble` holds every draw's outcome and the actors'
+final positions and summarises them: per issue mean, sd, quantiles, a histogram over the issue's scale,
+P(outcome ≥ t) and P(outcome ≤ t); per actor the distribution of its final position; a tidy DataFrame of all draws;
+provenance.
 
-Determinism: the perturbations come from ``SeedSequence(seed)`` child 0, one generator row per draw, so results do not
-depend on ``chunk``; a stochastic model gets the generator ``SeedSequence(seed, spawn_key=(2, k))`` for chunk ``k``
-(its results then depend on ``chunk`` too, which the provenance records). Same inputs and seed → byte-identical JSON.
+Determinism and parallelism: block ``k`` (draws ``k·BLOCK`` to ``(k+1)·BLOCK``) draws its perturbations from
+``SeedSequence(seed).spawn()[k]`` (:func:`detente.execution.block_seed`), one generator row per draw, so results
+depend neither on ``chunk`` nor on where the block runs: in-process, or on ``workers`` Dask worker processes
+(``scheduler`` for a cluster) give the same bytes. A stochastic model gets its own generator per block (its results
+then depend on ``chunk`` too, which the provenance records). Same inputs and seed → byte-identical JSON.
+
+Memory: the draws are written into arrays allocated once (outcomes, final positions, participation, a status code and
+rounds: about ``17·m + 9·n·m`` bytes per draw); before it starts, the run estimates that plus the blocks in flight
+and refuses with one line when it exceeds ``max_memory`` (default half the machine's memory).
 """
 
 from __future__ import annotations
 
 import math
-import sys
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,16 +28,22 @@ import numpy as np
 import pandas as pd
 
 from detente.errors import ParameterError
+from detente.execution import Blocks, block_seed, check_memory, format_bytes, run_blocks
+from detente.execution.footprint import BASE_BYTES, check_solve, model_bytes
+from detente.execution.memory import resolve_limit
 from detente.interventions import LabelledEdit, apply, final_positions, resolve, solve
-from detente.models.base import Model, _jsonable, get, outcome_table, version
+from detente.models.base import STATUSES, Model, _jsonable, get, outcome_table, version
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario, Variant
+from detente.uncertainty.lean import spatial_final
 from detente.uncertainty.perturb import Uniforms, draw_uniforms
 from detente.uncertainty.perturb import perturb as perturb_batch
 from detente.uncertainty.spec import PerturbationSpec, resolve_spec
 
-__all__ = ["DEFAULT_CHUNK", "DEFAULT_QUANTILES", "Ensemble", "ensemble"]
+__all__ = ["BLOCK", "DEFAULT_CHUNK", "DEFAULT_QUANTILES", "Ensemble", "ensemble"]
 
+BLOCK = 1000
+"""Draws per block: the unit of work and of random streams (fixed, whatever the number of workers)."""
 DEFAULT_CHUNK = 1000
 DEFAULT_QUANTILES: tuple[float, ...] = (0.05, 0.25, 0.5, 0.75, 0.95)
 
@@ -59,12 +70,22 @@ class Ensemble:
     outcomes: np.ndarray  # (B, m)
     positions: np.ndarray  # (B, n, m) final positions
     mask: np.ndarray  # (B, n, m) who took part in each draw
-    status: np.ndarray  # (B, m)
+    status_codes: np.ndarray  # (B, m) uint8 index into detente.models.base.STATUSES
     rounds: np.ndarray  # (B, m)
     provenance: dict[str, Any]
     thresholds: dict[str, list[float]] = field(default_factory=dict)
     quantiles: tuple[float, ...] = DEFAULT_QUANTILES
     bins: int = 20
+
+    @property
+    def status(self) -> np.ndarray:
+        """(B, m) status per draw and issue (strings shared with :data:`STATUSES`)."""
+        return np.asarray(STATUSES, dtype=object)[self.status_codes]
+
+    def status_counts(self, issue: str | int) -> dict[str, int]:
+        """How many draws ended in each status on ``issue`` (sorted by name)."""
+        counts = np.bincount(self.status_codes[:, self._col(issue)], minlength=len(STATUSES))
+        return {STATUSES[i]: int(c) for i, c in sorted(enumerate(counts), key=lambda ic: STATUSES[ic[0]]) if c}
 
     @property
     def draws(self) -> int:
@@ -158,7 +179,7 @@ class Ensemble:
                 "histogram": {"edges": edges.tolist(), "counts": counts.tolist()},
                 "p_ge": {tkey(t): self.probability(j, ">=", t) for t in ts},
                 "p_le": {tkey(t): self.probability(j, "<=", t) for t in ts},
-                "status": dict(sorted(Counter(str(s) for s in self.status[:, j]).items())),
+                "status": self.status_counts(j),
             }
         actors: dict[str, Any] = {}
         for rec in self.actor_summary().to_dict(orient="records"):
@@ -200,12 +221,29 @@ class Member:
 
 @dataclass(eq=False)
 class Raw:
-    outcomes: list[np.ndarray] = field(default_factory=list)
-    positions: list[np.ndarray] = field(default_factory=list)
-    mask: list[np.ndarray] = field(default_factory=list)
-    status: list[np.ndarray] = field(default_factory=list)
-    rounds: list[np.ndarray] = field(default_factory=list)
+    """One member's draws, filled block by block into arrays allocated once (status as codes into STATUSES)."""
+
+    outcomes: np.ndarray  # (B, m)
+    positions: np.ndarray  # (B, n, m)
+    mask: np.ndarray  # (B, n, m)
+    status: np.ndarray  # (B, m) uint8 codes
+    rounds: np.ndarray  # (B, m)
     clipped: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def empty(cls, draws: int, n: int, m: int) -> Raw:
+        return cls(
+            np.empty((draws, m)),
+            np.empty((draws, n, m)),
+            np.empty((draws, n, m), bool),
+            np.empty((draws, m), np.uint8),
+            np.empty((draws, m), np.int64),
+        )
+
+
+def kept_bytes(n: int, m: int) -> int:
+    """Bytes an ensemble keeps per draw and member: outcomes, positions, mask, status code, rounds."""
+    return m * (8 + 1 + 8) + n * m * (8 + 1)
 
 
 def new_seed() -> int:
@@ -226,6 +264,70 @@ def member(scenario: Scenario | ScenarioArrays, variant: str | Variant | None) -
     return Member(label, to_arrays(edited), [le for le in items if le.round > 0], variant=label)
 
 
+@dataclass(eq=False)
+class Job:
+    """Everything a block needs (sent once to each worker)."""
+
+    model: Model
+    members: list[Member]
+    spec: PerturbationSpec
+    seed: int
+    blocks: Blocks
+    chunk: int
+    base_actors: tuple[str, ...]
+    extra: tuple[str, ...]
+
+
+def run_block(job: Job, k: int) -> list[tuple[np.ndarray, ...]]:
+    """Block ``k`` of a run: per member (outcomes, positions, mask, status codes, rounds, clipped cells).
+
+    The block's perturbations come from ``block_seed(seed, k)`` child 0 (child 1 for actors only variants have),
+    one generator row per draw, so splitting the block into model calls of ``chunk`` draws changes nothing; a
+    stochastic model gets a generator from child 2, the same one for every member (common random numbers).
+    """
+    lo, hi = job.blocks.bounds(k)
+    s_base, s_extra, s_model = block_seed(job.seed, k).spawn(3)
+    base_rng, extra_rng = np.random.default_rng(s_base), np.random.default_rng(s_extra)
+    rngs = [np.random.default_rng(s_model) for _ in job.members]
+    m = job.members[0].arrays.n_issues
+    parts: list[list[tuple[np.ndarray, ...]]] = [[] for _ in job.members]
+    clipped = [0 for _ in job.members]
+    for start in range(lo, hi, job.chunk):
+        c = min(job.chunk, hi - start)
+        u: Uniforms = draw_uniforms(base_rng, c, job.base_actors, m)
+        if job.extra:
+            u = u.join(draw_uniforms(extra_rng, c, job.extra, m))
+        for i, mb in enumerate(job.members):
+            batch = perturb_batch(mb.arrays, job.spec, u)
+            if mb.dated:
+                counter: dict[str, int] = {}
+                fc = solve(job.model, batch, mb.dated, rng=rngs[i], on_bounds="clip", counter=counter)
+                outcomes, positions, status, rounds = fc.outcomes, final_positions(fc), fc.status, fc.rounds
+                clipped[i] += int(counter.get("clipped", 0))
+            else:
+                outcomes, positions, status, rounds = solve_final(job.model, batch, rngs[i])
+            parts[i].append(
+                (np.asarray(outcomes, float), np.asarray(positions, float), batch.mask, status_codes(status), rounds)
+            )
+    out = []
+    for i in range(len(job.members)):
+        cols = [np.concatenate([p[f] for p in parts[i]]) if len(parts[i]) > 1 else parts[i][0][f] for f in range(5)]
+        out.append((*cols, np.asarray(clipped[i])))
+    return out
+
+
+def status_codes(status: np.ndarray) -> np.ndarray:
+    """Status strings → uint8 codes into :data:`STATUSES`."""
+    st = np.asarray(status, dtype=object)
+    codes = np.full(st.shape, 255, np.uint8)
+    for i, name in enumerate(STATUSES):
+        codes[st == name] = i
+    if (codes == 255).any():
+        bad = st[codes == 255].ravel()[0]
+        raise ValueError(f"model status {bad!r}: expected one of {STATUSES}")
+    return codes
+
+
 def simulate(
     model: Model,
     members: list[Member],
@@ -236,42 +338,78 @@ def simulate(
     chunk: int,
     progress: bool | None,
     base_actors: tuple[str, ...],
+    workers: int | None = None,
+    scheduler: str | None = None,
+    max_memory: str | int | None = None,
 ) -> list[Raw]:
-    """Run every member on the same perturbation draws, ``chunk`` draws at a time (common random numbers)."""
+    """Run every member on the same perturbation draws, block by block (common random numbers).
+
+    The draws are cut into blocks of :data:`BLOCK`; each block's random numbers come from the seed and the block
+    index only, so the results are the same bytes in-process and on any number of Dask workers.
+    """
     if draws < 1:
         raise ParameterError(f"draws={draws}: expected at least 1")
     if chunk < 1:
         raise ParameterError(f"chunk={chunk}: expected at least 1")
+    chunk = min(chunk, BLOCK)
     m = members[0].arrays.n_issues
     extra = tuple(dict.fromkeys(a for mb in members for a in mb.arrays.actors if a not in base_actors))
-    base_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,)))
-    extra_rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+    check_ensemble_memory(model, members, draws, chunk, workers, max_memory)
     for mb in members:  # a dated edit is checked on the unperturbed scenario first: off-scale values are refused
         if mb.dated:
             solve(model, mb.arrays, mb.dated, rng=np.random.default_rng(0), on_bounds="raise")
-    raws = [Raw() for _ in members]
-    n_chunks = -(-draws // chunk)
-    with _progress(progress, n_chunks, draws, f"{model.name} × {len(members)}") as advance:
-        for k in range(n_chunks):
-            c = min(chunk, draws - k * chunk)
-            u: Uniforms = draw_uniforms(base_rng, c, base_actors, m)
-            if extra:
-                u = u.join(draw_uniforms(extra_rng, c, extra, m))
-            for mb, raw in zip(members, raws):
-                batch = perturb_batch(mb.arrays, spec, u)
-                rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2, k)))
-                if mb.dated:
-                    fc = solve(model, batch, mb.dated, rng=rng, on_bounds="clip", counter=raw.clipped)
-                    outcomes, positions, status, rounds = fc.outcomes, final_positions(fc), fc.status, fc.rounds
-                else:
-                    outcomes, positions, status, rounds = solve_final(model, batch, rng)
-                raw.outcomes.append(np.asarray(outcomes, float))
-                raw.positions.append(positions)
-                raw.mask.append(batch.mask)
-                raw.status.append(np.asarray(status, dtype=object))
-                raw.rounds.append(np.asarray(rounds, int))
-            advance(c)
+    blocks = Blocks(draws, BLOCK)
+    job = Job(model, members, spec, seed, blocks, chunk, base_actors, extra)
+    raws = [Raw.empty(draws, mb.arrays.n_actors, m) for mb in members]
+    results = run_blocks(
+        run_block,
+        job,
+        range(blocks.count),
+        workers=workers,
+        scheduler=scheduler,
+        show_progress=progress,
+        what=f"{model.name} × {len(members)}: blocks of {BLOCK} draws",
+    )
+    for k, res in enumerate(results):
+        lo, hi = blocks.bounds(k)
+        for raw, (outcomes, positions, mask, status, rounds, clipped) in zip(raws, res):
+            raw.outcomes[lo:hi] = outcomes
+            raw.positions[lo:hi] = positions
+            raw.mask[lo:hi] = mask
+            raw.status[lo:hi] = status
+            raw.rounds[lo:hi] = rounds
+            raw.clipped["clipped"] = raw.clipped.get("clipped", 0) + int(clipped)
     return raws
+
+
+def check_ensemble_memory(
+    model: Model,
+    members: list[Member],
+    draws: int,
+    chunk: int,
+    workers: int | None,
+    max_memory: str | int | None,
+) -> None:
+    """Refuse a run whose kept draws plus the blocks in flight would exceed ``max_memory`` (see execution.memory)."""
+    limit = resolve_limit(max_memory)
+    m = members[0].arrays.n_issues
+    kept = sum(draws * kept_bytes(mb.arrays.n_actors, m) for mb in members)
+    n_max = max(mb.arrays.n_actors for mb in members)
+    check_solve(model, n_max, m, 1, max_memory)
+    concurrent = 1 if workers is None else int(workers)
+    block = model_bytes(model, n_max, m, min(chunk, draws)) + min(BLOCK, draws) * sum(
+        kept_bytes(mb.arrays.n_actors, m) for mb in members
+    ) * (1 + 2 * concurrent)
+    need = BASE_BYTES * (1 + (concurrent if workers else 0)) + kept + concurrent * block
+    check_memory(
+        need,
+        limit,
+        f"a {model.name} ensemble of {draws} draws × {len(members)} scenario(s) "
+        f"({format_bytes(kept)} kept for exact summaries, {format_bytes(concurrent * block)} for the blocks in flight)",
+        "use fewer draws or raise the limit"
+        if kept + BASE_BYTES > limit
+        else "use a smaller --chunk, fewer --workers, or raise the limit",
+    )
 
 
 def solve_final(
@@ -280,51 +418,24 @@ def solve_final(
     """(outcomes, final positions, status, rounds) of ``model`` on ``batch``: all that an ensemble keeps of a run.
 
     A model that offers ``solve_final(arrays, rng=...)`` (a Solution whose trajectory holds only the final positions,
-    e.g. the expected-utility model) is asked for that, which skips building per-round histories and tables.
+    e.g. the expected-utility model) is asked for that, which skips building per-round histories and tables; the
+    spatial model is run without its move and proposal tables (:func:`detente.uncertainty.lean.spatial_final`).
     """
     lean = getattr(model, "solve_final", None)
-    if callable(lean):
+    if callable(lean) or model.name == "spatial":
         from detente.scenario.twolevel import plan
 
         pl = plan(batch)  # the scenario's delegations and veto players, as Model.solve applies them
         run, _ = pl.prepare(batch)
-        sol = lean(run, rng=rng)
-        outcomes, status, _ = pl.constrain(batch, sol.outcomes, sol.status)
-        return outcomes, np.asarray(sol.trajectory[:, -1]), status, sol.rounds
+        if callable(lean):
+            sol = lean(run, rng=rng)
+            outcomes, positions, status, rounds = sol.outcomes, np.asarray(sol.trajectory[:, -1]), sol.status, sol.rounds
+        else:
+            outcomes, positions, status, rounds = spatial_final(model, run, rng)
+        outcomes, status, _ = pl.constrain(batch, outcomes, status)
+        return outcomes, positions, status, rounds
     fc = model.solve(batch, rng=rng)
     return fc.outcomes, final_positions(fc), fc.status, fc.rounds
-
-
-class _progress:
-    """A rich progress bar on stderr for long runs; off when stderr is not a terminal (or ``show=False``)."""
-
-    def __init__(self, show: bool | None, n_chunks: int, total: int, what: str) -> None:
-        if show is None:
-            show = n_chunks > 1 and sys.stderr.isatty()
-        self.show, self.total, self.what = show, total, what
-        self.bar: Any = None
-
-    def __enter__(self) -> Any:
-        if not self.show:
-            return lambda c: None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-        self.bar = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        self.bar.__enter__()
-        task = self.bar.add_task(f"ensemble {self.what}", total=self.total)
-        return lambda c: self.bar.advance(task, c)
-
-    def __exit__(self, *exc: Any) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(*exc)
 
 
 def build(
@@ -345,7 +456,6 @@ def build(
     if mb.dated:
         prov["dated_edits"] = [{"round": le.round, "edit": le.label, "what": le.describe()} for le in mb.dated]
         prov["dated_edit_cells_clipped"] = int(raw.clipped.get("clipped", 0))
-    cat = lambda xs: np.concatenate(xs, axis=0)  # noqa: E731
     return Ensemble(
         scenario=a.name,
         model=model.name,
@@ -353,11 +463,11 @@ def build(
         issues=a.issues,
         lower=a.lower,
         upper=a.upper,
-        outcomes=cat(raw.outcomes),
-        positions=cat(raw.positions),
-        mask=cat(raw.mask),
-        status=cat(raw.status),
-        rounds=cat(raw.rounds),
+        outcomes=raw.outcomes,
+        positions=raw.positions,
+        mask=raw.mask,
+        status_codes=raw.status,
+        rounds=raw.rounds,
         provenance=prov,
         thresholds=thresholds,
         quantiles=quantiles,
@@ -430,6 +540,7 @@ def base_provenance(model: Model, spec: PerturbationSpec, seed: int, draws: int,
         "seed": seed,
         "version": version(),
         "draws": draws,
+        "block": BLOCK,
         "chunk": chunk,
         "perturbation": spec.model_dump(mode="json", exclude_none=True),
     }
@@ -449,8 +560,11 @@ def ensemble(
     quantiles: tuple[float, ...] = DEFAULT_QUANTILES,
     bins: int = 20,
     progress: bool | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    max_memory: str | int | None = None,
 ) -> Ensemble:
-    """Run ``model`` on ``draws`` perturbed copies of ``scenario`` (batched, ``chunk`` draws per model call).
+    """Run ``model`` on ``draws`` perturbed copies of ``scenario`` (blocks of :data:`BLOCK` draws, ``chunk`` per call).
 
     - ``scenario``: a Scenario, a built-in name or file path, or B = 1 ScenarioArrays.
     - ``model``: a registered name (``"expected-utility(Q=0.5)"`` works) with ``params``, or a Model instance.
@@ -460,9 +574,15 @@ def ensemble(
     - ``variant``: run a what-if variant (id, Variant or list of edits) instead of the baseline.
     - ``thresholds``: for P(outcome ≥ t) / P(outcome ≤ t): a list for every issue or ``{issue: [t, ...]}``;
       default the labelled points of each issue's scale.
-    - ``progress``: a progress bar on stderr (default: when stderr is a terminal and there is more than one chunk).
+    - ``progress``: a progress bar of blocks done on stderr (default: when stderr is a terminal and there is more
+      than one block).
+    - ``workers``: run the blocks on a Dask LocalCluster of that many worker processes; ``scheduler``: on the Dask
+      cluster at that address. The result is the same bytes as in-process.
+    - ``max_memory``: refuse (:class:`detente.execution.MemoryLimitError`) when the run's estimated memory exceeds
+      this many bytes (``"2GB"`` works); default half the machine's memory.
     """
     sc, scen, mdl, spec, seed, chunk = prepare(scenario, model, params, perturb, seed, chunk, draws)
+    chunk = min(chunk, BLOCK)
     mb = member(scen, variant)
     base_arrays = to_arrays(scen) if isinstance(scen, Scenario) else scen
     spec.check(
@@ -471,7 +591,17 @@ def ensemble(
         file=f"<{sc.name}>.perturbation" if sc is not None and perturb is None and sc.perturbation else None,
     )
     raw = simulate(
-        mdl, [mb], spec, draws=draws, seed=seed, chunk=chunk, progress=progress, base_actors=base_arrays.actors
+        mdl,
+        [mb],
+        spec,
+        draws=draws,
+        seed=seed,
+        chunk=chunk,
+        progress=progress,
+        base_actors=base_arrays.actors,
+        workers=workers,
+        scheduler=scheduler,
+        max_memory=max_memory,
     )[0]
     return build(
         raw,

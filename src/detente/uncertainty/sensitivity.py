@@ -1,8 +1,10 @@
 """Global sensitivity: Sobol indices of each issue's outcome with respect to groups of uncertain inputs.
 
-Saltelli's scheme as implemented by SALib (Herman & Usher 2017, JOSS 2(9):97; Saltelli et al. 2010, Comput. Phys.
-Commun. 181:259–270 for the estimators): ``N`` base samples of the inputs give ``N·(G + 2)`` model evaluations for
-``G`` groups, all solved as one batch (in chunks). The inputs are the cells the perturbation spec makes noisy
+Saltelli's scheme (Saltelli 2002; Saltelli et al. 2010, Comput. Phys. Commun. 181:259–270) with the estimators of
+SALib (Herman & Usher 2017, JOSS 2(9):97), implemented vectorised and streamed in :mod:`detente.uncertainty.sobol`:
+``N`` base samples of the inputs give ``N·(G + 2)`` model evaluations for ``G`` groups, run in blocks of base samples
+(in-process or on Dask workers, same bytes) and reduced to sums, so memory does not grow with ``N``. The design is
+SALib's (same scrambled Sobol' points for the same seed). The inputs are the cells the perturbation spec makes noisy
 (position, salience, capability of each actor on each issue); each is sampled as its uniform ``u`` in (0, 1) and
 turned into a value by the same inverse-CDF transforms as :mod:`detente.uncertainty.perturb`, so the spec means the
 same thing in an ensemble and here. Dropout and shocks are discrete events and are not part of the Sobol analysis.
@@ -23,12 +25,16 @@ import numpy as np
 import pandas as pd
 
 from detente.errors import ParameterError
+from detente.execution import Blocks, block_seed, check_memory, run_blocks
+from detente.execution.footprint import BASE_BYTES, model_bytes
+from detente.execution.memory import resolve_limit
 from detente.models.base import Model, _jsonable
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario
 from detente.uncertainty.ensemble import base_provenance, prepare, solve_final
 from detente.uncertainty.perturb import Uniforms
 from detente.uncertainty.perturb import perturb as perturb_batch
+from detente.uncertainty.sobol import SobolSums, block_size, design
 from detente.uncertainty.spec import FIELDS, PerturbationSpec
 
 __all__ = ["GROUPINGS", "Sensitivity", "sensitivity"]
@@ -156,6 +162,51 @@ def _factors(
     return cells, groups
 
 
+@dataclass(eq=False)
+class SobolJob:
+    """What every block of a Sobol run needs (sent once to each worker)."""
+
+    model: Model
+    arrays: ScenarioArrays
+    spec: PerturbationSpec
+    seed: int
+    blocks: Blocks
+    chunk: int
+    group_of: np.ndarray  # (D,) group index of each input cell
+    n_groups: int
+    cells: np.ndarray  # (D, 3) field, actor, issue of each input
+    center: np.ndarray  # (m,) subtracted from outputs before the products
+
+
+def evaluate(job: SobolJob, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The model's outcomes (rows, m) at design rows ``x`` (rows, D) of uniforms."""
+    a = job.arrays
+    n, m = a.n_actors, a.n_issues
+    out = np.empty((x.shape[0], m))
+    f_idx, a_idx, j_idx = job.cells.T
+    for start in range(0, x.shape[0], job.chunk):
+        xs = np.clip(x[start : start + job.chunk], _EPS, 1 - _EPS)
+        c = xs.shape[0]
+        cube = np.full((c, 3, n, m), 0.5)  # u = 0.5 is "no noise" for every distribution
+        cube[:, f_idx, a_idx, j_idx] = xs
+        u = Uniforms(
+            a.actors, cube[:, 0], cube[:, 1], cube[:, 2], np.ones((c, n)), np.ones((c, n)), np.full((c, n, m), 0.5)
+        )
+        out[start : start + c] = solve_final(job.model, perturb_batch(a, job.spec, u), rng)[0]
+    return out
+
+
+def sobol_block(job: SobolJob, k: int) -> SobolSums:
+    """Block ``k``: its design points, their ``(G + 2)·c`` evaluations, reduced to sums."""
+    lo, hi = job.blocks.bounds(k)
+    A, B, AB = design(job.seed, job.group_of, job.n_groups, lo, hi)
+    c, D = A.shape
+    rows = np.concatenate([A[None], B[None], AB]).reshape(-1, D)
+    rng = np.random.default_rng(block_seed(job.seed, k))
+    Y = evaluate(job, rows, rng).reshape(job.n_groups + 2, c, -1)
+    return SobolSums.of(Y[0], Y[1], Y[2:], center=job.center)
+
+
 def sensitivity(
     scenario: Scenario | ScenarioArrays | str,
     model: str | Model = "compromise",
@@ -166,19 +217,25 @@ def sensitivity(
     groups: Grouping = "actor-field",
     chunk: int | None = None,
     params: dict[str, Any] | None = None,
-    num_resamples: int = 100,
     conf_level: float = 0.95,
+    progress: bool | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    max_memory: str | int | None = None,
 ) -> Sensitivity:
     """Sobol indices (S1, ST) of each issue's outcome for the input ``groups`` (``draws`` = N base samples).
 
     The perturbation spec (argument, scenario field or default, as in :func:`ensemble`) says which inputs are
-    uncertain and how. The model is evaluated ``N·(G + 2)`` times (``G`` groups); ``N`` a power of 2 is best.
+    uncertain and how. The model is evaluated ``N·(G + 2)`` times (``G`` groups), ``chunk`` rows per model call;
+    ``N`` a power of 2 is best. ``workers`` / ``scheduler`` run the blocks on Dask (same bytes as in-process);
+    ``max_memory`` bounds the estimated memory of the blocks in flight.
     """
-    from SALib.analyze import sobol as sobol_analyze
-    from SALib.sample import sobol as sobol_sample
-
     if groups not in GROUPINGS:
         raise ParameterError(f"groups={groups!r}: expected one of {', '.join(GROUPINGS)}")
+    if not 0 < conf_level < 1:
+        raise ParameterError(f"conf_level={conf_level}: expected a number between 0 and 1")
+    if draws < 2:
+        raise ParameterError(f"draws={draws}: expected at least 2 base samples")
     sc, scen, mdl, spec, seed, chunk = prepare(scenario, model, params, perturb, seed, chunk, draws)
     arrays = to_arrays(scen) if isinstance(scen, Scenario) else scen
     spec.check(arrays.actors, arrays.issues)
@@ -190,70 +247,58 @@ def sensitivity(
         raise ParameterError(
             f"groups={groups!r} gives only {list(unique_groups)}: Sobol indices need two groups or more"
         )
-    problem = {
-        "num_vars": len(cells),
-        "names": [f"x{k}" for k in range(len(cells))],
-        "bounds": [[0.0, 1.0]] * len(cells),
-        "groups": names,
-    }
-    X = sobol_sample.sample(problem, draws, calc_second_order=False, seed=seed)
-    X = np.clip(X, _EPS, 1 - _EPS)
-    total = X.shape[0]
+    G = len(unique_groups)
+    index = {g: i for i, g in enumerate(unique_groups)}
+    group_of = np.array([index[g] for g in names])
     n, m = arrays.n_actors, arrays.n_issues
-    Y = np.empty((total, m))
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
-    step = max(1, min(chunk, total))
-    f_idx = np.array([c[0] for c in cells])
-    a_idx = np.array([c[1] for c in cells])
-    j_idx = np.array([c[2] for c in cells])
+    base = block_size(G)
+    blocks = Blocks(draws, base)
+    total = draws * (G + 2)
+    step = max(1, min(chunk, base * (G + 2)))
+    D = len(cells)
+    concurrent = 1 if workers is None else int(workers)
+    per_block = base * (G + 2) * (D * 8 * 2 + m * 8) + step * 3 * n * m * 8 * 8 + model_bytes(mdl, n, m, step)
+    check_memory(
+        BASE_BYTES + concurrent * per_block,
+        resolve_limit(max_memory),
+        f"Sobol analysis ({G} groups, blocks of {base} base samples, {step} evaluations per model call)",
+        "use a smaller --chunk, fewer --workers, or raise the limit",
+    )
     spec_nc = spec.model_copy(
         update={
             "dropout": spec.dropout.model_copy(update={"probability": 0.0}),
             "shocks": spec.shocks.model_copy(update={"probability": 0.0}),
         }
     )
-    for start in range(0, total, step):
-        x = X[start : start + step]
-        c = x.shape[0]
-        cube = np.full((c, 3, n, m), 0.5)  # u = 0.5 is "no noise" for every distribution
-        cube[:, f_idx, a_idx, j_idx] = x
-        u = Uniforms(
-            arrays.actors, cube[:, 0], cube[:, 1], cube[:, 2], np.ones((c, n)), np.ones((c, n)), np.full((c, n, m), 0.5)
-        )
-        Y[start : start + c] = solve_final(mdl, perturb_batch(arrays, spec_nc, u), rng)[0]
-    G = len(unique_groups)
-    S1, S1c, ST, STc = (np.full((m, G), np.nan) for _ in range(4))
-    var = np.nanvar(Y, axis=0)
-    for j in range(m):
-        y = Y[:, j]
-        if not np.isfinite(y).all():
-            continue  # indices undefined where some evaluation has no outcome: left NaN
-        if np.ptp(y) <= 1e-12 * max(1.0, float(np.abs(y).max())):  # no input moves this issue's outcome
-            S1[j], ST[j], S1c[j], STc[j] = 0.0, 0.0, 0.0, 0.0
-            var[j] = 0.0
-            continue
-        res = sobol_analyze.analyze(
-            problem,
-            y,
-            calc_second_order=False,
-            num_resamples=num_resamples,
-            conf_level=conf_level,
-            print_to_console=False,
-            seed=seed,
-        )
-        S1[j], S1c[j], ST[j], STc[j] = res["S1"], res["S1_conf"], res["ST"], res["ST_conf"]
-    order = list(dict.fromkeys(names))  # SALib reports groups in order of first appearance
-    assert tuple(order) == unique_groups
+    job = SobolJob(mdl, arrays, spec_nc, seed, blocks, step, group_of, G, np.array(cells, int), np.zeros(m))
+    # outputs are centred on the model's outcome at the nominal inputs (u = 0.5 everywhere)
+    nominal = evaluate(job, np.full((1, D), 0.5), np.random.default_rng(seed))[0]
+    job.center = np.where(np.isfinite(nominal), nominal, 0.0)
+    sums: SobolSums | None = None
+    for part in run_blocks(
+        sobol_block,
+        job,
+        range(blocks.count),
+        workers=workers,
+        scheduler=scheduler,
+        show_progress=progress,
+        what=f"sobol {mdl.name}: blocks of {base} base samples",
+    ):
+        sums = part if sums is None else sums + part
+    assert sums is not None
+    S1, S1c, ST, STc, var = sums.indices(conf_level)
     prov = base_provenance(mdl, spec_nc, seed, total, step)
     prov.update(
         {
             "scenario": arrays.name,
             "scenario_hash": arrays.scenario_hash,
-            "method": "sobol (Saltelli, SALib)",
+            "method": "sobol: Saltelli design, Saltelli 2010 first-order and Jansen total estimators",
             "base_samples": draws,
+            "block": base,
             "evaluations": total,
             "grouping": groups,
             "conf_level": conf_level,
+            "conf_method": "delta method (normal approximation)",
         }
     )
     return Sensitivity(arrays.issues, unique_groups, S1, S1c, ST, STc, var, prov)

@@ -1,0 +1,102 @@
+"""The execution layer: seed-stable blocks, ordered merges, the same bytes in-process and on 1 or 2 Dask workers."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from detente.errors import DetenteError
+from detente.execution import Blocks, MemoryLimitError, block_seed, check_memory, format_bytes, parse_size, run_blocks
+
+distributed = pytest.importorskip("distributed", reason="the Dask tests need dask[distributed] (the parallel extra)")
+
+
+def _square_sums(plan: Blocks, k: int) -> tuple[int, int]:
+    lo, hi = plan.bounds(k)
+    return k, sum(i * i for i in range(lo, hi))
+
+
+def _block_randoms(seed: int, k: int) -> np.ndarray:
+    return np.random.default_rng(block_seed(seed, k)).random(3)
+
+
+def test_blocks_cover_the_items_once_in_order():
+    plan = Blocks(total=10, size=4)
+    assert plan.count == 3 and [plan.bounds(k) for k in range(3)] == [(0, 4), (4, 8), (8, 10)]
+    assert plan.length(2) == 2 and Blocks(0, 5).count == 0
+    with pytest.raises(IndexError):
+        plan.bounds(3)
+    with pytest.raises(ValueError):
+        Blocks(3, 0)
+
+
+def test_block_seed_is_the_spawned_child():
+    children = np.random.SeedSequence(42).spawn(5)
+    for k in range(5):
+        a = np.random.default_rng(children[k]).random(4)
+        np.testing.assert_array_equal(a, np.random.default_rng(block_seed(42, k)).random(4))
+    assert not np.array_equal(_block_randoms(42, 0), _block_randoms(42, 1))
+
+
+def test_in_process_results_come_in_key_order():
+    plan = Blocks(total=25, size=4)
+    out = list(run_blocks(_square_sums, plan, range(plan.count)))
+    assert [k for k, _ in out] == list(range(7)) and sum(v for _, v in out) == sum(i * i for i in range(25))
+
+
+def test_sizes_parse_and_refusals_are_one_line():
+    assert parse_size("2GB") == 2 * 10**9 and parse_size("1.5GiB") == int(1.5 * 2**30) and parse_size("1e9") == 10**9
+    assert parse_size("512 MiB") == 512 * 2**20 and parse_size(4096) == 4096
+    for bad in ("lots", "-1GB", "0", "2 parsecs", ""):
+        with pytest.raises(DetenteError, match="--max-memory"):
+            parse_size(bad)
+    assert format_bytes(1.5e9) == "1.5 GB" and format_bytes(999) == "999 B"
+    check_memory(10, 100, "x", "y")
+    with pytest.raises(MemoryLimitError, match=r"^work needs about 2 GB of memory, over the limit of 1 GB") as e:
+        check_memory(2e9, 10**9, "work", "do less")
+    assert "\n" not in str(e.value)
+
+
+@pytest.fixture(scope="module")
+def clusters():
+    """Dask LocalClusters of 1 and 2 worker processes (started once for this module)."""
+    import logging
+
+    from distributed import LocalCluster
+
+    made = {}
+    try:
+        for n in (1, 2):
+            made[n] = LocalCluster(
+                n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=logging.ERROR
+            )
+        yield {n: c.scheduler_address for n, c in made.items()}
+    finally:
+        log = logging.getLogger("distributed")
+        level = log.level
+        log.setLevel(logging.ERROR)
+        for c in made.values():
+            c.close()
+        log.setLevel(level)
+
+
+def test_blocks_on_dask_come_back_in_order(clusters):
+    plan = Blocks(total=25, size=4)
+    here = list(run_blocks(_square_sums, plan, range(plan.count)))
+    for address in clusters.values():
+        assert list(run_blocks(_square_sums, plan, range(plan.count), scheduler=address)) == here
+
+
+def test_ensemble_compare_and_sensitivity_same_bytes_on_1_and_2_workers(clusters):
+    from detente.uncertainty import compare, ensemble, sensitivity
+
+    docs = {}
+    for where, address in [("here", None), *clusters.items()]:
+        e = ensemble("korea-2019", "compromise", draws=2100, seed=4, scheduler=address, progress=False)
+        c = compare("korea-2019", "median", "bolton-departure", draws=1100, seed=4, scheduler=address)
+        s = sensitivity("korea-2019", "compromise", draws=300, seed=4, groups="actor", scheduler=address)
+        docs[where] = [json.dumps(x.to_dict()) for x in (e, c, s)]
+    assert docs["here"] == docs[1] == docs[2]
+    assert json.loads(docs["here"][0])["draws"] == 2100  # three blocks of 1000 draws
