@@ -429,7 +429,12 @@ def solve_final(
         run, _ = pl.prepare(batch)
         if callable(lean):
             sol = lean(run, rng=rng)
-            outcomes, positions, status, rounds = sol.outcomes, np.asarray(sol.trajectory[:, -1]), sol.status, sol.rounds
+            outcomes, positions, status, rounds = (
+                sol.outcomes,
+                np.asarray(sol.trajectory[:, -1]),
+                sol.status,
+                sol.rounds,
+            )
         else:
             outcomes, positions, status, rounds = spatial_final(model, run, rng)
         outcomes, status, _ = pl.constrain(batch, outcomes, status)
