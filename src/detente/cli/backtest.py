@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 from typing import Annotated, Any
 
 import pandas as pd
@@ -10,11 +11,29 @@ import typer
 from rich import box
 from rich.table import Table
 
-from detente.cli.app import Out, app, guarded, output_format, print_tables, write_data
+from detente.cli.app import (
+    Out,
+    app,
+    choice,
+    guarded,
+    output_format,
+    print_tables,
+    write_data,
+    write_figure,
+    write_output,
+)
+from detente.errors import DetenteError
 
 
 @app.command()
 def backtest(
+    paths: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="scenario files with observed outcomes, or one DEU data file (detected from its header)",
+            show_default=False,
+        ),
+    ] = None,
     model: Annotated[
         list[str] | None,
         typer.Option(
@@ -34,20 +53,72 @@ def backtest(
         bool, typer.Option("--detail", "-d", help="also show the per-issue forecasts and errors")
     ] = False,
     format: Annotated[
-        str | None, typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)")
+        str | None,
+        typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)"),
     ] = None,
     out: Out = None,
+    capability: Annotated[
+        str | None,
+        typer.Option(
+            "--capability",
+            help="DEU: capability rule: vote-weights (default), vote-weights-procedure, shapley-shubik, banzhaf, equal",
+        ),
+    ] = None,
+    min_actors: Annotated[
+        int, typer.Option("--min-actors", help="DEU: score issues with at least this many actors with a position")
+    ] = 3,
+    missing_salience: Annotated[
+        str, typer.Option("--missing-salience", help="DEU: a position without a salience: drop or mean")
+    ] = "drop",
+    bootstrap: Annotated[
+        int, typer.Option("--bootstrap", help="DEU: replicates of the paired bootstrap over proposals (0 = none)")
+    ] = 2000,
+    draws: Annotated[
+        int, typer.Option("--draws", help="DEU: ensemble draws per proposal for interval coverage (0 = none)")
+    ] = 200,
+    ensemble_model: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--ensemble-model",
+            help="DEU: models whose ensembles are checked (default: compromise, median, nash if back-tested)",
+        ),
+    ] = None,
+    predictions: Annotated[
+        Path | None, typer.Option("--predictions", help="DEU: write the per-issue predictions here (.csv or .json)")
+    ] = None,
+    calibration: Annotated[
+        Path | None,
+        typer.Option("--calibration", help="DEU: write the interval-coverage chart here (.png, .svg, .pdf)"),
+    ] = None,
 ) -> None:
     """Back-test the models on negotiations with observed outcomes and rank them against a naive baseline.
 
     Errors are |forecast − observed| as a percentage of each issue's scale width. The baseline forecasts the status
     quo (the scale midpoint where a scenario gives none). csv writes the leaderboard, or with --detail the per-issue
     rows; xlsx writes the leaderboard and the per-issue rows as sheets; json writes everything.
+
+    Given a DEU data file (Decision-making in the European Union, either the Dataverse ';' file or the TAB copy),
+    every proposal is a scenario and the errors are in points of each issue's 0–100 scale: MAE, RMSE, median, share
+    within 10 points, share beating the reference point, and each model's MAE minus compromise's with a bootstrap
+    interval over proposals; breakdowns by wave, procedure, voting rule and number of actors; the coverage of the
+    ensembles' intervals. See docs/validation.md.
     """
     from detente.validation import backtest as run_backtest
 
     with guarded():
         format, _ = output_format(format, out, ("table", "csv", "json", "xlsx"))
+        deu_file = _deu_path(paths or [])
+        if deu_file is not None:
+            if scenario:
+                raise DetenteError("--scenario: a DEU file is back-tested on its own; give it alone")
+            _deu(deu_file, model, seed, detail, format, out, capability, min_actors, missing_salience, bootstrap,
+                 draws, ensemble_model, predictions, calibration)  # fmt: skip
+            return
+        given = [o for o, v in (("--capability", capability), ("--predictions", predictions),
+                                ("--calibration", calibration), ("--ensemble-model", ensemble_model)) if v]  # fmt: skip
+        if given:
+            raise DetenteError(f"{given[0]}: applies to a DEU data file only; expected `detente backtest DEU_FILE`")
+        scenario = [*(paths or []), *(scenario or [])]
         lb = run_backtest(scenarios=scenario or None, models=model or None, seed=seed)
 
         def frames() -> dict[str, pd.DataFrame]:
@@ -161,4 +232,155 @@ def _failures_table(lb: Any) -> Table:
     )
     for r in lb.failures.itertuples(index=False):
         t.add_row(str(r.model), str(r.scenario), "" if r.issue is None else str(r.issue), str(r.reason))
+    return t
+
+
+# ---- DEU --------------------------------------------------------------------------------------------------------
+def _deu_path(paths: list[str]) -> str | None:
+    """The DEU file among ``paths`` (there must then be exactly one path), else None."""
+    from detente.scenario.deu import looks_like_deu
+
+    found = []
+    for p in paths:
+        f = Path(p)
+        if f.is_file():
+            with f.open("rb") as fh:
+                head = fh.read(8192).decode("utf-8", "replace")
+            if looks_like_deu(head):
+                found.append(p)
+    if found and len(paths) > 1:
+        raise DetenteError(f"{found[0]}: a DEU file is back-tested on its own; expected it as the only path")
+    return found[0] if found else None
+
+
+def _deu(
+    path: str, model: list[str] | None, seed: int, detail: bool, format: str, out: Path | None,
+    capability: str | None, min_actors: int, missing_salience: str, bootstrap: int, draws: int,
+    ensemble_model: list[str] | None, predictions: Path | None, calibration: Path | None,
+) -> None:  # fmt: skip
+    from detente.scenario.deu_capability import DEFAULT_RULE
+    from detente.validation.deu import deu_backtest
+
+    from detente.cli.app import check_out
+
+    choice(missing_salience, ("drop", "mean"), "--missing-salience")
+    if predictions is not None:
+        check_out(predictions, "--predictions")
+        choice(predictions.suffix.lower() or "(none)", (".csv", ".json"), "--predictions suffix")
+    if calibration is not None:
+        check_out(calibration, "--calibration")
+        choice(calibration.suffix.lower() or "(none)", (".png", ".svg", ".pdf"), "--calibration suffix")
+        if draws == 0:
+            raise DetenteError("--calibration: needs ensembles; expected --draws above 0")
+    r = deu_backtest(
+        path, models=model or None, capability=capability or DEFAULT_RULE, missing_salience=missing_salience,
+        min_actors=min_actors, seed=seed, bootstrap=bootstrap, draws=draws,
+        ensemble_models=ensemble_model or None,
+    )  # fmt: skip
+    # everything is computed before anything is written
+    if predictions is not None:
+        text = r.predictions_json() if predictions.suffix.lower() == ".json" else r.predictions_csv()
+        write_output(text, predictions, "--predictions")
+    if calibration is not None:
+        write_figure(r.calibration_figure(), calibration)
+
+    def frames() -> dict[str, pd.DataFrame]:
+        main = {"predictions": r.predictions} if detail else {"models": r.table}
+        rest = {"models": r.table, "predictions": r.predictions, "breakdowns": r.breakdowns, "coverage": r.coverage,
+                "excluded": r.excluded, "failures": r.failures}  # fmt: skip
+        return {**main, **{k: v for k, v in rest.items() if k not in main}}
+
+    if write_data(format, out, doc=r.to_dict, frames=frames):
+        return
+    tables = [_deu_table(r, path), _deu_breakdown_table(r)]
+    if len(r.coverage):
+        tables.append(_deu_coverage_table(r))
+    if detail:
+        tables.append(_deu_detail_table(r))
+    if len(r.failures):
+        t = Table("model", "proposal", "issue", "reason", title="failures (not scored)", box=box.SIMPLE_HEAD)
+        for f in r.failures.itertuples(index=False):
+            t.add_row(str(f.model), str(f.proposal), "" if f.issue is None else str(f.issue), str(f.reason))
+        tables.append(t)
+    print_tables(tables, out)
+
+
+def _num(x: Any, nd: int = 2) -> str:
+    return "—" if x is None or pd.isna(x) else f"{x:.{nd}f}"
+
+
+def _deu_table(r: Any, path: str) -> Table:
+    p = r.provenance
+    lvl = p["bootstrap"]["level"]
+    t = Table(
+        "model", "MAE", "n", "RMSE", "median", "within\n10", "beats\nref.", f"MAE − compromise\n[{lvl:.0%} interval]",
+        title=f"DEU back-test · {Path(path).name}: {p['proposals']} proposals, {p['issues_scored']} of {p['issues']} "
+        f"issues scored · capability {p['capability_rule']} · seed {p['seed']}",
+        box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+    )  # fmt: skip
+    for col in t.columns:
+        col.no_wrap = True
+    for col in t.columns[1:]:
+        col.justify = "right"
+    for x in r.table.itertuples(index=False):
+        if x.model == "compromise":
+            diff = "(the reference)"
+        elif pd.isna(x.diff_vs_compromise):
+            diff = "—"
+        else:
+            star = "" if pd.isna(x.significant) or x.significant else "  n.s."
+            diff = f"{x.diff_vs_compromise:+.2f} [{x.diff_lo:+.2f}, {x.diff_hi:+.2f}]{star}"
+        t.add_row(
+            f"[i]{x.model}[/i]" if x.kind == "baseline" else x.model, _num(x.mae), str(x.n), _num(x.rmse),
+            _num(x.median_ae), _num(x.within_10 * 100, 0) + "%", _num(x.beats_reference * 100, 0) + "%", diff,
+        )  # fmt: skip
+    t.caption = (
+        f"points on each issue's 0–100 scale; {p['inclusion']}; beats ref.: closer than the reference point (of "
+        f"{int(r.table['n_reference'].max())} issues with one); interval: {p['bootstrap']['replicates']} bootstrap "
+        "replicates over proposals, n.s. = holds 0"
+    )
+    return t
+
+
+def _deu_breakdown_table(r: Any) -> Table:
+    models = [m for m in r.table["model"] if m != "reference-point"]
+    t = Table("by", "group", "n", *models, title="MAE by wave, procedure, voting rule and number of actors",
+              box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)  # fmt: skip
+    for col in t.columns:
+        col.no_wrap = True
+    for col in t.columns[2:]:
+        col.justify = "right"
+    b = r.breakdowns
+    for dim, d in b.groupby("dimension", sort=False):
+        wide = d.pivot_table(index="group", columns="model", values="mae", sort=False)
+        n = d.groupby("group", sort=False)["n"].max()
+        for k, grp in enumerate(wide.index):
+            t.add_row(str(dim) if k == 0 else "", str(grp), str(int(n[grp])),
+                      *[_num(wide.loc[grp].get(m)) for m in models], end_section=k == len(wide.index) - 1)  # fmt: skip
+    return t
+
+
+def _deu_coverage_table(r: Any) -> Table:
+    c = r.coverage
+    levels = sorted(c["level"].unique())
+    t = Table("model", *[f"{lv:.0%}" for lv in levels], "n",
+              title=f"interval coverage: share of outcomes inside the ensembles' central intervals "
+              f"({r.provenance['ensembles']['draws']} draws per proposal)",
+              box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True)  # fmt: skip
+    for m, d in c.groupby("model", sort=False):
+        cov = d.set_index("level")["coverage"]
+        t.add_row(str(m), *[f"{cov[lv]:.0%}" for lv in levels], str(int(d["n"].iloc[0])))
+    t.caption = "a calibrated ensemble covers each nominal level; the perturbation is in the JSON provenance"
+    return t
+
+
+def _deu_detail_table(r: Any) -> Table:
+    pr = r.predictions
+    wide = pr.pivot_table(index=["proposal", "issue"], columns="model", values="forecast", sort=False)
+    obs = pr.groupby(["proposal", "issue"], sort=False)["observed"].first()
+    models = [m for m in r.table["model"] if m in wide.columns]
+    t = Table("proposal", "issue", "observed", *models, title="per-issue forecasts", box=box.SIMPLE_HEAD,
+              pad_edge=False, collapse_padding=True)  # fmt: skip
+    for (prop, iss), row in wide.iterrows():
+        t.add_row(str(prop), str(iss), f"{obs[(prop, iss)]:g}", *[_num(row.get(m), 1) for m in models])
     return t
