@@ -258,10 +258,9 @@ def _deu(
     capability: str | None, min_actors: int, missing_salience: str, bootstrap: int, draws: int,
     ensemble_model: list[str] | None, predictions: Path | None, calibration: Path | None,
 ) -> None:  # fmt: skip
+    from detente.cli.app import check_out
     from detente.scenario.deu_capability import DEFAULT_RULE
     from detente.validation.deu import deu_backtest
-
-    from detente.cli.app import check_out
 
     choice(missing_salience, ("drop", "mean"), "--missing-salience")
     if predictions is not None:
