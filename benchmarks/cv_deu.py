@@ -1,0 +1,169 @@
+"""Out-of-sample error of ``core-compromise`` against ``compromise`` on DEU: nested cross-validation grouped by proposal.
+
+    python benchmarks/cv_deu.py                                   # ../shared/data/deu/deu3_dev.csv, vote weights
+    python benchmarks/cv_deu.py PATH --capability shapley-shubik --repeats 20 --folds 10 --with-eu
+
+Every issue with an observed outcome is scored. The model's two parameters (``extreme_weight``, ``theta``; with
+``--with-eu`` also the weight of a blend with the expected-utility model) are chosen on a grid, and only ever on
+training proposals: the outer loop splits the *proposals* into ``--folds`` groups (repeated ``--repeats`` times with
+different splits); on each split the grid point with the lowest MAE on the training proposals (which, the grid points
+having nothing else fitted, is also their inner cross-validated MAE) forecasts the held-out proposals. Reported: the
+out-of-sample MAE of the model and of the compromise model on the same issues, each with its standard error, and
+their paired difference with its standard error, all clustered by proposal (issues of one proposal are not
+independent); the share of splits that chose each parameter value; and the grid point that fits all the proposals of
+the file (the model's shipped defaults).
+
+The DEU file is third-party data (see its SOURCE.md); it is read from where it lies, never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from detente.models import get
+from detente.models.core_compromise import core_compromise, issue_weights
+from detente.scenario.arrays import to_arrays
+from detente.scenario.deu import read_deu
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = Path(os.environ.get("DETENTE_SHARED", ROOT.parent / "shared")) / "data" / "deu" / "deu3_dev.csv"
+EXTREME_WEIGHTS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0)
+THETAS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
+EU_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+
+
+def load(path: Path, capability: str, with_eu: bool) -> dict[str, np.ndarray]:
+    """Per scored issue: proposal, outcome, the compromise forecast, the model's forecast at every grid point."""
+    grid = list(itertools.product(EXTREME_WEIGHTS, THETAS))
+    eu = get("expected-utility") if with_eu else None
+    prop, obs, comp, eu_pred, table = [], [], [], [], []
+    for p in read_deu(path, capability=capability):
+        a = to_arrays(p.scenario)
+        keep = [j for j, iid in enumerate(a.issues) if iid in p.scenario.observed]
+        if not keep:
+            continue
+        w = issue_weights(a)
+        preds = np.stack([core_compromise(a.position, w, a.mask, d, t)[0, keep] for d, t in grid], axis=1)
+        table.append(preds)
+        comp.append(get("compromise").solve(a).outcomes[0, keep])
+        if eu is not None:
+            eu_pred.append(eu.solve(a).outcomes[0, keep])
+        obs += [p.scenario.observed[a.issues[j]] for j in keep]
+        prop += [p.proposal] * len(keep)
+    out = {
+        "proposal": np.array(prop),
+        "observed": np.array(obs, float),
+        "compromise": np.concatenate(comp),
+        "grid": np.concatenate(table),  # (issues, grid points)
+        "points": np.array(grid),
+    }
+    if with_eu:
+        out["eu"] = np.concatenate(eu_pred)
+    return out
+
+
+def candidates(d: dict[str, np.ndarray], with_eu: bool) -> tuple[np.ndarray, list[tuple[float, ...]]]:
+    """Forecasts of every candidate parameter set, (issues, candidates), and the sets."""
+    if not with_eu:
+        return d["grid"], [tuple(map(float, g)) for g in d["points"]]
+    cols, sets = [], []
+    for beta in EU_WEIGHTS:
+        cols.append((1 - beta) * d["grid"] + beta * d["eu"][:, None])
+        sets += [(float(e), float(t), beta) for e, t in d["points"]]
+    return np.concatenate(cols, axis=1), sets
+
+
+def clustered_se(err: np.ndarray, groups: np.ndarray) -> float:
+    """Standard error of the mean of ``err`` with observations clustered by ``groups`` (sandwich, small-G factor)."""
+    _, inv = np.unique(groups, return_inverse=True)
+    G = inv.max() + 1
+    resid = np.bincount(inv, weights=err - err.mean(), minlength=G)
+    return float(np.sqrt(G / (G - 1) * (resid**2).sum()) / err.size)
+
+
+def nested_cv(d: dict[str, np.ndarray], with_eu: bool, folds: int, repeats: int, seed: int) -> dict[str, object]:
+    forecasts, sets = candidates(d, with_eu)
+    abs_err = np.abs(forecasts - d["observed"][:, None])
+    props = np.unique(d["proposal"])
+    oos = np.zeros((repeats, d["observed"].size))
+    chosen: list[tuple[float, ...]] = []
+    rng = np.random.default_rng(seed)
+    for r in range(repeats):
+        perm = rng.permutation(props)
+        fold_of = {p: k % folds for k, p in enumerate(perm)}
+        fold = np.array([fold_of[p] for p in d["proposal"]])
+        for k in range(folds):
+            train, test = fold != k, fold == k
+            best = int(np.argmin(abs_err[train].mean(axis=0)))
+            chosen.append(sets[best])
+            oos[r, test] = abs_err[test, best]
+    e_model = oos.mean(axis=0)  # each issue's out-of-sample error, averaged over the repeated splits
+    e_comp = np.abs(d["compromise"] - d["observed"])
+    full = int(np.argmin(abs_err.mean(axis=0)))
+    return {
+        "issues": int(e_model.size),
+        "proposals": int(props.size),
+        "model_mae": float(e_model.mean()),
+        "model_se": clustered_se(e_model, d["proposal"]),
+        "compromise_mae": float(e_comp.mean()),
+        "compromise_se": clustered_se(e_comp, d["proposal"]),
+        "difference": float((e_model - e_comp).mean()),
+        "difference_se": clustered_se(e_model - e_comp, d["proposal"]),
+        "repeat_maes": oos.mean(axis=1),
+        "chosen": chosen,
+        "full_fit": sets[full],
+        "full_fit_mae": float(abs_err[:, full].mean()),
+    }
+
+
+def report(res: dict[str, object], label: str) -> None:
+    mae, se = res["model_mae"], res["model_se"]
+    cmae, cse = res["compromise_mae"], res["compromise_se"]
+    diff, dse = res["difference"], res["difference_se"]
+    reps = np.asarray(res["repeat_maes"])
+    print(f"{label}: {res['issues']} issues of {res['proposals']} proposals")
+    print(f"  out-of-sample MAE  {mae:.3f} (SE {se:.3f}); per repeat {reps.min():.3f}–{reps.max():.3f}")
+    print(f"  compromise MAE     {cmae:.3f} (SE {cse:.3f})")
+    print(f"  difference         {diff:+.3f} (SE {dse:.3f}), {100 * diff / cmae:+.1f} % of compromise's MAE")
+    chosen = res["chosen"]
+    assert isinstance(chosen, list)
+    names = ("extreme_weight", "theta", "eu_weight")
+    for k in range(len(chosen[0])):
+        vals, counts = np.unique([c[k] for c in chosen], return_counts=True)
+        top = sorted(zip(counts, vals), reverse=True)[:4]
+        print(f"  {names[k]} chosen: " + ", ".join(f"{v:g} ({100 * c / len(chosen):.0f} %)" for c, v in top))
+    fit = ", ".join(f"{n}={v:g}" for n, v in zip(names, res["full_fit"]))  # type: ignore[arg-type]
+    print(f"  fit on all {res['issues']} issues: {fit} (in-sample MAE {res['full_fit_mae']:.3f})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("path", nargs="?", type=Path, default=DEFAULT, help="a DEU file (either variant)")
+    ap.add_argument("--capability", default="vote-weights", help="capability rule (detente backtest --capability)")
+    ap.add_argument("--folds", type=int, default=10)
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--with-eu", action="store_true", help="also blend with the expected-utility model")
+    a = ap.parse_args(argv)
+    if not a.path.exists():
+        print(f"skipped: {a.path} not found (the DEU data are not shipped; see docs/core-compromise.md)")
+        return 0
+    t0 = time.perf_counter()
+    d = load(a.path, a.capability, a.with_eu)
+    print(f"capability rule {a.capability!r}; grouped {a.folds}-fold CV × {a.repeats} repeats (seed {a.seed})")
+    report(nested_cv(d, False, a.folds, a.repeats, a.seed), "core-compromise")
+    if a.with_eu:
+        report(nested_cv(d, True, a.folds, a.repeats, a.seed), "core-compromise blended with expected-utility")
+    print(f"({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
