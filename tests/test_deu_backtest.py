@@ -206,3 +206,14 @@ def test_reproduces_the_published_compromise_figure_on_the_subset() -> None:
 
 def read_ids() -> list[str]:
     return [i.id for p in read_deu(DEU_DEV) for i in p.scenario.issues]
+
+
+def test_dask_workers_give_the_same_bytes() -> None:
+    """The blocks (a model on a group of proposals, an ensemble on a proposal) on two worker processes."""
+    pytest.importorskip("distributed")
+    kw = {"models": ["compromise", "exchange"], "bootstrap": 50, "draws": 10, "seed": 2}
+    here = deu_backtest(SAMPLE, **kw)
+    there = deu_backtest(SAMPLE, workers=2, **kw)
+    assert json.dumps(here.to_dict()["models"]) == json.dumps(there.to_dict()["models"])
+    assert here.predictions_csv() == there.predictions_csv()
+    pd.testing.assert_frame_equal(here.intervals, there.intervals)

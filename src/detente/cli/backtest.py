@@ -22,6 +22,7 @@ from detente.cli.app import (
     write_figure,
     write_output,
 )
+from detente.cli.uncertainty import Scheduler, Workers
 from detente.errors import DetenteError
 
 
@@ -86,6 +87,8 @@ def backtest(
     predictions: Annotated[
         Path | None, typer.Option("--predictions", help="DEU: write the per-issue predictions here (.csv or .json)")
     ] = None,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     calibration: Annotated[
         Path | None,
         typer.Option("--calibration", help="DEU: write the interval-coverage chart here (.png, .svg, .pdf)"),
@@ -112,10 +115,11 @@ def backtest(
             if scenario:
                 raise DetenteError("--scenario: a DEU file is back-tested on its own; give it alone")
             _deu(deu_file, model, seed, detail, format, out, capability, min_actors, missing_salience, bootstrap,
-                 draws, ensemble_model, predictions, calibration)  # fmt: skip
+                 draws, ensemble_model, predictions, calibration, workers, scheduler)  # fmt: skip
             return
         given = [o for o, v in (("--capability", capability), ("--predictions", predictions),
-                                ("--calibration", calibration), ("--ensemble-model", ensemble_model)) if v]  # fmt: skip
+                                ("--calibration", calibration), ("--ensemble-model", ensemble_model),
+                                ("--workers", workers), ("--scheduler", scheduler)) if v]  # fmt: skip
         if given:
             raise DetenteError(f"{given[0]}: applies to a DEU data file only; expected `detente backtest DEU_FILE`")
         scenario = [*(paths or []), *(scenario or [])]
@@ -257,6 +261,7 @@ def _deu(
     path: str, model: list[str] | None, seed: int, detail: bool, format: str, out: Path | None,
     capability: str | None, min_actors: int, missing_salience: str, bootstrap: int, draws: int,
     ensemble_model: list[str] | None, predictions: Path | None, calibration: Path | None,
+    workers: int | None = None, scheduler: str | None = None,
 ) -> None:  # fmt: skip
     from detente.cli.app import check_out
     from detente.scenario.deu_capability import DEFAULT_RULE
@@ -274,7 +279,7 @@ def _deu(
     r = deu_backtest(
         path, models=model or None, capability=capability or DEFAULT_RULE, missing_salience=missing_salience,
         min_actors=min_actors, seed=seed, bootstrap=bootstrap, draws=draws,
-        ensemble_models=ensemble_model or None,
+        ensemble_models=ensemble_model or None, workers=workers, scheduler=scheduler,
     )  # fmt: skip
     # everything is computed before anything is written
     if predictions is not None:

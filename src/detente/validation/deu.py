@@ -150,35 +150,67 @@ def stack(arrays: list[ScenarioArrays]) -> ScenarioArrays:
     )  # fmt: skip
 
 
+def shape_groups(arrays: list[ScenarioArrays]) -> list[list[int]]:
+    """Indices of the scenarios with the same actors and number of issues, in order of first appearance."""
+    groups: dict[tuple[tuple[str, ...], int], list[int]] = {}
+    for k, a in enumerate(arrays):
+        groups.setdefault((a.actors, a.n_issues), []).append(k)
+    return list(groups.values())
+
+
+def _solve_group(model: Model, arrays: list[ScenarioArrays], idx: list[int], seed: int | None) -> dict[str, Any]:
+    """One batch: outcomes and statuses per scenario index, failures (index, reason) and the model's notes."""
+    outs: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    fails: list[tuple[int, str]] = []
+    notes: list[str] = []
+    try:
+        fc = model.solve(stack([arrays[k] for k in idx]), seed=seed)
+    except Exception:  # one proposal may spoil a batch: solve them one by one to find it
+        for k in idx:
+            try:
+                one = model.solve(arrays[k], seed=seed)
+            except Exception as e:  # a model's failure is a result: reported, never hidden
+                fails.append((k, f"{type(e).__name__}: {e}"))
+                continue
+            outs[k] = (one.outcomes[0], one.status[0])
+        return {"outs": outs, "fails": fails, "notes": notes}
+    for b, k in enumerate(idx):
+        outs[k] = (fc.outcomes[b], fc.status[b])
+    za = fc.info.get("zero_salience_actors")
+    if isinstance(za, dict) and za.get("note"):
+        notes.append(str(za["note"]))
+    return {"outs": outs, "fails": fails, "notes": notes}
+
+
+@dataclass(frozen=True, eq=False)
+class _Shared:
+    """What every block reads, as one object (Dask scatters a bare dict or list element by element)."""
+
+    data: dict[str, Any]
+
+
+def _model_block(box: _Shared, key: tuple[int, int]) -> dict[str, Any]:
+    """A block of the back-test: model ``key[0]`` on shape group ``key[1]`` (module level: Dask pickles it)."""
+    m, g = key
+    shared = box.data
+    return _solve_group(shared["models"][m], shared["arrays"], shared["groups"][g], shared["seed"])
+
+
 def run_model(
     model: Model, arrays: list[ScenarioArrays], seed: int | None
 ) -> tuple[list[np.ndarray | None], list[np.ndarray | None], list[tuple[int, str]], list[str]]:
     """Outcomes and statuses of ``model`` on each scenario, solved in batches of equal shape; failures (index,
     reason) and the notes the model attached (e.g. actors left out)."""
-    groups: dict[tuple[tuple[str, ...], int], list[int]] = {}
-    for k, a in enumerate(arrays):
-        groups.setdefault((a.actors, a.n_issues), []).append(k)
     outs: list[np.ndarray | None] = [None] * len(arrays)
     stats: list[np.ndarray | None] = [None] * len(arrays)
     fails: list[tuple[int, str]] = []
     notes: list[str] = []
-    for idx in groups.values():
-        try:
-            fc = model.solve(stack([arrays[k] for k in idx]), seed=seed)
-        except Exception:  # one proposal may spoil a batch: solve them one by one to find it
-            for k in idx:
-                try:
-                    one = model.solve(arrays[k], seed=seed)
-                except Exception as e:  # a model's failure is a result: reported, never hidden
-                    fails.append((k, f"{type(e).__name__}: {e}"))
-                    continue
-                outs[k], stats[k] = one.outcomes[0], one.status[0]
-            continue
-        for b, k in enumerate(idx):
-            outs[k], stats[k] = fc.outcomes[b], fc.status[b]
-        za = fc.info.get("zero_salience_actors")
-        if isinstance(za, dict) and za.get("note") and za["note"] not in notes:
-            notes.append(str(za["note"]))
+    for idx in shape_groups(arrays):
+        r = _solve_group(model, arrays, idx, seed)
+        for k, (o, st) in r["outs"].items():
+            outs[k], stats[k] = o, st
+        fails += r["fails"]
+        notes += [n for n in r["notes"] if n not in notes]
     return outs, stats, fails, notes
 
 
@@ -210,6 +242,8 @@ def deu_backtest(
     ensemble_models: Sequence[str] | None = None,
     perturb: Any = None,
     council_data: str | Path | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> DeuBacktest:
     """Back-test models on a DEU file (either variant) or on proposals already read.
 
@@ -221,6 +255,9 @@ def deu_backtest(
     - ``draws``: ensemble draws per proposal for the interval coverage of ``ensemble_models`` (0 = none; default
       those of :data:`ENSEMBLE_MODELS` that are back-tested), with the perturbation ``perturb`` (default
       :data:`detente.uncertainty.spec.DEFAULT`).
+    - ``workers`` / ``scheduler``: run the blocks (a model on a group of proposals; an ensemble on a proposal) on a
+      local Dask cluster of that many processes, or on the cluster at that address (:mod:`detente.execution`);
+      the results are the same bytes as in-process.
     """
     if min_actors < 1:
         raise ParameterError(f"min_actors={min_actors}: expected at least 1")
@@ -278,16 +315,26 @@ def deu_backtest(
         mt = metas[(k, j)]
         if math.isfinite(mt["reference"]):
             rows.append({**mt, "model": REFERENCE, "forecast": mt["reference"], "status": "reference point"})
-    for label, model in runners:
-        outs, stats, fails, mnotes = run_model(model, arrays, seed)
-        if mnotes:
-            notes[label] = mnotes
-        for k, reason in fails:
+    from detente.execution import run_blocks
+
+    groups = shape_groups(arrays)
+    shared = _Shared({"models": [m for _, m in runners], "arrays": arrays, "groups": groups, "seed": seed})
+    keys = [(mi, g) for mi in range(len(runners)) for g in range(len(groups))]
+    results: dict[int, dict[int, tuple[np.ndarray, np.ndarray]]] = {mi: {} for mi in range(len(runners))}
+    done = list(run_blocks(_model_block, shared, keys, workers=workers, scheduler=scheduler, what="DEU back-test"))
+    for (mi, _), res in zip(keys, done, strict=True):
+        label = runners[mi][0]
+        results[mi].update(res["outs"])
+        for k, reason in res["fails"]:
             failures.append({"model": label, "proposal": proposals[k].proposal, "issue": None, "reason": reason})
+        for n in res["notes"]:
+            if n not in notes.setdefault(label, []):
+                notes[label].append(n)
+    for mi, (label, _) in enumerate(runners):
         for k, j, iid in scored:
-            o, s = outs[k], stats[k]
-            if o is None or s is None:
+            if k not in results[mi]:
                 continue
+            o, s = results[mi][k]
             x = float(o[j])
             if not math.isfinite(x):
                 failures.append({"model": label, "proposal": proposals[k].proposal, "issue": iid,
@@ -310,7 +357,9 @@ def deu_backtest(
     if ensemble_models is None:
         ensemble_models = [m for m in ENSEMBLE_MODELS if m in labels]
     ens_models = [m for m in ensemble_models if draws > 0]
-    intervals, cov = _ensembles(proposals, arrays, scored, metas, ens_models, draws, seed, perturb)
+    intervals, cov = _ensembles(
+        proposals, arrays, scored, metas, ens_models, draws, seed, perturb, workers=workers, scheduler=scheduler
+    )
     return DeuBacktest(
         table=table,
         predictions=pred,
@@ -345,6 +394,9 @@ def deu_backtest(
                 "perturbation": _spec_doc(perturb) if ens_models else None,
             },  # fmt: skip
             "batching": "proposals with the same actors and number of issues solved as one batch",
+            "execution": "in-process"
+            if workers is None and scheduler is None
+            else (f"Dask: {scheduler}" if scheduler else f"Dask LocalCluster of {workers} processes"),
             "models": [{"label": label, "model": m.name, "parameters": m.parameters()} for label, m in runners],
             "notes": notes,
             "capability_notes": sorted({n for p in proposals for n in p.capability_notes[1:]}),
@@ -392,6 +444,18 @@ def _table(
     return table.reindex(columns=TABLE_COLUMNS)
 
 
+def _ensemble_block(box: _Shared, key: tuple[str, int]) -> np.ndarray:
+    """The quantiles of one model's ensemble on one proposal (module level: Dask pickles it)."""
+    from detente.uncertainty import ensemble
+
+    shared = box.data
+    name, k = key
+    base = 0 if shared["seed"] is None else shared["seed"]
+    s = int(np.random.SeedSequence([base, k]).generate_state(1)[0])  # per proposal: independent of the others
+    ens = ensemble(shared["arrays"][k], name, draws=shared["draws"], perturb=shared["perturb"], seed=s, progress=False)
+    return np.asarray(np.quantile(ens.outcomes, shared["qs"], axis=0))  # (len(qs), m)
+
+
 def _ensembles(
     proposals: list[DeuProposal],
     arrays: list[ScenarioArrays],
@@ -401,31 +465,32 @@ def _ensembles(
     draws: int,
     seed: int | None,
     perturb: Any,
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-issue central intervals of each model's ensemble on each proposal, and their coverage."""
+    from detente.execution import run_blocks
+
     cols = ["proposal", "issue", "model", "observed", *[f"{s}_{lv:g}" for lv in LEVELS for s in ("lo", "hi")]]
     if not models:
         return pd.DataFrame(columns=cols), coverage(pd.DataFrame(columns=cols))
-    from detente.uncertainty import ensemble
-
     by_prop: dict[int, list[tuple[int, str]]] = {}
     for k, j, iid in scored:
         by_prop.setdefault(k, []).append((j, iid))
     qs = sorted({q for lv in LEVELS for q in ((1 - lv) / 2, (1 + lv) / 2)})
+    qi = {round(v, 6): r for r, v in enumerate(qs)}
+    shared = _Shared({"arrays": arrays, "draws": draws, "perturb": perturb, "seed": seed, "qs": qs})
+    keys = [(name, k) for name in models for k in by_prop]
     rows = []
-    base = 0 if seed is None else seed
-    for name in models:
-        for k, items in by_prop.items():
-            s = int(np.random.SeedSequence([base, k]).generate_state(1)[0])  # per proposal: independent of the others
-            ens = ensemble(arrays[k], name, draws=draws, perturb=perturb, seed=s, progress=False)
-            q = np.quantile(ens.outcomes, qs, axis=0)  # (len(qs), m)
-            qi = {round(v, 6): r for r, v in enumerate(qs)}
-            for j, iid in items:
-                row = {"proposal": proposals[k].proposal, "issue": iid, "model": name,
-                       "observed": metas[(k, j)]["observed"]}  # fmt: skip
-                for lv in LEVELS:
-                    row[f"lo_{lv:g}"] = float(q[qi[round((1 - lv) / 2, 6)], j])
-                    row[f"hi_{lv:g}"] = float(q[qi[round((1 + lv) / 2, 6)], j])
-                rows.append(row)
+    blocks = list(run_blocks(_ensemble_block, shared, keys, workers=workers, scheduler=scheduler, what="DEU ensembles"))
+    for (name, k), q in zip(keys, blocks, strict=True):
+        for j, iid in by_prop[k]:
+            row = {"proposal": proposals[k].proposal, "issue": iid, "model": name,
+                   "observed": metas[(k, j)]["observed"]}  # fmt: skip
+            for lv in LEVELS:
+                row[f"lo_{lv:g}"] = float(q[qi[round((1 - lv) / 2, 6)], j])
+                row[f"hi_{lv:g}"] = float(q[qi[round((1 + lv) / 2, 6)], j])
+            rows.append(row)
     iv = pd.DataFrame(rows, columns=cols)
     return iv, coverage(iv)
