@@ -8,17 +8,29 @@
 
 from __future__ import annotations
 
-from detente.api import forecast
+from typing import TYPE_CHECKING
+
 from detente.errors import DetenteError, ParameterError, ScenarioError, UnknownNameError
-from detente.models.base import Forecast
-from detente.scenario.arrays import ScenarioArrays, to_arrays
-from detente.scenario.io import load, save
-from detente.scenario.schema import Scenario
+
+if TYPE_CHECKING:
+    from detente.api import forecast
+    from detente.models.base import Forecast
+    from detente.scenario.arrays import ScenarioArrays, to_arrays
+    from detente.scenario.io import load, save
+    from detente.scenario.schema import Scenario
 
 __version__ = "0.1.0"
 
-# heavier parts load on first use (scipy.stats, SALib): ``detente.ensemble`` etc. still work as attributes
+# everything but the errors loads on first use (numpy, pydantic, the models), so that `import detente` and
+# `detente --help` start fast: ``detente.load``, ``detente.ensemble`` etc. still work as attributes
 _LAZY = {
+    "forecast": ("detente.api", "forecast"),
+    "Forecast": ("detente.models.base", "Forecast"),
+    "ScenarioArrays": ("detente.scenario.arrays", "ScenarioArrays"),
+    "to_arrays": ("detente.scenario.arrays", "to_arrays"),
+    "load": ("detente.scenario.io", "load"),
+    "save": ("detente.scenario.io", "save"),
+    "Scenario": ("detente.scenario.schema", "Scenario"),
     "apply_edits": ("detente.interventions", "apply"),
     "backtest": ("detente.validation", "backtest"),
     "compare_variants": ("detente.uncertainty", "compare"),
@@ -28,11 +40,15 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
+    import importlib.util
 
+    if name in _LAZY:
         module, attr = _LAZY[name]
-        return getattr(importlib.import_module(module), attr)
+        value = getattr(importlib.import_module(module), attr)
+        globals()[name] = value
+        return value
+    if not name.startswith("_") and importlib.util.find_spec(f"detente.{name}") is not None:  # a subpackage
+        return importlib.import_module(f"detente.{name}")
     raise AttributeError(f"module 'detente' has no attribute {name!r}")
 
 

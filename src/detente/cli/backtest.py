@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import pandas as pd
 import typer
 from rich import box
 from rich.table import Table
@@ -24,6 +23,9 @@ from detente.cli.app import (
 )
 from detente.cli.uncertainty import Scheduler, Workers
 from detente.errors import DetenteError
+
+if TYPE_CHECKING:  # pandas loads when the command runs, not for `detente --help`
+    import pandas as pd
 
 
 @app.command()
@@ -193,6 +195,8 @@ def _detail_table(lb: Any, frame: pd.DataFrame, title: str) -> Table:
 
     The first column names the case down its rows: scenario, issue, observed value [plausible range].
     """
+    import pandas as pd
+
     order = {m: k for k, m in enumerate(lb.table["model"])}
     order["baseline"] = len(order)
     t = Table(
@@ -310,10 +314,14 @@ def _deu(
 
 
 def _num(x: Any, nd: int = 2) -> str:
+    import pandas as pd
+
     return "—" if x is None or pd.isna(x) else f"{x:.{nd}f}"
 
 
 def _deu_table(r: Any, path: str) -> Table:
+    import pandas as pd
+
     p = r.provenance
     lvl = p["bootstrap"]["level"]
     t = Table(

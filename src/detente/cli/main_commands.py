@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich.table import Table
 
@@ -344,6 +343,8 @@ def _forecast_many(
     vetoes: str | None = None,
 ) -> None:
     """Several models on one scenario, side by side, with the error against observed outcomes where known."""
+    import numpy as np
+
     from detente.models.base import get
     from detente.scenario.arrays import to_arrays
 
@@ -384,6 +385,8 @@ def _forecast_many(
 
 def _by_round_table(fc: Any) -> Table | None:
     """Median and mean by round for models that report them (e.g. expected-utility)."""
+    import numpy as np
+
     if "median" not in fc.arrays or "mean" not in fc.arrays:
         return None
     med, mean = fc.arrays["median"][0], fc.arrays["mean"][0]

@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from detente.errors import ParameterError, UnknownNameError
 from detente.scenario.arrays import ScenarioArrays
+
+if TYPE_CHECKING:  # pandas loads on first use: `import detente` and `detente --help` stay light
+    import pandas as pd
 
 STATUSES = ("static", "converged", "cycling", "max_rounds", "no_agreement")
 
@@ -97,6 +100,8 @@ class Forecast:
 
     def trajectory_frame(self, draw: int | None = 0) -> pd.DataFrame:
         """Tidy table of positions: columns (draw,) round, actor, issue, position."""
+        import pandas as pd
+
         traj = self.trajectory if draw is None else self.trajectory[draw : draw + 1]
         B, R, n, m = traj.shape
         d, r, a, i = np.meshgrid(np.arange(B), np.arange(R), np.arange(n), np.arange(m), indexing="ij")
@@ -155,6 +160,8 @@ def outcome_table(
     issues: tuple[str, ...], outcomes: np.ndarray, status: np.ndarray, rounds: np.ndarray
 ) -> pd.DataFrame:
     """Per draw and issue: draw, issue, outcome, status, rounds (one row each, draws outer)."""
+    import pandas as pd
+
     B, m = outcomes.shape
     d, i = np.meshgrid(np.arange(B), np.arange(m), indexing="ij")
     return pd.DataFrame(
@@ -186,7 +193,8 @@ def _jsonable(v: Any) -> Any:
         return int(v)
     if isinstance(v, np.bool_):
         return bool(v)
-    if isinstance(v, pd.DataFrame):
+    pd = sys.modules.get("pandas")  # a DataFrame exists only once pandas is loaded
+    if pd is not None and isinstance(v, pd.DataFrame):
         return _jsonable(v.to_dict(orient="records"))
     return v
 
