@@ -2,20 +2,47 @@
 
 Every error names where the problem is (file, line or field path), the bad value and what was expected.
 The CLI prints ``str(error)`` as one line on stderr and exits with code 2.
+
+Whatever an error echoes of the input is capped here, in the one place errors are formatted: a value to
+:data:`VALUE_CHARS` characters, every other part (file, place, message, expectation) to :data:`PART_CHARS`, the whole
+line to :data:`LINE_CHARS`; line breaks and other control characters are escaped so that an error is one line.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
+
+VALUE_CHARS = 80
+PART_CHARS = 300
+LINE_CHARS = 1000
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+
+
+def cap(text: str, limit: int = PART_CHARS) -> str:
+    """``text`` on one line (control characters escaped) and at most ``limit`` characters (the cut is marked)."""
+    text = _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
+    if len(text) <= limit:
+        return text
+    keep = max(limit - 40, 1)
+    return text[:keep] + f"… [{len(text) - keep} characters cut]"
 
 
 class DetenteError(ValueError):
-    """Base class of every error detente raises on bad input."""
+    """Base class of every error detente raises on bad input. ``str()`` is one line of bounded length."""
+
+    def __str__(self) -> str:
+        return cap(super().__str__(), LINE_CHARS)
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    if isinstance(value, (str, bytes)) and len(value) > VALUE_CHARS:  # never repr a huge string whole
+        return cap(repr(value[: VALUE_CHARS - 40]), VALUE_CHARS - 30) + f"… [{len(value)} characters]"
+    if isinstance(value, (list, tuple, set, dict)) and len(value) > 20:
+        items = list(value)[:20]
+        return cap(repr(items)[:-1] + f", … {len(value) - 20} more]", VALUE_CHARS)
+    return cap(repr(value), VALUE_CHARS)
 
 
 class ScenarioError(DetenteError):
@@ -41,16 +68,16 @@ class ScenarioError(DetenteError):
         self.expected = expected
         parts: list[str] = []
         if file:
-            parts.append(str(file))
+            parts.append(cap(file))
         if where:
-            parts.append(str(where))
+            parts.append(cap(where))
         head = ": ".join(parts)
-        body = message or ""
+        body = cap(message) if message else ""
         show_value = has_value if has_value is not None else value is not None
         if show_value:
             body = (body + ", " if body else "") + f"got {_show(value)}"
         if expected:
-            body = (body + "; " if body else "") + f"expected {expected}"
+            body = (body + "; " if body else "") + f"expected {cap(expected)}"
         self.message = body
         super().__init__(f"{head}: {body}" if head else body)
 

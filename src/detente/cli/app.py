@@ -19,6 +19,7 @@ import tempfile
 import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -318,11 +319,27 @@ def parse_params(items: list[str] | None) -> dict[str, Any]:
     return out
 
 
+_SCALE: ContextVar[str | None] = ContextVar("detente_scale", default=None)
+
+
+def _remember_scale(value: str | None) -> str | None:
+    """``--scale`` is stored for :func:`load_scenario`, so every command that loads a scenario honours it."""
+    if value is not None:
+        from detente.scenario.io import parse_scale
+
+        try:
+            parse_scale(value)  # a bad value fails here, before any work
+        except DetenteError as e:
+            raise typer.BadParameter(str(e).removeprefix("--scale: ")) from None
+    _SCALE.set(value)
+    return value
+
+
 def load_scenario(ref: str, input_format: str | None = None) -> Any:
-    """A built-in scenario name or a file path, as a Scenario."""
+    """A built-in scenario name or a file path, as a Scenario (on the ``--scale`` given, if any)."""
     from detente.scenario.io import load
 
-    return load(ref, input_format=input_format)
+    return load(ref, input_format=input_format, scale=_SCALE.get())
 
 
 def choice(value: str, allowed: tuple[str, ...] | list[str], option: str) -> str:
@@ -340,6 +357,16 @@ InputFormat = Annotated[
     typer.Option(
         "--input-format",
         help="override format detection: yaml, json, decide-csv, decide-xlsx, bdm-csv, ktab-csv, ktab-xml, deu",
+    ),
+]
+Scale = Annotated[
+    str | None,
+    typer.Option(
+        "--scale",
+        metavar="LO,HI",
+        callback=_remember_scale,
+        help="put every issue on this scale; an Actor,Capability,Position,Salience table declares none and otherwise "
+        "gets its positions' range",
     ),
 ]
 Out = Annotated[

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from detente.cli.app import Out, Seed, app, guarded, output_format, print_tables, write_data
+from detente.cli.app import Out, Scale, Seed, app, guarded, output_format, print_tables, write_data
 from detente.errors import ParameterError
 
 
@@ -25,9 +25,11 @@ def exchanges(
     ] = None,
     seed: Seed = None,
     format: Annotated[
-        str | None, typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)")
+        str | None,
+        typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)"),
     ] = None,
     input_format: Annotated[str | None, typer.Option("--input-format", help="override format detection")] = None,
+    scale: Scale = None,
     out: Out = None,
 ) -> None:
     """List the exchanges of voting positions the exchange model realises, in order, per round."""

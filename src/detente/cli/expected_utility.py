@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from detente.cli.app import (
+    Scale,
     app,
     console,
     guarded,
@@ -34,13 +35,17 @@ def perspective(
         list[str] | None, typer.Option("--param", "-p", help="model parameter key=value (repeatable)")
     ] = None,
     format: Annotated[
-        str | None, typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)")
+        str | None,
+        typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)"),
     ] = None,
     input_format: Annotated[str | None, typer.Option("--input-format", help="override format detection")] = None,
+    scale: Scale = None,
     out: Annotated[
         Path | None,
         typer.Option(
-            "--out", "-o", help="FILE.png/.svg/.pdf: the chart (the table is printed); FILE.csv/.json/.xlsx/.txt: the data"
+            "--out",
+            "-o",
+            help="FILE.png/.svg/.pdf: the chart (the table is printed); FILE.csv/.json/.xlsx/.txt: the data",
         ),
     ] = None,
 ) -> None:

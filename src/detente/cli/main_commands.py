@@ -13,6 +13,7 @@ from detente.cli.app import (
     InputFormat,
     Out,
     Ref,
+    Scale,
     Seed,
     app,
     choice,
@@ -56,7 +57,7 @@ def schema() -> None:
 
 
 @app.command()
-def validate(file: Ref, input_format: InputFormat = None) -> None:
+def validate(file: Ref, input_format: InputFormat = None, scale: Scale = None) -> None:
     """Check a scenario file; print a one-line summary (exit 0) or one error line (exit 2)."""
     with guarded():
         s = load_scenario(file, input_format)
@@ -75,6 +76,7 @@ def show(
         ),
     ] = None,
     input_format: InputFormat = None,
+    scale: Scale = None,
     out: Out = None,
 ) -> None:
     """Show a scenario: issues with their scales, actors, and the stances matrix."""
@@ -119,10 +121,7 @@ def _scenario_frames(s: Any) -> dict[str, Any]:
         columns=["actor", "issue", "position", "salience"],
     )
     issues = pd.DataFrame(
-        [
-            {"issue": i.id, "lower": i.scale.lower, "upper": i.scale.upper, "status_quo": i.status_quo}
-            for i in s.issues
-        ],
+        [{"issue": i.id, "lower": i.scale.lower, "upper": i.scale.upper, "status_quo": i.status_quo} for i in s.issues],
         columns=["issue", "lower", "upper", "status_quo"],
     )
     actors = pd.DataFrame(
@@ -180,6 +179,19 @@ def _file_params(ref: str, input_format: str | None, model: str) -> dict[str, An
     from detente.scenario.ktab_io import load_ktab
 
     return dict(load_ktab(ref).params)
+
+
+def _scales(s: Any) -> dict[str, list[float]]:
+    """Each issue's scale [lower, upper]: outcomes are only meaningful on it."""
+    return {i.id: [i.scale.lower, i.scale.upper] for i in s.issues}
+
+
+def _scale_caption(s: Any) -> str:
+    spans = {(i.scale.lower, i.scale.upper) for i in s.issues}
+    if len(spans) == 1:
+        lo, hi = next(iter(spans))
+        return f"scale {lo:g}–{hi:g}" + (" on every issue" if len(s.issues) > 1 else "")
+    return "scales: " + ", ".join(f"{i.id} {i.scale.lower:g}–{i.scale.upper:g}" for i in s.issues)
 
 
 def _outcome_rows(s: Any, fc: Any) -> list[dict[str, Any]]:
@@ -243,9 +255,11 @@ def forecast(
         ),
     ] = None,
     format: Annotated[
-        str | None, typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)")
+        str | None,
+        typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)"),
     ] = None,
     input_format: InputFormat = None,
+    scale: Scale = None,
     out: Out = None,
 ) -> None:
     """Forecast a scenario: outcome per issue and the nearest labelled scale point; several models side by side."""
@@ -277,7 +291,12 @@ def forecast(
             vetoes,
         )
         rows = _outcome_rows(s, fc)
-        if write_data(format, out, doc=fc.to_dict, frames=lambda: _forecast_frames(rows, fc, single=True)):
+        if write_data(
+            format,
+            out,
+            doc=lambda: {**fc.to_dict(), "scales": _scales(s)},
+            frames=lambda: _forecast_frames(rows, fc, single=True),
+        ):
             return
         t = Table(
             "issue",
@@ -286,6 +305,7 @@ def forecast(
             "status",
             "rounds",
             title=f"{s.name} · {fc.model}{_structure_note(fc)}",
+            caption=_scale_caption(s),
         )
         t.columns[0].no_wrap = True
         has_obs = any(r["observed"] is not None for r in rows)
@@ -352,7 +372,7 @@ def _forecast_many(
     arrays = to_arrays(s)
     fcs = [get(n).solve(arrays, seed=seed, delegations=delegations, vetoes=vetoes) for n in names]
     if format == "json":
-        write_output(dumps({"scenario": s.name, "forecasts": [fc.to_dict() for fc in fcs]}), out)
+        write_output(dumps({"scenario": s.name, "scales": _scales(s), "forecasts": [fc.to_dict() for fc in fcs]}), out)
         return
     rows = [r for fc in fcs for r in _outcome_rows(s, fc)]
     if write_data(format, out, frames=lambda: _forecast_frames(rows, *fcs)):
@@ -379,7 +399,9 @@ def _forecast_many(
             d = [abs(fc.outcomes[0, j] - s.observed[i]) for j, i in enumerate(arrays.issues) if i in s.observed]
             errs.append(f"{np.mean(d):.1f}")
         t.add_row("[i]mean |error|[/i]", *errs, "")
-    t.caption = "✗ no agreement (status quo) · ~ cycling · … max rounds · actual: observed outcome"
+    t.caption = "✗ no agreement (status quo) · ~ cycling · … max rounds · actual: observed outcome · " + _scale_caption(
+        s
+    )
     print_tables([t], out)
 
 
@@ -423,9 +445,10 @@ def plot(
     param: Annotated[list[str] | None, typer.Option("--param", "-p")] = None,
     seed: Seed = None,
     input_format: InputFormat = None,
-    out: Annotated[
-        Path, typer.Option("--out", "-o", help="chart file to write: .png, .svg or .pdf")
-    ] = Path("positions.png"),
+    scale: Scale = None,
+    out: Annotated[Path, typer.Option("--out", "-o", help="chart file to write: .png, .svg or .pdf")] = Path(
+        "positions.png"
+    ),
 ) -> None:
     """Chart the actors' positions by round (one panel per issue)."""
     from detente.report.trajectory import positions_figure

@@ -13,6 +13,7 @@ from rich.table import Table
 from detente.cli.app import (
     InputFormat,
     Ref,
+    Scale,
     Seed,
     app,
     check_out,
@@ -125,6 +126,7 @@ def ensemble(
     ] = None,
     draws_out: Annotated[Path | None, typer.Option("--draws-out", help="also write every draw (tidy CSV)")] = None,
     input_format: InputFormat = None,
+    scale: Scale = None,
     no_progress: NoProgress = False,
     workers: Workers = None,
     scheduler: Scheduler = None,
@@ -194,6 +196,7 @@ def compare(
         typer.Option("--out", "-o", help="FILE.png/.svg/.pdf: a chart; FILE.csv/.json/.xlsx/.txt: the data"),
     ] = None,
     input_format: InputFormat = None,
+    scale: Scale = None,
     no_progress: NoProgress = False,
     workers: Workers = None,
     scheduler: Scheduler = None,
@@ -282,6 +285,7 @@ def sensitivity(
     workers: Workers = None,
     scheduler: Scheduler = None,
     max_memory: MaxMemory = None,
+    scale: Scale = None,
 ) -> None:
     """Sobol sensitivity (Saltelli/Jansen estimators): which input groups drive each issue's outcome."""
     from detente.cli.app import choice

@@ -23,11 +23,13 @@ and what was expected.
 from __future__ import annotations
 
 import csv
+import gc
 import io
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -64,8 +66,14 @@ def library_summaries() -> list[tuple[str, str]]:
 
 
 # ---- loading ----------------------------------------------------------------------------------------------------
-def load(ref: str | Path, input_format: str | None = None) -> Scenario:
-    """A built-in scenario by name, or a scenario file (format detected, or ``input_format``)."""
+def load(
+    ref: str | Path, input_format: str | None = None, *, scale: tuple[float, float] | str | None = None
+) -> Scenario:
+    """A built-in scenario by name, or a scenario file (format detected, or ``input_format``).
+
+    ``scale``: ``(lower, upper)`` (or ``"LO,HI"``) puts every issue on that scale — the way to give the
+    ``Actor,Capability,Position,Salience`` table, which carries none, the scale its positions are on.
+    """
     ref_s = str(ref)
     path = Path(ref_s)
     if not path.exists() and "#" in ref_s and Path(ref_s.rsplit("#", 1)[0]).is_file():
@@ -78,12 +86,7 @@ def load(ref: str | Path, input_format: str | None = None) -> Scenario:
     if not path.exists():
         hint = f"; built-in scenarios are {', '.join(library_names())}" if "/" not in ref_s and "." not in ref_s else ""
         raise UnknownNameError(f"{ref_s}: no such file or built-in scenario{hint}")
-    if path.is_dir():
-        raise ScenarioError("is a directory", file=ref_s, expected="a scenario file")
-    size = path.stat().st_size
-    if size > MAX_BYTES:
-        raise ScenarioError("file too large", file=ref_s, value=f"{size} bytes", expected=f"at most {MAX_BYTES} bytes")
-    data = path.read_bytes()
+    data = read_limited(path, ref_s)
     fmt = input_format or detect_format(path, data)
     if fmt not in READERS:
         raise ScenarioError(
@@ -93,7 +96,26 @@ def load(ref: str | Path, input_format: str | None = None) -> Scenario:
             value=fmt,
             expected=f"one of {', '.join(FORMATS)}",
         )
-    return READERS[fmt](data, ref_s)
+    with _gc_paused():
+        s = READERS[fmt](data, ref_s)
+        return s if scale is None else with_scale(s, scale, ref_s)
+
+
+def read_limited(path: str | Path, file: str | None = None, limit: int = MAX_BYTES) -> bytes:
+    """The bytes of a file, at most ``limit`` of them: a larger file, a device or a pipe that streams on is refused
+    after ``limit + 1`` bytes (the bytes actually read count, not what ``stat()`` says)."""
+    path = Path(path)
+    file = str(path) if file is None else file
+    if path.is_dir():
+        raise ScenarioError("is a directory", file=file, expected="a scenario file")
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(limit + 1)
+    except OSError as e:
+        raise ScenarioError(f"cannot read the file ({e.strerror or e})", file=file) from None
+    if len(data) > limit:
+        raise ScenarioError("file too large", file=file, value=f"more than {limit} bytes", expected=f"at most {limit} bytes")
+    return data
 
 
 def loads(text: str, input_format: str = "yaml", name: str = "<string>") -> Scenario:
@@ -113,7 +135,10 @@ def detect_format(path: Path, data: bytes) -> str:
         return "json"
     if suffix == ".xml" or head.startswith("<"):
         return "ktab-xml"
-    first = head.splitlines()[0] if head else ""
+    head_lines = head.splitlines()
+    first = head_lines[0] if head_lines else ""
+    if _BDM_SCALE.match(first) and len(head_lines) > 1:
+        first = head_lines[1]
     if re.match(r"^\s*['\"]?#[APMDO/]", first):
         return "decide-csv"
     if re.match(r"^\s*actor\s*[,;\t]\s*capability\s*[,;\t]\s*position\s*[,;\t]\s*salience", first, re.I):
@@ -143,6 +168,11 @@ def detect_format(path: Path, data: bytes) -> str:
     return "yaml"
 
 
+def decode_text(data: bytes, file: str) -> str:
+    """UTF-8 text (a byte-order mark is dropped); binary data or bad bytes are an error naming the line."""
+    return _text(data, file)
+
+
 def _text(data: bytes, file: str) -> str:
     if b"\x00" in data[:8192]:
         raise ScenarioError("binary file", file=file, expected="a text scenario file (YAML, JSON or CSV) or XLSX")
@@ -156,32 +186,154 @@ def _text(data: bytes, file: str) -> str:
 
 
 # ---- YAML / JSON ------------------------------------------------------------------------------------------------
-class _NoAliasLoader(yaml.SafeLoader):
-    """Safe loader that refuses anchors and aliases (defeats 'billion laughs' alias bombs)."""
+MAX_DIGITS = 400
+"""Longest integer literal read (a float holds at most 309 integer digits; longer literals are refused)."""
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # type: ignore[override]
-        if self.check_event(yaml.AliasEvent):
-            ev = self.peek_event()
+_YamlBase: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's C parser where PyYAML was built with it
+_STR, _INT, _FLOAT, _BOOL, _NULL = (f"tag:yaml.org,2002:{k}" for k in ("str", "int", "float", "bool", "null"))
+_SEQ, _MAP = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_PLAIN = re.compile(
+    r"(?P<null>~|null|Null|NULL|)"
+    r"|(?P<bool>true|True|TRUE|false|False|FALSE)"
+    r"|(?P<int>[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)"
+    r"|(?P<float>[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))"
+)
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a document's objects are built (they hold no cycles).
+
+    Building millions of small objects triggers collections that rescan everything built so far: a 13 MB scenario
+    took minutes instead of seconds.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _line(event: Any) -> str:
+    return f"line {event.start_mark.line + 1}"
+
+
+def _yaml_scalar(ev: Any, tags: dict[str, str]) -> Any:
+    text, tag = ev.value, ev.tag
+    if tag is None or tag == "!":
+        if not ev.implicit[0]:
+            return text  # quoted and block scalars are strings
+        tag = tags.get(text)
+        if tag is None:
+            m = _PLAIN.fullmatch(text)
+            tag = f"tag:yaml.org,2002:{m.lastgroup}" if m and m.lastgroup else _STR
+            if len(tags) < 65536:
+                tags[text] = tag
+    if tag == _STR:
+        return text
+    if tag == _INT:
+        digits = text.lstrip("+-")
+        if len(digits) > MAX_DIGITS:
+            raise ScenarioError(
+                f"integer of {len(digits)} digits",
+                where=_line(ev),
+                value=text,
+                expected=f"a number of at most {MAX_DIGITS} digits",
+            )
+        if digits.startswith(("0o", "0x")):
+            return int(digits[2:], 8 if digits[1] == "o" else 16)
+        return int(text, 10)
+    if tag == _FLOAT:
+        low = text.lower()
+        if low.endswith(".inf"):
+            return -math.inf if low.startswith("-") else math.inf
+        return math.nan if low == ".nan" else float(text)
+    if tag == _BOOL:
+        return text.lower() == "true"
+    if tag == _NULL:
+        return None
+    raise _unsupported_tag(ev, tag)
+
+
+def _unsupported_tag(ev: Any, tag: str) -> ScenarioError:
+    return ScenarioError(
+        "unsupported YAML tag", where=_line(ev), value=tag, expected="plain values: strings, numbers, true/false, null"
+    )
+
+
+_NO_KEY: Any = object()
+
+
+def _yaml_data(events: Iterator[Any]) -> Any:
+    """Plain data from libyaml's event stream (no node tree is kept): aliases and duplicate keys refused."""
+    tags: dict[str, str] = {}
+    root: list[Any] = []
+    stack: list[Any] = []  # open collections
+    keys: list[Any] = []  # per open collection: the mapping key waiting for its value (_NO_KEY: none)
+    documents = 0
+
+    def add(value: Any, ev: Any) -> None:
+        if not stack:
+            root.append(value)
+            return
+        top = stack[-1]
+        if top.__class__ is list:
+            top.append(value)
+        elif keys[-1] is _NO_KEY:
+            if isinstance(value, (list, dict)):
+                raise ScenarioError(
+                    "a collection as a mapping key", where=_line(ev), expected="a plain key (a string or number)"
+                )
+            if value in top:
+                raise ScenarioError(
+                    "duplicate key", where=_line(ev), value=value, expected="each key once in a mapping (YAML 1.2)"
+                )
+            keys[-1] = value
+        else:
+            top[keys[-1]] = value
+            keys[-1] = _NO_KEY
+
+    for ev in events:
+        cls = ev.__class__
+        if cls is yaml.ScalarEvent:
+            add(_yaml_scalar(ev, tags), ev)
+        elif cls is yaml.MappingStartEvent or cls is yaml.SequenceStartEvent:
+            if ev.tag not in (None, "!", _MAP if cls is yaml.MappingStartEvent else _SEQ):
+                raise _unsupported_tag(ev, ev.tag)
+            new: Any = {} if cls is yaml.MappingStartEvent else []
+            add(new, ev)
+            stack.append(new)
+            keys.append(_NO_KEY)
+        elif cls is yaml.MappingEndEvent or cls is yaml.SequenceEndEvent:
+            stack.pop()
+            keys.pop()
+        elif cls is yaml.AliasEvent:
             raise ScenarioError(
                 "YAML aliases are not allowed",
-                where=f"line {ev.start_mark.line + 1}",
+                where=_line(ev),
                 value=f"*{ev.anchor}",
                 expected="plain values (anchors and aliases are refused)",
             )
-        return super().compose_node(parent, index)
+        elif cls is yaml.DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                raise ScenarioError("a second YAML document", where=_line(ev), expected="one document per file")
+    return root[0] if root else None
 
 
-# date strings stay strings; pydantic parses them (so a bad date is reported with its field)
-_NoAliasLoader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+def parse_yaml(text: str, file: str) -> Any:
+    """A YAML document as plain data; errors name ``file``.
 
-
-def _read_yaml(data: bytes, file: str) -> Scenario:
-    text = _text(data, file)
+    YAML 1.2 core schema (not PyYAML's 1.1): ``010`` is 10, ``1:30`` and ``2019-02-28`` are strings, only
+    ``true``/``false`` are booleans, ``0o``/``0x`` prefix octal and hexadecimal. A key given twice in a mapping is an
+    error (YAML 1.2 forbids it; PyYAML keeps the last). Aliases are refused (no "billion laughs" alias bombs); only
+    plain tags are read (no object construction). libyaml's C parser reads the document and bounds its nesting.
+    """
     try:
-        doc = yaml.load(text, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+        with _gc_paused():
+            return _yaml_data(yaml.parse(text, Loader=_YamlBase))
     except ScenarioError as e:
         raise ScenarioError(e.message, file=file, where=e.where, has_value=False) from None
     except yaml.MarkedYAMLError as e:
@@ -192,17 +344,37 @@ def _read_yaml(data: bytes, file: str) -> Scenario:
         ) from None
     except yaml.YAMLError as e:
         raise ScenarioError(f"invalid YAML ({e})", file=file) from None
-    return from_dict(doc, file)
+    except RecursionError:
+        raise ScenarioError("YAML nested too deeply", file=file, expected="a scenario document") from None
 
 
-def _read_json(data: bytes, file: str) -> Scenario:
-    text = _text(data, file)
+def parse_json(text: str, file: str) -> Any:
+    """A JSON document as plain data (no NaN/Infinity, no duplicate keys, integers of bounded length)."""
 
     def bad_constant(c: str) -> Any:
         raise ScenarioError("non-finite number", file=file, value=c, expected="a finite number")
 
+    def parse_int(s: str) -> int:
+        if len(s.lstrip("-")) > MAX_DIGITS:
+            raise ScenarioError(
+                f"integer of {len(s)} digits", file=file, value=s, expected=f"a number of at most {MAX_DIGITS} digits"
+            )
+        return int(s)
+
+    def no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) != len(pairs):
+            seen: set[str] = set()
+            for k, _ in pairs:
+                if k in seen:
+                    raise ScenarioError(
+                        "duplicate key", file=file, value=k, expected="each key once in an object"
+                    )
+                seen.add(k)
+        return out
+
     try:
-        doc = json.loads(text, parse_constant=bad_constant)
+        return json.loads(text, parse_constant=bad_constant, parse_int=parse_int, object_pairs_hook=no_dupes)
     except json.JSONDecodeError as e:
         raise ScenarioError(
             f"invalid JSON ({e.msg})",
@@ -210,11 +382,24 @@ def _read_json(data: bytes, file: str) -> Scenario:
             where=f"line {e.lineno}, column {e.colno}",
             expected="a complete JSON document",
         ) from None
-    return from_dict(doc, file)
+    except RecursionError:
+        raise ScenarioError("JSON nested too deeply", file=file, expected="a scenario document") from None
 
 
-def from_dict(doc: Any, file: str = "<dict>") -> Scenario:
-    """Validate a plain mapping as a Scenario, turning the first problem into a ScenarioError."""
+def _read_yaml(data: bytes, file: str) -> Scenario:
+    return from_dict(parse_yaml(_text(data, file), file), file, check_salience_scale=True)
+
+
+def _read_json(data: bytes, file: str) -> Scenario:
+    return from_dict(parse_json(_text(data, file), file), file, check_salience_scale=True)
+
+
+def from_dict(doc: Any, file: str = "<dict>", *, check_salience_scale: bool = False) -> Scenario:
+    """Validate a plain mapping as a Scenario, turning the first problem into a ScenarioError.
+
+    ``check_salience_scale``: refuse a document that does not declare ``salience_scale`` although every salience lies
+    in [0, 1] (the 0–1 convention of decide and BDM data read as points of 100 would change every forecast).
+    """
     if doc is None:
         raise ScenarioError("empty scenario", file=file, expected="a mapping with name, issues, actors and stances")
     if not isinstance(doc, dict):
@@ -225,9 +410,21 @@ def from_dict(doc: Any, file: str = "<dict>") -> Scenario:
             expected="a mapping with name, issues, actors and stances",
         )
     try:
-        return Scenario.model_validate(doc)
+        s = Scenario.model_validate(doc)
     except ValidationError as e:
         raise _from_validation(e, file, doc) from None
+    if check_salience_scale and s.salience_scale is None:
+        sal = [st.salience for st in s.stances]
+        if max(sal) <= 1.0 and max(sal) > 0.0:
+            raise ScenarioError(
+                "every salience lies in [0, 1], but saliences are read as points of 100",
+                file=file,
+                where="stances[].salience",
+                value=sorted(set(sal))[:5],
+                expected="`salience_scale: 1` at the top level if they are fractions of 1, "
+                "or `salience_scale: 100` if they are points of 100",
+            )
+    return s
 
 
 def _from_validation(e: ValidationError, file: str, doc: Any) -> ScenarioError:
@@ -308,9 +505,22 @@ def _decide_rows_from_text(text: str, file: str) -> list[tuple[int, list[str]]]:
     rows = []
     for lineno, ln in tagged:
         quote = "'" if ln.lstrip().startswith("'") else '"'
-        fields = next(csv.reader([ln], delimiter=delim, quotechar=quote))
-        rows.append((lineno, [f.strip() for f in fields]))
+        rows.append((lineno, [f.strip() for f in _csv_fields(ln, delim, file, lineno, quote)]))
     return rows
+
+
+def _csv_fields(line: str, delim: str, file: str, lineno: int, quote: str = '"') -> list[str]:
+    """One CSV line's fields; a field longer than the csv module's limit (128 KiB) is an error naming the line."""
+    try:
+        return next(csv.reader([line], delimiter=delim, quotechar=quote), [])
+    except csv.Error as e:
+        raise ScenarioError(
+            f"unreadable CSV line ({e})",
+            file=file,
+            where=f"line {lineno}",
+            value=line,
+            expected=f"fields of at most {csv.field_size_limit()} characters separated by {delim!r}",
+        ) from None
 
 
 def _decide_delimiter(lines: list[tuple[int, str]], file: str) -> str:
@@ -471,8 +681,22 @@ def _decide_scenario(rows: list[tuple[int, list[str]]], file: str) -> Scenario:
         raise ScenarioError(
             "no records", file=file, where=missing, has_value=False, expected=f"at least one {missing} line"
         )
-    # percent vs fraction: the data sets use 0–1; a file whose values exceed 1 is on 0–100
+    # percent vs fraction: the data sets use 0–1; a file whose values exceed 1 is on 0–100 — but a file that mixes a
+    # value above 1 with fractions is ambiguous (rescaling every value would silently change all of them)
     sal_pct = any(s["salience"] > 1 for s in stances)
+    if sal_pct:
+        fractions = [ln for s, ln in zip(stances, stance_lines) if 0 < s["salience"] < 1]
+        if fractions:
+            k = next(k for k, s in enumerate(stances) if s["salience"] > 1)
+            raise ScenarioError(
+                f"salience above 1 on a file whose other saliences are fractions (line {fractions[0]}"
+                + (f" and {len(fractions) - 1} more" if len(fractions) > 1 else "")
+                + ")",
+                file=file,
+                where=f"line {stance_lines[k]}, field salience",
+                value=stances[k]["salience"],
+                expected="every salience a fraction 0–1 (the decide convention) or every salience in percent 0–100",
+            )
     for iid, pts in points.items():
         if pts:
             lo, hi = min(v for v, _ in pts), max(v for v, _ in pts)
@@ -526,27 +750,51 @@ def _read_decide_csv(data: bytes, file: str) -> Scenario:
 
 
 def _read_decide_xlsx(data: bytes, file: str) -> Scenario:
-    import zipfile
-
+    """The decide records of a workbook: the first sheet whose column A holds record tags (a notes sheet before it is
+    skipped). Every cell is read, also rows beyond the range the sheet declares (openpyxl's read-only mode trusts that
+    declared range unless told otherwise)."""
     import openpyxl
 
     try:
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
-        raise ScenarioError(f"not a readable XLSX workbook ({e})", file=file, expected="an .xlsx file") from None
-    ws = wb.worksheets[0]
+    except Exception as e:  # zipfile, XML and openpyxl errors of a damaged file all mean the same to the user
+        raise ScenarioError(
+            f"not a readable XLSX workbook ({type(e).__name__}: {e})", file=file, expected="an .xlsx file"
+        ) from None
+    try:
+        sheets = []
+        for ws in wb.worksheets:
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()
+            rows = _xlsx_rows(ws)
+            if any(re.match(r"^['\"]?#[APMD]", r[0]) for _, r in rows if r):
+                return _decide_scenario(rows, f"{file}, sheet {ws.title!r}")
+            sheets.append(ws.title)
+    except ScenarioError:
+        raise
+    except Exception as e:
+        raise ScenarioError(
+            f"not a readable XLSX workbook ({type(e).__name__}: {e})", file=file, expected="an .xlsx file"
+        ) from None
+    finally:
+        wb.close()
+    raise ScenarioError(
+        "no sheet holds decide records",
+        file=file,
+        value=sheets,
+        expected="a sheet with rows tagged #A, #P, #M or #D in its first column",
+    )
+
+
+def _xlsx_rows(ws: Any) -> list[tuple[int, list[str]]]:
     rows = []
     for k, r in enumerate(ws.iter_rows(values_only=True)):
         cells = ["" if v is None else (repr(v) if isinstance(v, float) and not v.is_integer() else str(v)) for v in r]
-        if isinstance(r[0] if r else None, str) or any(cells):
-            if not any(cells):
-                continue
-            cells = [c[:-2] if c.endswith(".0") and _is_number(c) else c for c in cells]
-            rows.append((k + 1, [c.strip() for c in cells]))
-    wb.close()
-    if not rows:
-        raise ScenarioError("empty workbook", file=file, expected="rows tagged #A, #P, #M or #D in the first sheet")
-    return _decide_scenario(rows, file)
+        if not any(cells):
+            continue
+        cells = [c[:-2] if c.endswith(".0") and _is_number(c) else c for c in cells]
+        rows.append((k + 1, [c.strip() for c in cells]))
+    return rows
 
 
 def _is_number(s: str) -> bool:
@@ -558,16 +806,44 @@ def _is_number(s: str) -> bool:
 
 
 # ---- BDM table --------------------------------------------------------------------------------------------------------
+_BDM_SCALE = re.compile(r"^\s*#\s*scale\s*:\s*(.*)$", re.I)
+
+
+def parse_scale(text: str, where: str = "--scale", file: str | None = None) -> tuple[float, float]:
+    """``"LO,HI"`` as two finite numbers with LO < HI."""
+    parts = [p.strip() for p in str(text).replace(";", ",").split(",")]
+    try:
+        lo, hi = (float(p) for p in parts)
+    except ValueError:
+        raise ScenarioError(None, file=file, where=where, value=text, expected="LO,HI: two numbers") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ScenarioError(None, file=file, where=where, value=text, expected="LO,HI: finite numbers with LO < HI")
+    return lo, hi
+
+
 def _read_bdm_csv(data: bytes, file: str) -> Scenario:
+    """The ``Actor,Capability,Position,Salience`` table: one issue, salience as a probability 0–1.
+
+    The table carries no issue scale. Unless a ``# scale: LO,HI`` line before the header (which :func:`dumps` writes)
+    or ``scale=`` / ``--scale`` declares one, the scale is the positions' range [min, max], the convention of the
+    expected-utility replications (Scholz et al. 2011); the issue's description says which scale was used.
+    """
     text = _text(data, file)
-    lines = [ln for ln in text.splitlines()]
-    header = lines[0] if lines else ""
+    lines = text.splitlines()
+    declared = None
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or lines[start].lstrip().startswith("#")):
+        m = _BDM_SCALE.match(lines[start])
+        if m:
+            declared = parse_scale(m.group(1), f"line {start + 1}", file)
+        start += 1
+    header = lines[start] if start < len(lines) else ""
     delim = next((d for d in (",", ";", "\t") if len(header.split(d)) == 4), None)
     if delim is None:
         raise ScenarioError(
             "cannot detect the delimiter",
             file=file,
-            where="line 1",
+            where=f"line {start + 1}",
             value=header[:60],
             expected="Actor,Capability,Position,Salience separated by ',', ';' or a tab",
         )
@@ -576,15 +852,15 @@ def _read_bdm_csv(data: bytes, file: str) -> Scenario:
         raise ScenarioError(
             "unexpected header",
             file=file,
-            where="line 1",
+            where=f"line {start + 1}",
             value=header[:60],
             expected="Actor,Capability,Position,Salience",
         )
     actors, stances, positions = [], [], []
-    for k, ln in enumerate(lines[1:], start=2):
+    for k, ln in enumerate(lines[start + 1 :], start=start + 2):
         if not ln.strip():
             continue
-        f = next(csv.reader([ln], delimiter=delim))
+        f = _csv_fields(ln, delim, file, k)
         if len(f) != 4:
             raise ScenarioError(
                 f"{len(f)} fields — truncated line or wrong delimiter?",
@@ -605,21 +881,49 @@ def _read_bdm_csv(data: bytes, file: str) -> Scenario:
         stances.append({"actor": aid, "issue": None, "position": pos, "salience": round(sal * 100.0, 12)})
         positions.append(pos)
     if not actors:
-        raise ScenarioError("no actor rows", file=file, where="line 2", has_value=False, expected="one row per actor")
+        raise ScenarioError(
+            "no actor rows", file=file, where=f"line {start + 2}", has_value=False, expected="one row per actor"
+        )
     stem = Path(file).stem if not file.startswith("<") else "issue"
     iid = re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-").lower() or "issue"
     for st in stances:
         st["issue"] = iid
-    lo, hi = min(positions), max(positions)
-    if lo == hi:
-        hi = lo + 1.0
+    if declared is not None:
+        lo, hi = declared
+        how = f"scale: [{lo:g}, {hi:g}], declared in the file"
+    else:
+        lo, hi = min(positions), max(positions)
+        if lo == hi:
+            hi = lo + 1.0
+        how = f"scale: [{lo:g}, {hi:g}], the positions' range (the table declares none; set it with --scale LO,HI)"
     doc = {
         "name": iid,
-        "issues": [{"id": iid, "scale": {"lower": lo, "upper": hi}}],
+        "issues": [{"id": iid, "description": how, "scale": {"lower": lo, "upper": hi}}],
         "actors": actors,
         "stances": stances,
     }
     return from_dict(doc, file)
+
+
+def with_scale(scenario: Scenario, scale: tuple[float, float] | str, file: str | None = None) -> Scenario:
+    """The scenario with every issue on the scale ``(lower, upper)`` (``"LO,HI"`` is parsed); positions, status quo,
+    labelled points and observed outcomes must lie on it."""
+    lo, hi = parse_scale(scale) if isinstance(scale, str) else (float(scale[0]), float(scale[1]))
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ScenarioError(None, file=file, where="scale", value=scale, expected="finite LO < HI")
+    doc = scenario.model_dump(mode="python", exclude_none=True)
+    for issue in doc["issues"]:
+        issue.setdefault("scale", {})
+        issue["scale"]["lower"], issue["scale"]["upper"] = lo, hi
+        desc = issue.get("description") or ""
+        if desc.startswith("scale: "):
+            issue["description"] = f"scale: [{lo:g}, {hi:g}], set with --scale"
+    try:
+        return from_dict(doc, file or scenario.name)
+    except ScenarioError as e:
+        raise ScenarioError(
+            f"{e.message} (on the scale [{lo:g}, {hi:g}] that --scale sets)", file=e.file, where=e.where
+        ) from None
 
 
 def _read_ktab_csv(data: bytes, file: str) -> Scenario:
@@ -655,7 +959,11 @@ READERS: dict[str, Callable[[bytes, str], Scenario]] = {
 # ---- writing ----------------------------------------------------------------------------------------------------
 def to_dict(scenario: Scenario) -> dict[str, Any]:
     """The scenario as plain data in the file schema (fields left at None are omitted)."""
-    return scenario.model_dump(mode="json", exclude_none=True)
+    doc = scenario.model_dump(mode="json", exclude_none=True)
+    if "salience_scale" not in doc and max(st.salience for st in scenario.stances) <= 1.0:
+        # saved saliences that all lie in [0, 1] would be refused as ambiguous on loading: declare their unit
+        doc = {**{k: v for k, v in doc.items() if k in ("name", "title", "description", "date")}, "salience_scale": 100, **doc}
+    return doc
 
 
 def dumps(scenario: Scenario, fmt: str = "yaml") -> str:
@@ -756,7 +1064,11 @@ def _bdm_text(s: Scenario) -> str:
             expected="exactly 1 issue",
         )
     caps = {a.id: a.capability for a in s.actors}
-    lines = ["Actor,Capability,Position,Salience"]
+    sc = s.issues[0].scale
+    positions = [st.position for st in s.stances]
+    inferred = (min(positions), max(positions)) if min(positions) < max(positions) else (min(positions), min(positions) + 1)
+    head = [] if (sc.lower, sc.upper) == inferred else [f"# scale: {_fmt(sc.lower)},{_fmt(sc.upper)}"]
+    lines = [*head, "Actor,Capability,Position,Salience"]
     for st in s.stances:
         lines.append(
             f"{st.actor},{_fmt(caps[st.actor] if st.capability is None else st.capability)},{_fmt(st.position)},{_fmt(st.salience / 100.0)}"

@@ -70,7 +70,10 @@ class KtabFile:
 
 def looks_like_ktab_csv(text: str) -> bool:
     """Sniff: does this text look like a KTAB SMP CSV (name, desc, N, D / header / N actor rows)?"""
-    rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+    try:
+        rows = [r for r in csv.reader(text.splitlines()[:4096]) if any(c.strip() for c in r)]
+    except csv.Error:
+        return False
     if len(rows) < 3 or len(rows[0]) < 4:
         return False
     try:
@@ -86,6 +89,12 @@ def looks_like_ktab_csv(text: str) -> bool:
     except (ValueError, IndexError):
         return False
     return True
+
+
+def _read(path: str | Path) -> bytes:
+    from detente.scenario.io import read_limited
+
+    return read_limited(path)
 
 
 def _num(text: str, file: str, where: str, what: str) -> float:
@@ -177,10 +186,9 @@ def _build(
             for k in range(len(ids))
         ],
     }
-    try:
-        return Scenario.model_validate(doc)
-    except Exception as e:  # pydantic ValidationError: report it as a ScenarioError on the file
-        raise ScenarioError(f"not a valid scenario: {e}", file=file) from None
+    from detente.scenario.io import from_dict
+
+    return from_dict(doc, file)
 
 
 def read_ktab_csv(path: str | Path, *, data: bytes | None = None) -> Scenario:
@@ -192,7 +200,7 @@ def read_ktab_csv(path: str | Path, *, data: bytes | None = None) -> Scenario:
 
 
 def _decode(path: str | Path, data: bytes | None) -> str:
-    raw = Path(path).read_bytes() if data is None else data
+    raw = _read(path) if data is None else data
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -203,8 +211,19 @@ def load_ktab_csv(path: str | Path, *, data: bytes | None = None) -> KtabFile:
     """Scenario of a KTAB CSV (a CSV carries no model parameters: KTAB's defaults, identity accommodation)."""
     file = str(path)
     text = _decode(path, data)
-    rows = list(csv.reader(io.StringIO(text)))
-    rows = [r for r in rows if any(c.strip() for c in r)]
+    lines = text.splitlines()  # \n, \r\n and a lone \r (classic Mac) all end a line
+    rows: list[list[str]] = []
+    linenos: list[int] = []
+    for k, line in enumerate(lines, start=1):
+        try:
+            r = next(csv.reader([line]), [])
+        except csv.Error as e:
+            raise ScenarioError(
+                f"unreadable CSV line ({e})", file=file, where=f"line {k}", value=line, expected="comma-separated fields"
+            ) from None
+        if any(c.strip() for c in r):
+            rows.append(r)
+            linenos.append(k)
     if len(rows) < 2:
         raise ScenarioError(
             "too short for a KTAB CSV",
@@ -257,10 +276,18 @@ def load_ktab_csv(path: str | Path, *, data: bytes | None = None) -> KtabFile:
             value=len(rows) - 2,
             expected=f"{n} actor lines",
         )
+    if len(rows) > 2 + n:
+        raise ScenarioError(
+            f"more actor lines than line 1 announces ({len(rows) - 2} lines, N = {n})",
+            file=file,
+            where=f"line {linenos[2 + n]}",
+            value=",".join(rows[2 + n]),
+            expected=f"N = {len(rows) - 2} on line 1, or {n} actor lines",
+        )
     actors = []
     for a in range(n):
         r = rows[2 + a]
-        where = f"line {3 + a}"
+        where = f"line {linenos[2 + a]}"
         if len(r) < 3 + 2 * d:
             raise ScenarioError("too few columns", file=file, where=where, value=len(r), expected=f"{3 + 2 * d}")
         name = r[0].strip()
@@ -286,7 +313,7 @@ def read_ktab_xml(path: str | Path, *, data: bytes | None = None, strict: bool =
 def load_ktab_xml(path: str | Path, *, data: bytes | None = None, strict: bool = False) -> KtabFile:
     """Scenario, ``spatial`` parameters (``ModelParameters``, ``IdealAdjustment`` → ``accommodation``) and seed."""
     file = str(path)
-    raw = Path(path).read_bytes() if data is None else data
+    raw = _read(path) if data is None else data
     try:
         root = ET.fromstring(raw)
     except ET.ParseError as e:
@@ -454,7 +481,7 @@ def write_ktab_csv(scenario: Scenario) -> str:
 
 def load_ktab(path: str | Path, *, strict: bool = False) -> KtabFile:
     """A KTAB CSV or XML file (by content) with the ``spatial`` parameters it sets: ``spatial(**f.params)``."""
-    raw = Path(path).read_bytes()
+    raw = _read(path)
     head = raw.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
     if head == b"<":
         return load_ktab_xml(path, data=raw, strict=strict)

@@ -19,7 +19,10 @@ SALIENCE_MAX = 100.0
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False, str_strip_whitespace=True)
+    # strict: a number field takes a number, never a boolean or a string ("5", true); dates alone are parsed from text
+    model_config = ConfigDict(
+        extra="forbid", frozen=False, allow_inf_nan=False, str_strip_whitespace=True, strict=True
+    )
 
 
 Id = str
@@ -45,7 +48,7 @@ class Source(_Strict):
     citation: str
     url: str | None = None
     document: str | None = None
-    date: dt.date | None = None
+    date: dt.date | None = Field(default=None, strict=False)
     quote: str | None = None
 
     _v_id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
@@ -155,7 +158,7 @@ class Event(_Strict):
     """A dated event or intervention of the period the scenario covers."""
 
     id: Id
-    date: dt.date
+    date: dt.date = Field(strict=False)
     title: str
     description: str | None = None
     source: Id | None = None
@@ -231,7 +234,14 @@ class Scenario(_Strict):
     name: Id
     title: str | None = None
     description: str | None = None
-    date: dt.date | None = None
+    date: dt.date | None = Field(default=None, strict=False)
+    salience_scale: Literal[1, 100] | None = Field(
+        default=None,
+        description="the number that stands for full attention in this file's saliences: 100 (saliences are points "
+        "0-100, the schema's unit) or 1 (saliences are fractions 0-1, the convention of decide and BDM data; they are "
+        "read as points ×100, and so are salience values in events' and variants' set/shift edits). Undeclared, "
+        "saliences are points 0-100 and a file whose saliences all lie in [0, 1] is refused as ambiguous.",
+    )
     sources: list[Source] = Field(default_factory=list)
     issues: list[Issue]
     actors: list[Actor]
@@ -250,6 +260,19 @@ class Scenario(_Strict):
     vetoes: list[VetoRule] = Field(default_factory=list, description="per issue, the veto players an outcome needs")
 
     # ---- cross-field validation -------------------------------------------------------------------------------
+    @model_validator(mode="before")
+    @classmethod
+    def _salience_points(cls, data: Any) -> Any:
+        """Saliences declared as fractions (``salience_scale: 1``) become points 0–100; the scale then reads 100."""
+        if not isinstance(data, dict) or data.get("salience_scale") != 1 or isinstance(data["salience_scale"], bool):
+            return data
+        data = {**data, "salience_scale": 100}
+        data["stances"] = [_times_100(st, "salience") for st in data.get("stances") or []]
+        for key in ("events", "variants"):
+            if isinstance(data.get(key), list):
+                data[key] = [_edits_times_100(x) for x in data[key]]
+        return data
+
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
         _no_dupes("issues", [i.id for i in self.issues])
@@ -297,6 +320,11 @@ class Scenario(_Strict):
         for iid in self.observed:
             if iid not in issues:
                 raise _FieldProblem(f"observed.{iid}", iid, f"one of the issue ids {sorted(issues)}")
+            sc = issues[iid].scale
+            if not sc.lower <= self.observed[iid] <= sc.upper:
+                raise _FieldProblem(
+                    f"observed.{iid}", self.observed[iid], f"a value on issue {iid!r}'s scale [{sc.lower:g}, {sc.upper:g}]"
+                )
         primaries: set[str] = set()
         for k, o in enumerate(self.outcomes):
             if o.issue not in issues:
@@ -394,6 +422,30 @@ class Scenario(_Strict):
         raise UnknownNameError(
             f"scenario {self.name!r} has no variant {variant_id!r}; expected one of {[v.id for v in self.variants]}"
         )
+
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _times_100(d: Any, key: str) -> Any:
+    if isinstance(d, dict) and _is_number(d.get(key)):
+        return {**d, key: d[key] * 100.0}
+    return d
+
+
+def _edits_times_100(holder: Any) -> Any:
+    """An event or variant whose salience set/shift edits (and added actors' stances) are scaled from 0–1 to 0–100."""
+    if not isinstance(holder, dict) or not isinstance(holder.get("edits"), list):
+        return holder
+    edits = []
+    for e in holder["edits"]:
+        if isinstance(e, dict) and e.get("field") == "salience" and e.get("op") in ("set", "shift"):
+            e = _times_100(e, "value")
+        if isinstance(e, dict) and isinstance(e.get("stances"), list):
+            e = {**e, "stances": [_times_100(st, "salience") for st in e["stances"]]}
+        edits.append(e)
+    return {**holder, "edits": edits}
 
 
 class _FieldProblem(ValueError):

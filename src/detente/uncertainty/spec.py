@@ -38,7 +38,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from detente.errors import ScenarioError
@@ -62,7 +61,8 @@ FIELDS: tuple[str, ...] = ("position", "salience", "capability")
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    # strict: numbers are numbers and flags are true/false (never "yes" or "5")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
 
 
 class NoiseRule(_Strict):
@@ -260,18 +260,14 @@ def load_spec(
     if source is None:
         return DEFAULT
     if isinstance(source, (str, Path)):
+        from detente.scenario.io import decode_text, parse_yaml, read_limited
+
         path = Path(source)
         file = str(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise ScenarioError("perturbation spec file not found", file=file) from None
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as e:
-            mark = getattr(e, "problem_mark", None)
-            where = f"line {mark.line + 1}" if mark is not None else None
-            raise ScenarioError(f"not valid YAML/JSON: {getattr(e, 'problem', e)}", file=file, where=where) from None
+        if not path.exists():
+            raise ScenarioError("perturbation spec file not found", file=file)
+        # the scenario files' reader: bounded read, UTF-8 checked, YAML 1.2 (JSON is YAML), no duplicate keys
+        data = parse_yaml(decode_text(read_limited(path, file), file), file)
         if isinstance(data, dict) and "perturbation" in data:
             data = data["perturbation"]
             prefix = "perturbation"
