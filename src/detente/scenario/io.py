@@ -114,7 +114,9 @@ def read_limited(path: str | Path, file: str | None = None, limit: int = MAX_BYT
     except OSError as e:
         raise ScenarioError(f"cannot read the file ({e.strerror or e})", file=file) from None
     if len(data) > limit:
-        raise ScenarioError("file too large", file=file, value=f"more than {limit} bytes", expected=f"at most {limit} bytes")
+        raise ScenarioError(
+            "file too large", file=file, value=f"more than {limit} bytes", expected=f"at most {limit} bytes"
+        )
     return data
 
 
@@ -367,9 +369,7 @@ def parse_json(text: str, file: str) -> Any:
             seen: set[str] = set()
             for k, _ in pairs:
                 if k in seen:
-                    raise ScenarioError(
-                        "duplicate key", file=file, value=k, expected="each key once in an object"
-                    )
+                    raise ScenarioError("duplicate key", file=file, value=k, expected="each key once in an object")
                 seen.add(k)
         return out
 
@@ -962,7 +962,11 @@ def to_dict(scenario: Scenario) -> dict[str, Any]:
     doc = scenario.model_dump(mode="json", exclude_none=True)
     if "salience_scale" not in doc and max(st.salience for st in scenario.stances) <= 1.0:
         # saved saliences that all lie in [0, 1] would be refused as ambiguous on loading: declare their unit
-        doc = {**{k: v for k, v in doc.items() if k in ("name", "title", "description", "date")}, "salience_scale": 100, **doc}
+        doc = {
+            **{k: v for k, v in doc.items() if k in ("name", "title", "description", "date")},
+            "salience_scale": 100,
+            **doc,
+        }
     return doc
 
 
@@ -1066,7 +1070,9 @@ def _bdm_text(s: Scenario) -> str:
     caps = {a.id: a.capability for a in s.actors}
     sc = s.issues[0].scale
     positions = [st.position for st in s.stances]
-    inferred = (min(positions), max(positions)) if min(positions) < max(positions) else (min(positions), min(positions) + 1)
+    inferred = (
+        (min(positions), max(positions)) if min(positions) < max(positions) else (min(positions), min(positions) + 1)
+    )
     head = [] if (sc.lower, sc.upper) == inferred else [f"# scale: {_fmt(sc.lower)},{_fmt(sc.upper)}"]
     lines = [*head, "Actor,Capability,Position,Salience"]
     for st in s.stances:

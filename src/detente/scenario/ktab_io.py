@@ -71,7 +71,7 @@ class KtabFile:
 def looks_like_ktab_csv(text: str) -> bool:
     """Sniff: does this text look like a KTAB SMP CSV (name, desc, N, D / header / N actor rows)?"""
     try:
-        rows = [r for r in csv.reader(text.splitlines()[:4096]) if any(c.strip() for c in r)]
+        rows = [r for r in csv.reader(io.StringIO(_lf(text))) if any(c.strip() for c in r)]
     except csv.Error:
         return False
     if len(rows) < 3 or len(rows[0]) < 4:
@@ -89,6 +89,11 @@ def looks_like_ktab_csv(text: str) -> bool:
     except (ValueError, IndexError):
         return False
     return True
+
+
+def _lf(text: str) -> str:
+    """Line ends as \\n: \\r\\n (Windows) and a lone \\r (classic Mac OS) too."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _read(path: str | Path) -> bytes:
@@ -211,19 +216,21 @@ def load_ktab_csv(path: str | Path, *, data: bytes | None = None) -> KtabFile:
     """Scenario of a KTAB CSV (a CSV carries no model parameters: KTAB's defaults, identity accommodation)."""
     file = str(path)
     text = _decode(path, data)
-    lines = text.splitlines()  # \n, \r\n and a lone \r (classic Mac) all end a line
+    reader = csv.reader(io.StringIO(_lf(text)))
     rows: list[list[str]] = []
     linenos: list[int] = []
-    for k, line in enumerate(lines, start=1):
-        try:
-            r = next(csv.reader([line]), [])
-        except csv.Error as e:
-            raise ScenarioError(
-                f"unreadable CSV line ({e})", file=file, where=f"line {k}", value=line, expected="comma-separated fields"
-            ) from None
-        if any(c.strip() for c in r):
-            rows.append(r)
-            linenos.append(k)
+    try:
+        for r in reader:
+            if any(c.strip() for c in r):
+                rows.append(r)
+                linenos.append(reader.line_num)
+    except csv.Error as e:
+        raise ScenarioError(
+            f"unreadable CSV ({e})",
+            file=file,
+            where=f"line {reader.line_num}",
+            expected=f"comma-separated fields of at most {csv.field_size_limit()} characters",
+        ) from None
     if len(rows) < 2:
         raise ScenarioError(
             "too short for a KTAB CSV",

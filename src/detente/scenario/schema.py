@@ -20,9 +20,7 @@ SALIENCE_MAX = 100.0
 
 class _Strict(BaseModel):
     # strict: a number field takes a number, never a boolean or a string ("5", true); dates alone are parsed from text
-    model_config = ConfigDict(
-        extra="forbid", frozen=False, allow_inf_nan=False, str_strip_whitespace=True, strict=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False, str_strip_whitespace=True, strict=True)
 
 
 Id = str
@@ -323,7 +321,9 @@ class Scenario(_Strict):
             sc = issues[iid].scale
             if not sc.lower <= self.observed[iid] <= sc.upper:
                 raise _FieldProblem(
-                    f"observed.{iid}", self.observed[iid], f"a value on issue {iid!r}'s scale [{sc.lower:g}, {sc.upper:g}]"
+                    f"observed.{iid}",
+                    self.observed[iid],
+                    f"a value on issue {iid!r}'s scale [{sc.lower:g}, {sc.upper:g}]",
                 )
         primaries: set[str] = set()
         for k, o in enumerate(self.outcomes):
