@@ -185,7 +185,9 @@ def read_deu(
     if isinstance(source, (bytes, bytearray)):
         data, file = bytes(source), name or "<deu>"
     else:
-        data, file = Path(source).read_bytes(), str(source)
+        from detente.scenario.io import read_limited
+
+        data, file = read_limited(source), str(source)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:

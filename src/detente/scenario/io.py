@@ -80,7 +80,8 @@ def load(
         from detente.scenario.deu import load_proposal
 
         file, proposal = ref_s.rsplit("#", 1)
-        return load_proposal(file, proposal)
+        s = load_proposal(file, proposal)
+        return s if scale is None else with_scale(s, scale, ref_s)
     if input_format is None and not path.exists() and ref_s in library_names():
         path = library_path(ref_s)
     if not path.exists():
