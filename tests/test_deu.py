@@ -272,3 +272,13 @@ def test_rules_are_listed() -> None:
     assert RULES == ("vote-weights", "vote-weights-procedure", "shapley-shubik", "banzhaf", "equal")
     for r in RULES:
         assert get_rule(r).describe().startswith(r)
+
+
+def test_lisbon_era_decision_carries_the_nice_weights(tmp_path: Path) -> None:
+    text = SAMPLE.read_text().replace("13-05-1998;20-12-1999", "13-05-2013;01-06-2016")
+    p = tmp_path / "late.csv"
+    p.write_text(text)
+    a = read_deu(p)[0]
+    assert a.decision_date == dt.date(2016, 6, 1)
+    assert {x.id: x.capability for x in a.scenario.actors}["de"] == pytest.approx(29 / 352)  # Nice EU-28
+    assert any("Protocol 36" in n for n in a.capability_notes)

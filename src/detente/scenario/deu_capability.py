@@ -33,6 +33,11 @@ By procedure:
   1996) — ``2L``;
 - another or unknown procedure: the consultation values, with a note.
 
+Decisions from 2014-11-01 fall under the Treaty of Lisbon's double majority (55% of the members representing 65%
+of the population), which has no vote weights; every rule then carries the last Nice weights (EU-28) forward — any
+member could still ask for a vote by them until 2017-03-31 (Protocol 36 on transitional provisions, Art. 3(2)) — and
+says so in the proposal's notes.
+
 These values are modelling choices, not measurements; the back-test shows how the ranking moves with the rule. Every
 back-test's provenance names the rule.
 """
@@ -46,7 +51,12 @@ from pathlib import Path
 import numpy as np
 
 from detente.errors import ParameterError
-from detente.scenario.council import REGIMES, Regime, power_indices, regime_at
+from detente.scenario.council import LISBON_START, REGIMES, Regime, power_indices, regime_at
+
+LISBON_NOTE = (
+    "decided under the Treaty of Lisbon's double majority, which has no vote weights: the last Nice weights "
+    "(EU-28) are carried forward, as any member could still invoke them until 2017-03-31 (Protocol 36, Art. 3(2))"
+)
 
 RULES = ("vote-weights", "vote-weights-procedure", "shapley-shubik", "banzhaf", "equal")
 DEFAULT_RULE = "vote-weights"
@@ -124,7 +134,7 @@ def check_weights(folder: Path) -> int:
 
 def member_capabilities(rule: CapabilityRule, voting_rule: str, date: dt.date) -> tuple[dict[str, float], Regime]:
     """Each Council member's capability on ``date``, summing to 1 over the whole Council."""
-    regime = regime_at(date)
+    regime = regime_at(date) if date < LISBON_START else REGIMES[-1]
     codes = list(regime.weights)
     n = len(codes)
     if rule.members == "weights":
@@ -152,6 +162,8 @@ def apply_rule(
         )
     members, regime = member_capabilities(rule, voting_rule, date)
     notes.append(f"Council: {regime.name} ({regime.source}), decision {date.isoformat()}")
+    if date >= LISBON_START:
+        notes.append(LISBON_NOTE)
     largest, council = max(members.values()), sum(members.values())
     if not rule.by_procedure:
         com = ep = largest
