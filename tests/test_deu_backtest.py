@@ -182,6 +182,7 @@ def test_every_model_runs_on_every_deu_proposal() -> None:
     assert r.failures.empty, r.failures.head().to_dict("records")
     assert (r.table.loc[r.table["kind"] == "model", "n"] == 250).all()
     assert "salience 0 on every issue" in r.provenance["notes"]["spatial"][0]
+    assert len({x["proposal"] for x in r.provenance["indifferent_actors"]}) == 13
 
 
 @needs_deu

@@ -300,11 +300,22 @@ def _deu(
 
     if write_data(format, out, doc=r.to_dict, frames=frames):
         return
-    tables = [_deu_table(r, path), _deu_breakdown_table(r)]
+    tables: list[Any] = [_deu_table(r, path), _deu_breakdown_table(r)]
     if len(r.coverage):
         tables.append(_deu_coverage_table(r))
     if detail:
         tables.append(_deu_detail_table(r))
+    notes = [f"{m}: {n}" for m, ns in r.provenance["notes"].items() for n in ns]
+    ind = r.provenance["indifferent_actors"]
+    if ind:
+        props = sorted({x["proposal"] for x in ind})
+        notes.insert(0, f"{len(props)} proposals have an actor with a position but salience 0 on every issue ("
+                     f"{', '.join(props[:4])}{', …' if len(props) > 4 else ''})")  # fmt: skip
+    if notes:
+        t = Table("notes", box=box.SIMPLE_HEAD, pad_edge=False)
+        for n in notes:
+            t.add_row(n)
+        tables.append(t)
     if len(r.failures):
         t = Table("model", "proposal", "issue", "reason", title="failures (not scored)", box=box.SIMPLE_HEAD)
         for f in r.failures.itertuples(index=False):

@@ -401,10 +401,21 @@ def deu_backtest(
             "notes": notes,
             "capability_notes": sorted({n for p in proposals for n in p.capability_notes[1:]}),
             "zero_salience_cells": int(sum(p.zero_salience for p in proposals)),
+            "indifferent_actors": _indifferent(proposals, arrays),
             "dropped_stances": int(sum(p.dropped_stances for p in proposals)),
             "imputed_saliences": int(sum(p.imputed_salience for p in proposals)),
         },
     )
+
+
+def _indifferent(proposals: list[DeuProposal], arrays: list[ScenarioArrays]) -> list[dict[str, str]]:
+    """Actors with a position but salience 0 on every issue of their proposal (the spatial model leaves them out)."""
+    out = []
+    for p, a in zip(proposals, arrays):
+        total = np.where(a.mask[0], a.salience[0], 0.0).sum(axis=-1)
+        for i in np.flatnonzero(a.mask[0].any(axis=-1) & (total <= 0)):
+            out.append({"proposal": p.proposal, "actor": a.actors[i]})
+    return out
 
 
 def _spec_doc(perturb: Any) -> Any:
