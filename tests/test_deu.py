@@ -282,3 +282,15 @@ def test_lisbon_era_decision_carries_the_nice_weights(tmp_path: Path) -> None:
     assert a.decision_date == dt.date(2016, 6, 1)
     assert {x.id: x.capability for x in a.scenario.actors}["de"] == pytest.approx(29 / 352)  # Nice EU-28
     assert any("Protocol 36" in n for n in a.capability_notes)
+
+
+@given(st.dates(dt.date(1996, 1, 1), dt.date(2029, 12, 31)))
+def test_mangled_dates_read_back(d: dt.date) -> None:
+    """Any DEU-era date written dd-mm-yy and mangled by the spreadsheet (yy-mm-dd, two-digit years 30–99 → 19xx)
+    comes back as itself; so does its dd-mm-yyyy form."""
+    yy = d.day  # the day, read as a two-digit year
+    mangled = f"{(1900 if yy >= 30 else 2000) + yy:04d}-{d.month:02d}-{d.year % 100:02d}"
+    got = parse_deu_date(mangled)
+    assert got is not None and got.date == d and got.mangled
+    plain = parse_deu_date(f"{d.day:02d}-{d.month:02d}-{d.year}")
+    assert plain is not None and plain.date == d and not plain.mangled

@@ -218,3 +218,15 @@ def test_dask_workers_give_the_same_bytes() -> None:
     assert json.dumps(here.to_dict()["models"]) == json.dumps(there.to_dict()["models"])
     assert here.predictions_csv() == there.predictions_csv()
     pd.testing.assert_frame_equal(here.intervals, there.intervals)
+
+
+def test_breakdown_by_hand() -> None:
+    from detente.validation.metrics import breakdown
+
+    pred = pd.DataFrame({"model": ["m"] * 4, "procedure": ["COD", "COD", "CNS", "CNS"],
+                         "abs_error": [10.0, 20.0, 5.0, 0.0]})  # fmt: skip
+    b = breakdown(pred, ["procedure"])
+    assert b[["group", "n", "mae"]].to_dict("records") == [
+        {"group": "CNS", "n": 2, "mae": 2.5},
+        {"group": "COD", "n": 2, "mae": 15.0},
+    ]
