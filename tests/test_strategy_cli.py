@@ -16,40 +16,39 @@ def run(*args: str):
     return runner.invoke(app, list(args))
 
 
-def test_strategy_json_has_every_output_and_provenance():
-    r = run(
-        "strategy",
-        "korea-2019",
-        "--policy",
-        "aon",
-        "--policy",
-        "sfs-screen",
-        "--paths",
-        "500",
-        "--seed",
-        "3",
-        "--format",
-        "json",
-        "--param",
-        "rho0=0.9",
-    )
+def test_strategy_json_reports_rules_from_march_2019_with_exact_metrics():
+    r = run("strategy", "korea-2019", "--rule", "hanoi", "--rule", "sfs-freeze", "--paths", "300", "--seed", "3",
+            "--grid", "4,2,4", "--format", "json", "--param", "p60=0.4")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    for key in ("policies", "paths", "seed", "scenario", "scenario_hash", "version", "parameters", "results"):
-        assert key in doc
-    assert doc["scenario"] == "korea-2019" and doc["parameters"]["rho0"] == 0.9 and doc["seed"] == 3
-    res = doc["results"]["sfs-screen"]
-    assert set(res["p_deal_by_level"]) == {f"k>={k}" for k in range(1, 6)}
-    assert len(res["arsenal"]["q90"]) == 32 and len(res["months"]) == 32
-    assert {"type S", "type G", "US reliable", "US unreliable"} <= set(res["by_group"])
-    for m in ("p_deal", "p_crisis", "p_war", "arsenal_E"):
-        assert {"value", "lo", "hi"} == set(res["headline"][m])
+    assert doc["calendar"]["first_month"] == "2019-03" and doc["calendar"]["election"] == "2020-11"
+    assert doc["parameters_changed"] == {"p60": 0.4} and doc["seed"] == 3
+    assert [x["name"] for x in doc["rules"]] == ["hanoi", "sfs-freeze"]
+    assert "not fitted" in doc["warning"]
+    first = doc["rules"][0]
+    assert next(iter(first["monthly_status"])) == "2019-03"
+    m = first["metrics"]["by 2020-11 (election)"]
+    assert 0 <= m["war"] <= m["crisis at least once"] <= 1
+    assert "zeros_by_definition" in first and "zeros_by_definition" not in doc["rules"][1]
 
 
 def test_strategy_same_seed_same_bytes():
-    a = run("strategy", "korea-2019", "--paths", "300", "--format", "json")
-    b = run("strategy", "korea-2019", "--paths", "300", "--format", "json")
+    args = ("strategy", "korea-2019", "--rule", "sfs-freeze", "--paths", "300", "--grid", "4,1,4", "--format", "json")
+    a, b = run(*args), run(*args)
     assert a.exit_code == 0 and a.stdout == b.stdout
+
+
+def test_strategy_best_rule_beside_the_requested_rules():
+    r = run("strategy", "korea-2019", "--rule", "hanoi", "--best-rule", "--paths", "100", "--grid", "3,1,3",
+            "--format", "json")
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
+    names = [x["name"] for x in doc["rules"]]
+    assert names == ["hanoi", "president-best"]
+    best = doc["best_rule_search"]
+    values = {x["name"]: x["president_value"] for x in doc["rules"]}
+    assert best["president_value"] >= best["president_value"] - best["gap_to_second_best"]
+    assert values["president-best"] >= values["hanoi"] - 1e-9
 
 
 def test_experiment_claim_c_json_reports_each_point_and_policy_with_intervals():
@@ -83,9 +82,13 @@ def test_experiments_lists_six_claims_and_policies():
 def test_errors_are_one_line_exit_2_and_write_nothing(tmp_path):
     out = tmp_path / "x.png"
     for args in (
-        ("strategy", "korea-2019", "--param", "rho0=2", "--out", str(out)),
+        ("strategy", "korea-2019", "--param", "p60=inf", "--out", str(out)),
+        ("strategy", "korea-2019", "--param", "p60=2", "--out", str(out)),
         ("strategy", "korea-2019", "--param", "nope=1"),
-        ("strategy", "korea-2019", "--policy", "bolton"),
+        ("strategy", "korea-2019", "--policy", "aon"),
+        ("strategy", "korea-2019", "--rule", "bolton"),
+        ("strategy", "emission-standards-1994"),
+        ("strategy", "korea-2019", "--grid", "x"),
         ("experiment", "claim-z", "--out", str(out)),
         ("strategy", "korea-2019", "--format", "xml"),
     ):
@@ -102,17 +105,25 @@ def test_replay_command():
     assert doc["months"][0] == "2018-06" and "nothing_happens" in doc["references"]
 
 
-def test_strategy_reads_the_scenario_files_strategy_block(tmp_path):
+def test_strategy_reads_the_scenario_files_calendar(tmp_path):
     import detente
 
     s = detente.load("korea-2019")
-    block = {"params": {"rho0": 0.9, "kappa": 0.5}, "sources": {"rho0": "test: analyst estimate"}}
+    block = dict(s.strategy)
+    block["calendar"] = {**block["calendar"], "start": "2019-04", "election": "2020-11"}
     path = detente.save(s.model_copy(update={"strategy": block}), tmp_path / "k.yaml")
-    r = run("strategy", str(path), "--paths", "200", "--format", "json")
+    r = run("strategy", str(path), "--rule", "hanoi", "--paths", "50", "--grid", "3,1,3", "--format", "json")
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
-    assert doc["parameters"]["rho0"] == 0.9 and doc["parameters"]["kappa"] == 0.5
-    assert doc["parameter_sources"]["rho0"] == "test: analyst estimate"
-    bad = detente.save(s.model_copy(update={"strategy": {"params": {"rho0": 7}}}), tmp_path / "bad.yaml")
-    r = run("strategy", str(bad), "--paths", "200")
-    assert r.exit_code == 2 and "strategy.params.rho0" in r.output and "7" in r.output
+    assert doc["calendar"]["first_month"] == "2019-04" and doc["calendar"]["election"] == "2020-11"
+    bad = detente.save(s.model_copy(update={"strategy": {**block, "shocks": [{"month": "2020-02", "name": "x"}]}}),
+                       tmp_path / "bad.yaml")
+    r = run("strategy", str(bad), "--paths", "20")
+    assert r.exit_code == 2 and "strategy.shocks[0].name" in r.output
+
+
+def test_strategy_params_lists_every_parameter_with_its_support():
+    r = run("strategy-params", "--format", "json")
+    rows = json.loads(r.stdout)
+    assert {"p60", "mu_tau", "q0", "c_m"} <= {x["name"] for x in rows}
+    assert all(x["supports"] and x["kind"] for x in rows)

@@ -7,12 +7,14 @@ import io
 from pathlib import Path
 from typing import Annotated, Any
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from detente.cli.app import (
     app,
+    dumps,
     guarded,
     load_scenario,
     output_format,
@@ -61,109 +63,161 @@ def _emit(fmt: str, chart: bool, out: Path | None, *, doc: Any, frames: Any, tex
         write_output(text(), out)
 
 
-def _strategy_figure(res: Any) -> Any:
-    from matplotlib.figure import Figure
-
-    from detente.strategy.results import month_labels
-
-    labels = month_labels(res.T)
-    x = range(res.T)
-    fig = Figure(figsize=(10, 10))
-    axes = fig.subplots(3, 1, sharex=True)
-    for name, ps in res.runs.items():
-        (line,) = axes[0].plot(x, ps.p_level[0, :, -1], label=f"{name}: full deal")
-        axes[0].plot(x, ps.p_level[0, :, 1], ls="--", color=line.get_color(), label=f"{name}: freeze or more")
-        axes[1].plot(x, ps.W_mean[0, 1:], color=line.get_color(), label=name)
-        axes[1].fill_between(x, ps.W_q[0, 1:, 0], ps.W_q[0, 1:, 2], color=line.get_color(), alpha=0.15)
-        axes[2].plot(x, ps.ES_mean[0], color=line.get_color(), label=name)
-    for ax in axes:
-        ax.axvline(res.t_E, color="grey", lw=0.8, ls=":")
-        ax.grid(alpha=0.3)
-    axes[0].set_ylabel("P(deal reached by month)")
-    axes[1].set_ylabel("arsenal (mean, 10-90%)")
-    axes[2].set_ylabel("escalation score (Rivera)")
-    axes[0].legend(fontsize=7, ncol=2)
-    axes[0].set_title(f"strategy engine: {res.scenario or 'spec defaults'} ({res.paths} paths, seed {res.seed})")
-    ticks = list(range(0, res.T, 3))
-    axes[2].set_xticks(ticks)
-    axes[2].set_xticklabels([labels[i] for i in ticks], rotation=45, ha="right")
-    fig.tight_layout()
-    return fig
+RuleOpt = Annotated[
+    list[str] | None, typer.Option("--rule", "-r", help="US rule (repeatable): hanoi, aon-threats, aon-bmd, small-deal, "
+                                   "sfs-freeze, sfs-front, grit")
+]
 
 
 @app.command("strategy")
 def strategy_cmd(
     ref: Annotated[str, typer.Argument(help="a built-in scenario name or a scenario file (its `strategy:` block)")],
+    rule: RuleOpt = None,
+    best_rule: Annotated[bool, typer.Option("--best-rule", help="also search the president's best rule")] = False,
     policy: PolicyOpt = None,
     paths: Paths = None,
     seed: Seed = 0,
     param: Param = None,
-    fmt: Format = None,
+    grid: Annotated[str | None, typer.Option("--grid", help="types of deterrent value, of test value, belief "
+                                             "nodes: N,N,N (default 24,3,10; coarser is faster)")] = None,
+    fmt: Format = "table",
     out: Out = None,
 ) -> None:
-    """Simulate US policies against North Korea's best response (strategy engine; see docs/strategy.md)."""
+    """A US president's rule against North Korea's best response: the staged-disarmament game (docs/strategy.md)."""
     with guarded():
-        from detente.strategy import run_strategy
+        from detente.errors import DetenteError
+        from detente.strategy.staged.engine import run
 
+        if policy:
+            raise DetenteError(
+                f"--policy {policy[0]!r}: the policy engine was replaced by the staged-disarmament game; use "
+                f"`detente strategy {ref} --rule hanoi --rule sfs-freeze` (see `detente strategy-params`)"
+            )
         fmt, chart = output_format(fmt, out, FORMATS, charts=True)
         scenario = load_scenario(ref)
-        res = run_strategy(
-            scenario, policy or ["aon", "sfs-screen"], paths=paths or 20000, seed=seed, overrides=parse_params(param)
-        )
-        _emit(
-            fmt,
-            chart,
-            out,
-            doc=res.to_dict,
-            frames=lambda: {"policies": res.headline_frame()},
-            text=lambda: _strategy_table(res),
-            fig_fn=lambda: _strategy_figure(res),
-        )
+        g = _grid(grid)
+        doc = run(scenario, rule, best=best_rule, paths=paths or 20000, seed=seed, overrides=parse_params(param),
+                  grid=g, search_grid=g if g is not None and g.n_v * g.n_tau < 24 else None)
+        _emit(fmt, chart, out, doc=lambda: doc, frames=lambda: {"rules": _staged_frame(doc)},
+              text=lambda: _staged_table(doc), fig_fn=lambda: _staged_figure(doc))
 
 
-def _strategy_table(res: Any) -> str:
-    from detente.strategy.results import point_metrics
-    from detente.strategy.simulate import group_means
+def _grid(text: str | None) -> Any:
+    from detente.errors import DetenteError
+    from detente.strategy.staged.game import Grid
 
-    t = Table(title=f"strategy engine: {res.scenario or 'spec defaults'} — {res.paths} paths, seed {res.seed}")
-    for col in (
-        "policy",
-        "P(full deal by election)",
-        "P(freeze+ by election)",
-        "P(small deal+)",
-        "arsenal Nov 2020",
-        "P(crisis)",
-        "P(war/regime change)",
-    ):
-        t.add_column(col)
-    g = Table(title="by North Korea's type and US reliability (means)")
-    for col in ("policy", "group", "n", "P(full)", "P(freeze+)", "arsenal", "P(crisis)", "P(war)"):
-        g.add_column(col)
-    for name, ps in res.runs.items():
-        m = point_metrics(ps, 0)
-        t.add_row(
-            name,
-            _ci(m["p_deal"]),
-            _ci(m["p_partial"]),
-            _ci(m["p_small"]),
-            _ci(m["arsenal_E"], 1),
-            _ci(m["p_crisis"]),
-            _ci(m["p_war"]),
-        )
-        for gname, row in group_means(ps).items():
-            if gname == "all":
-                continue
-            g.add_row(
-                name,
-                gname,
-                str(int(row["n"][0])),
-                f"{row['full_by_E'][0]:.3f}",
-                f"{row['partial_by_E'][0]:.3f}",
-                f"{row['W_E'][0]:.1f}",
-                f"{row['crisis'][0]:.3f}",
-                f"{row['war_or_regime_change'][0]:.3f}",
-            )
-    return _text(t, g, "95% intervals in brackets (Wilson for probabilities, normal for the arsenal mean).")
+    if text is None:
+        return None
+    try:
+        nv, ntau, nl = (int(x) for x in text.split(","))
+    except ValueError:
+        raise DetenteError(f"--grid {text[:40]!r}: expected three whole numbers N,N,N such as 24,3,10") from None
+    if not (1 <= nv <= 200 and 1 <= ntau <= 20 and 3 <= nl <= 40):
+        raise DetenteError(f"--grid {text[:40]!r}: expected 1-200 value types, 1-20 test types, 3-40 belief nodes")
+    return Grid(nv, ntau, nl)
+
+
+def _staged_frame(doc: dict[str, Any]) -> Any:
+    import pandas as pd
+
+    rows = []
+    for r in doc["rules"]:
+        for horizon, metrics in r["metrics"].items():
+            for name, value in metrics.items():
+                rows.append({"rule": r["name"], "horizon": horizon, "metric": name, "value": value})
+    return pd.DataFrame(rows)
+
+
+def _staged_table(doc: dict[str, Any]) -> str:
+    cal = doc["calendar"]
+    t = Table(title=f"staged-disarmament game: {doc['scenario']}, first month {cal['first_month']}, election "
+              f"{cal['election']} (exact; {doc['paths']} Monte Carlo paths for the arsenal quantiles, seed {doc['seed']})")
+    first = doc["rules"][0]["metrics"]
+    horizon = next(iter(first))
+    cols = list(first[horizon])
+    t.add_column("rule")
+    for c in cols:
+        t.add_column(c)
+    t.add_column("president's payoff (CVID-months)")
+    for r in doc["rules"]:
+        m = r["metrics"][horizon]
+        t.add_row(r["name"], *[f"{m[c]:.3f}" for c in cols], f"{r['president_value']:.2f}")
+    items: list[Any] = [t]
+    if "best_rule_search" in doc:
+        b = doc["best_rule_search"]
+        items.append(f"president's best rule: {b['best']} (payoff {b['president_value']:.2f}; "
+                     f"{b['rules_evaluated']} rules evaluated; gap to the second best {b['gap_to_second_best']:.3f})")
+    items.append(f"{horizon}. {doc['warning']}")
+    return _text(*items)
+
+
+def _staged_figure(doc: dict[str, Any]) -> Any:
+    from matplotlib.figure import Figure
+
+    from detente.strategy.staged.forward import STATUS
+
+    fig = Figure(figsize=(10, 3.2 * len(doc["rules"])))
+    axes = fig.subplots(len(doc["rules"]), 1, squeeze=False)[:, 0]
+    for ax, r in zip(axes, doc["rules"], strict=True):
+        months = list(r["monthly_status"])
+        shares = np.array([[r["monthly_status"][m][s] for s in STATUS] for m in months])
+        ax.stackplot(range(len(months)), shares.T, labels=STATUS)
+        ax.set_title(f"{r['name']}: status of the negotiation by month (share of outcomes)")
+        ax.set_xticks(range(0, len(months), 3))
+        ax.set_xticklabels(months[::3], rotation=45, ha="right", fontsize=7)
+        ax.set_ylabel("share")
+    axes[0].legend(fontsize=7, ncol=4, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+@app.command("strategy-params")
+def strategy_params_cmd(fmt: Format = "table") -> None:
+    """Every parameter of the staged-disarmament game: meaning, prior, central value, and what its source supports."""
+    with guarded():
+        from detente.strategy.staged.engine import params_table
+
+        fmt, _ = output_format(fmt, None, ("table", "json"))
+        rows = params_table()
+        if fmt == "json":
+            write_output(dumps(rows), None)
+            return
+        t = Table(title="staged-disarmament game: parameters")
+        for c in ("name", "meaning", "prior", "central", "kind", "supports"):
+            t.add_column(c)
+        for r in rows:
+            t.add_row(r["name"], r["meaning"], r["prior"], f"{r['central']:.4g}", r["kind"], r["supports"])
+        write_output(_text(t), None)
+
+
+@app.command("strategy-fit")
+def strategy_fit_cmd(
+    data: Annotated[Path | None, typer.Option("--data", help="folder with the CNS files (default ../shared/data/korea)")] = None,
+    fmt: Format = "table",
+) -> None:
+    """Fit testing behaviour by maximum likelihood to the CNS missile-test record (Mar 2019 - Jan 2021)."""
+    with guarded():
+        from detente.errors import DetenteError
+        from detente.strategy.staged import cns
+
+        fmt, _ = output_format(fmt, None, ("table", "json"))
+        d = data or cns.default_data_dir()
+        if not (d / "nk_missile_tests_cns_via_nagix.json").is_file():
+            raise DetenteError(f"--data {d}: the CNS file nk_missile_tests_cns_via_nagix.json is not there")
+        days, _ = cns.monthly(cns.load_launches(d), "2019-03", 23)
+        res = cns.fit(days)
+        doc = res.to_dict()
+        if fmt == "json":
+            write_output(dumps(doc), None)
+            return
+        t = Table(title=f"test behaviour fitted to the CNS record ({doc['window']})")
+        for c in ("parameter", "estimate", "standard error"):
+            t.add_column(c)
+        for k, v in res.estimates.items():
+            t.add_row(k, f"{v:.3f}", f"{res.se.get(k, float('nan')):.3f}")
+        lines = [f"log-likelihood {res.loglik:.2f}, AIC {res.aic:.2f}, BIC {res.bic:.2f}"]
+        lines += [f"{k}: {v:.2f}" for k, v in res.baselines.items() if k != "n"]
+        write_output(_text(t, *lines), None)
 
 
 @app.command("experiment")

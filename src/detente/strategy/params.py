@@ -211,6 +211,8 @@ def from_strategy_block(
         return StrategyParams(), {}
     if not isinstance(block, dict):
         raise ScenarioError("must be a mapping", file=file, where="strategy", value=block, expected="{params, sources}")
+    if "game" in block:  # a staged-disarmament block: the policy engine's values live under 'v1'
+        return from_strategy_block(block.get("v1"), file=file)
     unknown = set(block) - {"params", "sources"}
     if unknown:
         raise ScenarioError(

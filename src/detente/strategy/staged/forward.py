@@ -1,0 +1,192 @@
+"""The exact forward equation: the distribution over (type, state) month by month, and every headline metric as an
+exact expectation under it (no Monte Carlo error, so no metric moves with the number of paths).
+
+μ_{t+1}(θ, s′) = Σ_s Σ_α μ_t(θ, s) π_t(α | θ, s) P_t(s′ | s, α), absorbing mass carried forward. "Ever" events use
+the same operator restricted to the event's complement (no crisis yet); additive functionals (the arsenal, the
+president's payoff) propagate M_t(s) = E[F_t 1(s_t = s)] with the same kernel rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from detente.strategy.staged.game import Game
+from detente.strategy.staged.kernel import Kernel
+from detente.strategy.staged.space import CVID_DONE, CVID_STARTED, N_J
+
+STATUS = ("war", "regime change", "crisis", "breakdown", "agreement in force", "unilateral restraint", "stalled")
+
+
+@dataclass
+class Forward:
+    months: int
+    reached: np.ndarray  # (months+1, 7): P(stage >= k, not absorbed) at the start of each month
+    war: np.ndarray  # (months+1,)
+    regime_change: np.ndarray
+    crisis_ever: np.ndarray
+    test_month: np.ndarray  # (months,) P(campaign this month)
+    strategic_month: np.ndarray
+    status: np.ndarray  # (months, 7)
+    arsenal_mean: np.ndarray  # (months+1,)
+    relief_mean: np.ndarray  # (months,)
+    value_P: float
+    value_P_parts: dict[str, float]
+    value_N: np.ndarray  # per type, at the baseline
+    mu_last: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
+    first_step: np.ndarray = field(default_factory=lambda: np.zeros(0))  # P(first advance beyond the baseline at t)
+
+
+def indicators(k: Kernel) -> dict[str, np.ndarray]:
+    """Per-row 0/1 indicators (as floats) for the status ladder and the event counts; cached on the kernel."""
+    f = k.f
+    if "ind_test" not in f:
+        brk = (f["r"] == 2) | (f["open"] > 0)
+        agree = ~brk & (f["j"] >= 1) & ((f["rel_start"] > 0) | ((f["j"] == 1) & (f["x"] == 0)))
+        unil = ~brk & ~agree & (f["j"] >= 1)
+        for key, val in (
+            ("test", f["y"] >= 1),
+            ("strategic", f["y"] == 2),
+            ("breakdown", brk),
+            ("agreement", agree),
+            ("unilateral", unil),
+            ("stalled", ~brk & ~agree & ~unil),
+            ("advance", f["jp"] > f["j"]),
+        ):
+            f["ind_" + key] = val.astype(float)
+    return {key[4:]: v for key, v in f.items() if key.startswith("ind_")}
+
+
+def president_stationary(game: Game) -> np.ndarray:
+    """The president's continuation value after the horizon, while his rule is in force (zero once it is not),
+    by policy evaluation under North Korea's stationary choice probabilities, one belief cell at a time."""
+    k = game.kernel(None)
+    pi = game.policy(None)
+    u = game.flow_P(None)
+    beta = game.params["beta_P"]
+    sp = game.space
+    nt = game.types.n
+    Bk = sp.block
+    a_state = sp.components[4]
+    Vp = np.zeros((sp.n_states, nt))
+    starts = np.searchsorted(k.row_s, np.arange(sp.n_cell + 1) * Bk)
+    for cell in range(sp.n_cell - 1, -1, -1):
+        lo, hi = cell * Bk, (cell + 1) * Bk
+        r0, r1 = starts[cell], starts[cell + 1]
+        Pc = k.P[r0:r1]
+        rs = k.row_s[r0:r1] - lo
+        firsts = np.searchsorted(rs, np.arange(Bk))
+        p = pi[r0:r1]
+        office = (a_state[lo:hi] == 0)[:, None]
+        cont = u[r0:r1, None] + beta * (Pc[:, hi:] @ Vp[hi:])
+        rpi = np.add.reduceat(p * cont, firsts, axis=0) * office
+        coo = Pc[:, lo:hi].tocoo()
+        flat = rs[coo.row] * Bk + coo.col
+        w = p[coo.row].T * coo.data[None, :]
+        Ppi = np.bincount(
+            ((np.arange(nt) * Bk * Bk)[:, None] + flat[None, :]).ravel(), weights=w.ravel(), minlength=nt * Bk * Bk
+        ).reshape(nt, Bk, Bk)
+        Ppi = Ppi * office.T[:, :, None]
+        A = np.eye(Bk)[None] - beta * Ppi
+        Vp[lo:hi] = np.linalg.solve(A, rpi.T[:, :, None])[:, :, 0].T
+    return Vp
+
+
+def forward(game: Game, months: int | None = None) -> Forward:
+    game.solve()
+    T = game.calendar.horizon
+    months = T if months is None else months
+    sp = game.space
+    j_state = np.concatenate([sp.components[0], [-1, -1]])
+    live = np.arange(sp.n_states) < sp.n_live
+    mu = game.mu0.copy()
+    nu = mu.copy()  # mass with no crisis so far
+    fresh = mu.copy()  # mass that has not yet advanced beyond the baseline stage
+    p = game.params
+    M = mu * (float(game.params["W0"]))  # arsenal functional
+    reached = np.zeros((months + 1, N_J))
+    war = np.zeros(months + 1)
+    rc = np.zeros(months + 1)
+    crisis_ever = np.zeros(months + 1)
+    test_m = np.zeros(months)
+    strat_m = np.zeros(months)
+    status = np.zeros((months, len(STATUS)))
+    ars = np.zeros(months + 1)
+    relief = np.zeros(months)
+    first = np.zeros(months)
+    vP_parts: dict[str, float] = {}
+    beta = p["beta_P"]
+
+    def snap(t: int) -> None:
+        tot = mu.sum(axis=1)
+        for kk in range(N_J):
+            reached[t, kk] = tot[live & (j_state >= kk)].sum()
+        war[t], rc[t] = tot[sp.war], tot[sp.rc]
+        crisis_ever[t] = 1 - nu.sum()
+        lv = tot[live].sum()
+        ars[t] = M[live].sum() / lv if lv > 0 else 0.0
+
+    pi_inf = None
+    for t in range(months):
+        snap(t)
+        tt = t if t < T else None
+        k = game.kernel(tt)
+        if tt is None:
+            pi_inf = game.policy(None) if pi_inf is None else pi_inf
+            pi = pi_inf
+        else:
+            pi = game.policy(t)
+        f = k.f
+        ind = indicators(k)
+        occ = mu[k.row_s] * pi
+        w = occ.sum(axis=1)
+        test_m[t] = w @ ind["test"]
+        strat_m[t] = w @ ind["strategic"]
+        relief[t] = w @ f["rel"]
+        pc = f["p_crisis"]
+        status[t, 0] = mu[sp.war].sum()
+        status[t, 1] = mu[sp.rc].sum()
+        status[t, 2] = w @ pc
+        rest = w * (1 - pc)
+        for n, key in enumerate(("breakdown", "agreement", "unilateral", "stalled")):
+            status[t, 3 + n] = rest @ ind[key]
+        if t < T:
+            for key, val in game.flow_P(t, split=True).items():
+                vP_parts[key] = vP_parts.get(key, 0.0) + beta**t * float(w @ val)
+        adv = ind["advance"]
+        occ_fresh = fresh[k.row_s] * pi
+        first[t] = float(occ_fresh.sum(axis=1) @ adv)
+        mu_next = k.P.T @ occ
+        mu_next[sp.war] += mu[sp.war]
+        mu_next[sp.rc] += mu[sp.rc]
+        nu_next = k.P_nc.T @ (nu[k.row_s] * pi)
+        nu_next[sp.war] += nu[sp.war]
+        nu_next[sp.rc] += nu[sp.rc]
+        fresh = k.P.T @ (occ_fresh * (1 - adv)[:, None])
+        M = k.P_keep.T @ (M[k.row_s] * pi + (p["mu_W"] / 12) * f["prod"][:, None] * occ)
+        mu, nu = mu_next, nu_next
+        if t + 1 == T:
+            vP_parts["after the horizon"] = beta**T * float(np.sum(mu * president_stationary(game)))
+    snap(months)
+    assert game.V is not None
+    return Forward(
+        months=months,
+        reached=reached,
+        war=war,
+        regime_change=rc,
+        crisis_ever=crisis_ever,
+        test_month=test_m,
+        strategic_month=strat_m,
+        status=status,
+        arsenal_mean=ars,
+        relief_mean=relief,
+        value_P=float(sum(vP_parts.values())),
+        value_P_parts=vP_parts,
+        value_N=game.V[0, game.s0],
+        mu_last=mu,
+        first_step=first,
+    )
+
+
+__all__ = ["CVID_DONE", "CVID_STARTED", "STATUS", "Forward", "forward", "president_stationary"]

@@ -1,0 +1,240 @@
+"""North Korea's dynamic programme: a finite-horizon soft (logit) Bellman recursion ending in a stationary
+continuation value, over a grid of private types.
+
+Q_t(θ, s, α) = ū_t(θ, s, α) + δ Σ_s′ P_t(s′ | s, α) V_{t+1}(θ, s′),  V_t = σ log Σ_α exp(Q_t/σ),
+π_t = exp((Q_t − V_t)/σ): Rust's (1987) dynamic discrete choice with extreme-value shocks, a quantal response in
+McKelvey & Palfrey's (1995) sense (Signorino 1999 in IR). After the horizon every parameter takes its long-run value
+and V_∞ solves the time-homogeneous soft Bellman equation by policy iteration (Newton-Kantorovich, Rust 1987),
+cell by cell: belief cells only move upward, so each cell's small linear system is solved once the cells above it are
+known. Nothing in this module computes a transition probability; it reads :mod:`.kernel`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+
+from detente.strategy.staged import kernel as kern
+from detente.strategy.staged.priors import central
+from detente.strategy.staged.rules import SUCCESSOR, Phase, Rule
+from detente.strategy.staged.space import Space, TypeGrid, belief_nodes, type_grid
+
+
+@dataclass(frozen=True)
+class Calendar:
+    """Month indices (month 0 = the first simulated month). Defaults: the korea-2019 scenario's calendar."""
+
+    start: str = "2019-03"
+    election: int = 20
+    inauguration: int = 22
+    horizon: int = 30
+    covid: int = 11
+    bolton: int = 6
+    leak_switch: int = 10
+    long_run: int = 30  # from this month every parameter takes its long-run value (and the rule may switch)
+
+    def label(self, t: int) -> str:
+        y, m = (int(x) for x in self.start.split("-"))
+        k = y * 12 + (m - 1) + t
+        return f"{k // 12:04d}-{k % 12 + 1:02d}"
+
+
+@dataclass(frozen=True)
+class Grid:
+    n_v: int = 24
+    n_tau: int = 3
+    n_lam: int = 10
+
+
+@dataclass
+class Game:
+    """One parameter point, one incumbent rule: the kernels, N's value functions and policies."""
+
+    params: dict[str, float]
+    rule: Rule
+    calendar: Calendar = field(default_factory=Calendar)
+    grid: Grid = field(default_factory=Grid)
+    successor: Rule = SUCCESSOR
+
+    def __post_init__(self) -> None:
+        self.space = Space(self.grid.n_lam)
+        self.types: TypeGrid = type_grid(self.params, self.grid.n_v, self.grid.n_tau)
+        self.lam0 = kern.baseline_exposure(self.params)
+        self.nodes = belief_nodes(self.lam0, self.grid.n_lam)
+        self._kernels: dict[Any, kern.Kernel] = {}
+        self.V: np.ndarray | None = None
+        self.V_inf: np.ndarray | None = None
+        self.stationary_residual = np.nan
+
+    # ------------------------------------------------------------------ time-varying inputs
+    def epoch(self, t: int | None) -> int | None:
+        """The month's key for dated inputs: None from the long-run month on (the stationary kernel and values)."""
+        return None if t is None or t >= self.calendar.long_run else t
+
+    def bite(self, t: int | None) -> float:
+        p, cal = self.params, self.calendar
+        t = self.epoch(t)
+        if t is None:
+            return (1 - p["leak_inf"]) * (1 - p["c_cov_inf"])
+        leak = p["leak_2019"] if t < cal.leak_switch else min(0.8, p["leak_2019"] * p["leak_2020_mult"])
+        return (1 - leak) * (1 - p["c_cov"] * (t >= cal.covid))
+
+    def covid_share(self, t: int | None) -> float:
+        p = self.params
+        t = self.epoch(t)
+        if t is None:
+            return p["c_cov_inf"] / p["c_cov"] if p["c_cov"] > 0 else 0.0
+        return float(t >= self.calendar.covid)
+
+    def c_R(self, t: int | None) -> float:
+        p = self.params
+        return p["c_R"] * (1 - p["varpi_B"] * (t is None or t >= self.calendar.bolton))
+
+    def kernel(self, t: int | None) -> kern.Kernel:
+        """The kernel of month t (None: the stationary kernel after the horizon)."""
+        cal = self.calendar
+        t = self.epoch(t)
+        if t is None:
+            key: tuple[Any, ...] = ("inf", self.rule.last())
+            ph_I: Phase = self.rule.last()
+        else:
+            ph_I = self.rule.at(t)
+            key = (ph_I, t == cal.election, t == cal.inauguration)
+        if key not in self._kernels:
+            self._kernels[key] = kern.build(
+                self.params,
+                self.space,
+                self.nodes,
+                ph_I,
+                self.successor.last(),
+                election=t is not None and t == cal.election,
+                inauguration=t is not None and t == cal.inauguration,
+                stationary=t is None,
+            )
+        return self._kernels[key]
+
+    def flow_N(self, t: int | None, split: bool = False) -> Any:
+        return kern.flow_N(
+            self.kernel(t), self.params, self.bite(t), self.covid_share(t), self.types.v, self.types.tau, split=split
+        )
+
+    def flow_P(self, t: int | None, split: bool = False) -> Any:
+        return kern.flow_P(self.kernel(t), self.params, self.c_R(t), stationary=self.epoch(t) is None, split=split)
+
+    @property
+    def s0(self) -> int:
+        """Baseline state: moratorium, no relief in force, baseline exposure, no act seen, incumbent."""
+        return int(self.space.index(1, 0, 0, 0, 0))
+
+    # ------------------------------------------------------------------ solution
+    @property
+    def sigma(self) -> float:
+        return self.params["sigma_N"]
+
+    def _lse(self, k: kern.Kernel, Q: np.ndarray, n_states: int) -> np.ndarray:
+        return self._lse_block(k.row_s, k.row_k, Q, n_states)
+
+    def Q(self, t: int | None, V_next: np.ndarray) -> np.ndarray:
+        k = self.kernel(t)
+        return self.flow_N(t) + self.params["delta_N"] * (k.P @ V_next)
+
+    def solve(self) -> Game:
+        if self.V is not None:
+            return self
+        T = self.calendar.horizon
+        ns, nt = self.space.n_states, self.types.n
+        self.V_inf = self.solve_stationary()
+        V = np.zeros((T + 1, ns, nt))
+        V[T] = self.V_inf
+        for t in range(T - 1, -1, -1):
+            V[t, : self.space.n_live] = self._lse(self.kernel(t), self.Q(t, V[t + 1]), self.space.n_live)
+        self.V = V
+        return self
+
+    def policy(self, t: int | None) -> np.ndarray:
+        """π_t on the kernel's rows (rows x types)."""
+        assert self.V is not None and self.V_inf is not None
+        k = self.kernel(t)
+        V_next = self.V_inf if t is None or t + 1 >= self.calendar.horizon else self.V[t + 1]
+        V_now = self.V_inf if t is None else self.V[t]
+        Q = self.Q(t, V_next)
+        return np.asarray(np.exp((Q - V_now[k.row_s]) / self.sigma))
+
+    def solve_stationary(self, tol: float = 1e-10, max_iter: int = 60) -> np.ndarray:
+        """V_∞ by soft policy iteration, one belief cell at a time from the top (block-triangular kernel)."""
+        k = self.kernel(None)
+        u = self.flow_N(None)
+        delta, sig = self.params["delta_N"], self.sigma
+        sp = self.space
+        nt = self.types.n
+        V = np.zeros((sp.n_states, nt))
+        Bk = sp.block
+        starts = np.searchsorted(k.row_s, np.arange(sp.n_cell + 1) * Bk)
+        worst = 0.0
+        for cell in range(sp.n_cell - 1, -1, -1):
+            lo, hi = cell * Bk, (cell + 1) * Bk
+            r0, r1 = starts[cell], starts[cell + 1]
+            Pc = k.P[r0:r1]
+            P_in_sp = Pc[:, lo:hi].tocoo()
+            P_in = Pc[:, lo:hi].tocsr()
+            cont = u[r0:r1] + delta * (Pc[:, hi:] @ V[hi:])
+            rs = k.row_s[r0:r1] - lo
+            firsts = np.searchsorted(rs, np.arange(Bk))
+            flat = rs[P_in_sp.row] * Bk + P_in_sp.col
+            offs = (np.arange(nt) * Bk * Bk)[:, None]
+            Vc = V[hi : hi + Bk].copy() if cell < sp.n_cell - 1 else np.zeros((Bk, nt))
+            for _ in range(max_iter):
+                Q = cont + delta * (P_in @ Vc)
+                Vn = self._lse_block(rs, k.row_k[r0:r1], Q, Bk)
+                res = float(np.max(np.abs(Vn - Vc)))
+                if res < tol:
+                    break
+                # policy evaluation with entropy: (I − δ P_π) V = Σ π ū − σ Σ π log π  (Newton step)
+                logpi = (Q - Vn[rs]) / sig
+                pi = np.exp(logpi)
+                rpi = np.add.reduceat(pi * (cont - sig * logpi), firsts, axis=0)  # (Bk, nt)
+                w = pi[P_in_sp.row].T * P_in_sp.data[None, :]  # (nt, nnz)
+                Ppi = np.bincount((offs + flat[None, :]).ravel(), weights=w.ravel(), minlength=nt * Bk * Bk).reshape(
+                    nt, Bk, Bk
+                )
+                A = np.eye(Bk)[None] - delta * Ppi
+                Vc = np.linalg.solve(A, rpi.T[:, :, None])[:, :, 0].T
+            Q = cont + delta * (P_in @ Vc)
+            worst = max(worst, float(np.max(np.abs(self._lse_block(rs, k.row_k[r0:r1], Q, Bk) - Vc))))
+            V[lo:hi] = Vc
+        self.stationary_residual = worst
+        return V
+
+    def _lse_block(self, rs: np.ndarray, rk: np.ndarray, Q: np.ndarray, nb: int) -> np.ndarray:
+        return lse_rows(rs, Q, nb, self.sigma)
+
+    @cached_property
+    def mu0(self) -> np.ndarray:
+        mu = np.zeros((self.space.n_states, self.types.n))
+        mu[self.s0] = self.types.weight
+        return mu
+
+
+def lse_rows(rs: np.ndarray, Q: np.ndarray, nb: int, sigma: float) -> np.ndarray:
+    """σ log Σ exp(Q/σ) over the rows of each state (rows sorted by state; every state has a row)."""
+    firsts = np.searchsorted(rs, np.arange(nb))
+    m = np.maximum.reduceat(Q, firsts, axis=0)
+    z = np.add.reduceat(np.exp((Q - m[rs]) / sigma), firsts, axis=0)
+    return np.asarray(m + sigma * np.log(z))
+
+
+def make_game(
+    rule: Rule,
+    overrides: dict[str, float] | None = None,
+    *,
+    grid: Grid | None = None,
+    calendar: Calendar | None = None,
+    params: dict[str, float] | None = None,
+) -> Game:
+    p = dict(params) if params is not None else central()
+    if overrides:
+        p.update(overrides)
+    return Game(p, rule, calendar or Calendar(), grid or Grid())

@@ -1,0 +1,167 @@
+"""Monte Carlo paths drawn from the same kernel rows as the dynamic programme and the forward equation.
+
+Needed only for path metrics: arsenal quantiles (initial arsenal and production rate drawn per path), event
+sequences and test days. Each month: North Korea's action by inverse CDF from π_t(· | θ, s), then the successor by
+inverse CDF on the kernel's sparse row. Paths run in blocks, so memory stays flat in the number of paths; block b of
+rule r uses ``numpy.random.SeedSequence(seed, spawn_key=(r, b))``, so results do not depend on how blocks are
+scheduled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from detente.strategy.staged.game import Game
+from detente.strategy.staged.kernel import Kernel
+from detente.strategy.staged.priors import BY_NAME
+from detente.strategy.staged.space import ACTIONS, CVID_DONE
+
+BLOCK = 100_000
+
+
+@dataclass
+class Paths:
+    n: int
+    months: int
+    occupancy: np.ndarray  # (months+1, n_states) counts of paths by state at the start of each month
+    test_days: np.ndarray  # (months,) mean test days per month
+    arsenal_final: np.ndarray  # (n,) float32 arsenal at the end
+    arsenal_q: np.ndarray  # (months+1, 3) 10/50/90 % (from the first block)
+    value_N: np.ndarray  # (n_types,) sum of realised discounted payoffs by type
+    value_N2: np.ndarray
+    type_count: np.ndarray
+    transitions: np.ndarray | None = None  # (rows, n_states) counts at month ``record_month`` (tests only)
+
+
+def _sampler(k: Kernel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    P = k.P
+    indptr, idx, data = P.indptr, P.indices, P.data
+    row_of = np.repeat(np.arange(P.shape[0]), np.diff(indptr))
+    cum = np.cumsum(data)
+    start_cum = np.concatenate([[0.0], cum])[indptr[:-1]]
+    within = cum - start_cum[row_of]
+    total = np.add.reduceat(data, indptr[:-1]) if data.size else np.zeros(0)
+    return indptr, idx, row_of + within / total[row_of], total
+
+
+def simulate(
+    game: Game, n: int, seed: int, *, rule_id: int = 0, months: int | None = None, record_month: int | None = None
+) -> Paths:
+    game.solve()
+    T = game.calendar.horizon
+    months = T if months is None else months
+    sp = game.space
+    width = ACTIONS.width
+    nt = game.types.n
+    occ = np.zeros((months + 1, sp.n_states))
+    tdays = np.zeros(months)
+    vsum = np.zeros(nt)
+    vsum2 = np.zeros(nt)
+    tcount = np.zeros(nt)
+    finals = []
+    q_first = np.zeros((months + 1, 3))
+    trans = None
+    pol = {t: game.policy(t if t < T else None) for t in range(min(months, T))}
+    if months > T:
+        pi_inf = game.policy(None)
+    samplers: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+    pads: dict[int, np.ndarray] = {}
+    u_rows = {t: game.flow_N(t if t < T else None) for t in range(min(months, T))}
+    if months > T:
+        u_inf = game.flow_N(None)
+    delta, sig = game.params["delta_N"], game.sigma
+    lam_d = game.params["lambda_d"]
+    wd = BY_NAME["W0"].dist
+    mud = BY_NAME["mu_W"].dist
+    nblocks = -(-n // BLOCK)
+    for b in range(nblocks):
+        m = min(BLOCK, n - b * BLOCK)
+        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(rule_id, b)))
+        theta = rng.integers(0, nt, size=m)
+        s = np.full(m, game.s0)
+        W = wd.ppf(rng.random(m))
+        muW = mud.ppf(rng.random(m))
+        disc = np.ones(m)
+        val = np.zeros(m)
+        wq = np.zeros((months + 1, 3))
+        wq[0] = np.quantile(W, [0.1, 0.5, 0.9])
+        occ[0] += np.bincount(s, minlength=sp.n_states)
+        for t in range(months):
+            tt = t if t < T else None
+            k = game.kernel(tt)
+            key = t if t < T else -1
+            if key not in samplers:
+                samplers[key] = _sampler(k)
+                pad = np.full(sp.n_live * width, -1, dtype=np.int64)
+                pad[k.row_s * width + k.row_k] = np.arange(k.row_s.size)
+                pads[key] = pad
+            indptr, idx, ckey, _ = samplers[key]
+            pad = pads[key]
+            pi = pol[t] if t < T else pi_inf
+            u = u_rows[t] if t < T else u_inf
+            alive = s < sp.n_live
+            sa, ta = s[alive], theta[alive]
+            slots = pad[sa[:, None] * width + np.arange(width)[None, :]]  # (ma, width), -1 = invalid
+            pr = np.where(slots >= 0, pi[np.maximum(slots, 0), ta[:, None]], 0.0)
+            cum = np.cumsum(pr, axis=1)
+            ua = rng.random(sa.size) * cum[:, -1]
+            kk = np.minimum((cum <= ua[:, None]).sum(axis=1), width - 1)
+            while True:  # never land on a zero-probability slot at the right edge
+                bad = slots[np.arange(sa.size), kk] < 0
+                if not bad.any():
+                    break
+                kk[bad] -= 1
+            rows = slots[np.arange(sa.size), kk]
+            # realised payoff: expected flow of the row minus σ log π (the expected logit shock of the choice)
+            val[alive] += disc[alive] * (u[rows, ta] - sig * np.log(pi[rows, ta]))
+            disc[alive] *= delta
+            # successor by inverse CDF on the kernel row
+            us = rng.random(sa.size)
+            pos = np.searchsorted(ckey, rows + us, side="right")
+            pos = np.clip(pos, indptr[rows], indptr[rows + 1] - 1)
+            nxt = idx[pos]
+            if record_month is not None and t == record_month:
+                if trans is None:
+                    trans = np.zeros((k.row_s.size, sp.n_states))
+                np.add.at(trans, (rows, nxt), 1.0)
+            f = k.f
+            test = f["y"][rows] >= 1
+            tdays[t] += float(np.sum(test * (1 + rng.poisson(lam_d, size=sa.size))))
+            Wa = W[alive] + muW[alive] / 12 * f["prod"][rows]
+            j_now = f["j"][rows]
+            reset = (
+                (nxt < sp.n_live)
+                & (j_now < CVID_DONE)
+                & (sp.components[0][np.minimum(nxt, sp.n_live - 1)] == CVID_DONE)
+            )
+            W[alive] = np.where(reset, 0.0, Wa)
+            s = s.copy()
+            s[alive] = nxt
+            occ[t + 1] += np.bincount(s, minlength=sp.n_states)
+            live_now = s < sp.n_live
+            if live_now.any():
+                wq[t + 1] = np.quantile(W[live_now], [0.1, 0.5, 0.9])
+        if months >= T:  # stationary continuation value closes the realised payoff
+            assert game.V is not None
+            live_now = s < sp.n_live
+            val[live_now] += disc[live_now] * game.V[T][s[live_now], theta[live_now]] if months == T else 0.0
+        np.add.at(vsum, theta, val)
+        np.add.at(vsum2, theta, val**2)
+        tcount += np.bincount(theta, minlength=nt)
+        finals.append(W.astype(np.float32))
+        if b == 0:
+            q_first = wq
+    return Paths(
+        n=n,
+        months=months,
+        occupancy=occ,
+        test_days=tdays / n,
+        arsenal_final=np.concatenate(finals),
+        arsenal_q=q_first,
+        value_N=vsum,
+        value_N2=vsum2,
+        type_count=tcount,
+        transitions=trans,
+    )
