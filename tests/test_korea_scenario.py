@@ -78,11 +78,12 @@ def test_raw_yaml_validates_against_the_schema() -> None:
     assert s.name == "korea-2019"
     assert s.date == dt.date(2019, 2, 28)
     assert s.title and s.description and len(s.description) > 500
-    # the strategy engine's parameters, each with its source, validate against the engine's ranges
+    # the staged-disarmament game's block; the claims experiments' parameters (under 'v1') validate too
     from detente.strategy.params import from_scenario
 
+    assert s.strategy["game"] == "staged-disarmament-v2"
     params, sources = from_scenario(s)
-    assert params.t_E == 29 and set(sources) == set(s.strategy["params"])
+    assert params.t_E == 29 and set(sources) == set(s.strategy["v1"]["params"])
 
 
 def test_issues_have_scales_labelled_points_and_a_sourced_status_quo(scenario: Scenario) -> None:
