@@ -1,24 +1,33 @@
-"""Benchmark of the strategy engine (spec 15.7): 10^5 paths x 32 months for one policy, both DPs included.
+"""Benchmark of the staged-disarmament game against its performance table.
 
-Run: ``python benchmarks/bench_strategy.py``. Prints the best of several repeats per policy and the ratio to the
-spec's prototype budget (0.5 s on a 2-core machine; the prototype took 0.3-0.5 s). One call of
-``detente.strategy.simulate.simulate`` is one vectorised computation over all 10^5 paths (a Python loop over the 32
-months only). Also times a 12-point x 10^4-path batched sweep (one DP per type for all points at once).
+Run: ``python benchmarks/bench_strategy.py`` (BLAS threads pinned to 1, as in sweeps). Prints, for each task, the
+best wall-clock and CPU time over a few repeats and the ratio to its target:
+
+* one rule at the default grid (72 types, 10 belief nodes, 30 months): dynamic programme, stationary continuation
+  and forward equation — target 0.6 s;
+* one rule at the sweep grid (24 types, 8 belief nodes) — target 0.08 s;
+* 10^5 Monte Carlo paths × 30 months (policies already solved) — target 0.5 s;
+* memory of a 10^7-path run (blocks of 10^5 paths; the peak resident memory is printed) — target < 2 GB.
 """
 
 from __future__ import annotations
 
-import time
+import os
 
-from detente.strategy.params import ParamBatch, StrategyParams
-from detente.strategy.simulate import simulate
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 
-PROTOTYPE_BUDGET_S = 0.5
+import resource  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+
+from detente.strategy.staged.forward import forward  # noqa: E402
+from detente.strategy.staged.game import Grid, make_game  # noqa: E402
+from detente.strategy.staged.montecarlo import simulate  # noqa: E402
+from detente.strategy.staged.rules import PRESETS  # noqa: E402
 
 
 def best_of(fn, repeats: int = 3) -> tuple[float, float]:
-    """Best wall-clock and best CPU (process) time over ``repeats`` runs; CPU time is less sensitive to other
-    processes on a shared machine."""
     wall, cpu = [], []
     for _ in range(repeats):
         t, c = time.perf_counter(), time.process_time()
@@ -29,18 +38,21 @@ def best_of(fn, repeats: int = 3) -> tuple[float, float]:
 
 
 def main() -> None:
-    pb = ParamBatch([StrategyParams()])
-    simulate(pb, "aon", 1000, seed=0)  # warm-up (imports, caches)
-    print("policy           paths  months  wall_s  cpu_s  wall/0.5s  cpu/0.5s")
-    for pol in ("aon", "sfs-screen", "sfs-trust-rok"):
-        w, c = best_of(lambda pol=pol: simulate(pb, pol, 100_000, seed=0))
-        print(
-            f"{pol:15s} {100_000:6d} {pb.T:7d} {w:7.3f} {c:6.3f} {w / PROTOTYPE_BUDGET_S:10.2f} "
-            f"{c / PROTOTYPE_BUDGET_S:9.2f}"
-        )
-    sweep = ParamBatch([StrategyParams(rho0=r, pi_S=p) for r in (0.3, 0.6, 0.9) for p in (0.3, 0.5, 0.7, 0.9)])
-    w, c = best_of(lambda: simulate(sweep, "sfs-screen", 10_000, seed=0), repeats=2)
-    print(f"sweep: {sweep.B} points x 10,000 paths x {sweep.T} months (sfs-screen): wall {w:.3f} s, cpu {c:.3f} s")
+    rule = PRESETS["sfs-freeze"]
+    print("task                                        wall_s   cpu_s  target_s  cpu/target")
+    for label, grid, target in (("one rule, default grid (72 types)", Grid(), 0.6),
+                                ("one rule, sweep grid (24 types)", Grid(12, 2, 8), 0.08)):
+        w, c = best_of(lambda grid=grid: forward(make_game(rule, grid=grid), light=True))
+        print(f"{label:42s} {w:7.3f} {c:7.3f} {target:9.2f} {c / target:10.1f}")
+    g = make_game(rule, grid=Grid(12, 2, 8)).solve()
+    simulate(g, 1000, 0)
+    w, c = best_of(lambda: simulate(g, 100_000, 0), repeats=2)
+    print(f"{'1e5 paths x 30 months (sweep grid)':42s} {w:7.3f} {c:7.3f} {0.5:9.2f} {c / 0.5:10.1f}")
+    if "--memory" in sys.argv:
+        t = time.perf_counter()
+        simulate(g, 10_000_000, 0)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"1e7 paths x 30 months: {time.perf_counter() - t:.1f} s, peak resident memory {peak:.0f} MB")
 
 
 if __name__ == "__main__":

@@ -93,7 +93,9 @@ def president_stationary(game: Game) -> np.ndarray:
     return Vp
 
 
-def forward(game: Game, months: int | None = None) -> Forward:
+def forward(game: Game, months: int | None = None, *, light: bool = False) -> Forward:
+    """Exact metrics month by month; ``light`` computes only the occupancy and the president's payoff (the search
+    needs nothing else)."""
     game.solve()
     T = game.calendar.horizon
     months = T if months is None else months
@@ -155,17 +157,20 @@ def forward(game: Game, months: int | None = None) -> Forward:
             for key, val in game.flow_P(t, split=True).items():
                 vP_parts[key] = vP_parts.get(key, 0.0) + beta**t * float(w @ val)
         adv = ind["advance"]
-        occ_fresh = fresh[k.row_s] * pi
-        first[t] = float(occ_fresh.sum(axis=1) @ adv)
+        if not light:
+            occ_fresh = fresh[k.row_s] * pi
+            first[t] = float(occ_fresh.sum(axis=1) @ adv)
         mu_next = k.P.T @ occ
         mu_next[sp.war] += mu[sp.war]
         mu_next[sp.rc] += mu[sp.rc]
-        nu_next = k.P_nc.T @ (nu[k.row_s] * pi)
-        nu_next[sp.war] += nu[sp.war]
-        nu_next[sp.rc] += nu[sp.rc]
-        fresh = k.P.T @ (occ_fresh * (1 - adv)[:, None])
-        M = k.P_keep.T @ (M[k.row_s] * pi + (p["mu_W"] / 12) * f["prod"][:, None] * occ)
-        mu, nu = mu_next, nu_next
+        if not light:
+            nu_next = k.P_nc.T @ (nu[k.row_s] * pi)
+            nu_next[sp.war] += nu[sp.war]
+            nu_next[sp.rc] += nu[sp.rc]
+            fresh = k.P.T @ (occ_fresh * (1 - adv)[:, None])
+            M = k.P_keep.T @ (M[k.row_s] * pi + (p["mu_W"] / 12) * f["prod"][:, None] * occ)
+            nu = nu_next
+        mu = mu_next
         if t + 1 == T:
             vP_parts["after the horizon"] = beta**T * float(np.sum(mu * president_stationary(game)))
     snap(months)

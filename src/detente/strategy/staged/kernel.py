@@ -105,19 +105,21 @@ class _Branches:
         self.c = cols
 
     def split(self, probs: list[np.ndarray], updates: list[dict[str, np.ndarray | float]]) -> None:
-        parts: dict[str, list[np.ndarray]] = {k: [] for k in self.c}
-        for pr, up in zip(probs, updates, strict=True):
-            pr = np.broadcast_to(pr, self.c["prob"].shape)
-            keep = pr > 0
-            for k, v in self.c.items():
-                if k == "prob":
-                    parts[k].append(v[keep] * pr[keep])
-                elif k in up:
-                    u = up[k]
-                    parts[k].append(np.broadcast_to(u, v.shape)[keep].astype(v.dtype))
-                else:
-                    parts[k].append(v[keep])
-        self.c = {k: np.concatenate(v) for k, v in parts.items()}
+        n = self.c["prob"].shape[0]
+        P = np.stack([np.broadcast_to(pr, (n,)) for pr in probs])
+        b_idx, e_idx = np.nonzero(P > 0)  # branch-major, so branches follow each other as if concatenated
+        out: dict[str, np.ndarray] = {}
+        for k, v in self.c.items():
+            if k == "prob":
+                out[k] = v[e_idx] * P[b_idx, e_idx]
+                continue
+            col = v[e_idx]
+            for br, up in enumerate(updates):
+                if k in up:
+                    m = b_idx == br
+                    col[m] = np.broadcast_to(up[k], (n,))[e_idx[m]]
+            out[k] = col
+        self.c = out
 
 
 def build(
@@ -331,20 +333,15 @@ def flow_N(
     hb = p["omega_H"] * p["e_B"] * f["B"]
     test = (f["y"] >= 1).astype(float)
     if not split:
-        a0 = (
-            -bite * (1 - f["rel"])
-            + test * (p["kappa_cov"] * covid_share + p["tau_X"] * f["x"])
-            + p["Delta2"] * (f["y"] == 2)
-            - p["c_X"] * f["x"]
-            + p["phi_G"] * f["m_G"]
-            + f["P_K"] * f["k_pay"]
-            - p["C_N"] * f["p_crisis"]
-            - p["X_W"] * f["p_war"]
-            - p["X_RC"] * f["p_rc"]
-            - p["c_m"] * (f["jp"] != f["j"])
-        )
-        a1 = (1 - hb) * f["one_minus_D"] + p["b_c"] * f["c"] * f["D_jp"]
-        return np.asarray(a0[:, None] + a1[:, None] * v[None, :] + test[:, None] * tau[None, :])
+        if "base0" not in f:  # the parts that do not change month by month
+            f["base0"] = (p["tau_X"] * test * f["x"] + p["Delta2"] * (f["y"] == 2) - p["c_X"] * f["x"]
+                          + p["phi_G"] * f["m_G"] + f["P_K"] * f["k_pay"] - p["C_N"] * f["p_crisis"]
+                          - p["X_W"] * f["p_war"] - p["X_RC"] * f["p_rc"] - p["c_m"] * (f["jp"] != f["j"]))
+            f["coef_v"] = (1 - hb) * f["one_minus_D"] + p["b_c"] * f["c"] * f["D_jp"]
+        a0 = f["base0"] - bite * (1 - f["rel"]) + test * (p["kappa_cov"] * covid_share)
+        lhs = np.stack([a0, f["coef_v"], test], axis=1)
+        rhs = np.stack([np.ones_like(v), v, tau])
+        return np.asarray(lhs @ rhs)
     comp = {
         "sanctions": (-bite * (1 - f["rel"]))[:, None] + 0 * v[None, :],
         "arsenal value": ((1 - hb) * f["one_minus_D"])[:, None] * v[None, :],

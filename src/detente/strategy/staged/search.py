@@ -86,7 +86,7 @@ def best_rule(
         code = ph.code()
         if code not in cache:
             g = make_game(Rule("candidate", ph), overrides, grid=grid, calendar=calendar)
-            fw = forward(g)
+            fw = forward(g, light=True)
             cache[code] = obj(fw)
             phases[code] = ph
             fws[code] = fw
