@@ -7,7 +7,6 @@ import io
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -152,6 +151,7 @@ def _staged_table(doc: dict[str, Any]) -> str:
 
 
 def _staged_figure(doc: dict[str, Any]) -> Any:
+    import numpy as np
     from matplotlib.figure import Figure
 
     from detente.strategy.staged.forward import STATUS

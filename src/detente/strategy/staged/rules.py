@@ -73,6 +73,22 @@ class Phase:
         )
 
 
+def phase_from_code(code: str) -> Phase:
+    """The phase a :meth:`Phase.code` text describes (inverse of ``code``)."""
+    import re
+
+    m = re.fullmatch(r"k(\d) R(RH|[0-9.]+) s([0-9.]+) p(\d) g([0-9.]+) c(\d) t(\d)(\d) x(\d) B(\d) G(\d) "
+                     r"K([0-9.]+)@(\d)", code.strip())
+    if m is None:
+        raise ParameterError(f"rule code {code[:60]!r}: expected the form 'k2 R0.15 s1.00 p0 g0.33 c1 t01 x0 B0 G0 "
+                             "K0.00@2'")
+    g = float(m[5])
+    return Phase(k_min=int(m[1]), R1=None if m[2] == "RH" else float(m[2]), rho_R=float(m[3]),
+                 pay_on_start=int(m[4]), g=1 / 3 if abs(g - 1 / 3) < 0.006 else g, cover_SR=int(m[6]),
+                 theta_SR=int(m[7]), theta_ST=int(m[8]), x=int(m[9]), B=int(m[10]), m_G=int(m[11]),
+                 P_K=float(m[12]), k_K=int(m[13]))
+
+
 @dataclass(frozen=True)
 class Rule:
     name: str

@@ -1,0 +1,230 @@
+"""Figures of docs/strategy.md, drawn from a fixed seed with the matplotlib object API (``Figure``).
+
+``python -m detente.strategy.staged.figures DIR`` writes strategy-F1.png ... into DIR. Every axis and legend is in
+plain words.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from detente.strategy.staged import cns
+from detente.strategy.staged.forward import STATUS, forward
+from detente.strategy.staged.game import Game, Grid, make_game
+from detente.strategy.staged.kernel import derive
+from detente.strategy.staged.montecarlo import simulate
+from detente.strategy.staged.rules import PRESETS, Rule
+from detente.strategy.staged.space import ACTIONS
+
+SEED = 1
+STAGES = ("testing", "moratorium", "Yongbyon freeze", "Yongbyon dismantled", "declaration",
+          "disarmament under way", "disarmament done")
+
+
+def _months(g: Game, ax: Any, n: int) -> None:
+    ticks = list(range(0, n, 3))
+    ax.set_xticks(ticks)
+    ax.set_xticklabels([g.calendar.label(t) for t in ticks], rotation=45, ha="right", fontsize=7)
+    for t, name in ((g.calendar.election, "election"), (g.calendar.inauguration, "inauguration"),
+                    (g.calendar.covid, "border closed")):
+        ax.axvline(t, color="grey", lw=0.8, ls=":")
+        ax.text(t, 1.0, name, fontsize=6, rotation=90, va="top", transform=ax.get_xaxis_transform())
+
+
+def f1_status(games: dict[str, Game]) -> Figure:
+    fig = Figure(figsize=(10, 3 * len(games)))
+    axes = fig.subplots(len(games), 1, squeeze=False)[:, 0]
+    for ax, (name, g) in zip(axes, games.items(), strict=True):
+        fw = forward(g, 36)
+        ax.stackplot(range(36), fw.status.T, labels=STATUS)
+        ax.set_title(f"rule '{name}': status of the negotiation by month (share of outcomes)", fontsize=9)
+        ax.set_ylabel("share")
+        _months(g, ax, 36)
+    axes[0].legend(fontsize=7, ncol=4, loc="lower left")
+    fig.tight_layout()
+    return fig
+
+
+def f2_arsenal(games: dict[str, Game]) -> Figure:
+    fig = Figure(figsize=(9, 4))
+    ax = fig.subplots()
+    for name, g in games.items():
+        ps = simulate(g, 20_000, SEED)
+        fw = forward(g)
+        x = range(g.calendar.horizon + 1)
+        (line,) = ax.plot(x, fw.arsenal_mean, label=f"{name}: mean (exact)")
+        ax.fill_between(x, ps.arsenal_q[:, 0], ps.arsenal_q[:, 2], color=line.get_color(), alpha=0.15,
+                        label=f"{name}: 10-90 % of paths")
+        ax.plot(x, ps.arsenal_q[:, 1], color=line.get_color(), ls="--", lw=0.8)
+    ax.set_ylabel("warheads' worth of material")
+    ax.set_title("arsenal by month (dashed: median of 20,000 paths)", fontsize=9)
+    _months(next(iter(games.values())), ax, next(iter(games.values())).calendar.horizon + 1)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def f3_best(doc: dict[str, Any]) -> Figure:
+    rules = {r["name"]: r for r in doc["rules"]}
+    names = [n for n in ("hanoi", "sfs-freeze", "president-best") if n in rules]
+    comps = list(rules[names[0]]["president_value_by_component"])
+    fig = Figure(figsize=(10, 4))
+    ax = fig.subplots()
+    w = 0.8 / len(names)
+    for i, n in enumerate(names):
+        vals = [rules[n]["president_value_by_component"][c] for c in comps]
+        ax.bar(np.arange(len(comps)) + i * w, vals, w, label=f"{n} (total {rules[n]['president_value']:.1f})")
+    ax.set_xticks(np.arange(len(comps)) + w)
+    ax.set_xticklabels(comps, rotation=30, ha="right", fontsize=8)
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_ylabel("president's payoff (months of complete disarmament)")
+    b = doc.get("best_rule_search", {})
+    ax.set_title(f"the president's payoff by component; {len(b.get('rules_within_half_a_CVID_month', []))} rules "
+                 f"within 0.5 of the best", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def f4_first_step(games: dict[str, Game]) -> Figure:
+    fig = Figure(figsize=(9, 3.5))
+    ax = fig.subplots()
+    for name, g in games.items():
+        fw = forward(g)
+        surv = 1 - np.concatenate([[0], np.cumsum(fw.first_step)[:-1]])
+        ax.plot(range(g.calendar.horizon), fw.first_step / np.maximum(surv, 1e-12), label=name)
+    ax.set_ylabel("chance of a first step beyond the moratorium this month, given none yet")
+    ax.set_title("hazard of the first step", fontsize=9)
+    g0 = next(iter(games.values()))
+    _months(g0, ax, g0.calendar.horizon)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def f5_belief(g: Game) -> Figure:
+    dv = derive(g.params)
+    fig = Figure(figsize=(8, 3.5))
+    ax = fig.subplots()
+    months = np.arange(0, 121)
+    prior_mean = dv.alpha / dv.beta
+    p = g.params
+    for j, name in ((1, "moratorium"), (2, "Yongbyon freeze"), (4, "declaration"), (6, "disarmament done")):
+        deff = dv.D[j]
+        H = np.exp(-p["kappa_x"] * (1 - deff)) * deff ** p["a_s"]
+        ax.plot(months, dv.alpha / (dv.beta + months * H) / prior_mean, label=f"quiet months at the {name}")
+    ax.plot(months[:13], dv.alpha / (dv.beta + dv.eta_x * months[:13]) / prior_mean, "k--",
+            label="honoured tranches (one a month)")
+    ax.set_xlabel("months (or tranches)")
+    ax.set_ylabel("feared exploitation rate / prior")
+    ax.set_title("North Korea's belief: quiet months at a partly armed stage teach little, honoured exchanges much",
+                 fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def f6_signs(grid: Grid) -> Figure:
+    """Sign of three effects on P(freeze or more by the election) along one assumption each."""
+    fig = Figure(figsize=(11, 3.4))
+    axes = fig.subplots(1, 3)
+    import dataclasses
+
+    base = PRESETS["hanoi"].phase1
+    cases = (
+        ("e_B", np.linspace(0.05, 0.3, 6), "efficacy of added interceptors",
+         Rule("bmd", dataclasses.replace(base, B=1)), Rule("no-bmd", base)),
+        ("A", np.linspace(0.0, 2.0, 6), "audience cost per threat level",
+         Rule("threats", dataclasses.replace(base, theta_SR=2, theta_ST=2)), Rule("none", dataclasses.replace(
+             base, theta_SR=0, theta_ST=0))),
+        ("p60", np.linspace(0.1, 0.6, 6), "prior fear of exploitation (5 years)", PRESETS["sfs-freeze"],
+         PRESETS["hanoi"]),
+    )
+    for ax, (param, xs, words, r1, r0) in zip(axes, cases, strict=True):
+        diffs = []
+        for x in xs:
+            a = forward(make_game(r1, {param: float(x)}, grid=grid))
+            b = forward(make_game(r0, {param: float(x)}, grid=grid))
+            tE = a.reached.shape[0] - 1 if a.reached.shape[0] <= 20 else 20
+            diffs.append(a.reached[tE, 2] - b.reached[tE, 2])
+        ax.plot(xs, diffs, "o-")
+        ax.axhline(0, color="black", lw=0.6)
+        ax.set_xlabel(words, fontsize=8)
+        ax.set_title(f"'{r1.name}' minus '{r0.name}'", fontsize=8)
+    axes[0].set_ylabel("change in P(freeze or more by the election)")
+    fig.tight_layout()
+    return fig
+
+
+def f8_decision(g: Game) -> Figure:
+    """North Korea's first-month choice between holding the moratorium and a verified freeze, by component, for the
+    median type (flow components this month, then the continuation)."""
+    g.solve()
+    k = g.kernel(0)
+    jp_t, y_t, c_t, ok_t = ACTIONS.table
+    slot_hold = int(np.nonzero(ok_t[1] & (jp_t[1] == 1) & (y_t[1] == 0) & (c_t[1] == 0))[0][0])
+    slot_frz = int(np.nonzero(ok_t[1] & (jp_t[1] == 2) & (y_t[1] == 0) & (c_t[1] == 0))[0][0])
+    rows = np.nonzero(k.row_s == g.s0)[0]
+    r_hold = rows[k.row_k[rows] == slot_hold][0]
+    r_frz = rows[k.row_k[rows] == slot_frz][0]
+    theta = int(np.argsort(g.types.v)[g.types.n // 2])
+    comp = g.flow_N(0, split=True)
+    assert g.V is not None
+    cont = g.params["delta_N"] * (k.P @ g.V[1][:, theta])
+    names = list(comp) + ["future (continuation value)"]
+    vals = [float(comp[c][r_frz, theta] - comp[c][r_hold, theta]) for c in comp] + [float(cont[r_frz] - cont[r_hold])]
+    fig = Figure(figsize=(9, 3.5))
+    ax = fig.subplots()
+    ax.barh(names, vals, color=["tab:green" if v > 0 else "tab:red" for v in vals])
+    ax.axvline(0, color="black", lw=0.6)
+    ax.set_xlabel("freeze minus hold, months of the 2018 sanctions bite")
+    ax.set_title(f"'{g.rule.name}', March 2019, median type: why a freeze or not (total {sum(vals):+.2f})",
+                 fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def f9_cns(grid: Grid) -> Figure:
+    days = list(cns.TEST_DAYS_2019_2021)
+    g = make_game(PRESETS["hanoi"], grid=grid)
+    fw = forward(g, len(days))
+    fig = Figure(figsize=(9, 3.5))
+    ax = fig.subplots()
+    ax.bar(range(len(days)), [1 if d else 0 for d in days], color="lightgrey", label="observed: a month with tests")
+    ax.plot(range(len(days)), fw.test_month, "o-", label="engine: chance of a month with tests (fitted)")
+    ax.set_ylim(0, 1.05)
+    _months(g, ax, len(days))
+    ax.set_ylabel("chance / observed")
+    ax.set_title("testing fitted to the CNS missile-test record, Mar 2019 - Jan 2021", fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
+def main(out: Path, doc: dict[str, Any] | None = None) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    grid = Grid(12, 2, 8)
+    games = {n: make_game(PRESETS[n], grid=grid) for n in ("hanoi", "sfs-freeze")}
+    if doc is not None and any(r["name"] == "president-best" for r in doc["rules"]):
+        from detente.strategy.staged.rules import phase_from_code
+
+        best = next(r for r in doc["rules"] if r["name"] == "president-best")
+        games["president-best"] = make_game(Rule("president-best", phase_from_code(best["code"])), grid=grid)
+    figs = {"F1": f1_status(games), "F2": f2_arsenal(games), "F4": f4_first_step(games),
+            "F5": f5_belief(games["hanoi"]), "F6": f6_signs(Grid(6, 2, 6)), "F8": f8_decision(games["sfs-freeze"]),
+            "F9": f9_cns(grid)}
+    if doc is not None:
+        figs["F3"] = f3_best(doc)
+    for name, fig in figs.items():
+        fig.savefig(out / f"strategy-{name}.png", dpi=90, metadata={"Software": None})
+
+
+if __name__ == "__main__":
+    import json
+
+    main(Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text()) if len(sys.argv) > 2 else None)
