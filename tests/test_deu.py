@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import detente
 from detente.errors import ParameterError, ScenarioError
 from detente.scenario.council import REGIMES, power_indices, regime_at
-from detente.scenario.deu import parse_deu_date, read_deu
+from detente.scenario.deu import DeuDate, parse_deu_date, read_deu
 from detente.scenario.deu_capability import RULES, check_weights, get_rule
 
 REPO = Path(__file__).resolve().parents[1]
@@ -294,3 +294,25 @@ def test_mangled_dates_read_back(d: dt.date) -> None:
     assert got is not None and got.date == d and got.mangled
     plain = parse_deu_date(f"{d.day:02d}-{d.month:02d}-{d.year}")
     assert plain is not None and plain.date == d and not plain.mangled
+
+
+def test_real_iso_dates_are_not_unmangled(tmp_path: Path) -> None:
+    """A copy with real ISO dates: 2001-07-23 is the 23 July 2001, not the mangled 01-07-23."""
+    text = SAMPLE.read_text().replace("13-05-1998;20-12-1999", "1998-05-13;2001-07-23")
+    text = text.replace("21-09-2005;999", "2005-09-21;2008-02-13")
+    p = tmp_path / "iso.csv"
+    p.write_text(text)
+    a, b = read_deu(p)
+    assert (a.intro, a.final_act) == (DeuDate(dt.date(1998, 5, 13), False), DeuDate(dt.date(2001, 7, 23), False))
+    assert b.intro == DeuDate(dt.date(2005, 9, 21), False) and b.final_act == DeuDate(dt.date(2008, 2, 13), False)
+
+
+def test_ambiguous_dates_settled_by_the_proposal() -> None:
+    """In the mangled copy, 2005-12-15 as a proposal date of a 2005 COM number is real; 2013-02-08 as its final act
+    reads 13-02-08 (two years on), not 8 February 2013."""
+    from detente.scenario.deu import _choose, date_readings
+
+    intro = _choose(date_readings("2015-12-05"), year=2005)
+    assert intro is not None and intro.date == dt.date(2005, 12, 15)
+    final = _choose(date_readings("2013-02-08"), after=intro.date)
+    assert final is not None and final.date == dt.date(2008, 2, 13)

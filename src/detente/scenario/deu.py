@@ -26,8 +26,11 @@ does with each cell (see ``docs/validation.md``):
 Dates: many rows of the circulating copies were mangled by a spreadsheet that read ``dd-mm-yy`` as ``yy-mm-dd``
 (``23-07-01`` became ``2023-07-01``; years 30–31 became 1930–1931). :func:`parse_deu_date` undoes that: a
 ``yyyy-mm-dd`` whose year lies in 1930–2031 and whose last two digits are a day of the month is read back as
-``dd-mm-yy``; ``dd-mm-yy``, ``dd-mm-yyyy`` and ``dd/mm/yyyy`` are read as they are. The decision year is that of the
-final act (``finact``), else of the proposal (``intro``), recorded in :attr:`DeuProposal.year_basis`.
+``dd-mm-yy``; ``dd-mm-yy``, ``dd-mm-yyyy`` and ``dd/mm/yyyy`` are read as they are. A ``yyyy-mm-dd`` that reads
+both ways (years 2001–2031) is settled per proposal: the proposal date must fall in the year of the proposal's COM
+number (``d97264`` → 1997), the final act is the reading closest after the proposal; where neither decides, the
+file's usual form (:func:`date_readings`). The decision year is that of the final act (``finact``), else of the
+proposal (``intro``), recorded in :attr:`DeuProposal.year_basis`.
 """
 
 from __future__ import annotations
@@ -135,6 +138,59 @@ def parse_deu_date(text: str) -> DeuDate | None:
     return None
 
 
+def date_readings(text: str) -> list[DeuDate]:
+    """Every reading of a DEU date: two for a ``yyyy-mm-dd`` that may be a real ISO date or a mangled ``dd-mm-yy``
+    (years 2001–2031 with a valid day and month both ways), else the one :func:`parse_deu_date` gives (or none).
+
+    >>> [(r.date.isoformat(), r.mangled) for r in date_readings("2008-02-13")]
+    [('2013-02-08', True), ('2008-02-13', False)]
+    """
+    first = parse_deu_date(text)
+    if first is None or not first.mangled:
+        return [] if first is None else [first]
+    m = _ISO.match(text.strip().strip('"'))
+    assert m is not None
+    y, mo, d = (int(g) for g in m.groups())
+    try:
+        return [first, DeuDate(dt.date(y, mo, d), False)] if y >= 1996 else [first]
+    except ValueError:
+        return [first]
+
+
+def _choose(
+    readings: list[DeuDate], *, year: int | None = None, after: dt.date | None = None, prefer_iso: bool = False
+) -> DeuDate | None:
+    """The reading of an ambiguous date that fits: the proposal year (from its COM number), else the first on or after
+    ``after`` (the final act follows the proposal, usually within a few years), else the file's usual form."""
+    if len(readings) < 2:
+        return readings[0] if readings else None
+    if year is not None:
+        fit = [r for r in readings if r.date.year == year]
+        if len(fit) == 1:
+            return fit[0]
+    if after is not None:
+        fit = sorted((r for r in readings if r.date >= after), key=lambda r: r.date - after)
+        if fit:
+            return fit[0]
+    return next((r for r in readings if r.mangled != prefer_iso), readings[0])
+
+
+def _iso_file(dates: list[str]) -> bool:
+    """Whether the file's ``yyyy-mm-dd`` dates are real ISO dates: some could not be mangled (a year 1996–1999 or
+    2000, or a year whose last two digits are no day) and none could only be mangled (years 1930–1931)."""
+    iso = mangled = False
+    for t in dates:
+        m = _ISO.match(t.strip().strip('"'))
+        if not m:
+            continue
+        y = int(m.group(1))
+        if y in (1930, 1931):
+            mangled = True
+        elif not (1 <= y % 100 <= 31) or 1932 <= y <= 2000:
+            iso = True
+    return iso and not mangled
+
+
 def _missing_code(s: str) -> bool:
     try:
         v = float(s)
@@ -222,7 +278,11 @@ def read_deu(
         groups.setdefault(prnr, []).append((k, r))
     if not groups:
         raise ScenarioError("no rows", file=file, expected="one row per issue after the header")
-    out = [_proposal(prnr, g, col, actors, file, missing_salience, rule, apply_rule) for prnr, g in groups.items()]
+    prefer_iso = _iso_file([r[col[c]] for g in groups.values() for _, r in g for c in ("intro", "finact") if c in col])
+    out = [
+        _proposal(prnr, g, col, actors, file, missing_salience, rule, apply_rule, prefer_iso)
+        for prnr, g in groups.items()
+    ]
     return out
 
 
@@ -265,13 +325,16 @@ def _proposal(
     missing_salience: str,
     rule: Any,
     apply_rule: Any,
+    prefer_iso: bool = False,
 ) -> DeuProposal:
     line0, r0 = group[0]
     title = _text(r0, col, "prname") or prnr
     procedure = _text(r0, col, "proc").upper() or "unknown"
     vote_raw = _text(r0, col, "counvte")
-    intro = parse_deu_date(_text(r0, col, "intro"))
-    final = parse_deu_date(_text(r0, col, "finact"))
+    com_year = re.match(r"^[A-Za-z](\d{2})\d", prnr)
+    year = _year2(int(com_year.group(1))) if com_year else None
+    intro = _choose(date_readings(_text(r0, col, "intro")), year=year, prefer_iso=prefer_iso)
+    final = _choose(date_readings(_text(r0, col, "finact")), after=intro.date if intro else None, prefer_iso=prefer_iso)
     if final is not None:
         decision, basis = final.date, "final act"
     elif intro is not None:
