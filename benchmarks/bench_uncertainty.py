@@ -22,9 +22,11 @@ import time
 import numpy as np
 
 import detente
+from detente.execution import block_seed
 from detente.models import available, get
 from detente.scenario.arrays import to_arrays
 from detente.uncertainty import ensemble
+from detente.uncertainty.ensemble import BLOCK
 from detente.uncertainty.perturb import draw
 from detente.uncertainty.spec import resolve_spec
 
@@ -46,12 +48,12 @@ def bench(model_name: str, scenario: str, draws: int, repeat: int, seed: int) ->
     for b in range(draws):
         singles[b] = model.solve(batch.take(b), seed=seed).outcomes[0]
     single_time, single_cpu = time.perf_counter() - t0, time.process_time() - c0
-    # the ensemble draws its perturbations from the seed's child stream, so compare against that batch
+    # the ensemble draws block 0's perturbations from child 0 of the block's seed, so compare against that batch
     check = draw(
         to_arrays(s),
         resolve_spec(None, s.perturbation, s.name),
-        draws,
-        rng=np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(0,))),
+        min(draws, BLOCK),
+        rng=np.random.default_rng(block_seed(seed, 0).spawn(3)[0]),
     )
     ref = np.empty_like(ens.outcomes)
     for b in range(min(draws, 50)):

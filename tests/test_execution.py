@@ -89,14 +89,40 @@ def test_blocks_on_dask_come_back_in_order(clusters):
         assert list(run_blocks(_square_sums, plan, range(plan.count), scheduler=address)) == here
 
 
+@pytest.mark.slow
 def test_ensemble_compare_and_sensitivity_same_bytes_on_1_and_2_workers(clusters):
     from detente.uncertainty import compare, ensemble, sensitivity
 
     docs = {}
     for where, address in [("here", None), *clusters.items()]:
-        e = ensemble("korea-2019", "compromise", draws=2100, seed=4, scheduler=address, progress=False)
+        e = ensemble("korea-2019", "expected-utility", draws=2100, seed=4, scheduler=address, progress=False)
         c = compare("korea-2019", "median", "bolton-departure", draws=1100, seed=4, scheduler=address)
         s = sensitivity("korea-2019", "compromise", draws=300, seed=4, groups="actor", scheduler=address)
         docs[where] = [json.dumps(x.to_dict()) for x in (e, c, s)]
     assert docs["here"] == docs[1] == docs[2]
     assert json.loads(docs["here"][0])["draws"] == 2100  # three blocks of 1000 draws
+
+
+@pytest.mark.slow
+def test_cli_json_is_the_same_bytes_in_process_on_workers_and_on_a_scheduler(clusters):
+    from typer.testing import CliRunner
+
+    from detente.cli import _load_commands, app
+
+    _load_commands()
+    runner = CliRunner()
+    commands = [
+        ["ensemble", "korea-2019", "--draws", "1500", "--seed", "2"],
+        ["compare", "korea-2019", "--variant", "seoul-centred", "--draws", "1200", "--seed", "2"],
+        ["sensitivity", "korea-2019", "--draws", "64", "--seed", "2", "--groups", "field"],
+    ]
+    for args in commands:
+        here = runner.invoke(app, [*args, "--format", "json"])
+        assert here.exit_code == 0, here.output
+        for address in clusters.values():
+            there = runner.invoke(app, [*args, "--format", "json", "--scheduler", address])
+            assert there.exit_code == 0 and there.stdout == here.stdout, args
+    local = runner.invoke(app, [*commands[0], "--format", "json", "--workers", "2"])
+    assert local.exit_code == 0 and local.stdout == runner.invoke(app, [*commands[0], "--format", "json"]).stdout
+    both = runner.invoke(app, [*commands[0], "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"])
+    assert both.exit_code == 2 and "give one" in both.stderr

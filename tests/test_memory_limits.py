@@ -97,3 +97,13 @@ def test_model_estimates_bound_the_measured_peak(name, draws):
         tracemalloc.stop()
     est = model_bytes(model, 8, 7, draws)
     assert peak <= est <= 20 * peak + 20e6, (peak, est)  # an upper bound, not far above
+
+
+def test_forecast_of_a_spatial_scenario_too_large_is_one_line_exit_2(tmp_path):
+    import yaml
+
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(big(2000).model_dump(mode="json", exclude_none=True), sort_keys=False))
+    r = CliRunner().invoke(app, ["forecast", str(path), "--model", "spatial"])
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1, r.output
+    assert "one spatial run of 2000 actors × 2 issues needs about" in r.stderr and "over the limit" in r.stderr

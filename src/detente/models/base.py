@@ -252,9 +252,12 @@ class Model:
         ``delegations`` (``"collapse"`` or ``"separate"``) and ``vetoes`` (``"on"`` or ``"off"``) set the two-level
         structure (:mod:`detente.scenario.twolevel`); by default a scenario's declared delegations are collapsed and
         its veto players bound the outcome. The modes in force are recorded in ``info["structure"]``.
+        A run whose estimated memory exceeds half the machine's (:mod:`detente.execution.footprint`) is refused.
         """
+        from detente.execution.footprint import check_solve
         from detente.scenario.twolevel import plan
 
+        check_solve(self, arrays.n_actors, arrays.n_issues, arrays.batch)
         if rng is None:
             rng = np.random.default_rng(seed)
         pl = plan(arrays, delegations, vetoes)
