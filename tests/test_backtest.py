@@ -162,7 +162,8 @@ def test_baseline_is_the_status_quo_else_the_midpoint(full):
     korea = b.loc["korea-2019"]["error_pct"].to_dict()  # korea-2019 is the lead's file: expected values from it
     k = detente.load("korea-2019")
     assert korea == {i: abs(k.issue(i).status_quo - v) for i, v in k.observed.items()}  # all on 0-100 scales
-    # today: denuclearization 0, sanctions relief 0, inter-Korean 40, missile restraint 20
+    # today: 0 on denuclearization, sanctions relief, peace regime and verification; exercises 5, inter-Korean 40,
+    # missile restraint 20
     mine = [25.0, 10.0, 30.55]  # cnpc 0 vs 25; policy 15 vs 25; emission 7 vs 8.833 on a width of 6
     errs = np.array(mine + list(korea.values()))
     assert sorted(b.loc[list(FOUR), "error_pct"]) == pytest.approx(sorted(errs), abs=1e-10)
@@ -172,7 +173,9 @@ def test_baseline_is_the_status_quo_else_the_midpoint(full):
         assert row["median_ae_pct"] == pytest.approx(np.median(errs), abs=1e-10)
         per_scenario = (sum(mine) + np.mean(list(korea.values()))) / 4
         assert row["scenario_mae_pct"] == pytest.approx(per_scenario, abs=1e-10)
-        assert (row["in_range"], row["with_range"]) == (1, 2)
+        ranged = [o for o in k.outcomes if o.primary and o.low is not None]  # korea's coded plausible ranges
+        k_in = sum(o.low <= k.issue(o.issue).status_quo <= o.high for o in ranged)
+        assert (row["in_range"], row["with_range"]) == (1 + k_in, 2 + len(ranged))
     sec = full.secondary.query("model == 'baseline'").set_index("scenario")["error_pct"].to_dict()
     assert sec == {"china-cnpc-2014": 60.0, "china-soe-policy-2014": 40.0}
 

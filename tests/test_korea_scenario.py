@@ -1,7 +1,8 @@
-"""The embedded default scenario ``korea-2019``: completeness, sourcing and consistency of the data.
+"""The embedded default scenario ``korea-2019``: completeness, two-level structure and consistency of the data.
 
-The quotes were checked once against the seed articles while the scenario was written (the repository must not read
-``/work/shared``); here every quote is checked for form (length, document named) and every number for a basis.
+The quotes were checked once against the seed articles while the scenario was written (the repository does not ship
+the articles); here every quote is checked for form (length, document named) and every number for a basis. The
+sourcing rules (ids resolve, facts have addresses, ranges) are in ``tests/test_sources.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import detente
 from detente.scenario.arrays import to_arrays
 from detente.scenario.schema import Basis, Edit, Scenario
 
-ACTORS = ("us-president", "us-hawks", "us-opposition", "dprk", "rok", "china", "japan", "russia")
+ACTORS = ("us-president", "us-hawks", "us-congress", "us-candidates", "dprk", "rok", "china", "japan", "russia")
+US = ("us-president", "us-hawks", "us-congress", "us-candidates")
 ISSUES = (
     "denuclearization",
     "sanctions-relief",
@@ -26,6 +28,7 @@ ISSUES = (
     "inter-korean",
     "missile-restraint",
     "sequencing",
+    "verification",
 )
 VARIANTS = {
     "seoul-centred": "b",
@@ -38,17 +41,21 @@ VARIANTS = {
 }
 EVENTS = {
     "hanoi": dt.date(2019, 2, 28),
+    "year-end-deadline": dt.date(2019, 4, 12),
+    "launch-series": dt.date(2019, 5, 4),
     "dmz-meeting": dt.date(2019, 6, 30),
     "bolton-departure": dt.date(2019, 9, 10),
     "stockholm": dt.date(2019, 10, 5),
     "sohae-test-1": dt.date(2019, 12, 7),
     "sohae-test-2": dt.date(2019, 12, 13),
+    "china-russia-draft": dt.date(2019, 12, 16),
     "year-end-plenum": dt.date(2019, 12, 31),
+    "covid-border-closure": dt.date(2020, 1, 30),
     "kaesong-liaison-office": dt.date(2020, 6, 16),
     "us-election": dt.date(2020, 11, 3),
 }
 #: stances left out on purpose (documented in docs/korea-2019.md)
-ABSENT = {("us-opposition", "inter-korean")}
+ABSENT = {("us-congress", "inter-korean"), ("us-candidates", "inter-korean")}
 
 
 @pytest.fixture(scope="module")
@@ -57,19 +64,9 @@ def scenario() -> Scenario:
 
 
 def _bases(s: Scenario) -> list[tuple[str, Basis]]:
-    out: list[tuple[str, Basis]] = []
-    for i in s.issues:
-        if i.status_quo_basis is not None:
-            out.append((f"issues.{i.id}.status_quo_basis", i.status_quo_basis))
-    for a in s.actors:
-        if a.capability_basis is not None:
-            out.append((f"actors.{a.id}.capability_basis", a.capability_basis))
-    for st in s.stances:
-        for name in ("position_basis", "salience_basis", "capability_basis"):
-            b = getattr(st, name)
-            if b is not None:
-                out.append((f"stances.{st.actor}/{st.issue}.{name}", b))
-    return out
+    from tests.test_sources import all_bases
+
+    return [(w, b) for w, b in all_bases(s) if w.startswith(("issues.", "actors.", "stances."))]
 
 
 def test_raw_yaml_validates_against_the_schema() -> None:
@@ -87,7 +84,7 @@ def test_raw_yaml_validates_against_the_schema() -> None:
 
 
 def test_issues_have_scales_labelled_points_and_a_sourced_status_quo(scenario: Scenario) -> None:
-    assert len(scenario.issues) >= 7
+    assert len(scenario.issues) >= 8
     assert set(ISSUES) <= {i.id for i in scenario.issues}
     for i in scenario.issues:
         assert (i.scale.lower, i.scale.upper) == (0.0, 100.0), i.id
@@ -100,11 +97,12 @@ def test_issues_have_scales_labelled_points_and_a_sourced_status_quo(scenario: S
     den = scenario.issue("denuclearization").scale
     assert den.nearest_label(45).startswith("Yongbyon dismantled")
     assert "big deal" in den.nearest_label(100)
-    assert "Hanoi ask" in scenario.issue("sanctions-relief").scale.nearest_label(55)
+    assert "as Ri Yong Ho stated it" in scenario.issue("sanctions-relief").scale.nearest_label(55)
+    assert "US experts" in scenario.issue("verification").scale.nearest_label(30)
 
 
 def test_actors_have_capability_bases(scenario: Scenario) -> None:
-    assert len(scenario.actors) >= 8
+    assert len(scenario.actors) >= 9
     assert set(ACTORS) <= {a.id for a in scenario.actors}
     for a in scenario.actors:
         assert a.capability > 0 and a.capability_basis is not None, a.id
@@ -145,7 +143,7 @@ def test_quote_and_fact_sources_are_well_formed(scenario: Scenario) -> None:
         assert q.document and ("Kristian" in q.document or "Trump and North Korea" in q.document), q.id
     assert {("Kristian" in q.document) for q in quotes if q.document} == {True, False}  # both seed articles quoted
     for f in facts:
-        assert f.date is not None and dt.date(2017, 1, 1) <= f.date <= dt.date(2020, 12, 31), f.id
+        assert f.date is not None and dt.date(2015, 1, 1) <= f.date <= dt.date(2020, 12, 31), f.id
         assert f.url and f.url.startswith(("http://", "https://")), f.id
 
 
@@ -226,14 +224,75 @@ def test_events_applied_in_date_order_stay_on_scale(scenario: Scenario) -> None:
     assert sq["inter-korean"] == 0 and sq["missile-restraint"] < scenario.issue("missile-restraint").status_quo
 
 
-def test_observed_outcomes_are_on_their_scales(scenario: Scenario) -> None:
-    assert set(scenario.observed) == {"denuclearization", "sanctions-relief", "inter-korean", "missile-restraint"}
-    for iid, x in scenario.observed.items():
-        sc = scenario.issue(iid).scale
-        assert sc.lower <= x <= sc.upper
+def test_observed_outcomes_are_coded_with_dated_sources(scenario: Scenario) -> None:
+    coded = set(ISSUES) - {"sequencing"}  # no agreement was reached whose sequencing could be observed
+    assert set(scenario.observed) == coded
+    kinds = {x.id: x for x in scenario.sources}
+    for o in scenario.outcomes:
+        assert o.primary and o.horizon == "2020-11-03" and o.basis is not None, o.issue
+        src = kinds[o.basis.source]
+        assert src.kind == "fact" and src.date is not None and src.date <= dt.date(2020, 12, 31), o.issue
+        assert o.low is not None and o.high is not None and o.low <= o.value <= o.high, o.issue
+    judged = {o.issue for o in scenario.outcomes if "udgement" in (o.basis.note or "")}
+    assert {"peace-regime", "exercises", "verification"} <= judged
     assert "test moratorium" in scenario.issue("denuclearization").scale.nearest_label(
         scenario.observed["denuclearization"]
     )
+    assert scenario.observed["inter-korean"] == 0 and scenario.observed["peace-regime"] == 20
+
+
+def test_the_us_is_one_delegation_and_congress_vetoes_relief(scenario: Scenario) -> None:
+    (us,) = scenario.delegations
+    assert us.id == "us" and tuple(us.members) == US and us.rule == "leader" and us.leader == "us-president"
+    vetoes = {v.issue: set(v.players) for v in scenario.vetoes}
+    assert set(vetoes) == set(ISSUES)
+    assert {"us", "dprk", "us-congress"} <= vetoes["sanctions-relief"]
+    assert "us-congress" not in vetoes["denuclearization"] and "us-candidates" not in set().union(*vetoes.values())
+    assert vetoes["missile-restraint"] == {"dprk"} and vetoes["exercises"] == {"us", "rok"}
+
+
+@pytest.mark.parametrize("model", ["compromise", "median", "nash"])
+def test_no_double_counting_the_hawks_count_only_through_the_president(scenario: Scenario, model: str) -> None:
+    """With the US collapsed, removing the hawks changes nothing (their influence runs through the president);
+    with actors separate it moves the forecast (the hawks were counted as a second US vote)."""
+    from detente.interventions import apply
+
+    no_hawks = apply(scenario, [{"op": "remove_actor", "actor": "us-hawks"}])
+    a = detente.forecast(scenario, model, delegations="collapse", vetoes="off").outcomes
+    b = detente.forecast(no_hawks, model, delegations="collapse", vetoes="off").outcomes
+    np.testing.assert_allclose(a, b, rtol=0, atol=1e-9)
+    if model != "nash":
+        sep = detente.forecast(scenario, model, delegations="separate", vetoes="off").outcome
+        sep_no = detente.forecast(no_hawks, model, delegations="separate", vetoes="off").outcome
+        assert sep["denuclearization"] != sep_no["denuclearization"]
+
+
+def test_vetoes_lock_in_the_status_quo_where_the_us_and_the_north_sit_either_side(scenario: Scenario) -> None:
+    for model in ("compromise", "median"):
+        fc = detente.forecast(scenario, model)
+        assert fc.info["structure"]["delegations"] == "collapse" and fc.info["structure"]["vetoes"] == "on"
+        out = fc.outcome
+        assert out["denuclearization"] == 15.0 and out["sequencing"] == 30.0  # gridlock: US above q, DPRK below
+        st = dict(zip(fc.issues, fc.status[0]))
+        assert st["denuclearization"] == "no_agreement"
+        # Congress (10, q = 0) accepts at most 20 on sanctions relief, whatever the model's weighted vote says
+        assert out["sanctions-relief"] <= 20.0 + 1e-9
+        free = detente.forecast(scenario, model, vetoes="off").outcome
+        assert free["sanctions-relief"] > 20.0
+
+
+def test_ensembles_draw_from_the_plausible_ranges(scenario: Scenario) -> None:
+    """The scenario's perturbation spec varies ranged numbers inside their ranges and leaves pinned ones alone."""
+    from detente.uncertainty import ensemble
+
+    ens = ensemble(scenario, "compromise", draws=200, seed=3)
+    a, j = list(ens.actors), list(ens.issues).index("denuclearization")
+    hawks = ens.positions[:, a.index("us-hawks"), j]
+    pres = ens.positions[:, a.index("us-president"), j]
+    assert np.all(hawks == 100.0)  # pinned by the big-deal paper: never perturbed
+    assert pres.std() > 1 and pres.min() >= 70.0 and pres.max() <= 100.0  # range 70-100, half-width 15, clipped
+    k = list(ens.issues).index("sanctions-relief")
+    assert np.all(ens.outcomes[:, k] <= 40.0 + 1e-9)  # Congress (at most 20, q = 0) accepts at most 40
 
 
 def test_arrays_shapes_and_mask(scenario: Scenario) -> None:
@@ -247,14 +306,17 @@ def test_arrays_shapes_and_mask(scenario: Scenario) -> None:
     assert np.all((arr.salience >= 0) & (arr.salience <= 1))
     j = arr.issues.index("inter-korean")
     assert arr.capability[0, arr.actors.index("rok"), j] == 70.0  # per-issue override
+    assert arr.meta["structure"].delegations[0].members == US
 
 
 def test_compromise_forecast_matches_the_stances_by_hand(scenario: Scenario) -> None:
-    """The capability × salience weighted mean, computed straight from the YAML stances (tolerance: rounding 1e-9)."""
-    out = detente.forecast(scenario, model="compromise").outcome
+    """The capability × salience weighted mean, straight from the YAML stances (tolerance: rounding 1e-9): every actor
+    separately; and with the US delegation collapsed onto the president (the other US actors leave)."""
     cap = {a.id: a.capability for a in scenario.actors}
-    for iid in ISSUES:
-        rows = [st for st in scenario.stances if st.issue == iid]
-        w = np.array([(cap[st.actor] if st.capability is None else st.capability) * st.salience for st in rows])
-        x = np.array([st.position for st in rows])
-        assert out[iid] == pytest.approx(float(w @ x / w.sum()), abs=1e-9)
+    for mode, drop in (("separate", ()), ("collapse", US[1:])):
+        out = detente.forecast(scenario, model="compromise", delegations=mode, vetoes="off").outcome
+        for iid in ISSUES:
+            rows = [st for st in scenario.stances if st.issue == iid and st.actor not in drop]
+            w = np.array([(cap[st.actor] if st.capability is None else st.capability) * st.salience for st in rows])
+            x = np.array([st.position for st in rows])
+            assert out[iid] == pytest.approx(float(w @ x / w.sum()), abs=1e-9), (mode, iid)

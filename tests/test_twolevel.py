@@ -137,7 +137,8 @@ def test_collapse_counts_a_delegation_once_with_its_rule(a, data):
     fc = get("compromise").solve(with_structure(a, struct))
     rest = a.select_actors([i for i in range(a.n_actors) if i not in others])
     np.testing.assert_allclose(fc.outcomes, get("compromise").solve(rest).outcomes, rtol=0, atol=1e-9)
-    assert fc.actors == tuple(x for x, kk in zip(out.actors, keep) if kk)
+    assert fc.actors == out.actors and fc.trajectory.shape[2] == a.n_actors
+    np.testing.assert_array_equal(fc.trajectory[:, 0][:, others], a.position[:, others])  # seated: unmoved
     # the weighted median rule gives a member's position, inside the members' hull
     med = DelegationSpec("side", members, "weighted-median")
     x, _, c, present = delegation_stance(a, med)
@@ -181,7 +182,7 @@ def test_a_delegation_that_vetoes_uses_its_rule_even_with_actors_separate():
     sep = get("compromise").solve(a, delegations="separate")
     assert sep.outcomes[0, 0] == 50.0 and sep.info["structure"]["delegations"] == "separate"  # mean 46.7 → 50
     col = get("compromise").solve(a)
-    assert col.outcomes[0, 0] == pytest.approx(60.0) and col.actors == ("side", "x")
+    assert col.outcomes[0, 0] == pytest.approx(60.0) and col.actors == ("side", "m", "x")
 
 
 def test_batch_equals_draws_one_by_one():

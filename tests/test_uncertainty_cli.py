@@ -43,6 +43,7 @@ def test_ensemble_json_on_korea_is_byte_identical_across_runs(model):
         "inter-korean",
         "missile-restraint",
         "sequencing",
+        "verification",
     }
     assert sum(doc["issues"]["denuclearization"]["histogram"]["counts"]) == doc["issues"]["denuclearization"]["n"]
     assert "dprk" in doc["actors"]

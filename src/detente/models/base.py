@@ -265,12 +265,11 @@ class Model:
         sol = self._solve(run, rng)
         outcomes, status, extra = pl.constrain(arrays, sol.outcomes, sol.status)
         info = dict(sol.info)
-        actors, trajectory = run.actors, sol.trajectory
+        trajectory = sol.trajectory
         if pl.struct:
             info["structure"] = pl.describe()
-            if not keep.all():  # members represented by their delegation's seat leave the trajectory
-                actors = tuple(a for a, k in zip(run.actors, keep) if k)
-                trajectory = trajectory[:, :, keep, :]
+            if not keep.all():  # members seated in their delegation keep their own (input) positions, unmoved
+                trajectory = np.where(keep[None, None, :, None], trajectory, arrays.position[:, None, :, :])
         return Forecast(
             model=self.name,
             parameters=self.parameters(),
@@ -278,7 +277,7 @@ class Model:
             scenario=arrays.name,
             scenario_hash=arrays.scenario_hash,
             version=version(),
-            actors=actors,
+            actors=run.actors,
             issues=arrays.issues,
             outcomes=outcomes,
             trajectory=trajectory,

@@ -53,15 +53,29 @@ class Source(_Strict):
 
 
 class Basis(_Strict):
-    """What one number rests on: a source id and/or a note (for estimates: the reasoning)."""
+    """What one number rests on: a source id and/or a note (for estimates: the reasoning).
+
+    ``supports`` says what the source shows about the number: ``size`` (the source pins the value itself),
+    ``direction`` (the source shows which way the number leans, not how far) or ``claim`` (a seed article argues
+    it; the number is the analyst's reading of the claim). ``low``/``high`` give the plausible range of a number
+    that is not pinned by its source; a scenario's perturbation spec can draw from them
+    (:func:`detente.scenario.ranges.perturbation_from_ranges`).
+    """
 
     source: Id | None = None
     note: str | None = None
+    supports: Literal["size", "direction", "claim"] | None = None
+    low: float | None = None
+    high: float | None = None
 
     @model_validator(mode="after")
     def _something(self) -> Basis:
         if self.source is None and not self.note:
             raise ValueError("a basis needs a 'source' id or a 'note'")
+        if (self.low is None) != (self.high is None):
+            raise ValueError(f"a plausible range needs both 'low' and 'high', got low={self.low}, high={self.high}")
+        if self.low is not None and self.high is not None and not self.low <= self.high:
+            raise ValueError(f"a plausible range needs low <= high, got low={self.low}, high={self.high}")
         return self
 
 
@@ -462,3 +476,4 @@ def _no_dupes(field: str, ids: list[str]) -> None:
         if i in seen:
             raise _FieldProblem(f"{field}[{k}].id", i, f"ids unique within '{field}' (duplicate)")
         seen.add(i)
+

@@ -421,26 +421,23 @@ def solve_final(
     e.g. the expected-utility model) is asked for that, which skips building per-round histories and tables; the
     spatial model is run without its move and proposal tables (:func:`detente.uncertainty.lean.spatial_final`).
     """
-    lean = getattr(model, "solve_final", None)
-    if callable(lean) or model.name == "spatial":
-        from detente.scenario.twolevel import plan
+    from detente.scenario.twolevel import plan
 
-        pl = plan(batch)  # the scenario's delegations and veto players, as Model.solve applies them
-        run, _ = pl.prepare(batch)
-        if callable(lean):
-            sol = lean(run, rng=rng)
-            outcomes, positions, status, rounds = (
-                sol.outcomes,
-                np.asarray(sol.trajectory[:, -1]),
-                sol.status,
-                sol.rounds,
-            )
-        else:
-            outcomes, positions, status, rounds = spatial_final(model, run, rng)
-        outcomes, status, _ = pl.constrain(batch, outcomes, status)
-        return outcomes, positions, status, rounds
-    fc = model.solve(batch, rng=rng)
-    return fc.outcomes, final_positions(fc), fc.status, fc.rounds
+    pl = plan(batch)  # the scenario's delegations and veto players, as Model.solve applies them
+    run, keep = pl.prepare(batch)
+    lean = getattr(model, "solve_final", None)
+    if callable(lean):
+        sol = lean(run, rng=rng)
+        outcomes, positions, status, rounds = sol.outcomes, np.asarray(sol.trajectory[:, -1]), sol.status, sol.rounds
+    elif model.name == "spatial":
+        outcomes, positions, status, rounds = spatial_final(model, run, rng)
+    else:
+        fc = model.solve(run, rng=rng, delegations="separate", vetoes="off")
+        outcomes, positions, status, rounds = fc.outcomes, final_positions(fc), fc.status, fc.rounds
+    outcomes, status, _ = pl.constrain(batch, outcomes, status)
+    if not keep.all():  # members seated in their delegation keep their own positions
+        positions = np.where(keep[None, :, None], positions, batch.position)
+    return outcomes, positions, status, rounds
 
 
 def build(
