@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -28,7 +29,7 @@ from detente.cli.app import (
     write_figure,
     write_output,
 )
-from detente.errors import ParameterError
+from detente.errors import LINE_CHARS, ParameterError, cap
 
 scenarios_app = typer.Typer(help="List the built-in scenarios (and make random ones).", invoke_without_command=True)
 app.add_typer(scenarios_app, name="scenarios")
@@ -58,10 +59,30 @@ def schema() -> None:
 
 @app.command()
 def validate(file: Ref, input_format: InputFormat = None, scale: Scale = None) -> None:
-    """Check a scenario file; print a one-line summary (exit 0) or one error line (exit 2)."""
+    """Check a scenario file and what commands will need of it: its events and variants (applied as a dry run), its
+    strategy and perturbation blocks, issues and actors without stances.
+
+    Prints a summary and one line per warning (exit 0); with errors, one line per problem on stdout and the first
+    error on stderr (exit 2). A file that cannot be read at all is one error line on stderr (exit 2).
+    """
+    from detente.scenario.checks import check
+
     with guarded():
         s = load_scenario(file, input_format)
-        typer.echo(f"ok: {file}: {len(s.actors)} actors, {len(s.issues)} issues, {len(s.stances)} stances")
+        found = check(s)
+    errors = [f for f in found if f.level == "error"]
+    summary = f"{len(s.actors)} actors, {len(s.issues)} issues, {len(s.stances)} stances"
+    if not errors:
+        typer.echo(f"ok: {file}: {summary}" + (f"; {len(found)} warning(s)" if found else ""))
+        for f in found:
+            typer.echo(str(f))
+        return
+    typer.echo(f"{file}: {summary}; {len(errors)} error(s), {len(found) - len(errors)} warning(s)")
+    for f in found:
+        typer.echo(str(f))
+    more = f" (and {len(errors) - 1} more error(s), listed on stdout)" if len(errors) > 1 else ""
+    print(cap(f"error: {file}: {errors[0].where}: {errors[0].message}", LINE_CHARS) + more, file=sys.stderr)
+    raise typer.Exit(2)
 
 
 @app.command()
