@@ -2,8 +2,10 @@
 
 Formats (detected from the file's content and extension; ``input_format`` overrides):
 
-- ``yaml`` / ``json`` — the scenario schema (:mod:`detente.scenario.schema`); YAML is loaded safely and anchors /
-  aliases are refused (no alias bombs).
+- ``yaml`` / ``json`` — the scenario schema (:mod:`detente.scenario.schema`). YAML is read as YAML 1.2 from
+  libyaml's event stream (see :func:`parse_yaml`): aliases, duplicate keys and non-plain tags are refused. Saliences
+  are points 0–100 unless the file declares ``salience_scale: 1``; a file whose saliences all lie in [0, 1] and that
+  declares nothing is refused as ambiguous.
 - ``decide-csv`` — the tagged ``#A/#P/#M/#D`` format of Stokman's exchange model (decide-exchange-model):
   ``#A;id;name[;comment]``, ``#P;id;description``, ``#M;issue;position;meaning``, ``#D;actor;issue;position;salience;
   power[;comment]``, ``#/`` and ``#O`` comments. Delimiter ``;``, tab or ``,`` (the one that splits every tagged line
@@ -11,13 +13,15 @@ Formats (detected from the file's content and extension; ``input_format`` overri
   Salience and power are 0–1 in the data sets (0–100 is accepted: values above 1 on a file are read as percent).
 - ``decide-xlsx`` — the same records in the first sheet of a workbook.
 - ``bdm-csv`` — the ``Actor,Capability,Position,Salience`` table of the expected-utility replications (one issue,
-  salience as a probability 0–1).
+  salience as a probability 0–1). The table has no scale: an optional ``# scale: LO,HI`` line before the header, or
+  ``load(..., scale=(LO, HI))``, declares it; otherwise it is the positions' range.
 - ``ktab-csv`` / ``ktab-xml`` — KTAB's spatial-model formats (:mod:`detente.scenario.ktab_io`).
 - ``deu`` — the DEU data set of EU legislative decisions (:mod:`detente.scenario.deu`), ``;``- or TAB-separated:
   one scenario per proposal; ``FILE#PROPOSAL`` (e.g. ``deu.csv#d00062``) loads one of them.
 
 Every problem raises one :class:`~detente.errors.ScenarioError` naming the file, the line or field, the bad value
-and what was expected.
+and what was expected. Files are read through :func:`read_limited`: at most :data:`MAX_BYTES` bytes are read, from
+a regular file, a device or a pipe alike.
 """
 
 from __future__ import annotations
