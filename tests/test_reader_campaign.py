@@ -155,8 +155,10 @@ MUTATIONS: dict[str, Callable[[bytes], bytes]] = {
     "long-line": lambda d: d + b"\n" + b"y" * 300_000 + b"\n",
     "control-chars": _replace_word(b"a\x1b[31mb\x07"),
     "unicode-id": _replace_word("ä\u2028ß".encode()),
-    "xml-entity": lambda d: b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;'
-    b'&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><Scenario><name>&c;</name></Scenario>',
+    "xml-entity": lambda d: (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;'
+        b'&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><Scenario><name>&c;</name></Scenario>'
+    ),
     "yaml-alias": lambda d: b"a: &x [1, 2]\nb: *x\n" + d,
     "yaml-tag": lambda d: b"!!python/object/apply:os.system ['true']\n",
 }
@@ -193,6 +195,8 @@ def _mutated(reader: str, mutation: str) -> bytes:
     if reader == "decide-xlsx" and mutation not in BYTE_LEVEL:
         return _xlsx_of(MUTATIONS[mutation](BASES["decide-csv"][1]))
     return MUTATIONS[mutation](base)
+
+
 CASES = [(reader, mutation) for reader in BASES for mutation in MUTATIONS]
 
 

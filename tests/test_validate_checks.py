@@ -54,7 +54,8 @@ def test_event_pushing_a_position_off_the_scale(tmp_path):
 
 def test_strategy_and_perturbation_blocks(tmp_path):
     def edit(d):
-        d["strategy"] = {**d["strategy"], "no_such_param": 1}
+        block = d["strategy"].get("v1", d["strategy"])
+        block["params"]["no_such_param"] = 1
         d["perturbation"] = {"position": {"dist": "gauss", "scale": 1}}
 
     res = validate(korea_with(tmp_path, edit))

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
-from detente.errors import DetenteError
+from detente.errors import LINE_CHARS, DetenteError, cap
 
 if TYPE_CHECKING:
     from detente.scenario.schema import Scenario
@@ -69,8 +69,14 @@ def _blocks(s: Scenario) -> list[Finding]:
         try:
             from detente.strategy.params import from_scenario
 
-            from_scenario(s)
+            from_scenario(s)  # the policy engine's parameters
+            if isinstance(s.strategy, dict) and "game" in s.strategy:
+                from detente.strategy.staged.engine import calendar_from_block
+
+                calendar_from_block(s.strategy)  # the staged game's calendar and dated shocks
         except DetenteError as e:
+            out.append(Finding("error", "strategy", _message(e)))
+        except (TypeError, ValueError, KeyError, AttributeError) as e:  # a value of the wrong kind deep in the block
             out.append(Finding("error", "strategy", _message(e)))
     if s.perturbation is not None:
         try:
@@ -107,7 +113,9 @@ def _coverage(s: Scenario) -> list[Finding]:
     held_issues = {st.issue for st in s.stances}
     held_actors = {st.actor for st in s.stances}
     out = [
-        Finding("warning", f"issues[{k}] ({i.id})", "no actor holds a stance on this issue: there is nothing to forecast")
+        Finding(
+            "warning", f"issues[{k}] ({i.id})", "no actor holds a stance on this issue: there is nothing to forecast"
+        )
         for k, i in enumerate(s.issues)
         if i.id not in held_issues
     ]
@@ -120,4 +128,4 @@ def _coverage(s: Scenario) -> list[Finding]:
 
 
 def _message(e: Exception) -> str:
-    return str(e)
+    return cap(str(e), LINE_CHARS)
