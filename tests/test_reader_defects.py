@@ -292,11 +292,12 @@ def test_ktab_csv_more_rows_than_announced(tmp_path):
     text = _ktab_text()
     lines = text.splitlines()
     head = lines[0].split(",")
-    head[2] = str(int(head[2]) - 2)
+    n = int(head[2])
+    head[2] = str(n - 2)
     f = tmp_path / "k.csv"
     f.write_text("\n".join([",".join(head), *lines[1:]]) + "\n")
     msg = error_of(f)
-    assert "more actor lines" in msg and "line 9" in msg
+    assert "more actor lines" in msg and f"line {2 + (n - 2) + 1}:" in msg  # the first actor line past N
 
 
 def test_ktab_csv_cr_line_ends(tmp_path):

@@ -71,11 +71,13 @@ def test_issue_and_actor_without_stances_are_warnings(tmp_path):
         d["issues"].append({"id": "empty-issue"})
         d["actors"].append({"id": "bystander", "capability": 1})
 
+    base = load("korea-2019")
+    m, n = len(base.issues), len(base.actors)
     res = validate(korea_with(tmp_path, edit))
     assert res.exit_code == 0, res.output
     assert "2 warning(s)" in res.stdout
-    assert "warning: issues[7] (empty-issue): no actor holds a stance" in res.stdout
-    assert "warning: actors[8] (bystander): this actor holds no stance" in res.stdout
+    assert f"warning: issues[{m}] (empty-issue): no actor holds a stance" in res.stdout
+    assert f"warning: actors[{n}] (bystander): this actor holds no stance" in res.stdout
 
 
 def test_model_hook(monkeypatch):
