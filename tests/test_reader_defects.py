@@ -362,3 +362,13 @@ def test_error_echo_is_capped(tmp_path):
 
 def test_reference_files_still_read():
     assert len(load(DATA / "foundation" / "CoP21.xlsx").stances) == len(load(DATA / "foundation" / "CoP21.csv").stances)
+
+
+@pytest.mark.parametrize(
+    "declared,needle",
+    [(True, "salience_scale: got True"), (2, "salience_scale: got 2"), (1, "stances[0].salience: got 80")],
+)
+def test_salience_scale_declarations_checked(declared, needle):
+    doc = {**to_dict(load("emission-standards-1994")), "salience_scale": declared}
+    with pytest.raises(ScenarioError, match=re.escape(needle)):
+        loads(yaml.safe_dump(doc), "yaml")

@@ -251,7 +251,8 @@ class Scenario(_Strict):
         default=None,
         description="the number that stands for full attention in this file's saliences: 100 (saliences are points "
         "0-100, the schema's unit) or 1 (saliences are fractions 0-1, the convention of decide and BDM data; they are "
-        "read as points ×100, and so are salience values in events' and variants' set/shift edits). Undeclared, "
+        "read as points ×100, and so are salience values in events' and variants' set/shift edits; a perturbation "
+        "block's salience noise stays in points). Undeclared, "
         "saliences are points 0-100 and a file whose saliences all lie in [0, 1] is refused as ambiguous.",
     )
     sources: list[Source] = Field(default_factory=list)
@@ -276,8 +277,18 @@ class Scenario(_Strict):
     @classmethod
     def _salience_points(cls, data: Any) -> Any:
         """Saliences declared as fractions (``salience_scale: 1``) become points 0–100; the scale then reads 100."""
-        if not isinstance(data, dict) or data.get("salience_scale") != 1 or isinstance(data["salience_scale"], bool):
+        if not isinstance(data, dict):
             return data
+        if isinstance(data.get("salience_scale"), bool):
+            raise _FieldProblem("salience_scale", data["salience_scale"], "1 or 100")
+        if data.get("salience_scale") != 1:
+            return data
+        for k, st in enumerate(data.get("stances") or []):
+            v = st.get("salience") if isinstance(st, dict) else None
+            if _is_number(v) and v > 1:
+                raise _FieldProblem(
+                    f"stances[{k}].salience", v, "a fraction in [0, 1] (the file declares salience_scale: 1)"
+                )
         data = {**data, "salience_scale": 100}
         data["stances"] = [_times_100(st, "salience") for st in data.get("stances") or []]
         for key in ("events", "variants"):
@@ -476,4 +487,3 @@ def _no_dupes(field: str, ids: list[str]) -> None:
         if i in seen:
             raise _FieldProblem(f"{field}[{k}].id", i, f"ids unique within '{field}' (duplicate)")
         seen.add(i)
-
