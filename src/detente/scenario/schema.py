@@ -285,7 +285,7 @@ class Scenario(_Strict):
             return data
         for k, st in enumerate(data.get("stances") or []):
             v = st.get("salience") if isinstance(st, dict) else None
-            if _is_number(v) and v > 1:
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 1:
                 raise _FieldProblem(
                     f"stances[{k}].salience", v, "a fraction in [0, 1] (the file declares salience_scale: 1)"
                 )
