@@ -320,3 +320,21 @@ def test_compromise_forecast_matches_the_stances_by_hand(scenario: Scenario) -> 
             w = np.array([(cap[st.actor] if st.capability is None else st.capability) * st.salience for st in rows])
             x = np.array([st.position for st in rows])
             assert out[iid] == pytest.approx(float(w @ x / w.sum()), abs=1e-9), (mode, iid)
+
+
+def test_backtest_with_and_without_the_two_levels(scenario: Scenario) -> None:
+    """The back-test records the structure it ran with; its MAE equals the forecasts' mean |error| on the coded issues
+    (all on 0-100 scales), with the vetoes lowering the compromise model's error (figures in docs/korea-2019.md)."""
+    from detente.validation import backtest
+
+    maes = {}
+    for d, v in (("collapse", "on"), ("separate", "off")):
+        lb = backtest(["korea-2019"], ["compromise"], delegations=d, vetoes=v)
+        assert lb.provenance["structure"] == {"delegations": d, "vetoes": v}
+        mae = float(lb.table.set_index("model").loc["compromise", "mae_pct"])
+        out = detente.forecast(scenario, "compromise", delegations=d, vetoes=v).outcome
+        by_hand = np.mean([abs(out[i] - x) for i, x in scenario.observed.items()])
+        assert mae == pytest.approx(by_hand, abs=1e-9)
+        maes[(d, v)] = mae
+    assert maes[("collapse", "on")] == pytest.approx(23.21, abs=0.005)
+    assert maes[("separate", "off")] == pytest.approx(39.15, abs=0.005)

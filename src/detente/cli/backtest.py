@@ -60,6 +60,15 @@ def backtest(
         typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)"),
     ] = None,
     out: Out = None,
+    delegations: Annotated[
+        str | None,
+        typer.Option(
+            "--delegations", help="collapse or separate a scenario's delegations (default: collapse; docs/two-level.md)"
+        ),
+    ] = None,
+    vetoes: Annotated[
+        str | None, typer.Option("--vetoes", help="on or off: bound outcomes by the veto players (default: on)")
+    ] = None,
     capability: Annotated[
         str | None,
         typer.Option(
@@ -116,6 +125,8 @@ def backtest(
         if deu_file is not None:
             if scenario:
                 raise DetenteError("--scenario: a DEU file is back-tested on its own; give it alone")
+            if delegations is not None or vetoes is not None:
+                raise DetenteError("--delegations/--vetoes: apply to scenario files; a DEU file sets its own structure")
             _deu(deu_file, model, seed, detail, format, out, capability, min_actors, missing_salience, bootstrap,
                  draws, ensemble_model, predictions, calibration, workers, scheduler)  # fmt: skip
             return
@@ -124,8 +135,14 @@ def backtest(
                                 ("--workers", workers), ("--scheduler", scheduler)) if v]  # fmt: skip
         if given:
             raise DetenteError(f"{given[0]}: applies to a DEU data file only; expected `detente backtest DEU_FILE`")
+        if delegations is not None:
+            choice(delegations, ("collapse", "separate"), "--delegations")
+        if vetoes is not None:
+            choice(vetoes, ("on", "off"), "--vetoes")
         scenario = [*(paths or []), *(scenario or [])]
-        lb = run_backtest(scenarios=scenario or None, models=model or None, seed=seed)
+        lb = run_backtest(
+            scenarios=scenario or None, models=model or None, seed=seed, delegations=delegations, vetoes=vetoes
+        )
 
         def frames() -> dict[str, pd.DataFrame]:
             main = {"issues": lb.issues} if detail else {"leaderboard": lb.table}

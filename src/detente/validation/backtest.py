@@ -47,6 +47,9 @@ def backtest(
     scenarios: Sequence[str | Scenario] | None = None,
     models: Sequence[str | Model] | None = None,
     seed: int | None = 0,
+    *,
+    delegations: str | None = None,
+    vetoes: str | None = None,
 ) -> Leaderboard:
     """Back-test models on negotiations with observed outcomes.
 
@@ -57,6 +60,8 @@ def backtest(
       registered model with its default parameters. An unknown name or a bad parameter is an error; a model that
       raises while forecasting is recorded in ``failures``.
     - ``seed``: passed to every model on every scenario.
+    - ``delegations`` / ``vetoes``: the two-level structure (``"collapse"``/``"separate"``, ``"on"``/``"off"``;
+      default: each scenario's own, see docs/two-level.md), recorded in ``provenance["structure"]``.
 
     >>> from detente.validation import backtest
     >>> lb = backtest(scenarios=["emission-standards-1994"], models=["compromise", "median"])
@@ -80,7 +85,7 @@ def backtest(
             if model is None:
                 continue
             try:
-                fc = model.solve(arrays, seed=seed)
+                fc = model.solve(arrays, seed=seed, delegations=delegations, vetoes=vetoes)
             except Exception as e:  # a model's failure is a result: reported, never hidden
                 failures.append(_failure(label, s.name, None, f"{type(e).__name__}: {e}"))
                 continue
@@ -104,6 +109,10 @@ def backtest(
         provenance={
             "version": version(),
             "seed": seed,
+            "structure": {
+                "delegations": delegations or "each scenario's default",
+                "vetoes": vetoes or "each scenario's default",
+            },
             "metric": METRIC_NOTE,
             "baseline": BASELINE_NOTE,
             "models": [
