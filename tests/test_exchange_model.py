@@ -136,9 +136,12 @@ def test_salience_zero_and_missing_actors():
             ai, ii = arr.actors.index(a), arr.issues.index(i)
             assert mask[ai, ii] and sal[ai, ii] > 0  # no one moves where it is absent or has no weight
         assert "I03" not in set(ex[f"supply_{s}"])
-    # absent cells keep their (lower-bound) input position throughout
+    # absent cells have no position (NaN) in any round, and no row in the tidy trajectory
     traj = fc.trajectory[0]
-    assert np.array_equal(traj[:, ~mask], np.broadcast_to(arr.position[0][~mask], traj[:, ~mask].shape))
+    assert np.isnan(traj[:, ~mask]).all() and np.isfinite(traj[:, mask]).all()
+    rows = fc.trajectory_frame()
+    held = {(a, i) for a, i in zip(rows.actor, rows.issue)}
+    assert held == {(arr.actors[a], arr.issues[i]) for a, i in zip(*np.nonzero(mask))}
 
 
 def test_no_candidates_converges_at_once():

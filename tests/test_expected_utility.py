@@ -396,11 +396,13 @@ def test_degenerate_issues_one_actor_none_and_all_agreed():
     a = ScenarioArrays.from_numpy(x, np.full((3, 4), 0.5), np.ones(3), mask=mask, lower=0.0, upper=100.0)
     for preset in ("default", "scholz_compat"):
         f = get("expected-utility", preset=preset).solve(a)
-        assert list(f.status[0]) == ["converged"] * 4 and list(f.rounds[0]) == [1, 1, 1, 1]
+        assert list(f.status[0]) == ["converged", "converged", "no_stances", "converged"]
+        assert list(f.rounds[0]) == [1, 1, 1, 1]
         assert f.outcomes[0, 0] == 10.0 and f.outcomes[0, 1] == 40.0 and f.outcomes[0, 3] == 30.0
         assert np.isnan(f.outcomes[0, 2])  # nobody takes part in issue 2
         doc = f.to_dict()
-        assert doc["outcomes"]["I02"] is None
+        assert "I02" not in doc["outcomes"] and "I02" in doc["no_forecast"]  # no forecast, and it says so
+        assert doc["converged"] is True
         json.dumps(doc, allow_nan=False)
 
 

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import detente
-from detente.errors import ParameterError, UnknownNameError
+from detente.errors import ParameterError, ScenarioError, UnknownNameError
 from detente.models import get
 from detente.models.median import weighted_median
 from detente.scenario.arrays import ScenarioArrays
@@ -78,8 +78,10 @@ def test_nash_no_agreement_when_an_actor_sits_at_the_status_quo():
 
 def test_nash_requires_status_quo_when_asked():
     a = detente.ScenarioArrays.from_numpy([[2.0], [6.0]], [[1.0], [1.0]], [1.0, 1.0], lower=0, upper=10)
-    with pytest.raises(ParameterError, match="no status quo"):
-        get("nash", disagreement="status_quo").solve(a)
+    nash = get("nash", disagreement="status_quo")
+    assert nash.cannot_run(a) == "issue 'I00' has no status quo; expected one, or disagreement='worst'"
+    with pytest.raises(ScenarioError, match="cannot run it: issue 'I00' has no status quo"):
+        nash.solve(a)
 
 
 def test_registry_by_name_and_spec():
@@ -171,3 +173,27 @@ def test_batch_equals_draws_one_by_one(spec, a):
     whole = solve(spec, a).outcomes
     for b in range(a.batch):
         np.testing.assert_array_equal(solve(spec, a.take(slice(b, b + 1))).outcomes[0], whole[b])
+
+
+@st.composite
+def _near_ties(draw):
+    """Scenarios whose positions take one or two nearby values (where rounding in Σ w x / Σ w shows)."""
+    n = draw(st.integers(2, 12))
+    base = draw(st.floats(-1e6, 1e6, allow_nan=False, allow_infinity=False))
+    step = draw(st.sampled_from([0.0, 1e-9, 0.1, 1.0]))
+    x = base + step * np.array(draw(st.lists(st.integers(0, 1), min_size=n, max_size=n)), float)
+    sal = np.array(draw(st.lists(st.floats(0.01, 1), min_size=n, max_size=n)))
+    cap = np.array(draw(st.lists(st.floats(0.01, 100), min_size=n, max_size=n)))
+    lo, hi = min(x.min(), -1e6) - 1, max(x.max(), 1e6) + 1
+    return ScenarioArrays.from_numpy(x[:, None], sal[:, None], cap, lower=lo, upper=hi)
+
+
+@settings(max_examples=300, deadline=None)
+@given(a=st.one_of(scenario_arrays(), _near_ties()))
+def test_compromise_inside_hull_exactly(a):
+    """No tolerance: the weighted mean never leaves [min, max] of the present positions, not even by one ULP."""
+    fc = solve("compromise", a)
+    lo, hi = hull(a)
+    assert np.all((fc.outcomes >= lo) & (fc.outcomes <= hi))
+    same = lo == hi
+    assert np.all(~same | (fc.outcomes == lo))  # everyone at one position: exactly that position

@@ -177,7 +177,9 @@ def test_multi_issue_scenario_on_own_scales() -> None:
     T = int(fc.rounds[0, 0])
     assert fc.trajectory.shape == (1, T + 1, n, m)
     assert np.array_equal(fc.trajectory[0, 0][mask], pos[mask])
-    assert np.all((fc.trajectory >= lower - 1e-9) & (fc.trajectory <= upper + 1e-9))
+    held = fc.trajectory[0][:, mask]
+    assert np.all((held >= lower[None, np.nonzero(mask)[1]] - 1e-9) & (held <= upper[np.nonzero(mask)[1]] + 1e-9))
+    assert np.isnan(fc.trajectory[0][:, ~mask]).all()  # no position where the actor holds no stance
     assert np.all((fc.outcomes >= lower) & (fc.outcomes <= upper))
     assert fc.arrays["win_prob"].shape == (1, T + 1, n)
     assert fc.arrays["stop_ratio"].shape == (1, T + 1)
@@ -195,7 +197,7 @@ def test_multi_issue_scenario_on_own_scales() -> None:
     still = moves[moves.via == "status quo"]
     for row in still.itertuples():
         a = fc.actors.index(row.actor)
-        assert np.array_equal(fc.trajectory[0, row.turn, a], fc.trajectory[0, row.turn - 1, a])
+        assert np.array_equal(fc.trajectory[0, row.turn, a], fc.trajectory[0, row.turn - 1, a], equal_nan=True)
     doc = fc.to_dict()
     assert doc["turns"] == [T] and len(doc["stop_ratio"][0]) == T
 

@@ -594,7 +594,8 @@ def solve(
             traj = np.concatenate([traj, pad], axis=1)
         segments.append((arrays.actors, traj[:, :-1]))
         here = [le for le in dated if le.round == r]
-        arrays = replace(arrays, position=final_positions(part).copy())
+        # absent cells keep the arrays' convention (the lower bound); the forecast reports them as NaN
+        arrays = replace(arrays, position=np.where(arrays.mask, final_positions(part), arrays.position))
         arrays = _apply_labelled(arrays, here, on_bounds, counter)
         done = r
     fin = m.solve(arrays, seed=seed, rng=rng)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -29,7 +30,7 @@ from detente.cli.app import (
     write_figure,
     write_output,
 )
-from detente.errors import LINE_CHARS, ParameterError, cap
+from detente.errors import LINE_CHARS, ParameterError, ScenarioError, cap
 
 scenarios_app = typer.Typer(help="List the built-in scenarios (and make random ones).", invoke_without_command=True)
 app.add_typer(scenarios_app, name="scenarios")
@@ -223,7 +224,7 @@ def _outcome_rows(s: Any, fc: Any) -> list[dict[str, Any]]:
             {
                 "model": fc.model,
                 "issue": iid,
-                "outcome": x,
+                "outcome": x if math.isfinite(x) else None,  # None: no forecast (the status says why)
                 "nearest_point": s.issue(iid).scale.nearest_label(x) or "",
                 "status": str(fc.status[0, j]),
                 "rounds": int(fc.rounds[0, j]),
@@ -333,7 +334,8 @@ def forecast(
         if has_obs:
             t.add_column("observed")
         for r in rows:
-            cells = [r["issue"], f"{r['outcome']:.4f}", r["nearest_point"], r["status"], str(r["rounds"])]
+            shown = "—" if r["outcome"] is None else f"{r['outcome']:.4f}"
+            cells = [r["issue"], shown, r["nearest_point"], r["status"], str(r["rounds"])]
             if has_obs:
                 cells.append("" if r["observed"] is None else f"{r['observed']:g}")
             t.add_row(*cells)
@@ -391,12 +393,32 @@ def _forecast_many(
 
     s = _load_as_of(scenario, input_format, as_of)
     arrays = to_arrays(s)
-    fcs = [get(n).solve(arrays, seed=seed, delegations=delegations, vetoes=vetoes) for n in names]
+    # every model that can run this scenario runs; the others are reported with their reason
+    fcs, skipped = [], []
+    for n in names:
+        m = get(n)
+        reason = m.cannot_run(arrays)
+        if reason is None:
+            fcs.append(m.solve(arrays, seed=seed, delegations=delegations, vetoes=vetoes))
+        else:
+            skipped.append({"model": m.name, "reason": reason})
+    if not fcs:
+        raise ScenarioError(
+            "no model can run it: " + "; ".join(f"{k['model']}: {k['reason']}" for k in skipped), file=s.name
+        )
     if format == "json":
-        write_output(dumps({"scenario": s.name, "scales": _scales(s), "forecasts": [fc.to_dict() for fc in fcs]}), out)
+        doc = {
+            "scenario": s.name,
+            "scales": _scales(s),
+            "forecasts": [fc.to_dict() for fc in fcs],
+            "cannot_run": skipped,
+        }
+        write_output(dumps(doc), out)
         return
     rows = [r for fc in fcs for r in _outcome_rows(s, fc)]
     if write_data(format, out, frames=lambda: _forecast_frames(rows, *fcs)):
+        for k in skipped:  # data files hold forecasts only: the models left out are named on stderr
+            typer.echo(f"note: model {k['model']!r} cannot run {s.name}: {k['reason']}", err=True)
         return
     mark = {"no_agreement": "✗", "cycling": "~", "max_rounds": "…"}
     from rich import box
@@ -409,7 +431,12 @@ def _forecast_many(
     if has_obs:
         t.add_column("actual", justify="right", no_wrap=True)
     for j, iid in enumerate(arrays.issues):
-        cells = [iid] + [f"{fc.outcomes[0, j]:.1f}{mark.get(str(fc.status[0, j]), '')}" for fc in fcs]
+        cells = [iid] + [
+            "—"
+            if not np.isfinite(fc.outcomes[0, j])
+            else f"{fc.outcomes[0, j]:.1f}{mark.get(str(fc.status[0, j]), '')}"
+            for fc in fcs
+        ]
         if has_obs:
             obs = s.observed.get(iid)
             cells.append("" if obs is None else f"{obs:g}")
@@ -417,13 +444,28 @@ def _forecast_many(
     if has_obs:
         errs = []
         for fc in fcs:
-            d = [abs(fc.outcomes[0, j] - s.observed[i]) for j, i in enumerate(arrays.issues) if i in s.observed]
-            errs.append(f"{np.mean(d):.1f}")
+            d = [
+                abs(fc.outcomes[0, j] - s.observed[i])
+                for j, i in enumerate(arrays.issues)
+                if i in s.observed and np.isfinite(fc.outcomes[0, j])
+            ]
+            errs.append(f"{np.mean(d):.1f}" if d else "—")
         t.add_row("[i]mean |error|[/i]", *errs, "")
-    t.caption = "✗ no agreement (status quo) · ~ cycling · … max rounds · actual: observed outcome · " + _scale_caption(
-        s
+    t.caption = (
+        "✗ no agreement (status quo) · ~ cycling · … max rounds · — no forecast (nobody holds a stance)"
+        " · actual: observed outcome · " + _scale_caption(s)
     )
-    print_tables([t], out)
+    print_tables([t, _cannot_run_table(skipped)], out)
+
+
+def _cannot_run_table(skipped: list[dict[str, str]]) -> Table | None:
+    """The models left out of a side-by-side forecast, with the reason each cannot run the scenario."""
+    if not skipped:
+        return None
+    t = Table("model", "cannot run because", title="models not run", box=None)
+    for k in skipped:
+        t.add_row(k["model"], k["reason"])
+    return t
 
 
 def _by_round_table(fc: Any) -> Table | None:

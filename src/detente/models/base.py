@@ -24,13 +24,21 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from detente.errors import ParameterError, UnknownNameError
+from detente.errors import ParameterError, ScenarioError, UnknownNameError
 from detente.scenario.arrays import ScenarioArrays
 
 if TYPE_CHECKING:  # pandas loads on first use: `import detente` and `detente --help` stay light
     import pandas as pd
 
-STATUSES = ("static", "converged", "cycling", "max_rounds", "no_agreement")
+STATUSES = ("static", "converged", "cycling", "max_rounds", "no_agreement", "no_stances")
+"""Per issue: ``no_stances`` means no actor holds a stance on the issue, so no model forecasts it (outcome NaN in
+the arrays, absent from JSON outcomes, empty in tables)."""
+
+SETTLED = ("static", "converged", "no_stances")
+"""Statuses that count as converged (an issue nobody holds a stance on has nothing to converge)."""
+
+NO_FORECAST = {"no_stances": "no actor holds a stance on this issue"}
+"""Why an issue has no forecast, by status."""
 
 
 def version() -> str:
@@ -45,6 +53,7 @@ class Solution:
 
     - ``outcomes`` (B, m): the forecast per issue.
     - ``trajectory`` (B, R, n, m): actor positions by round, round 0 = the input positions. Static models: R = 1.
+      NaN where the actor holds no stance on the issue (``arrays.mask`` False): it has no position there.
     - ``status`` (B, m): one of :data:`STATUSES` per issue.
     - ``rounds`` (B, m) int: rounds run per issue (0 for static models).
     - ``tables``: model-specific tidy DataFrames (offers, exchanges, rounds, …).
@@ -94,24 +103,28 @@ class Forecast:
     def converged(self) -> bool | dict[str, str]:
         """True when every issue of draw 0 converged (or the model is static); else the status per issue."""
         st = self.status[0]
-        if all(s in ("static", "converged") for s in st):
+        if all(s in SETTLED for s in st):
             return True
         return {iid: str(s) for iid, s in zip(self.issues, st)}
 
     def trajectory_frame(self, draw: int | None = 0) -> pd.DataFrame:
-        """Tidy table of positions: columns (draw,) round, actor, issue, position."""
+        """Tidy table of positions: columns (draw,) round, actor, issue, position.
+
+        One row per position an actor holds: an actor with no stance on an issue (NaN in ``trajectory``) has no
+        row there."""
         import pandas as pd
 
         traj = self.trajectory if draw is None else self.trajectory[draw : draw + 1]
         B, R, n, m = traj.shape
         d, r, a, i = np.meshgrid(np.arange(B), np.arange(R), np.arange(n), np.arange(m), indexing="ij")
+        keep = ~np.isnan(traj.ravel())
         df = pd.DataFrame(
             {
-                "draw": d.ravel() + (0 if draw is None else draw),
-                "round": r.ravel(),
-                "actor": np.asarray(self.actors, dtype=object)[a.ravel()],
-                "issue": np.asarray(self.issues, dtype=object)[i.ravel()],
-                "position": traj.ravel(),
+                "draw": d.ravel()[keep] + (0 if draw is None else draw),
+                "round": r.ravel()[keep],
+                "actor": np.asarray(self.actors, dtype=object)[a.ravel()[keep]],
+                "issue": np.asarray(self.issues, dtype=object)[i.ravel()[keep]],
+                "position": traj.ravel()[keep],
             }
         )
         return df if draw is None else df.drop(columns="draw")
@@ -142,15 +155,22 @@ class Forecast:
             "parameters": _jsonable(self.parameters),
             "seed": self.seed,
             "version": self.version,
-            "outcomes": {iid: _num(self.outcomes[draw, j]) for j, iid in enumerate(self.issues)},
+            "outcomes": {
+                iid: float(self.outcomes[draw, j])
+                for j, iid in enumerate(self.issues)
+                if status[iid] not in NO_FORECAST
+            },
             "status": status,
-            "converged": all(s in ("static", "converged") for s in status.values()),
+            "converged": all(s in SETTLED for s in status.values()),
             "rounds_run": {iid: int(self.rounds[draw, j]) for j, iid in enumerate(self.issues)},
             "trajectory": [
                 {"round": int(r), "actor": a, "issue": i, "position": _num(p)}
                 for r, a, i, p in traj[["round", "actor", "issue", "position"]].itertuples(index=False)
             ],
         }
+        missing = {iid: NO_FORECAST[s] for iid, s in status.items() if s in NO_FORECAST}
+        if missing:
+            doc["no_forecast"] = missing
         for k, v in self.info.items():
             doc[k] = _jsonable(v)
         return doc
@@ -238,6 +258,21 @@ class Model:
             d = {"preset": self.preset, **d}
         return d
 
+    def cannot_run(self, arrays: ScenarioArrays) -> str | None:
+        """Why this model (with its parameters) cannot run on ``arrays``, in one line; None when it can.
+
+        What a model needs from a scenario beyond the schema (e.g. a status quo, two issues, two actors).
+        :meth:`solve` checks it first; ``detente validate`` lists it for every model, and ``forecast --model all``
+        skips and reports the models that cannot run. Issues nobody holds a stance on never stop a model (they get
+        no forecast, status ``no_stances``)."""
+        return None
+
+    def check_runnable(self, arrays: ScenarioArrays) -> None:
+        """Raise :class:`~detente.errors.ScenarioError` with :meth:`cannot_run`'s reason, if there is one."""
+        reason = self.cannot_run(arrays)
+        if reason is not None:
+            raise ScenarioError(f"model {self.name!r} cannot run it: {reason}", file=arrays.name)
+
     def solve(
         self,
         arrays: ScenarioArrays,
@@ -262,8 +297,13 @@ class Model:
             rng = np.random.default_rng(seed)
         pl = plan(arrays, delegations, vetoes)
         run, keep = pl.prepare(arrays)
-        sol = self._solve(run, rng)
+        self.check_runnable(run)
+        sol = settle(run, self._solve(run, rng))
         outcomes, status, extra = pl.constrain(arrays, sol.outcomes, sol.status)
+        nobody = no_stances(arrays)
+        if nobody.any():  # an issue nobody holds a stance on has no forecast, vetoes or not
+            outcomes = np.where(nobody, np.nan, outcomes)
+            status = np.where(nobody, "no_stances", np.asarray(status, dtype=object)).astype(object)
         info = dict(sol.info)
         trajectory = sol.trajectory
         if pl.struct:
@@ -293,16 +333,46 @@ class Model:
 
 
 def static_solution(arrays: ScenarioArrays, outcomes: np.ndarray, status: np.ndarray | None = None) -> Solution:
-    """A Solution for a one-shot model: trajectory = the input positions, status 'static'."""
+    """A Solution for a one-shot model: trajectory = the input positions (NaN where an actor holds no stance),
+    status 'static' ('no_stances', outcome NaN, on an issue where no actor holds a stance)."""
     B, m = outcomes.shape
     if status is None:
         status = np.full((B, m), "static", dtype=object)
-    return Solution(
-        outcomes=outcomes,
-        trajectory=arrays.position[:, None, :, :].copy(),
-        status=status,
-        rounds=np.zeros((B, m), dtype=int),
+    return settle(
+        arrays,
+        Solution(
+            outcomes=outcomes,
+            trajectory=arrays.position[:, None, :, :],
+            status=status,
+            rounds=np.zeros((B, m), dtype=int),
+        ),
     )
+
+
+def no_stances(arrays: ScenarioArrays) -> np.ndarray:
+    """(B, m) True where no actor holds a stance on the issue: no model forecasts it."""
+    return np.logical_not(np.asarray(arrays.mask, bool).any(axis=1))
+
+
+def settle(arrays: ScenarioArrays, sol: Solution) -> Solution:
+    """Absence is absence, whatever the model: NaN positions where an actor holds no stance (every round), and on
+    an issue where no actor holds one, outcome NaN and status ``no_stances``. Returns ``sol``, edited in place."""
+    mask = np.asarray(arrays.mask, bool)
+    if not mask.all():
+        sol.trajectory = np.where(mask[:, None], sol.trajectory, np.nan)
+        nobody = no_stances(arrays)
+        if nobody.any():
+            sol.outcomes = np.where(nobody, np.nan, sol.outcomes)
+            sol.status = np.where(nobody, "no_stances", np.asarray(sol.status, dtype=object)).astype(object)
+    return sol
+
+
+def first_where(bad: np.ndarray, names: tuple[str, ...], what: str) -> str | None:
+    """``what`` formatted with the name of the first True entry along the last axis of any draw, or None."""
+    hit = np.asarray(bad, bool).reshape(-1, len(names)).any(axis=0)
+    if not hit.any():
+        return None
+    return what.format(repr(names[int(np.argmax(hit))]))
 
 
 def _param_message(model: str, e: ValidationError) -> str:

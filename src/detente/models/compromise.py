@@ -38,14 +38,21 @@ def fallback_weights(arrays: ScenarioArrays) -> tuple[np.ndarray, ...]:
 
 def weighted_mean(position: np.ndarray, weights: tuple[np.ndarray, ...]) -> np.ndarray:
     """Σ w x / Σ w over the actor axis (axis -2), taking each issue's first weight with a positive total;
-    shapes (B, n, m) → (B, m)."""
+    shapes (B, n, m) → (B, m).
+
+    The mean is clipped to [min, max] of the positions with positive weight: it lies there mathematically, and the
+    clip removes the few ULP by which rounding in the sums can leave that hull (so all actors at one position give
+    exactly that position)."""
     out = np.full(position.shape[:-2] + position.shape[-1:], np.nan)
     for w in weights:
         total = w.sum(axis=-2)
         ok = np.isnan(out) & (total > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
             val = (w * position).sum(axis=-2) / total
-        out = np.where(ok, val, out)
+        weighted = w > 0
+        lo = np.where(weighted, position, np.inf).min(axis=-2)
+        hi = np.where(weighted, position, -np.inf).max(axis=-2)
+        out = np.where(ok, np.minimum(np.maximum(val, lo), hi), out)
     return out
 
 

@@ -61,7 +61,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detente.errors import ParameterError
 from detente.models._exchange_tables import ExchangeLog, build_tables, round_documents
-from detente.models.base import Model, Solution, register
+from detente.models.base import Model, Solution, register, settle
 from detente.scenario.arrays import ScenarioArrays
 
 MOVE_EPS = 1e-10
@@ -646,6 +646,18 @@ class ExchangeModel(Model):
     #: (identical results; kept for tests and for REX, whose random stream is consumed draw after draw).
     _lockstep = True
 
+    def cannot_run(self, arrays: ScenarioArrays) -> str | None:
+        """Exchanges trade a concession on one issue for one on another between two actors: the model needs two
+        actors and two issues with stances (with fewer nothing can be exchanged, and its forecast would be the
+        compromise model's weighted mean)."""
+        issues = int(arrays.mask.any(axis=1).sum(axis=-1).min())
+        actors = int(arrays.mask.any(axis=2).sum(axis=-1).min())
+        if issues < 2:
+            return f"the exchange model trades positions between two issues; expected 2 or more issues with stances, got {issues}"
+        if actors < 2:
+            return f"the exchange model trades positions between two actors; expected 2 or more actors with stances, got {actors}"
+        return None
+
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
         return self._run(arrays, rng, histories=True)
 
@@ -658,7 +670,10 @@ class ExchangeModel(Model):
         input position where absent; no tables, arrays or info). The numbers are those of :meth:`solve` with the
         same ``seed``/``rng``; skipping the exchange log and its tables makes large batches cheaper.
         """
-        return self._run(arrays, rng if rng is not None else np.random.default_rng(seed), histories=False)
+        self.check_runnable(arrays)
+        return settle(
+            arrays, self._run(arrays, rng if rng is not None else np.random.default_rng(seed), histories=False)
+        )
 
     def _run(self, arrays: ScenarioArrays, rng: np.random.Generator, *, histories: bool) -> Solution:
         prm: ExchangeParams = self.params  # type: ignore[assignment]
@@ -784,7 +799,7 @@ class ExchangeModel(Model):
         traj, voting, o_vote, o_pref = traj[:, : R + 1], voting[:, :R], o_vote[:, :R], o_pref[:, : R + 1]
         to_scale = lambda a: a * span + lower  # noqa: E731
         traj_s = to_scale(traj)
-        traj_s = np.where(arrays.mask[:, None], traj_s, arrays.position[:, None])
+        traj_s = np.where(arrays.mask[:, None], traj_s, np.nan)  # no position where the actor holds no stance
         vote_o, pref_o = to_scale(o_vote), to_scale(o_pref)
         if not histories:
             return Solution(outcomes=vote_o[:, -1].copy(), trajectory=traj_s[:, -1:], status=status, rounds=rounds)

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from detente.errors import ParameterError, UnknownNameError
 from detente.models import _eu_kernel as K
-from detente.models.base import Model, Solution, register
+from detente.models.base import Model, Solution, register, settle
 from detente.scenario.arrays import ScenarioArrays
 
 __all__ = ["ExpectedUtility", "ExpectedUtilityParams", "perspective"]
@@ -149,7 +149,8 @@ class ExpectedUtility(Model):
         NaN where absent; no tables, arrays or info). The numbers are those of :meth:`solve`; skipping the per-round
         histories and the offers table makes large batches cheaper. ``rng`` is unused (the model is deterministic).
         """
-        return solve_arrays(arrays, self.params, histories=False)  # type: ignore[arg-type]
+        self.check_runnable(arrays)
+        return settle(arrays, solve_arrays(arrays, self.params, histories=False))  # type: ignore[arg-type]
 
 
 # ---- the round loop -------------------------------------------------------------------------------------------

@@ -28,8 +28,7 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from detente.errors import ParameterError
-from detente.models.base import Model, Solution, register, static_solution
+from detente.models.base import Model, Solution, first_where, register, static_solution
 from detente.scenario.arrays import ScenarioArrays
 
 HALVINGS = 64
@@ -83,17 +82,30 @@ class Nash(Model):
     summary = "asymmetric Nash bargaining solution, status quo as disagreement point (Nash 1950)"
     Params = NashParams
 
+    def cannot_run(self, arrays: ScenarioArrays) -> str | None:
+        """An issue with stances needs a status quo (``disagreement="status_quo"``), and where it has none, some
+        actor with salience and capability > 0: otherwise there is neither a bargain nor a point to stay at."""
+        prm = self.params
+        assert isinstance(prm, NashParams)
+        held = arrays.mask.any(axis=1)
+        missing = np.isnan(arrays.status_quo) & held
+        if prm.disagreement == "status_quo":
+            return first_where(
+                missing, arrays.issues, "issue {} has no status quo; expected one, or disagreement='worst'"
+            )
+        nobody = ~(arrays.mask & (arrays.salience > 0) & (arrays.capability > 0)).any(axis=1)
+        return first_where(
+            missing & nobody,
+            arrays.issues,
+            "issue {} has no status quo and no actor with salience and capability > 0 to bargain: nothing to forecast "
+            "(give the issue a status quo)",
+        )
+
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
         prm = self.params
         assert isinstance(prm, NashParams)
         x = arrays.position
         d = arrays.status_quo[:, None, :]
-        missing = np.isnan(arrays.status_quo)
-        if missing.any() and prm.disagreement == "status_quo":
-            j = int(np.argwhere(missing)[0][1])
-            raise ParameterError(
-                f"model 'nash': issue {arrays.issues[j]!r} has no status quo; expected one, or disagreement='worst'"
-            )
         worst = np.maximum(x - arrays.lower, arrays.upper - x)
         radius = np.where(np.isnan(d), worst, np.abs(d - x))
         active = arrays.mask & (arrays.salience > 0) & (arrays.capability > 0)

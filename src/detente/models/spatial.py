@@ -59,10 +59,20 @@ spec's formulas but have no KTAB reference output; where the spec leaves details
 receiver's perspective) in the receiver's; ``PWCompInterp`` offers one bargain, the (c·S)-weighted compromise of the
 two (KTAB's log shows these weights); ``S2PMax`` and ``S1P1`` use the formulas of §4.7. Where KTAB aborts because
 all actors' positions are equally likely (e.g. one common position), detente sets every risk attitude to 0.
-Actors without a stance on an issue have salience 0 there, so they do not care where their coordinate goes.
 An actor with salience 0 on *every* issue has no utility to vote or bargain with (KTAB divides by its total
 salience): it is left out of the coalition arithmetic — no challenges, bargains or votes, never a winning position —
 and keeps its position; the forecast says so under ``zero_salience_actors``.
+
+**Absence.** KTAB gives every actor a point in the whole space; detente lets an actor hold no stance on an issue.
+Such an actor has no coordinate on that dimension: (1) its salience there is 0, so its own utility ignores the
+dimension; (2) the others judge its position by the stances it holds — the distance from i's ideal to j's position
+is the distance to the nearest point that agrees with every stance j holds (j's term on a dimension it does not hold
+is 0), so j neither attracts nor repels anyone there; (3) it never moves there (a bargain moves only the coordinates
+it holds) and pulls no one's ideal there; (4) the forecast of an issue is the PCE-weighted mean over the actors that
+hold it (each position class's probability shared among its members holding the issue, renormalised over the
+classes with a position there); (5) its trajectory there is NaN and no output reports a position. With every stance
+present all this is KTAB's computation bit for bit. An issue nobody holds has no forecast (status ``no_stances``).
+Position classes (below) still compare whole position vectors, where an unheld coordinate keeps its input value.
 """
 
 from __future__ import annotations
@@ -129,13 +139,19 @@ class _State:
 
 
 # ---- elementary functions (spec §4.3) ---------------------------------------------------------------------------
-def distances(s: np.ndarray, y: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """d_i(y_i, x_j) = sqrt(Σ_k (s_ik (y_ik − x_jk))² / Σ_k s_ik²), (B, N, M), sums in index order."""
+def distances(s: np.ndarray, y: np.ndarray, x: np.ndarray, held: np.ndarray | None = None) -> np.ndarray:
+    """d_i(y_i, x_j) = sqrt(Σ_k (s_ik (y_ik − x_jk))² / Σ_k s_ik²), (B, N, M), sums in index order.
+
+    ``held`` (B, M, D), optional: whether position j has a coordinate on dimension k (its actor holds a stance
+    there). Where it has none the term is 0: i measures the distance to the nearest point that agrees with every
+    stance j holds (see the module docs on absence)."""
     D = s.shape[-1]
     num = np.zeros(s.shape[:-1] + (x.shape[-2],))
     den = np.zeros(s.shape[:-1])
     for k in range(D):
         t = s[..., :, k, None] * (y[..., :, k, None] - x[..., None, :, k])
+        if held is not None:
+            t = np.where(held[..., None, :, k], t, 0.0)
         num = num + t * t
         den = den + s[..., k] * s[..., k]
     return np.sqrt(num / den[..., None])
@@ -162,11 +178,19 @@ def _r4(v: np.ndarray) -> np.ndarray:
 class _Engine:
     """One SMP run on a batch, parameters fixed. All arrays on KTAB's internal [0, 1] scale."""
 
-    def __init__(self, p: SpatialParams, s: np.ndarray, c: np.ndarray, A: np.ndarray | None) -> None:
+    def __init__(
+        self, p: SpatialParams, s: np.ndarray, c: np.ndarray, A: np.ndarray | None, held: np.ndarray | None = None
+    ) -> None:
         self.p = p
+        self.held = held  # (B, N, D) the actor holds a stance on the dimension; None: everyone holds every one
         self.s = s  # (B, N, D)
         self.c = c  # (B, N)
         self.S = _seq_sum(s)  # (B, N)
+        # distances are unchanged by scaling one actor's saliences (its Σ s² divides); an actor whose saliences are
+        # so small that their squares underflow gets them scaled to a maximum of 1 there, so that d stays defined
+        top = np.max(s, axis=-1, keepdims=True)
+        tiny = (top > 0) & (top < 1e-150)
+        self.s_dist = np.where(tiny, s / np.where(tiny, top, 1.0), s) if tiny.any() else s
         self.w = c * self.S  # contest weights c_i S_i
         self.A = A  # (N, N) or None
         self.compat = p.mode == "ktab_compat"
@@ -174,7 +198,7 @@ class _Engine:
     # state quantities (spec §4.5) ------------------------------------------------------------------------------
     def state(self, x: np.ndarray, y: np.ndarray) -> _State:
         p = self.p
-        delta = distances(self.s, y, x)
+        delta = distances(self.s_dist, y, x, self.held)
         prob = pce(utility(delta, 0.0), self.c, rule=p.voting_rule, victory=p.victory_prob_model, model=p.pce_model)
         pmin = np.min(prob, axis=-1, keepdims=True)
         pmax = np.max(prob, axis=-1, keepdims=True)
@@ -375,8 +399,11 @@ class _Engine:
         vals_sq = _seq_sum(st.own) / N  # (B, N voters)
         opt_val, opt_prop = [], []
         for bi_, br_, kind in bargains:
-            ui = utility(distances(s, st.y, bi_), Rv[:, :, None])  # (B, voter n, proposer m)
-            ur = utility(distances(s, st.y, br_), Rv[:, :, None])
+            hi_ = hr_ = None
+            if self.held is not None:  # bargain m is the initiator m's / the receiver tgt(m)'s new position
+                hi_, hr_ = self.held, self.held[bidx, tgt]
+            ui = utility(distances(self.s_dist, st.y, bi_, hi_), Rv[:, :, None])  # (B, voter n, proposer m)
+            ur = utility(distances(self.s_dist, st.y, br_, hr_), Rv[:, :, None])
             # the two moved positions first, then the others in index order (KTAB's order, bit-exact)
             acc = ui.transpose(0, 2, 1) + ur.transpose(0, 2, 1)  # (B, proposer m, voter n)
             for j in range(N):
@@ -429,6 +456,8 @@ class _Engine:
             sel_r = moved & (slot == sl) & (prop != ar[None, :])
             newx = np.where(sel_i[..., None], bi_[bidx, prop], newx)
             newx = np.where(sel_r[..., None], br_[bidx, prop], newx)
+        if self.held is not None:  # an actor has no position where it holds no stance: that coordinate never moves
+            newx = np.where(self.held, newx, x)
         info = {
             "target": np.where(has, tgt, -1),
             "gain": best,
@@ -458,6 +487,14 @@ class _Engine:
         if self.A is None:
             return x_new
         A = self.A
+        if self.held is not None:  # only the coordinates an actor holds pull the others' ideals
+            rows_k = np.zeros_like(x_new)
+            acc = np.zeros_like(x_new)
+            for j in range(A.shape[1]):
+                h = self.held[:, j, None, :]
+                rows_k = rows_k + np.where(h, A[None, :, j, None], 0.0)
+                acc = acc + np.where(h, A[None, :, j, None] * x_new[:, j, None, :], 0.0)
+            return np.where(self.held, acc + (1.0 - rows_k) * y_old, y_old)
         rows = _seq_sum(A)
         acc = np.zeros_like(x_new)
         for j in range(A.shape[1]):
@@ -494,6 +531,8 @@ class _Engine:
             return per_actor
         weights = np.zeros((B, N))
         weights[bidx, order] = np.where(valid, probs, 0.0)
+        if self.held is not None:
+            return per_actor, weights, rep
         return per_actor, weights
 
 
@@ -551,8 +590,10 @@ def simulate(
     c: np.ndarray,
     params: SpatialParams,
     rng: np.random.Generator | None = None,
+    held: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Run the SMP on KTAB's [0, 1] scale: ``x0``/``s`` (B, N, D) positions and salience shares, ``c`` (B, N).
+    """Run the SMP on KTAB's [0, 1] scale: ``x0``/``s`` (B, N, D) positions and salience shares, ``c`` (B, N);
+    ``held`` (B, N, D) whether the actor holds a stance on the dimension (None: every actor on every one).
 
     Returns a dict with ``positions`` (B, T+1, N, D), ``ideals``, ``win_prob`` (B, T+1, N), ``risk``,
     ``stop_ratio`` (B, T+1), ``turns`` (B,), ``converged`` (B,) and per-turn ``records`` (list of dicts).
@@ -565,7 +606,11 @@ def simulate(
     A = None if params.accommodation is None else np.asarray(params.accommodation, float)
     if A is not None and A.shape != (N, N):
         raise ParameterError(f"model 'spatial': accommodation must be {N} x {N}, got shape {A.shape}")
-    eng = _Engine(params, s, c, A)
+    if held is not None:
+        held = np.broadcast_to(np.asarray(held, bool), x0.shape)
+        if held.all():
+            held = None
+    eng = _Engine(params, s, c, A, held)
     xs = [x0.copy()]
     ys = [x0.copy()]
     st = eng.state(x0, x0)
@@ -582,7 +627,7 @@ def simulate(
     while active.any():
         t += 1
         idx = np.flatnonzero(active)
-        sub = _Engine(params, s[idx], c[idx], A) if len(idx) < B else eng
+        sub = _Engine(params, s[idx], c[idx], A, None if held is None else held[idx]) if len(idx) < B else eng
         cur = _take_state(states, idx) if len(idx) < B else states
         newx_sub, info = sub.turn(cur, t == 1, rng)
         newy_sub = sub.new_ideals(newx_sub, cur.y)
@@ -614,8 +659,12 @@ def simulate(
         stop = stop_conv | (t >= params.max_rounds)
         active[idx[stop]] = False
     # the forecast: PCE-probability-weighted mean of the distinct final positions
-    _, final_w = eng.win_probs(states, with_options=True)
-    outcome = _seq_sum(final_w[..., None] * states.x, axis=1)
+    if held is None:
+        _, final_w = eng.win_probs(states, with_options=True)
+        outcome = _seq_sum(final_w[..., None] * states.x, axis=1)
+    else:
+        per_actor, final_w, rep = eng.win_probs(states, with_options=True)
+        outcome = _outcome_held(per_actor, final_w, rep, states.x, held)
     return {
         "outcome": outcome,
         "positions": np.stack(xs, axis=1),
@@ -628,6 +677,26 @@ def simulate(
         "records": records,
         "engine": eng,
     }
+
+
+def _outcome_held(per_actor: np.ndarray, weights: np.ndarray, rep: np.ndarray, x: np.ndarray, held: np.ndarray):
+    """The forecast where some actors hold no stance on some dimensions, (B, D).
+
+    On a dimension every actor holds, the PCE-probability-weighted mean of the distinct positions (as without
+    absence, bit for bit). On the others, each class's probability is shared among its members that hold the
+    dimension, and the mean is taken over the classes that have a position there (renormalised); NaN where no
+    actor holds the dimension (the issue has no forecast).
+    """
+    full = _seq_sum(weights[..., None] * x, axis=1)
+    same = rep[:, :, None] == rep[:, None, :]  # (B, N, N) same class
+    members = np.einsum("bij,bjd->bid", same.astype(float), held.astype(float))  # class members holding d
+    w = np.where(held, per_actor[..., None] / np.maximum(members, 1.0), 0.0)
+    tot = _seq_sum(w, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        part = _seq_sum(w * x, axis=1) / tot
+        mean = _seq_sum(np.where(held, x, 0.0), axis=1) / _seq_sum(held.astype(float), axis=1)
+    out = np.where(held.all(axis=1), full, np.where(tot > 0, part, mean))  # mean: only zero-probability classes
+    return np.where(held.any(axis=1), out, np.nan)
 
 
 CHUNK_CELLS = 4_000_000
@@ -729,6 +798,27 @@ class Spatial(Model):
     default_preset: ClassVar[str | None] = "corrected"
     stochastic: ClassVar[bool] = True
 
+    def cannot_run(self, arrays: ScenarioArrays) -> str | None:
+        """KTAB's SMP needs two actors who care about some issue (salience > 0; the others are left out of the
+        coalition arithmetic), each with a positive capability (votes are weighted by it), and an accommodation
+        matrix (if given) of the actors' number."""
+        p: SpatialParams = self.params  # type: ignore[assignment]
+        n = arrays.n_actors
+        if p.accommodation is not None and np.shape(p.accommodation) != (n, n):
+            return (
+                f"accommodation must be {n} x {n} (one row and column per actor), got shape {np.shape(p.accommodation)}"
+            )
+        cares = np.where(arrays.mask, arrays.salience, 0.0).sum(axis=-1) > 0  # (B, n)
+        least = int(cares.sum(axis=-1).min())
+        if least < 2:
+            return f"the spatial model needs at least two actors who care about some issue (salience > 0), got {least}"
+        for b in range(arrays.batch):
+            try:
+                ktab_inputs(arrays.take(b).select_actors(np.flatnonzero(cares[b])), p.salience_mapping)
+            except ScenarioError as e:
+                return f"{e.where}: {e.message}" if e.where else e.message
+        return None
+
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
         cares = np.where(arrays.mask, arrays.salience, 0.0).sum(axis=-1) > 0  # (B, n)
         if cares.all():
@@ -762,9 +852,15 @@ class Spatial(Model):
         x0, s, c = ktab_inputs(arrays, p.salience_mapping)
         B, N, _ = x0.shape
         step = max(1, int(CHUNK_CELLS // max(N**3, 1)))  # bound the (B, N, N, N) utility tensors
+        held = None if arrays.mask.all() else arrays.mask
         if B <= step:
-            return solution_from_run(arrays, simulate(x0, s, c, p, rng))
-        parts = [simulate(x0[k : k + step], s[k : k + step], c[k : k + step], p, rng) for k in range(0, B, step)]
+            return solution_from_run(arrays, simulate(x0, s, c, p, rng, held))
+        parts = [
+            simulate(
+                x0[k : k + step], s[k : k + step], c[k : k + step], p, rng, None if held is None else held[k : k + step]
+            )
+            for k in range(0, B, step)
+        ]
         return solution_from_run(arrays, _merge(parts, step))
 
 
@@ -838,12 +934,14 @@ def solution_from_run(arrays: ScenarioArrays, res: dict[str, Any]) -> Solution:
     """Package a :func:`simulate` result as a detente :class:`Solution` on each issue's own scale."""
     lo, hi = arrays.lower, arrays.upper
     pos01 = res["positions"]
-    traj = lo + pos01 * (hi - lo)
+    held = arrays.mask[:, None]  # no position where the actor holds no stance
+    traj = np.where(held, lo + pos01 * (hi - lo), np.nan)
     B, T1, N, D = traj.shape
     wp = res["win_prob"]
     outcomes = lo + res["outcome"] * (hi - lo)
     status = np.where(res["converged"][:, None], "converged", "max_rounds").astype(object)
     status = np.broadcast_to(status, (B, D)).copy()
+    status[~arrays.mask.any(axis=1)] = "no_stances"
     rounds = np.broadcast_to(res["turns"][:, None], (B, D)).copy()
     moves, proposals = _tables(arrays, res)
     info: dict[str, Any] = {
@@ -861,7 +959,7 @@ def solution_from_run(arrays: ScenarioArrays, res: dict[str, Any]) -> Solution:
             "win_prob": wp,
             "stop_ratio": res["stop_ratio"],
             "risk": res["risk"],
-            "ideals": lo + res["ideals"] * (hi - lo),
+            "ideals": np.where(held, lo + res["ideals"] * (hi - lo), np.nan),
             "turns": res["turns"],
         },
         info=info,

@@ -32,13 +32,16 @@ def positions_figure(fc: Any, scenario: Any | None = None, issues: list[str] | N
     for ax, iid in zip(axes.ravel(), chosen):
         j = fc.issues.index(iid)
         for a, aid in enumerate(fc.actors):
+            if np.isnan(traj[:upto, a, j]).all():  # no stance on this issue: no position to draw
+                continue
             ax.plot(
                 x, traj[:upto, a, j], marker="o" if upto < 12 else None, ms=3, lw=1.2, color=cmap(a % 20), label=aid
             )
         for key, style in (("median", "k--"), ("mean", "k:")):
             if key in fc.arrays:
                 ax.plot(x, fc.arrays[key][draw, :upto, j], style, lw=2, label=key)
-        ax.axhline(fc.outcomes[draw, j], color="crimson", lw=1, alpha=0.6)
+        if np.isfinite(fc.outcomes[draw, j]):  # an issue nobody holds a stance on has no forecast
+            ax.axhline(fc.outcomes[draw, j], color="crimson", lw=1, alpha=0.6)
         title = iid
         if scenario is not None:
             issue = scenario.issue(iid)
@@ -55,8 +58,11 @@ def positions_figure(fc: Any, scenario: Any | None = None, issues: list[str] | N
         ax.set_ylabel("position")
     for ax in axes.ravel()[k:]:
         ax.axis("off")
-    handles, labels = axes.ravel()[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="center right", fontsize=7, frameon=False)
+    legend: dict[str, Any] = {}  # every actor drawn in some panel (an actor may hold no stance on the first)
+    for ax in axes.ravel()[:k]:
+        for handle, label in zip(*ax.get_legend_handles_labels()):
+            legend.setdefault(label, handle)
+    fig.legend(list(legend.values()), list(legend), loc="center right", fontsize=7, frameon=False)
     fig.suptitle(f"{fc.scenario} · {fc.model}", fontsize=11)
     fig.tight_layout(rect=(0, 0, 0.86, 0.96))
     return fig

@@ -5,10 +5,9 @@ scenario runs, but part of it is probably not what was meant):
 
 - errors: every dated event applied in date order, every variant applied to the baseline (dry runs of the edits
   ``forecast --as-of`` and ``compare --variant`` make), the ``strategy`` block (the strategy engine's parameters), the
-  ``perturbation`` block (the uncertainty spec ``ensemble``/``compare``/``sensitivity`` use by default), and whatever a
-  model declares it cannot run (:func:`model_findings`);
+  ``perturbation`` block (the uncertainty spec ``ensemble``/``compare``/``sensitivity`` use by default);
 - warnings: an issue nobody holds a stance on (no model has anything to forecast there), an actor with no stance (it
-  takes part in nothing).
+  takes part in nothing), a model that declares it cannot run the scenario (:func:`model_findings`).
 """
 
 from __future__ import annotations
@@ -91,8 +90,9 @@ def _blocks(s: Scenario) -> list[Finding]:
 def model_findings(s: Scenario) -> list[Finding]:
     """Models that declare they cannot run this scenario, and why.
 
-    The hook: a model class with a ``cannot_run(arrays) -> str | None`` class method is asked; a string is the
-    reason it cannot run the scenario (an error for that model only: the other models still run).
+    Every model (with its default parameters) is asked :meth:`~detente.models.base.Model.cannot_run`; a string is
+    the reason. It is a warning, not an error: the file is valid and every other model runs it (``forecast --model
+    all`` runs those and reports this one); only a command that asks for this model fails, with this reason.
     """
     from detente.models.base import available
     from detente.scenario.arrays import to_arrays
@@ -100,12 +100,9 @@ def model_findings(s: Scenario) -> list[Finding]:
     arrays = to_arrays(s)
     out: list[Finding] = []
     for name, cls in available().items():
-        ask = getattr(cls, "cannot_run", None)
-        if ask is None:
-            continue
-        reason = ask(arrays)
+        reason = cls().cannot_run(arrays)
         if reason:
-            out.append(Finding("error", f"model {name}", str(reason)))
+            out.append(Finding("warning", f"model {name}", f"cannot run this scenario: {reason}"))
     return out
 
 

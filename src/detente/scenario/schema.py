@@ -16,6 +16,13 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SALIENCE_MAX = 100.0
+MAGNITUDE_MAX = 1e15
+"""Largest capability and scale bound. Models multiply capabilities by capabilities and saliences, and square
+distances on the scale, summed over actors: beyond 1e15 these overflow double precision (1e308) or lose the
+differences they are about. Capabilities are relative (only ratios matter), so rescale larger numbers."""
+SCALE_MIN_WIDTH = 1e-6
+"""A scale's width must be at least this share of its largest bound, so that positions on it keep about ten
+significant digits in double precision (a scale [1e15 - 1, 1e15] can hold only a few distinct positions)."""
 
 
 class _Strict(BaseModel):
@@ -84,15 +91,47 @@ class ScalePoint(_Strict):
     label: str
 
 
+_SCALE_BOUND = (
+    f"between -{MAGNITUDE_MAX:g} and {MAGNITUDE_MAX:g}: models square distances on the scale and would overflow "
+    "double precision beyond (rescale the issue's units)"
+)
+_CAPABILITY_BOUND = (
+    f"at most {MAGNITUDE_MAX:g}: capabilities are relative (only ratios matter) and models multiply them, which "
+    "overflows double precision beyond (rescale all capabilities)"
+)
+
+
+def _bounded(text: str, v: float | None) -> float | None:
+    if v is not None and abs(v) > MAGNITUDE_MAX:
+        raise ValueError(f"expected a number {text}")
+    return v
+
+
 class Scale(_Strict):
-    lower: float = 0.0
-    upper: float = 100.0
+    lower: float = Field(
+        default=0.0,
+        description=f"scale bound, {_SCALE_BOUND}",
+        json_schema_extra={"minimum": -MAGNITUDE_MAX, "maximum": MAGNITUDE_MAX},
+    )
+    upper: float = Field(
+        default=100.0,
+        description=f"scale bound, {_SCALE_BOUND}",
+        json_schema_extra={"minimum": -MAGNITUDE_MAX, "maximum": MAGNITUDE_MAX},
+    )
     points: list[ScalePoint] = Field(default_factory=list)
+
+    _v_bounds = field_validator("lower", "upper")(classmethod(lambda cls, v: _bounded(_SCALE_BOUND, v)))
 
     @model_validator(mode="after")
     def _bounds(self) -> Scale:
         if not self.lower < self.upper:
             raise ValueError(f"scale lower bound {self.lower} must be below upper bound {self.upper}")
+        if self.upper - self.lower < SCALE_MIN_WIDTH * max(abs(self.lower), abs(self.upper)):
+            raise ValueError(
+                f"scale [{self.lower:g}, {self.upper:g}] is narrower than {SCALE_MIN_WIDTH:g} of its largest bound: "
+                "positions on it would keep too few significant digits; shift the scale (e.g. measure from its lower "
+                "bound)"
+            )
         for p in self.points:
             if not self.lower <= p.value <= self.upper:
                 raise ValueError(
@@ -133,8 +172,14 @@ class Actor(_Strict):
     name: str | None = None
     group: str | None = None
     description: str | None = None
-    capability: float = Field(ge=0.0)
+    capability: float = Field(
+        ge=0.0,
+        description=f"relative capability, ≥ 0 and {_CAPABILITY_BOUND}",
+        json_schema_extra={"maximum": MAGNITUDE_MAX},
+    )
     capability_basis: Basis | None = None
+
+    _v_cap = field_validator("capability")(classmethod(lambda cls, v: _bounded(_CAPABILITY_BOUND, v)))
 
     _v_id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
 
@@ -146,11 +191,18 @@ class Stance(_Strict):
     issue: Id
     position: float
     salience: float = Field(ge=0.0, le=SALIENCE_MAX)
-    capability: float | None = Field(default=None, ge=0.0)
+    capability: float | None = Field(
+        default=None,
+        ge=0.0,
+        description=f"per-issue capability, ≥ 0 and {_CAPABILITY_BOUND}",
+        json_schema_extra={"maximum": MAGNITUDE_MAX},
+    )
     position_basis: Basis | None = None
     salience_basis: Basis | None = None
     capability_basis: Basis | None = None
     note: str | None = None
+
+    _v_cap = field_validator("capability")(classmethod(lambda cls, v: _bounded(_CAPABILITY_BOUND, v)))
 
 
 class Edit(_Strict):
