@@ -41,26 +41,26 @@ def test_nash_needs_a_status_quo_or_participants():
     assert fc.outcomes[0, 1] == 30.0 and fc.status[0, 1] == "no_agreement" and np.isfinite(fc.outcomes).all()
 
 
-def test_exchange_needs_two_issues_and_two_actors():
+def test_exchange_needs_two_issues():
     one_issue = ScenarioArrays.from_numpy(np.array([[10.0], [50.0], [90.0]]), 0.5, np.ones(3))
-    assert "expected 2 or more issues with stances, got 1" in get("exchange").cannot_run(one_issue)
+    assert "expected 2 or more issues, got 1" in get("exchange").cannot_run(one_issue)
     with pytest.raises(ScenarioError, match="cannot run it"):
         get("exchange").solve(one_issue)
     with pytest.raises(ScenarioError, match="cannot run it"):
         get("exchange").solve_final(one_issue)
-    one_actor = ScenarioArrays.from_numpy(np.array([[10.0, 20.0]]), 0.5, np.ones(1))
-    assert "expected 2 or more actors with stances, got 1" in get("exchange").cannot_run(one_actor)
 
 
 def test_spatial_limits():
     one_actor = ScenarioArrays.from_numpy(np.array([[10.0, 20.0]]), 0.5, np.ones(1))
-    assert get("spatial").cannot_run(one_actor) == "the spatial model needs at least two actors, got 1"
-    careless = _arrays(salience=np.array([[0.5, 0.5], [0.0, 0.0], [0.5, 0.5]]))
-    assert "actor 'A01'" in get("spatial").cannot_run(careless) and "total salience" in get("spatial").cannot_run(
-        careless
-    )
-    assert "accommodation must be 3 x 3" in get("spatial", accommodation=[[1.0]]).cannot_run(_arrays())
-    assert get("compromise").cannot_run(careless) is None
+    need = "the spatial model needs at least two actors who care about some issue (salience > 0), got 1"
+    assert get("spatial").cannot_run(one_actor) == need
+    careless = np.array([[0.5, 0.5], [0.0, 0.0], [0.0, 0.0]])
+    assert get("spatial").cannot_run(_arrays(salience=careless)) == need
+    # one actor with no salience anywhere is left out of the coalition arithmetic: the model runs
+    assert get("spatial").cannot_run(_arrays(salience=np.array([[0.5, 0.5], [0.0, 0.0], [0.5, 0.5]]))) is None
+    powerless = get("spatial").cannot_run(_arrays(capability=np.array([1.0, 0.0, 2.0])))
+    assert powerless is not None and "actor 'A01' has capability 0" in powerless
+    assert get("compromise").cannot_run(_arrays(salience=careless)) is None
 
 
 def test_validate_lists_the_models_that_cannot_run():

@@ -21,7 +21,10 @@ def random_scenario(
         int | None, typer.Option("--dims", "-d", help="number of dimensions (issues); omit with --actors to draw it")
     ] = None,
     seed: Annotated[
-        int, typer.Option("--seed", "-s", min=0, max=2**64 - 1, help="KTAB PRNG seed (unsigned 64-bit; default: KTAB's default seed)")
+        int,
+        typer.Option(
+            "--seed", "-s", min=0, max=2**64 - 1, help="KTAB PRNG seed (unsigned 64-bit; default: KTAB's default seed)"
+        ),
     ] = 15455440707583219804,
     fmt: Annotated[
         str | None,

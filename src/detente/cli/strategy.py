@@ -35,7 +35,9 @@ Format = Annotated[
 Out = Annotated[
     Path | None,
     typer.Option(
-        "--out", "-o", help="FILE.png/.svg/.pdf: write a chart (the table is printed); FILE.csv/.json/.xlsx/.txt: the data"
+        "--out",
+        "-o",
+        help="FILE.png/.svg/.pdf: write a chart (the table is printed); FILE.csv/.json/.xlsx/.txt: the data",
     ),
 ]
 FORMATS = ("table", "csv", "json", "xlsx")
@@ -291,9 +293,7 @@ def experiments_cmd(fmt: Format = None, out: Out = None) -> None:
                     for e in EXPERIMENTS.values()
                 ]
             )
-            pols = pd.DataFrame(
-                [{"name": c.name, "summary": c.summary, "source": c.source} for c in POLICIES.values()]
-            )
+            pols = pd.DataFrame([{"name": c.name, "summary": c.summary, "source": c.source} for c in POLICIES.values()])
             return {"experiments": exps, "policies": pols}
 
         if write_data(fmt, out, doc=lambda: doc, frames=frames):

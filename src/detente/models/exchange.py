@@ -647,15 +647,11 @@ class ExchangeModel(Model):
     _lockstep = True
 
     def cannot_run(self, arrays: ScenarioArrays) -> str | None:
-        """Exchanges trade a concession on one issue for one on another between two actors: the model needs two
-        actors and two issues with stances (with fewer nothing can be exchanged, and its forecast would be the
-        compromise model's weighted mean)."""
-        issues = int(arrays.mask.any(axis=1).sum(axis=-1).min())
-        actors = int(arrays.mask.any(axis=2).sum(axis=-1).min())
-        if issues < 2:
-            return f"the exchange model trades positions between two issues; expected 2 or more issues with stances, got {issues}"
-        if actors < 2:
-            return f"the exchange model trades positions between two actors; expected 2 or more actors with stances, got {actors}"
+        """Exchanges trade a concession on one issue for one on another: the model needs two issues (with one,
+        nothing can be exchanged and its forecast would be the compromise model's weighted mean). A draw in which
+        fewer actors or issues hold stances simply has fewer exchanges."""
+        if arrays.n_issues < 2:
+            return f"the exchange model trades positions between two issues; expected 2 or more issues, got {arrays.n_issues}"
         return None
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:

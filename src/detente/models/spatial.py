@@ -86,7 +86,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from detente.errors import ParameterError, ScenarioError
 from detente.models._pce import coalitions_sparse, option_probs, pairwise_victory, pce, vote
-from detente.models.base import Model, Solution, register
+from detente.models.base import Model, Solution, first_where, register
 from detente.scenario.arrays import ScenarioArrays
 
 EQUIV_TOL = 1e-3
@@ -800,24 +800,19 @@ class Spatial(Model):
 
     def cannot_run(self, arrays: ScenarioArrays) -> str | None:
         """KTAB's SMP needs two actors who care about some issue (salience > 0; the others are left out of the
-        coalition arithmetic), each with a positive capability (votes are weighted by it), and an accommodation
-        matrix (if given) of the actors' number."""
-        p: SpatialParams = self.params  # type: ignore[assignment]
-        n = arrays.n_actors
-        if p.accommodation is not None and np.shape(p.accommodation) != (n, n):
-            return (
-                f"accommodation must be {n} x {n} (one row and column per actor), got shape {np.shape(p.accommodation)}"
-            )
-        cares = np.where(arrays.mask, arrays.salience, 0.0).sum(axis=-1) > 0  # (B, n)
+        coalition arithmetic), each with a positive capability where it cares (votes are weighted by it)."""
+        sig = np.where(arrays.mask, arrays.salience, 0.0)
+        cares = sig.sum(axis=-1) > 0  # (B, n)
         least = int(cares.sum(axis=-1).min())
         if least < 2:
             return f"the spatial model needs at least two actors who care about some issue (salience > 0), got {least}"
-        for b in range(arrays.batch):
-            try:
-                ktab_inputs(arrays.take(b).select_actors(np.flatnonzero(cares[b])), p.salience_mapping)
-            except ScenarioError as e:
-                return f"{e.where}: {e.message}" if e.where else e.message
-        return None
+        powerless = cares & ((sig * np.where(arrays.mask, arrays.capability, 0.0)).sum(axis=-1) <= 0)
+        return first_where(
+            powerless,
+            arrays.actors,
+            "actor {} has capability 0 on every issue it cares about; the spatial model weighs votes by capability, "
+            "expected a capability > 0",
+        )
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
         cares = np.where(arrays.mask, arrays.salience, 0.0).sum(axis=-1) > 0  # (B, n)
