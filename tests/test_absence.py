@@ -134,3 +134,18 @@ def test_cli_issue_without_stances(tmp_path, base):
     assert "NaN" not in r.stdout and "null" not in json.dumps(out["outcomes"])
     r = CliRunner().invoke(app, ["forecast", str(path)])
     assert r.exit_code == 0 and "no_stances" in r.stdout and "nan" not in r.stdout.lower()
+
+
+def test_exported_trajectory_has_no_row_for_an_absent_actor(tmp_path):
+    import pandas as pd
+
+    out = tmp_path / "spatial.xlsx"
+    r = CliRunner().invoke(app, ["forecast", "korea-2019", "--model", "spatial", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    traj = pd.read_excel(out, sheet_name="trajectory")
+    assert traj.position.notna().all()
+    assert traj[(traj.actor == "us-opposition") & (traj.issue == "inter-korean")].empty
+    assert not traj[(traj.actor == "us-opposition") & (traj.issue == "sanctions-relief")].empty
+    r = CliRunner().invoke(app, ["forecast", "korea-2019", "--model", "spatial", "--format", "json"])
+    doc = json.loads(r.stdout)
+    assert not [t for t in doc["trajectory"] if (t["actor"], t["issue"]) == ("us-opposition", "inter-korean")]
