@@ -73,7 +73,7 @@ def test_the_core_clips_a_mean_that_a_supermajority_would_overturn():
     assert solve("core-compromise(theta=0.5)", a).outcomes[0, 0] == solve("median", a).outcomes[0, 0] == 100.0
 
 
-def test_weights_fall_back_and_absent_issues_keep_the_status_quo():
+def test_weights_fall_back_and_issues_without_stances_have_no_forecast():
     x = np.array([[10.0, 5.0], [30.0, 7.0], [50.0, 9.0]])
     mask = np.array([[True, False], [True, False], [True, False]])
     a = ScenarioArrays.from_numpy(x, np.zeros((3, 2)), np.ones(3), mask=mask, lower=0.0, upper=100.0,
@@ -81,7 +81,7 @@ def test_weights_fall_back_and_absent_issues_keep_the_status_quo():
     f = solve("core-compromise", a)
     # nobody has salience: capability weights (equal); 10 and 50 are the extremes
     assert f.outcomes[0, 0] == pytest.approx((0.05 * 10 + 30 + 0.05 * 50) / 1.1)
-    assert f.outcomes[0, 1] == 3.0 and f.status[0, 1] == "no_agreement"
+    assert np.isnan(f.outcomes[0, 1]) and f.status[0, 1] == "no_stances"  # nobody holds a stance: no forecast
 
 
 def test_bad_parameters_are_one_clear_error():

@@ -26,7 +26,7 @@ reports the out-of-sample errors next to the compromise model's. The forecast st
 positions, does not depend on the order of the actors or on the unit of capability, and is mirror-symmetric.
 
 Weights fall back as in the compromise model (capability, then head count, where nobody on an issue has weight);
-issues nobody takes part in get the status quo and status ``no_agreement``.
+an issue nobody holds a stance on has no forecast (status ``no_stances``, as in every model).
 """
 
 from __future__ import annotations
