@@ -102,7 +102,9 @@ def test_same_seed_same_bytes() -> None:
 
 def test_every_registered_model_scores_the_sample() -> None:
     r = deu_backtest(SAMPLE, bootstrap=0, draws=0)
-    assert r.failures.empty
+    # the only failure: the exchange model cannot run a one-issue proposal (it trades between two issues), reported
+    assert list(r.failures["model"]) == ["exchange"] and list(r.failures["proposal"]) == ["t05002"]
+    assert "cannot run it" in r.failures["reason"].iloc[0] and "two issues" in r.failures["reason"].iloc[0]
     assert set(r.table["model"]) == {*available(), "reference-point"}
     assert (r.table.loc[r.table["kind"] == "model", "n"] == 2).all()
 
