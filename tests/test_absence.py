@@ -75,28 +75,30 @@ def korea():
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_korea_us_opposition_has_no_inter_korean_position(korea, model):
-    """The scenario gives the US opposition no stance on inter-Korean engagement: no model moves it there."""
+def test_korea_us_congress_has_no_inter_korean_position(korea, model):
+    """The scenario gives Congress no stance on inter-Korean engagement: no model moves it there (delegations kept
+    separate, so that every actor is in the trajectory)."""
     s, a = korea
-    i, j = a.actors.index("us-opposition"), a.issues.index("inter-korean")
+    i, j = a.actors.index("us-congress"), a.issues.index("inter-korean")
     assert not a.mask[0, i, j]
-    fc = get(model).solve(a, seed=0)
+    fc = get(model).solve(a, seed=0, delegations="separate")
+    assert fc.actors == a.actors
     assert np.isnan(fc.trajectory[0, :, i, j]).all()
     assert np.isfinite(fc.trajectory[0, 0, i, np.arange(a.n_issues) != j]).all()
     rows = fc.trajectory_frame()
-    assert rows[(rows.actor == "us-opposition") & (rows.issue == "inter-korean")].empty
-    assert not rows[(rows.actor == "us-opposition") & (rows.issue == "denuclearization")].empty
+    assert rows[(rows.actor == "us-congress") & (rows.issue == "inter-korean")].empty
+    assert not rows[(rows.actor == "us-congress") & (rows.issue == "denuclearization")].empty
 
 
 def test_chart_draws_no_line_for_an_absent_actor(korea):
     from detente.report.trajectory import positions_figure
 
     s, a = korea
-    fc = get("spatial").solve(a, seed=0)
+    fc = get("spatial").solve(a, seed=0, delegations="separate")
     fig = positions_figure(fc, s, issues=["inter-korean", "denuclearization"])
     inter, denuc = fig.axes[:2]
-    assert "us-opposition" not in [ln.get_label() for ln in inter.get_lines()]
-    assert "us-opposition" in [ln.get_label() for ln in denuc.get_lines()]
+    assert "us-congress" not in [ln.get_label() for ln in inter.get_lines()]
+    assert "us-congress" in [ln.get_label() for ln in denuc.get_lines()]
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert set(a.actors) <= set(legend)
 
@@ -140,12 +142,14 @@ def test_exported_trajectory_has_no_row_for_an_absent_actor(tmp_path):
     import pandas as pd
 
     out = tmp_path / "spatial.xlsx"
-    r = CliRunner().invoke(app, ["forecast", "korea-2019", "--model", "spatial", "--out", str(out)])
+    args = ["forecast", "korea-2019", "--model", "spatial", "--delegations", "separate"]
+    r = CliRunner().invoke(app, [*args, "--out", str(out)])
     assert r.exit_code == 0, r.output
     traj = pd.read_excel(out, sheet_name="trajectory")
     assert traj.position.notna().all()
-    assert traj[(traj.actor == "us-opposition") & (traj.issue == "inter-korean")].empty
-    assert not traj[(traj.actor == "us-opposition") & (traj.issue == "sanctions-relief")].empty
-    r = CliRunner().invoke(app, ["forecast", "korea-2019", "--model", "spatial", "--format", "json"])
+    assert traj[(traj.actor == "us-congress") & (traj.issue == "inter-korean")].empty
+    assert not traj[(traj.actor == "us-congress") & (traj.issue == "sanctions-relief")].empty
+    r = CliRunner().invoke(app, [*args, "--format", "json"])
     doc = json.loads(r.stdout)
-    assert not [t for t in doc["trajectory"] if (t["actor"], t["issue"]) == ("us-opposition", "inter-korean")]
+    assert not [t for t in doc["trajectory"] if (t["actor"], t["issue"]) == ("us-congress", "inter-korean")]
+    assert [t for t in doc["trajectory"] if (t["actor"], t["issue"]) == ("us-congress", "sanctions-relief")]
