@@ -103,6 +103,9 @@ def test_replay_command():
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     assert doc["months"][0] == "2018-06" and "nothing_happens" in doc["references"]
+    ref = doc["references"]["nothing_happens"]
+    beaten = [n for n, s in doc["policies"].items() if s["jaccard_mean"] < ref]
+    assert ("beats " + ", ".join(beaten)) in doc["verdict"] if beaten else "every policy" in doc["verdict"]
 
 
 def test_strategy_reads_the_scenario_files_calendar(tmp_path):

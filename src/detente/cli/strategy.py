@@ -209,6 +209,7 @@ def strategy_fit_cmd(
         days, _ = cns.monthly(cns.load_launches(d), "2019-03", 23)
         res = cns.fit(days)
         doc = res.to_dict()
+        doc["replay_2019_2020"] = {k: v for k, v in cns.replay(days).items() if k != "forecasts"}
         if fmt == "json":
             write_output(dumps(doc), None)
             return
@@ -219,6 +220,9 @@ def strategy_fit_cmd(
             t.add_row(k, f"{v:.3f}", f"{res.se.get(k, float('nan')):.3f}")
         lines = [f"log-likelihood {res.loglik:.2f}, AIC {res.aic:.2f}, BIC {res.bic:.2f}"]
         lines += [f"{k}: {v:.2f}" for k, v in res.baselines.items() if k != "n"]
+        rp = doc["replay_2019_2020"]
+        lines += ["one-step-ahead log scores of test months, Mar 2019 - Jan 2021 (higher is better): "
+                  + "; ".join(f"{k} {v:.2f}" for k, v in rp["log_scores"].items()), rp["statement"]]
         write_output(_text(t, *lines), None)
 
 
@@ -362,4 +366,4 @@ def replay_cmd(
                 f"{s['es_rmse']:.2f}",
             )
         refs = ", ".join(f"{k}: {v:.3f}" for k, v in res.references.items())
-        write_output(_text(t, f"reference scores — {refs}"), out)
+        write_output(_text(t, f"reference scores — {refs}", res.verdict()), out)

@@ -81,12 +81,24 @@ class ReplayResult:
     seed: int | None
     paths: int
 
+    def verdict(self) -> str:
+        """One sentence: which policies the "nothing happens" reference beats (a plain statement, not a footnote)."""
+        ref = self.references.get("nothing_happens")
+        if ref is None:
+            return ""
+        beaten = [n for n, s in self.scores.items() if s["jaccard_mean"] < ref]
+        if not beaten:
+            return f"every policy scores above the 'nothing happens' reference ({ref:.3f})"
+        return (f"the 'nothing happens' reference ({ref:.3f}) beats {', '.join(beaten)}: predicting no event at all "
+                "matches the record better than the engine does for these policies")
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "months": self.months,
             "observed": self.observed,
             "policies": self.scores,
             "references": self.references,
+            "verdict": self.verdict(),
             "seed": self.seed,
             "paths": self.paths,
         }

@@ -101,8 +101,11 @@ def monthly(launches: list[Launch], start: str, months: int, *, korean: bool = T
 
 
 # ---------------------------------------------------------------------------------------------- likelihood
-def log_likelihood(game: Any, days: tuple[int, ...] | list[int], lambda_d: float) -> float:
-    """Log-likelihood of the observed months under the game (forward filter over type and belief node)."""
+def log_likelihood(game: Any, days: tuple[int, ...] | list[int], lambda_d: float,
+                   predictive: list[float] | None = None) -> float:
+    """Log-likelihood of the observed months under the game (forward filter over type and belief node). With
+    ``predictive``, appends each month's one-step-ahead chance of a test month given that the North holds the
+    moratorium and given every earlier month."""
     from detente.strategy.staged.space import ACTIONS
 
     game.solve()
@@ -127,6 +130,13 @@ def log_likelihood(game: Any, days: tuple[int, ...] | list[int], lambda_d: float
         rows = rows[(k.f["j"][rows] == 1)]
         rs = k.row_s[rows]
         weight = alpha[rs] * pi[rows]
+        if predictive is not None:
+            both = []
+            for yy in (0, 1):
+                sl = int(np.nonzero(ok_t[1] & (jp_t[1] == 1) & (y_t[1] == yy) & (c_t[1] == 0))[0][0])
+                rr = np.nonzero((k.row_k == sl) & (k.f["j"] == 1))[0]
+                both.append(float((alpha[k.row_s[rr]] * pi[rr]).sum()))
+            predictive.append(both[1] / (both[0] + both[1]))
         if y:
             extra = D - 1
             ll += extra * math.log(lambda_d) - lambda_d - math.lgamma(extra + 1)
@@ -261,3 +271,46 @@ def fit(
         predicted=[float(p) for p in pred],
         observed=days,
     )
+
+
+# Climatology of test months, 1993-2017 (300 months), and month-to-month transitions, from the same CNS file:
+# 37 months with a test; after a quiet month 16 of 262 had a test, after a test month 21 of 37.
+CLIMATOLOGY = {"test_months": 37, "months": 300, "quiet_then_test": (16, 262), "test_then_test": (21, 37)}
+
+
+def replay(days: list[int] | tuple[int, ...] = TEST_DAYS_2019_2021, *, grid: Any = None) -> dict[str, Any]:
+    """The 2019-2020 replay on the exact CNS test months: one-step-ahead log scores (natural logs; higher is better)
+    of "is this a month with tests?" for the engine (parameters fitted on the same months: in-sample) and for naive
+    forecasters: M0 one running rate, M1 running rates before and after the border closure, B1 the 1993-2017
+    climatology, B2 a two-state Markov chain fitted on 1993-2017 (add-one smoothing)."""
+    from detente.strategy.staged.game import Grid, make_game
+    from detente.strategy.staged.rules import PRESETS
+
+    days = list(days)
+    y = [1 if d > 0 else 0 for d in days]
+    g = make_game(PRESETS["hanoi"], grid=grid or Grid(12, 2, 8))
+    pred: list[float] = []
+    camp = [d for d in days if d > 0]
+    log_likelihood(g, days, sum(d - 1 for d in camp) / max(1, len(camp)), predictive=pred)
+    c = CLIMATOLOGY
+    b1 = (c["test_months"] + 1) / (c["months"] + 2)
+    q0 = (c["quiet_then_test"][0] + 1) / (c["quiet_then_test"][1] + 2)
+    q1 = (c["test_then_test"][0] + 1) / (c["test_then_test"][1] + 2)
+    split = g.calendar.covid
+    forecasts: dict[str, list[float]] = {"engine (in-sample)": pred, "M0 one running rate": [],
+                                         "M1 two running rates": [], "B1 climatology 1993-2017": [],
+                                         "B2 Markov chain 1993-2017": []}
+    for t in range(len(y)):
+        forecasts["M0 one running rate"].append((sum(y[:t]) + 1) / (t + 2))
+        lo = 0 if t < split else split
+        forecasts["M1 two running rates"].append((sum(y[lo:t]) + 1) / (t - lo + 2))
+        forecasts["B1 climatology 1993-2017"].append(b1)
+        forecasts["B2 Markov chain 1993-2017"].append(q1 if (t > 0 and y[t - 1]) else q0)
+    scores = {k: float(sum(math.log(p if yy else 1 - p) for p, yy in zip(v, y, strict=True)))
+              for k, v in forecasts.items()}
+    best = max(scores, key=lambda k: scores[k])
+    return {"months": len(y), "observed_test_months": y, "forecasts": forecasts, "log_scores": scores,
+            "best": best,
+            "statement": (f"the engine scores {scores['engine (in-sample)']:.2f} nats; "
+                          + ("it beats every naive forecaster" if best == "engine (in-sample)" else
+                             f"the naive forecaster '{best}' beats it ({scores[best]:.2f} nats)"))}

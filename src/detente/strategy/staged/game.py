@@ -7,6 +7,15 @@ McKelvey & Palfrey's (1995) sense (Signorino 1999 in IR). After the horizon ever
 and V_∞ solves the time-homogeneous soft Bellman equation by policy iteration (Newton-Kantorovich, Rust 1987),
 cell by cell: belief cells only move upward, so each cell's small linear system is solved once the cells above it are
 known. Nothing in this module computes a transition probability; it reads :mod:`.kernel`.
+
+Covert cheating is a nested sub-choice (McFadden 1978) valued by the log of the *mean* of exp(Q/σ) over its two
+options, not their sum. With the plain logit sum, a near-neutral duplicate option adds σ log 2 a month, which a
+patient North capitalises into several months of sanctions: stages where cheating is possible (a freeze and above)
+would look better than the moratorium for no reason in the payoffs, and a North would "freeze" under a rule that pays
+nothing for a freeze (McFadden's red-bus/blue-bus problem). Moves and testing keep the plain logit: they are distinct
+alternatives, and a bad one adds almost nothing to the sum. Formally the logit has reference weights w(a) (½ for each
+cheating variant, else 1): V = σ log Σ w exp(Q/σ), π = w exp((Q − V)/σ), V = Σ π (Q − σ log(π/w)); with σ → 0 the
+best response is unchanged.
 """
 
 from __future__ import annotations
@@ -135,7 +144,7 @@ class Game:
         return self.params["sigma_N"]
 
     def _lse(self, k: kern.Kernel, Q: np.ndarray, n_states: int) -> np.ndarray:
-        return self._lse_block(k.row_s, k.row_k, Q, n_states)
+        return lse_rows(k.row_s, Q + self.sigma * k.f["logw"][:, None], n_states, self.sigma)
 
     def Q(self, t: int | None, V_next: np.ndarray) -> np.ndarray:
         k = self.kernel(t)
@@ -161,7 +170,7 @@ class Game:
         V_next = self.V_inf if t is None or t + 1 >= self.calendar.horizon else self.V[t + 1]
         V_now = self.V_inf if t is None else self.V[t]
         Q = self.Q(t, V_next)
-        return np.asarray(np.exp((Q - V_now[k.row_s]) / self.sigma))
+        return np.asarray(k.f["w"][:, None] * np.exp((Q - V_now[k.row_s]) / self.sigma))
 
     def solve_stationary(self, tol: float = 1e-10, max_iter: int = 60) -> np.ndarray:
         """V_∞ by soft policy iteration, one belief cell at a time from the top (block-triangular kernel)."""
@@ -183,19 +192,22 @@ class Game:
             cont = u[r0:r1] + delta * (Pc[:, hi:] @ V[hi:])
             rs = k.row_s[r0:r1] - lo
             firsts = np.searchsorted(rs, np.arange(Bk))
+            logw = k.f["logw"][r0:r1, None]
+            wref = k.f["w"][r0:r1, None]
             flat = rs[P_in_sp.row] * Bk + P_in_sp.col
             offs = (np.arange(nt) * Bk * Bk)[:, None]
             Vc = V[hi : hi + Bk].copy() if cell < sp.n_cell - 1 else np.zeros((Bk, nt))
             for _ in range(max_iter):
                 Q = cont + delta * (P_in @ Vc)
-                Vn = self._lse_block(rs, k.row_k[r0:r1], Q, Bk)
+                Vn = lse_rows(rs, Q + sig * logw, Bk, sig)
                 res = float(np.max(np.abs(Vn - Vc)))
                 if res < tol:
                     break
-                # policy evaluation with entropy: (I − δ P_π) V = Σ π ū − σ Σ π log π  (Newton step)
-                logpi = (Q - Vn[rs]) / sig
-                pi = np.exp(logpi)
-                rpi = np.add.reduceat(pi * (cont - sig * logpi), firsts, axis=0)  # (Bk, nt)
+                # policy evaluation with relative entropy (Newton step):
+                # (I − δ P_π) V = Σ π ū − σ Σ π log(π / w), with w the reference weights of the options
+                ratio = (Q - Vn[rs]) / sig
+                pi = wref * np.exp(ratio)
+                rpi = np.add.reduceat(pi * (cont - sig * ratio), firsts, axis=0)  # (Bk, nt)
                 w = pi[P_in_sp.row].T * P_in_sp.data[None, :]  # (nt, nnz)
                 Ppi = np.bincount((offs + flat[None, :]).ravel(), weights=w.ravel(), minlength=nt * Bk * Bk).reshape(
                     nt, Bk, Bk
@@ -203,13 +215,14 @@ class Game:
                 A = np.eye(Bk)[None] - delta * Ppi
                 Vc = np.linalg.solve(A, rpi.T[:, :, None])[:, :, 0].T
             Q = cont + delta * (P_in @ Vc)
-            worst = max(worst, float(np.max(np.abs(self._lse_block(rs, k.row_k[r0:r1], Q, Bk) - Vc))))
+            worst = max(worst, float(np.max(np.abs(lse_rows(rs, Q + sig * logw, Bk, sig) - Vc))))
             V[lo:hi] = Vc
         self.stationary_residual = worst
         return V
 
-    def _lse_block(self, rs: np.ndarray, rk: np.ndarray, Q: np.ndarray, nb: int) -> np.ndarray:
-        return lse_rows(rs, Q, nb, self.sigma)
+    def bellman(self, t: int | None, V_next: np.ndarray) -> np.ndarray:
+        """One application of the soft Bellman operator: V_t on the live states given V_{t+1}."""
+        return self._lse(self.kernel(t), self.Q(t, V_next), self.space.n_live)
 
     @cached_property
     def mu0(self) -> np.ndarray:

@@ -317,6 +317,10 @@ def build(
     f["jp"] = jp.astype(float)
     f["a"] = a.astype(float)
     f["j"] = j.astype(float)
+    # reference weights: the cheating variant of a move is a nest valued by the mean of its two options, so that
+    # stages where cheating is possible gain no option value from the duplicate (see detente.strategy.staged.game)
+    f["w"] = np.where(jp >= 2, 0.5, 1.0)
+    f["logw"] = np.log(f["w"])
     prod = np.where(jp <= 1, 1.0, np.where(jp <= 3, p["omega_u"], 0.0))
     prod = np.where((jp >= 4) & (c == 1), p["omega_c"], prod)
     f["prod"] = prod

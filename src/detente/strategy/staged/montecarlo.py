@@ -32,7 +32,7 @@ class Paths:
     value_N: np.ndarray  # (n_types,) sum of realised discounted payoffs by type
     value_N2: np.ndarray
     type_count: np.ndarray
-    transitions: np.ndarray | None = None  # (rows, n_states) counts at month ``record_month`` (tests only)
+    transitions: np.ndarray | None = None  # (rows, n_states) counts over ``record_months`` (tests only)
 
 
 def _sampler(k: Kernel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -47,7 +47,7 @@ def _sampler(k: Kernel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
 
 
 def simulate(
-    game: Game, n: int, seed: int, *, rule_id: int = 0, months: int | None = None, record_month: int | None = None
+    game: Game, n: int, seed: int, *, rule_id: int = 0, months: int | None = None, record_months: tuple[int, int] | None = None
 ) -> Paths:
     game.solve()
     T = game.calendar.horizon
@@ -114,15 +114,16 @@ def simulate(
                     break
                 kk[bad] -= 1
             rows = slots[np.arange(sa.size), kk]
-            # realised payoff: expected flow of the row minus σ log π (the expected logit shock of the choice)
-            val[alive] += disc[alive] * (u[rows, ta] - sig * np.log(pi[rows, ta]))
+            # realised payoff: expected flow of the row minus σ log(π/w) (the expected shock of the choice)
+            val[alive] += disc[alive] * (u[rows, ta] - sig * (np.log(pi[rows, ta]) - k.f["logw"][rows]))
             disc[alive] *= delta
             # successor by inverse CDF on the kernel row
             us = rng.random(sa.size)
             pos = np.searchsorted(ckey, rows + us, side="right")
             pos = np.clip(pos, indptr[rows], indptr[rows + 1] - 1)
             nxt = idx[pos]
-            if record_month is not None and t == record_month:
+            if record_months is not None and record_months[0] <= t < record_months[1]:
+                assert k is game.kernel(record_months[0]), "recorded months must share one kernel"
                 if trans is None:
                     trans = np.zeros((k.row_s.size, sp.n_states))
                 np.add.at(trans, (rows, nxt), 1.0)

@@ -31,7 +31,10 @@ A_NAMES = ("incumbent", "incumbent-defeated", "successor")
 @dataclass(frozen=True)
 class Actions:
     """North Korea's action set: target stage j′, testing y (0 none, 1 short-range campaign, 2 strategic), covert
-    cheating c. Valid combinations per current stage are listed in slot order; at most ``width`` per state."""
+    cheating c. Valid combinations per current stage are listed in slot order; at most ``width`` per state.
+
+    Leaving the moratorium (or a freeze) is resuming strategic tests: the exit comes with y = 2, so its value and its
+    risks are those of a strategic test (an exit with no test would gain the deterrent share for nothing)."""
 
     @cached_property
     def table(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -48,7 +51,12 @@ class Actions:
                 if j == CVID_STARTED:
                     targets.append(4)
             for jp in targets:
-                ys = (0,) if j == CVID_DONE else ((0, 1, 2) if jp == 0 else (0, 1))
+                if j == CVID_DONE:
+                    ys: tuple[int, ...] = (0,)
+                elif jp == 0 and j >= 1:
+                    ys = (2,)  # leaving the moratorium means resuming strategic tests
+                else:
+                    ys = (0, 1, 2) if jp == 0 else (0, 1)
                 cs = (0, 1) if jp >= 2 else (0,)
                 for y in ys:
                     for c in cs:
