@@ -275,7 +275,8 @@ def fit(
 
 # Climatology of test months, 1993-2017 (300 months), and month-to-month transitions, from the same CNS file:
 # 37 months with a test; after a quiet month 16 of 262 had a test, after a test month 21 of 37.
-CLIMATOLOGY = {"test_months": 37, "months": 300, "quiet_then_test": (16, 262), "test_then_test": (21, 37)}
+CLIMATOLOGY: dict[str, tuple[int, int]] = {"test_months": (37, 300), "quiet_then_test": (16, 262),
+                                           "test_then_test": (21, 37)}
 
 
 def replay(days: list[int] | tuple[int, ...] = TEST_DAYS_2019_2021, *, grid: Any = None) -> dict[str, Any]:
@@ -293,7 +294,7 @@ def replay(days: list[int] | tuple[int, ...] = TEST_DAYS_2019_2021, *, grid: Any
     camp = [d for d in days if d > 0]
     log_likelihood(g, days, sum(d - 1 for d in camp) / max(1, len(camp)), predictive=pred)
     c = CLIMATOLOGY
-    b1 = (c["test_months"] + 1) / (c["months"] + 2)
+    b1 = (c["test_months"][0] + 1) / (c["test_months"][1] + 2)
     q0 = (c["quiet_then_test"][0] + 1) / (c["quiet_then_test"][1] + 2)
     q1 = (c["test_then_test"][0] + 1) / (c["test_then_test"][1] + 2)
     split = g.calendar.covid
