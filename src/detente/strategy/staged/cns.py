@@ -38,12 +38,13 @@ STRATEGIC_TYPES = ("ICBM", "IRBM", "SLV")
 # Test days per month (distinct recorded dates), Mar 2019 - Jan 2021 (months 0..22):
 TEST_DAYS_2019_2021 = (0, 1, 2, 0, 2, 5, 1, 2, 1, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 # Maximum-likelihood estimates on that window (sweep grid, every other parameter central), with standard errors
-# from the observed information, recorded from `detente strategy-fit korea-2019`:
-# log-likelihood -30.97 over 23 months (AIC 67.9); the naive models on the same months score -27.60 (one rate) and
-# -23.39 (two rates, before and after the border closure); the engine's likelihood also prices every month's
-# decision to hold at the moratorium, which the naive models take as given.
-FITTED_CENTRAL: dict[str, float] = {"mu_tau": -0.1395, "kappa_cov": -0.4707, "lambda_d": 1.25}
-FITTED_SE: dict[str, float] = {"mu_tau": 0.105, "kappa_cov": 0.192, "lambda_d": 0.395}
+# from the observed information, recorded from `detente strategy-fit`: log-likelihood -25.98 over 23 months
+# (AIC 57.95, BIC 61.36). The naive models on the same months: -27.60 (one rate; AIC 59.20) and -23.39 (two rates,
+# before and after the border closure; AIC 52.78); the engine's likelihood also prices every month's decision to
+# hold the moratorium, which the naive models take as given. Profile of the strategic-test premium (Δ₂, held at
+# its prior centre -1 in the fit): -25.79 at -3, -25.81 at -2, -25.98 at -1 (flat: not identified).
+FITTED_CENTRAL: dict[str, float] = {"mu_tau": 0.0015, "kappa_cov": -0.4808, "lambda_d": 1.25}
+FITTED_SE: dict[str, float] = {"mu_tau": 0.145, "kappa_cov": 0.195, "lambda_d": 0.395}
 
 
 def default_data_dir() -> Path:
