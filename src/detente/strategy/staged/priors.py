@@ -202,7 +202,8 @@ REGISTRY: tuple[Prior, ...] = (
         "bite-months",
         "LogU(0.2, 3)",
         A,
-        "seed op-ed: Pyongyang needs its weapons to be taken seriously; supports that a status value exists",
+        "\"Trump and North Korea: What's Next\" (Dec 2019): Pyongyang needs its weapons to be taken seriously; "
+        "supports that a status value exists",
     ),
     _P("sigma_v", "spread (log sd) of that value across types", "log units", "U(0.3, 1.2)", A, "assumption"),
     _P(
@@ -291,7 +292,7 @@ REGISTRY: tuple[Prior, ...] = (
         "bite-months",
         "U(0, 0.2)",
         A,
-        "seed op-ed proposes lifting the travel ban; supports the kind of step",
+        "\"Trump and North Korea: What's Next\" (Dec 2019) proposes lifting the travel ban; supports the kind of step",
     ),
     _P(
         "kappa_cov",
