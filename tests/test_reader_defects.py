@@ -372,3 +372,28 @@ def test_salience_scale_declarations_checked(declared, needle):
     doc = {**to_dict(load("emission-standards-1994")), "salience_scale": declared}
     with pytest.raises(ScenarioError, match=re.escape(needle)):
         loads(yaml.safe_dump(doc), "yaml")
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "mkfifo"), reason="no named pipes on this system")
+def test_read_limited_counts_bytes_read_from_a_pipe(tmp_path):
+    import os
+    import threading
+
+    from detente.scenario.io import read_limited
+
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+
+    def writer() -> None:
+        with open(fifo, "wb") as fh:
+            try:
+                fh.write(b"x" * 5000)
+            except BrokenPipeError:
+                pass
+
+    t = threading.Thread(target=writer)
+    t.start()
+    with pytest.raises(ScenarioError, match="more than 1000 bytes"):
+        read_limited(fifo, limit=1000)
+    t.join(timeout=10)
+    assert not t.is_alive()
