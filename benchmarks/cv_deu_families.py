@@ -1,0 +1,384 @@
+"""Can anything beat ``core-compromise`` on DEU? Model families against compromise, each and their choice nested.
+
+    python benchmarks/cv_deu_families.py                         # ../shared/data/deu/deu3_dev.csv, vote weights
+    python benchmarks/cv_deu_families.py PATH --repeats 20 --feature-stacks
+
+Every family below is a set of candidate forecasts per issue with a few parameters on a grid (or, with
+``--feature-stacks``, a penalised regression); it is fitted on training proposals only. Two figures per family:
+
+- the family alone: grouped 10-fold cross-validation over proposals, ``--repeats`` times, its parameters chosen on
+  each split's training proposals (nested: the held-out proposals never touch the choice);
+- "choice of family": on each outer split, an inner grouped 5-fold cross-validation on the training proposals
+  picks the family (each family refitted inside every inner split), which is then refitted on all the training
+  proposals and forecasts the held-out ones. This is the honest figure for "try these families, keep the best":
+  the per-family figures are each honest, but the best of them is not, because picking it is itself a fit.
+
+Standard errors are clustered by proposal (issues of one proposal are not independent); differences are paired on
+the same issues. The families (bases: the ``core-compromise`` grid of ``benchmarks/cv_deu.py``, 110 points):
+
+- ``core-compromise`` — the registered model, its two parameters chosen on the grid.
+- ``... by procedure / voting rule / bimodality`` — separate parameters for codecision and consultation, for QMV
+  and unanimity, or for issues with two distinct positions and with three or more (the position distribution's
+  most visible feature; on two-position issues every actor is at an extreme, so only θ acts).
+- ``stack`` — convex combination of ``core-compromise`` with ``expected-utility`` (Bueno de Mesquita 1994;
+  Scholz et al. 2011) and ``spatial`` (weights 0–0.3 each): the combination of models of Thomson et al. (2006,
+  ch. 10) and Schneider, Finke & Bailer (2010), fitted by grouped CV; also split as above.
+- ``shrink to 50`` — pull toward the scale's midpoint where the positions are dispersed (weighted standard
+  deviation above τ): weight 0–0.5, τ 0–40.
+- ``cc + setter`` — convex combination with the procedural point: the Commission's position within what the
+  Council's QMV pivot (threshold 0.71 of the Council's capability × salience; under unanimity the member nearest the
+  reference point) and, under codecision, the Parliament prefer to the reference point (Steunenberg 1994; Tsebelis
+  1994; Tsebelis & Garrett 2000); the reference point where it lies in the Council's core; the Commission's position
+  clipped to that core where the reference point is missing.
+- ``cc + nash`` — convex combination with the Nash bargaining solution (Achen 2006).
+- With ``--feature-stacks``: least-absolute-deviation regressions with an L1 penalty (chosen by inner grouped
+  5-fold CV; λ from 0 to 100) of the outcome's distance from ``core-compromise`` on the distances of the weighted
+  median, the Commission's, the Parliament's and the reference point and the scale's midpoint (``features``), the
+  same with separate slopes on two-position issues (``features by bimodality``), and on four interpretable terms:
+  Commission, Parliament, reference point, midpoint on two-position issues (``four features``). A missing
+  Commission, Parliament or reference point stands at the compromise forecast.
+
+The DEU file is third-party data (see its SOURCE.md); it is read from where it lies, never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from cv_deu import DEFAULT, EXTREME_WEIGHTS, THETAS, clustered_se
+from detente.models import get
+from detente.models.core_compromise import _upper_pivot, core_compromise, issue_weights
+from detente.scenario.arrays import to_arrays
+from detente.scenario.deu import read_deu
+
+QMV_THRESHOLD = 0.71  # share of the Council's weight a qualified majority needs (Nice: 232 of 321 votes ≈ 0.72)
+BLEND = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+SHRINK = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+SPREAD = (0.0, 10.0, 20.0, 30.0, 40.0)
+LAMBDAS = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
+GRID = list(itertools.product(EXTREME_WEIGHTS, THETAS))
+
+
+def _pivot(x: np.ndarray, w: np.ndarray, q: float) -> float:
+    """Smallest position at or below which at least ``q`` of the weight lies."""
+    order = np.argsort(x, kind="stable")
+    cum = np.cumsum(w[order])
+    return float(x[order][np.argmax(cum >= q * cum[-1] * (1 - 1e-9))])
+
+
+def setter_point(x: np.ndarray, w: np.ndarray, council: np.ndarray, com: float, ep: float, rp: float, qmv: bool,
+                 cod: bool) -> float:  # fmt: skip
+    """The Commission's position within what the Council's pivot (and the Parliament under codecision) prefers to the
+    reference point ``rp`` (Steunenberg 1994; Tsebelis & Garrett 2000); NaN where there is no Commission."""
+    if np.isnan(com) or not council.any():
+        return np.nan
+    xc, wc = x[council], w[council]
+    wc = wc if wc.sum() > 0 else np.ones_like(wc)
+    q = QMV_THRESHOLD if qmv else 1.0
+    # lower: the largest position with at least q of the weight at or above it; upper: its mirror image
+    lower, upper = -_pivot(-xc, wc, q), _pivot(xc, wc, q)
+    if np.isnan(rp):
+        return float(np.clip(com, lower, upper))
+    # moving away from rp needs the pivot on that side: points between rp and its mirror image 2·pivot − rp
+    if rp < lower:
+        lo, hi = rp, 2 * lower - rp
+    elif rp > upper:
+        lo, hi = 2 * upper - rp, rp
+    else:  # rp inside the Council's core: nothing beats it
+        return float(rp)
+    if cod and not np.isnan(ep):
+        lo, hi = max(lo, min(rp, 2 * ep - rp)), min(hi, max(rp, 2 * ep - rp))
+        if lo > hi:
+            return float(rp)
+    return float(np.clip(com, lo, hi))
+
+
+def load(path: Path, capability: str) -> dict[str, np.ndarray]:
+    """Per scored issue: proposal, outcome, metadata, the bases' forecasts and the core-compromise grid."""
+    cols: dict[str, list] = {k: [] for k in ("proposal", "observed", "cod", "qmv", "bimodal", "spread", "compromise",
+                                             "median", "com", "ep", "rp", "eu", "spatial", "nash", "setter", "grid",
+                                             "lowest", "highest", "core_lower", "core_upper")}  # fmt: skip
+    for p in read_deu(path, capability=capability):
+        a = to_arrays(p.scenario)
+        keep = [j for j, iid in enumerate(a.issues) if iid in p.scenario.observed]
+        if not keep:
+            continue
+        w = issue_weights(a)
+        grid = np.stack([core_compromise(a.position, w, a.mask, e, t)[0] for e, t in GRID], axis=1)
+        comp = get("compromise").solve(a).outcomes[0]
+        solved = {m: get(m).solve(a).outcomes[0] for m in ("expected-utility", "spatial", "nash")}
+        med = core_compromise(a.position, w, a.mask, 1.0, 0.5)[0]
+        core_u = _upper_pivot(a.position, w, a.mask, 0.75)[0]
+        core_l = -_upper_pivot(-a.position, w, a.mask, 0.75)[0]
+        actors = list(a.actors)
+        council = np.array([x not in ("com", "ep") for x in actors])
+        for j in keep:
+            mk, x, wj = a.mask[0, :, j], a.position[0, :, j], w[0, :, j]
+            com = x[actors.index("com")] if "com" in actors and mk[actors.index("com")] else np.nan
+            ep = x[actors.index("ep")] if "ep" in actors and mk[actors.index("ep")] else np.nan
+            rp = a.status_quo[0, j]
+            sp = setter_point(x[mk], wj[mk], council[mk], com, ep, rp, p.voting_rule == "QMV", p.procedure == "COD")
+            sd = np.sqrt((wj[mk] * (x[mk] - comp[j]) ** 2).sum() / wj[mk].sum())
+            vals = {"proposal": p.proposal, "observed": p.scenario.observed[a.issues[j]], "cod": p.procedure == "COD",
+                    "qmv": p.voting_rule == "QMV", "bimodal": np.unique(x[mk]).size == 2, "spread": sd,
+                    "compromise": comp[j], "median": med[j], "com": com, "ep": ep, "rp": rp,
+                    "eu": solved["expected-utility"][j], "spatial": solved["spatial"][j], "nash": solved["nash"][j],
+                    "setter": sp, "grid": grid[j], "lowest": x[mk].min(), "highest": x[mk].max(),
+                    "core_lower": core_l[j], "core_upper": core_u[j]}  # fmt: skip
+            for k, v in vals.items():
+                cols[k].append(v)
+    d = {k: np.array(v) for k, v in cols.items()}
+    for k in ("com", "ep", "rp", "setter"):  # missing: at the compromise forecast
+        d[k + "_or_c"] = np.where(np.isnan(d[k]), d["compromise"], d[k])
+    return d
+
+
+Family = tuple[np.ndarray, np.ndarray | None]  # candidate forecasts (issues, candidates); split attribute or None
+
+
+def families(d: dict[str, np.ndarray]) -> dict[str, Family]:
+    g = d["grid"]
+
+    def blend(*others: str) -> np.ndarray:
+        cols = []
+        for ws in itertools.product(BLEND, repeat=len(others)):
+            cols.append((1 - sum(ws)) * g + sum(wk * d[o][:, None] for wk, o in zip(ws, others)))
+        return np.concatenate(cols, axis=1)
+
+    stack = blend("eu", "spatial")
+    shrink = np.concatenate([g + a * (d["spread"] > t)[:, None] * (50 - g) for a in SHRINK for t in SPREAD], axis=1)
+    setter = blend("setter_or_c")
+    cod, qmv, bi = d["cod"], d["qmv"], d["bimodal"]
+    return {
+        "core-compromise": (g, None),
+        "core-compromise by procedure": (g, cod),
+        "core-compromise by voting rule": (g, qmv),
+        "core-compromise by bimodality": (g, bi),
+        "stack": (stack, None),
+        "stack by procedure": (stack, cod),
+        "stack by voting rule": (stack, qmv),
+        "stack by bimodality": (stack, bi),
+        "shrink to 50": (shrink, None),
+        "cc + setter": (setter, None),
+        "cc + setter by procedure": (setter, cod),
+        "cc + nash": (blend("nash"), None),
+    }
+
+
+def fit_family(fam: Family, abs_err: np.ndarray, train: np.ndarray) -> np.ndarray:
+    """Forecasts for every issue by the candidate(s) with the lowest error on the ``train`` issues."""
+    table, split = fam
+    if split is None:
+        return table[:, int(np.argmin(abs_err[train].sum(axis=0)))]
+    a = int(np.argmin(abs_err[train & split].sum(axis=0)))
+    b = int(np.argmin(abs_err[train & ~split].sum(axis=0)))
+    return np.where(split, table[:, a], table[:, b])
+
+
+def grouped_folds(groups: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarray:
+    """Fold number per observation, whole groups to a fold."""
+    uniq = rng.permutation(np.unique(groups))
+    fold_of = {g: i % k for i, g in enumerate(uniq)}
+    return np.array([fold_of[g] for g in groups])
+
+
+Fitter = Callable[[np.ndarray, np.random.Generator], np.ndarray]  # training mask, rng -> forecasts of every issue
+
+
+def nested(d: dict[str, np.ndarray], fitters: dict[str, Fitter], folds: int, repeats: int, seed: int,
+           inner_folds: int = 5, choose: bool = True) -> dict[str, object]:  # fmt: skip
+    """Each family's out-of-sample forecasts, and those of the family chosen by inner grouped CV."""
+    y, prop, n = d["observed"], d["proposal"], d["observed"].size
+    rng = np.random.default_rng(seed)
+    single = {k: np.zeros((repeats, n)) for k in fitters}
+    chosen = np.zeros((repeats, n))
+    picks: list[str] = []
+    for r in range(repeats):
+        fold = grouped_folds(prop, folds, rng)
+        for k in range(folds):
+            train, test = fold != k, fold == k
+            for name, f in fitters.items():
+                single[name][r, test] = f(train, rng)[test]
+            if not choose:
+                continue
+            inner = grouped_folds(prop[train], inner_folds, rng)
+            idx = np.flatnonzero(train)
+            score = {}
+            for name, f in fitters.items():
+                err = 0.0
+                for j in range(inner_folds):
+                    tr = np.zeros(n, bool)
+                    tr[idx[inner != j]] = True
+                    held = idx[inner == j]
+                    err += np.abs(f(tr, rng)[held] - y[held]).sum()
+                score[name] = err
+            best = min(score, key=score.__getitem__)
+            picks.append(best)
+            chosen[r, test] = fitters[best](train, rng)[test]
+    out: dict[str, object] = {"single": single, "picks": Counter(picks)}
+    if choose:
+        out["chosen"] = chosen
+    return out
+
+
+def lad_lasso(X: np.ndarray, y: np.ndarray, lam: float) -> np.ndarray:
+    """argmin_b Σ|y − X b| + lam · (len(y)/100) · Σ|b|, as a linear programme (HiGHS)."""
+    from scipy import sparse
+    from scipy.optimize import linprog
+
+    m, k = X.shape
+    cost = np.r_[np.full(2 * k, lam * m / 100), np.ones(2 * m)]
+    Xs = sparse.csr_matrix(X)
+    A = sparse.hstack([Xs, -Xs, sparse.eye(m), -sparse.eye(m)])
+    res = linprog(cost, A_eq=A, b_eq=y, bounds=(0, None), method="highs")
+    if not res.success:
+        raise RuntimeError(f"LAD-lasso: {res.message}")
+    return res.x[:k] - res.x[k : 2 * k]
+
+
+def feature_fitters(d: dict[str, np.ndarray]) -> dict[str, Fitter]:
+    """Penalised LAD stacks on position-distribution and institutional features over ``core-compromise``."""
+    g, y, prop = d["grid"], d["observed"], d["proposal"]
+    g_err = np.abs(g - y[:, None])
+    bi = d["bimodal"][:, None].astype(float)
+
+    def design(base: np.ndarray, kind: str) -> np.ndarray:
+        dev = {k: d[k] - base for k in ("median", "com_or_c", "ep_or_c", "rp_or_c")}
+        dev["mid"] = 50 - base
+        five = np.stack([dev[k] for k in ("median", "com_or_c", "ep_or_c", "rp_or_c", "mid")], axis=1)
+        if kind == "features":
+            return five
+        if kind == "features by bimodality":
+            return np.concatenate([five * bi, five * (1 - bi)], axis=1)
+        return np.stack([dev["com_or_c"], dev["ep_or_c"], dev["rp_or_c"], dev["mid"] * bi[:, 0]], axis=1)
+
+    lower, upper = d["lowest"], d["highest"]  # forecasts stay within the positions taken
+
+    def fit_lam(train: np.ndarray, kind: str, lam: float) -> np.ndarray:
+        base = g[:, int(np.argmin(g_err[train].sum(axis=0)))]
+        X = design(base, kind)
+        beta = lad_lasso(X[train], (y - base)[train], lam)
+        return np.clip(base + X @ beta, lower, upper)
+
+    def make(kind: str) -> Fitter:
+        def fit(train: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+            inner = grouped_folds(prop[train], 5, rng)
+            idx = np.flatnonzero(train)
+            errs = []
+            for lam in LAMBDAS:
+                e = 0.0
+                for j in range(5):
+                    tr = np.zeros(y.size, bool)
+                    tr[idx[inner != j]] = True
+                    held = idx[inner == j]
+                    e += np.abs(fit_lam(tr, kind, lam)[held] - y[held]).sum()
+                errs.append(e)
+            return fit_lam(train, kind, LAMBDAS[int(np.argmin(errs))])
+
+        return fit
+
+    return {k: make(k) for k in ("features", "features by bimodality", "four features")}
+
+
+def grid_fitters(d: dict[str, np.ndarray]) -> dict[str, Fitter]:
+    out: dict[str, Fitter] = {}
+    for name, fam in families(d).items():
+        err = np.abs(fam[0] - d["observed"][:, None])
+        out[name] = lambda train, rng, fam=fam, err=err: fit_family(fam, err, train)
+    return out
+
+
+def summary(d: dict[str, np.ndarray], forecasts: np.ndarray, base: np.ndarray | None = None) -> dict[str, float]:
+    """MAE of (repeats, issues) forecasts (each issue's error averaged over repeats), SE, paired difference."""
+    y, prop = d["observed"], d["proposal"]
+    e = np.abs(forecasts - y).mean(axis=0)
+    ec = np.abs(d["compromise"] - y)
+    out = {"mae": float(e.mean()), "se": clustered_se(e, prop), "diff": float((e - ec).mean()),
+           "diff_se": clustered_se(e - ec, prop), "pct": float(100 * (e - ec).mean() / ec.mean()),
+           "rep_min": float(np.abs(forecasts - y).mean(axis=1).min()),
+           "rep_max": float(np.abs(forecasts - y).mean(axis=1).max())}  # fmt: skip
+    if base is not None:
+        eb = np.abs(base - y).mean(axis=0)
+        out["vs_cc"], out["vs_cc_se"] = float((e - eb).mean()), clustered_se(e - eb, prop)
+    return out
+
+
+def diagnostics(d: dict[str, np.ndarray]) -> None:
+    """In-sample looks at the reference point and the institutions' sides (nothing fitted, nothing chosen)."""
+    y, c, rp = d["observed"], d["compromise"], d["rp"]
+    cc = d["grid"][:, GRID.index((0.05, 0.75))]  # the shipped defaults
+    has = ~np.isnan(rp)
+    print(f"reference point alone: MAE {np.abs(rp - y)[has].mean():.2f} on the {has.sum()} issues that have one")
+    inside = has & (rp >= d["core_lower"] - 1e-9) & (rp <= d["core_upper"] + 1e-9)
+    print(f"reference point inside the 0.75-core ({inside.sum()} issues): core-compromise "
+          f"{np.abs(cc - y)[inside].mean():.2f}, reference point {np.abs(rp - y)[inside].mean():.2f}, "
+          f"their midpoint {np.abs((cc + rp) / 2 - y)[inside].mean():.2f}")  # fmt: skip
+    span = np.maximum(d["highest"] - d["lowest"], 1e-9)
+    worst = 0.0
+    for cod in (True, False):
+        for sc in (-1.0, 0.0, 1.0):
+            for se in (-1.0, 0.0, 1.0, 9.0):
+                side_c = np.sign(np.round(d["com"] - c, 6))
+                side_e = np.where(np.isnan(d["ep"]), 9.0, np.sign(np.round(d["ep"] - c, 6)))
+                g = (d["cod"] == cod) & (side_c == sc) & (side_e == se)
+                if g.sum() >= 5:
+                    worst = max(worst, abs(float(np.mean((y - c)[g] / span[g]))))
+    print(f"largest mean signed deviation of the outcome from compromise, in units of the issue's range, in any group "
+          f"(≥ 5 issues) of procedure × Commission side × Parliament side: {worst:.2f}")  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("path", nargs="?", type=Path, default=DEFAULT, help="a DEU file (either variant)")
+    ap.add_argument("--capability", default="vote-weights", help="capability rule (detente backtest --capability)")
+    ap.add_argument("--folds", type=int, default=10)
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--diagnostics", action="store_true", help="also the in-sample looks at rp and the sides")
+    ap.add_argument("--feature-stacks", action="store_true", help="also the penalised LAD feature stacks (slow)")
+    a = ap.parse_args(argv)
+    if not a.path.exists():
+        print(f"skipped: {a.path} not found (the DEU data are not shipped; see docs/core-compromise.md)")
+        return 0
+    t0 = time.perf_counter()
+    d = load(a.path, a.capability)
+    y = d["observed"]
+    ec = np.abs(d["compromise"] - y)
+    print(f"capability rule {a.capability!r}; {y.size} issues of {np.unique(d['proposal']).size} proposals; "
+          f"grouped {a.folds}-fold CV × {a.repeats} repeats (seed {a.seed})")  # fmt: skip
+    print(f"{'compromise (nothing fitted)':34s} MAE {ec.mean():6.2f} ({clustered_se(ec, d['proposal']):.2f})")
+    alone = ", ".join(f"{k} {np.abs(d[k] - y).mean():.2f}" for k in ("median", "nash", "eu", "spatial", "setter_or_c"))
+    print(f"{'bases alone (nothing fitted)':34s} MAE {alone}")
+    if a.diagnostics:
+        diagnostics(d)
+    fitters = grid_fitters(d)
+    if a.feature_stacks:
+        fitters |= feature_fitters(d)
+    res = nested(d, fitters, a.folds, a.repeats, a.seed)
+    single = res["single"]
+    assert isinstance(single, dict)
+    base = single["core-compromise"]
+    rows = [(name, summary(d, f, base)) for name, f in single.items()]
+    rows.append((f"choice of family ({len(fitters)}, nested)", summary(d, np.asarray(res["chosen"]), base)))
+    print(f"{'':34s} {'MAE':>10s} {'(SE)':6s} {'vs compromise':>16s} {'%':>6s} {'vs core-compromise':>19s}  repeats")
+    for name, s in rows:
+        print(f"{name:34s} {s['mae']:10.2f} ({s['se']:.2f}) {s['diff']:+9.2f} ({s['diff_se']:.2f}) {s['pct']:+6.1f} "
+              f"{s['vs_cc']:+11.2f} ({s['vs_cc_se']:.2f})  {s['rep_min']:.2f}–{s['rep_max']:.2f}")  # fmt: skip
+    picks = res["picks"]
+    assert isinstance(picks, Counter)
+    total = sum(picks.values())
+    print("family chosen by the inner CV: " + ", ".join(f"{k} {100 * v / total:.0f} %" for k, v in picks.most_common()))
+    print(f"({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

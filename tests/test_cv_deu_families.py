@@ -1,0 +1,98 @@
+"""The model-family comparison on DEU (``benchmarks/cv_deu_families.py``): the procedural point by hand, the nested
+cross-validation never looks at held-out outcomes and finds a family that is right by construction, and its
+figures on the DEU development subset.
+
+The DEU test reads ``../shared/data/deu/deu3_dev.csv`` (third-party data, not in the repository) and skips without it.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+DEU = Path(os.environ.get("DETENTE_SHARED", REPO.parent / "shared")) / "data" / "deu" / "deu3_dev.csv"
+sys.path.insert(0, str(REPO / "benchmarks"))
+import cv_deu_families as fam  # noqa: E402
+
+NAN = float("nan")
+X = np.array([0.0, 40.0, 60.0, 100.0])
+W = np.ones(4)
+ALL = np.ones(4, bool)
+
+
+def test_setter_point_by_hand():
+    # QMV 0.71 of 4 equal members: 3 of them at or above 40 (lower pivot), at or below 60 (upper pivot)
+    # reference point 10 below the core: the pivot at 40 accepts up to 70; the Commission at 100 gets 70
+    assert fam.setter_point(X, W, ALL, com=100, ep=NAN, rp=10, qmv=True, cod=False) == 70
+    # a Commission inside what the pivot accepts gets its own position
+    assert fam.setter_point(X, W, ALL, com=55, ep=NAN, rp=10, qmv=True, cod=False) == 55
+    # unanimity: 10 lies inside the unanimity core [0, 100] (the member at 0 vetoes any move up): it stays
+    assert fam.setter_point(X, W, ALL, com=100, ep=NAN, rp=10, qmv=False, cod=False) == 10
+    # codecision: the Parliament at 25 accepts up to 40 from 10
+    assert fam.setter_point(X, W, ALL, com=100, ep=25, rp=10, qmv=True, cod=True) == 40
+    # the reference point inside the Council's core stays; missing, the Commission is clipped to the core
+    assert fam.setter_point(X, W, ALL, com=100, ep=NAN, rp=50, qmv=True, cod=False) == 50
+    assert fam.setter_point(X, W, ALL, com=100, ep=NAN, rp=NAN, qmv=True, cod=False) == 60
+    # mirror image: reference point above the core
+    assert fam.setter_point(100 - X, W, ALL, com=0, ep=NAN, rp=90, qmv=True, cod=False) == 30
+    # no Commission: no procedural point
+    assert np.isnan(fam.setter_point(X, W, ALL, com=NAN, ep=NAN, rp=10, qmv=True, cod=False))
+
+
+def synthetic(seed: int = 0, proposals: int = 30, exact: int = 2):
+    """Issues in proposals of 2–4 issues; candidate ``exact`` of family "b" is the outcome itself."""
+    rng = np.random.default_rng(seed)
+    prop = np.repeat(np.arange(proposals), rng.integers(2, 5, proposals))
+    n = prop.size
+    y = rng.uniform(0, 100, n)
+    a = rng.uniform(0, 100, (n, 3))
+    b = rng.uniform(0, 100, (n, 4))
+    b[:, exact] = y
+    return {"proposal": prop, "observed": y, "compromise": a[:, 0]}, {"a": (a, None), "b": (b, None)}
+
+
+def test_fits_never_look_at_held_out_outcomes():
+    d, fams = synthetic()
+    y = d["observed"]
+    train = d["proposal"] % 3 != 0
+    err = np.abs(fams["a"][0] - y[:, None])
+    got = fam.fit_family(fams["a"], err, train)
+    y2 = np.where(train, y, 1000 - y)  # garbage outcomes on the held-out proposals
+    err2 = np.abs(fams["a"][0] - y2[:, None])
+    np.testing.assert_array_equal(fam.fit_family(fams["a"], err2, train), got)
+    split = (fams["a"][0], d["proposal"] % 2 == 0)
+    np.testing.assert_array_equal(fam.fit_family(split, err, train), fam.fit_family(split, err2, train))
+
+
+def test_nested_choice_finds_the_exact_family_and_is_reproducible():
+    d, fams = synthetic()
+    fitters = {k: (lambda tr, rng, f=f: fam.fit_family(f, np.abs(f[0] - d["observed"][:, None]), tr))
+               for k, f in fams.items()}  # fmt: skip
+    res = fam.nested(d, fitters, folds=5, repeats=3, seed=7)
+    assert res["picks"] == {"b": 15}
+    np.testing.assert_array_equal(res["chosen"], np.broadcast_to(d["observed"], (3, d["observed"].size)))
+    s = fam.summary(d, res["single"]["a"], res["single"]["b"])
+    assert s["mae"] > 10 and s["vs_cc"] == pytest.approx(s["mae"])
+    again = fam.nested(d, fitters, folds=5, repeats=3, seed=7)
+    np.testing.assert_array_equal(again["single"]["a"], res["single"]["a"])
+
+
+@pytest.mark.skipif(not DEU.exists(), reason=f"DEU data not found at {DEU} (third-party, not shipped)")
+def test_no_family_reaches_ten_percent_below_compromise_on_deu():
+    """Measured with 20 repeats (docs/core-compromise.md): compromise 22.79, core-compromise 21.55, the nested choice
+    of family 21.62 (−5.1 %). With 2 repeats the figures move by a few tenths; the bounds leave room for that and
+    still say what the table says: the nested choice is not 10 % below compromise."""
+    d = fam.load(DEU, "vote-weights")
+    assert d["observed"].size == 252 and np.unique(d["proposal"]).size == 98
+    assert np.abs(d["compromise"] - d["observed"]).mean() == pytest.approx(22.787, abs=1e-3)
+    assert not np.isnan(d["setter_or_c"]).any()
+    res = fam.nested(d, fam.grid_fitters(d), folds=10, repeats=2, seed=0)
+    chosen = fam.summary(d, np.asarray(res["chosen"]))
+    cc = fam.summary(d, res["single"]["core-compromise"])
+    assert -9.0 < chosen["pct"] < -2.0
+    assert -8.0 < cc["pct"] < -3.0
