@@ -35,7 +35,10 @@ Perturb = Annotated[
     Path | None,
     typer.Option("--perturb", help="perturbation spec YAML/JSON (default: the scenario's, else the built-in default)"),
 ]
-Chunk = Annotated[int | None, typer.Option("--chunk", min=1, help="draws per model call (bounds memory)")]
+Chunk = Annotated[
+    int | None,
+    typer.Option("--chunk", min=1, help="draws (Sobol: model runs) per model call, bounds memory; ensembles: ≤ 1000"),
+]
 Format = Annotated[
     str | None, typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)")
 ]
