@@ -14,6 +14,7 @@ from detente.cli import _load_commands, app
 from detente.execution import MemoryLimitError
 from detente.execution.footprint import check_solve, model_bytes
 from detente.models import get
+from detente.scenario.arrays import to_arrays
 from detente.scenario.schema import Scenario
 from detente.uncertainty import ensemble, sensitivity
 from detente.uncertainty.ensemble import kept_bytes, solve_final
@@ -43,12 +44,13 @@ def big(n: int) -> Scenario:
 
 
 def test_a_billion_draws_are_refused_with_the_estimate_and_the_limit():
+    assert kept_bytes(8, 7) == 623  # outcomes, final positions, participation, status code, rounds: 17·m + 9·n·m
+    arrays = to_arrays(detente.load("korea-2019"))
+    gb = kept_bytes(arrays.n_actors, arrays.n_issues)  # bytes per draw = GB per 10⁹ draws
     with pytest.raises(MemoryLimitError) as e:
         ensemble("korea-2019", "compromise", draws=1_000_000_000, seed=1)
     msg = str(e.value)
-    per_draw = kept_bytes(8, 7)
-    assert per_draw == 623  # outcomes, final positions, participation, status code, rounds of 8 actors × 7 issues
-    assert "ensemble of 1000000000 draws" in msg and "623 GB kept" in msg and "over the limit of" in msg
+    assert "ensemble of 1000000000 draws" in msg and f"{gb} GB kept" in msg and "over the limit of" in msg
     assert "use fewer draws" in msg and "\n" not in msg
 
 
@@ -56,7 +58,8 @@ def test_cli_refusal_is_one_line_exit_2_and_max_memory_is_honoured(tmp_path):
     runner = CliRunner()
     out = tmp_path / "e.json"
     r = runner.invoke(app, ["ensemble", "korea-2019", "--draws", "1000000000", "--seed", "1", "--out", str(out)])
-    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "needs about 623 GB" in r.stderr and not out.exists()
+    assert r.exit_code == 2 and r.stderr.count("\n") == 1 and "GB of memory, over the limit" in r.stderr
+    assert not out.exists()
     r = runner.invoke(app, ["ensemble", "korea-2019", "--draws", "100", "--seed", "1", "--max-memory", "10MB"])
     assert r.exit_code == 2 and "over the limit of 10 MB" in r.stderr
     r = runner.invoke(app, ["ensemble", "korea-2019", "--draws", "100", "--seed", "1", "--max-memory", "lots"])
@@ -86,7 +89,7 @@ def test_sobol_memory_does_not_grow_with_the_base_samples():
 
 @pytest.mark.parametrize(("name", "draws"), [("compromise", 500), ("expected-utility", 300), ("exchange", 60)])
 def test_model_estimates_bound_the_measured_peak(name, draws):
-    """model_bytes is an upper estimate of the traced peak of one lean call on korea-2019 (8 actors × 7 issues)."""
+    """model_bytes is an upper estimate of the traced peak of one lean call on korea-2019."""
     batch = draw(detente.load("korea-2019"), None, draws, seed=1)
     model = get(name)
     tracemalloc.start()
@@ -95,7 +98,7 @@ def test_model_estimates_bound_the_measured_peak(name, draws):
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
-    est = model_bytes(model, 8, 7, draws)
+    est = model_bytes(model, batch.n_actors, batch.n_issues, draws)
     assert peak <= est <= 20 * peak + 20e6, (peak, est)  # an upper bound, not far above
 
 

@@ -5,10 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import detente
-from detente.models import get
-from detente.uncertainty.ensemble import solve_final
-from detente.uncertainty.perturb import draw
 from detente.uncertainty.sobol import SobolSums, block_size, design, ishigami
 
 SALib = pytest.importorskip("SALib", reason="the cross-check against SALib needs SALib installed")
@@ -89,17 +85,3 @@ def test_a_constant_output_has_zero_indices_and_a_nan_output_has_none():
     bad[3] = np.nan
     S1, *_ = SobolSums.of(bad, np.arange(8.0)[:, None], np.ones((2, 8, 1))).indices()
     assert np.isnan(S1).all()
-
-
-def test_the_lean_spatial_run_gives_the_numbers_of_the_full_solve():
-    """The ensemble's lean spatial path (no tables, two-level structure applied) against Model.solve."""
-    from detente.interventions import final_positions
-
-    batch = draw(detente.load("korea-2019"), None, 40, seed=3)
-    model = get("spatial")
-    fc = model.solve(batch, rng=np.random.default_rng(5))
-    out, pos, status, rounds = solve_final(model, batch, np.random.default_rng(5))
-    np.testing.assert_array_equal(out, fc.outcomes)
-    np.testing.assert_array_equal(pos, final_positions(fc))
-    np.testing.assert_array_equal(rounds, fc.rounds)
-    assert (status == fc.status).all()

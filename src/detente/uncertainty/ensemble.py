@@ -35,7 +35,6 @@ from detente.interventions import LabelledEdit, apply, final_positions, resolve,
 from detente.models.base import STATUSES, Model, _jsonable, get, outcome_table, version
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario, Variant
-from detente.uncertainty.lean import spatial_final
 from detente.uncertainty.perturb import Uniforms, draw_uniforms
 from detente.uncertainty.perturb import perturb as perturb_batch
 from detente.uncertainty.spec import PerturbationSpec, resolve_spec
@@ -418,8 +417,8 @@ def solve_final(
     """(outcomes, final positions, status, rounds) of ``model`` on ``batch``: all that an ensemble keeps of a run.
 
     A model that offers ``solve_final(arrays, rng=...)`` (a Solution whose trajectory holds only the final positions,
-    e.g. the expected-utility model) is asked for that, which skips building per-round histories and tables; the
-    spatial model is run without its move and proposal tables (:func:`detente.uncertainty.lean.spatial_final`).
+    e.g. the expected-utility model) is asked for that, which skips building per-round histories and tables. Other
+    models build theirs for one chunk at a time, which is dropped once its final state is copied out.
     """
     from detente.scenario.twolevel import plan
 
@@ -429,8 +428,6 @@ def solve_final(
     if callable(lean):
         sol = lean(run, rng=rng)
         outcomes, positions, status, rounds = sol.outcomes, np.asarray(sol.trajectory[:, -1]), sol.status, sol.rounds
-    elif model.name == "spatial":
-        outcomes, positions, status, rounds = spatial_final(model, run, rng)
     else:
         fc = model.solve(run, rng=rng, delegations="separate", vetoes="off")
         outcomes, positions, status, rounds = fc.outcomes, final_positions(fc), fc.status, fc.rounds
