@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from detente.execution.blocks import Blocks, block_seed
 from detente.strategy.staged.game import Game
 from detente.strategy.staged.kernel import Kernel
 from detente.strategy.staged.priors import BY_NAME
@@ -75,10 +76,10 @@ def simulate(
     lam_d = game.params["lambda_d"]
     wd = BY_NAME["W0"].dist
     mud = BY_NAME["mu_W"].dist
-    nblocks = -(-n // BLOCK)
-    for b in range(nblocks):
-        m = min(BLOCK, n - b * BLOCK)
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(rule_id, b)))
+    blocks = Blocks(n, BLOCK)
+    for b in range(blocks.count):
+        m = blocks.length(b)
+        rng = np.random.default_rng(block_seed(seed, b).spawn(rule_id + 1)[rule_id])
         theta = rng.integers(0, nt, size=m)
         s = np.full(m, game.s0)
         W = wd.ppf(rng.random(m))
