@@ -1,0 +1,59 @@
+"""The CNS missile-test record (E13): the monthly figures the package records are recomputed from the data file
+(read from ../shared/data/korea beside the repository; skipped when absent), and the fitted values are a maximum."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from detente.strategy.staged import cns
+
+DATA = cns.default_data_dir()
+needs_data = pytest.mark.skipif(not (DATA / "nk_missile_tests_cns_via_nagix.json").is_file(),
+                                reason=f"CNS data not found in {DATA} (set DETENTE_SHARED or place ../shared)")
+
+
+@needs_data
+def test_e13_recorded_test_days_are_recomputed_from_the_file():
+    launches = cns.load_launches()
+    days, cat = cns.monthly(launches, "2019-03", 23, korean=False)
+    assert tuple(days) == cns.TEST_DAYS_2019_2021
+    # 2019: one test day on 17 April and 13 from 4 May; 2020: four, all in March; none after
+    assert days[1] == 1 and sum(days[2:10]) == 13 and days[12] == 4 and sum(days[13:]) == 0
+    assert set(cat) == {0, 1}  # no strategic test in the window
+    # the pause: no test day from the Hwasong-15 (Nov 2017) to 17 April 2019
+    pause, _ = cns.monthly(launches, "2017-12", 16, korean=False)
+    assert sum(pause) == 0
+    # Korean-date binning gives the same months with tests and the same categories; it splits one September 2019
+    # event (a record with a time and one without) over two dates, the only difference in the window
+    kdays, kcat = cns.monthly(launches, "2019-03", 23, korean=True)
+    assert kcat == cat and [d > 0 for d in kdays] == [d > 0 for d in days]
+    assert [i for i in range(23) if kdays[i] != days[i]] == [6]
+
+
+@needs_data
+def test_recorded_climatology_is_recomputed_from_the_file():
+    days, _ = cns.monthly(cns.load_launches(), "1993-01", 300, korean=False)
+    y = np.array([d > 0 for d in days], dtype=int)
+    assert (int(y.sum()), y.size) == cns.CLIMATOLOGY["test_months"]
+    quiet_then = int(((y[:-1] == 0) & (y[1:] == 1)).sum()), int((y[:-1] == 0).sum())
+    test_then = int(((y[:-1] == 1) & (y[1:] == 1)).sum()), int((y[:-1] == 1).sum())
+    assert quiet_then == cns.CLIMATOLOGY["quiet_then_test"] and test_then == cns.CLIMATOLOGY["test_then_test"]
+
+
+def test_recorded_estimates_are_a_maximum_of_the_likelihood():
+    """The recorded estimates beat nearby points (one standard error away) on the same likelihood."""
+    from detente.strategy.staged.game import Grid, make_game
+    from detente.strategy.staged.rules import PRESETS
+
+    days = list(cns.TEST_DAYS_2019_2021)
+    est = cns.FITTED_CENTRAL
+
+    def ll(mu: float, kc: float) -> float:
+        g = make_game(PRESETS["hanoi"], {"mu_tau": mu, "kappa_cov": kc}, grid=Grid(12, 2, 8))
+        return cns.log_likelihood(g, days, est["lambda_d"])
+
+    best = ll(est["mu_tau"], est["kappa_cov"])
+    assert abs(best - (-25.98)) < 0.05
+    for dm, dk in ((0.15, 0), (-0.15, 0), (0, 0.2), (0, -0.2)):
+        assert ll(est["mu_tau"] + dm, est["kappa_cov"] + dk) < best
