@@ -334,11 +334,23 @@ def _deu(
             t.add_row(n)
         tables.append(t)
     if len(r.failures):
-        t = Table("model", "proposal", "issue", "reason", title="failures (not scored)", box=box.SIMPLE_HEAD)
-        for f in r.failures.itertuples(index=False):
-            t.add_row(str(f.model), str(f.proposal), "" if f.issue is None else str(f.issue), str(f.reason))
-        tables.append(t)
+        tables.append(_deu_failures_table(r))
     print_tables(tables, out)
+
+
+def _deu_failures_table(r: Any) -> Table:
+    """One row per model and reason (the proposal's id taken out of the reason), with the proposals it hit."""
+    t = Table("model", "proposals", "reason", title="failures (not scored; all of them in the JSON output)",
+              box=box.SIMPLE_HEAD, pad_edge=False)  # fmt: skip
+    groups: dict[tuple[str, str], list[str]] = {}
+    for f in r.failures.itertuples(index=False):
+        where = str(f.proposal) + ("" if f.issue is None else f" {f.issue}")
+        reason = str(f.reason).replace(f"{f.proposal}: ", "")
+        groups.setdefault((str(f.model), reason), []).append(where)
+    for (model, reason), hits in groups.items():
+        shown = ", ".join(hits[:3]) + (f" and {len(hits) - 3} more" if len(hits) > 3 else "")
+        t.add_row(model, f"{len(hits)}: {shown}", reason)
+    return t
 
 
 def _num(x: Any, nd: int = 2) -> str:
