@@ -381,3 +381,44 @@ Seed = Annotated[
     int | None, typer.Option("--seed", min=0, help="random seed, a non-negative integer (same seed, same output)")
 ]
 """Seeds are non-negative integers (numpy's seed sequences take no negative numbers)."""
+
+Variants = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--variant",
+        metavar="NAME",
+        help="apply the scenario's named what-if variant (repeatable: applied in order; see `detente show`)",
+    ),
+]
+Sets = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        metavar="PATH=VALUE",
+        help="what-if edit after the variants (repeatable): ACTOR.ISSUE.FIELD=V (FIELD position, salience 0-100 or "
+        "capability), ACTOR.capability=V or ISSUE.status_quo=V, e.g. dprk.denuclearization.position=40",
+    ),
+]
+
+
+def load_what_if(
+    ref: str,
+    input_format: str | None = None,
+    variants: Sequence[str] | None = None,
+    sets: Sequence[str] | None = None,
+    *,
+    as_of: str | None = None,
+    dated: str = "error",
+) -> Any:
+    """:func:`load_scenario`, then its dated events up to ``as_of``, then ``--variant`` and ``--set`` edits.
+
+    The edited scenario has a derived name and records the edits (:func:`detente.whatif.edits_of`).
+    """
+    from detente.whatif import what_if
+
+    s = load_scenario(ref, input_format)
+    if as_of is not None:
+        from detente.interventions import as_of as after_events
+
+        s = after_events(s, as_of)
+    return what_if(s, variants or (), sets or (), dated=dated)

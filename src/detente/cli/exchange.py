@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from detente.cli.app import Out, Scale, Seed, app, guarded, output_format, print_tables, write_data
+from detente.cli.app import Out, Scale, Seed, Sets, Variants, app, guarded, output_format, print_tables, write_data
 from detente.errors import ParameterError
 
 
@@ -24,6 +24,8 @@ def exchanges(
         list[str] | None, typer.Option("--param", "-p", help="model parameter key=value, e.g. p=0.3")
     ] = None,
     seed: Seed = None,
+    variant: Variants = None,
+    set_: Sets = None,
     format: Annotated[
         str | None,
         typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)"),
@@ -41,7 +43,9 @@ def exchanges(
             raise ParameterError(f"--round {round}: expected a round ≤ --rounds {rounds}")
         if round is not None and rounds is None:
             rounds = round  # later rounds cannot change earlier ones
-        _, fc = run_forecast(scenario, "exchange", preset, rounds, param, seed, input_format)
+        _, fc = run_forecast(
+            scenario, "exchange", preset, rounds, param, seed, input_format, variants=variant, sets=set_
+        )
         docs: list[dict[str, Any]] = fc.info["exchange_rounds"]
         if round is not None:
             if round > len(docs):
@@ -50,7 +54,12 @@ def exchanges(
         notes: list[str] = fc.info.get("notes", [])
 
         def doc() -> dict[str, Any]:
-            d = {**fc.provenance(), "rounds": docs, "ties": fc.info["ties"]}
+            d = {
+                **fc.provenance(),
+                **({"what_if": fc.info["what_if"]} if "what_if" in fc.info else {}),
+                "rounds": docs,
+                "ties": fc.info["ties"],
+            }
             if notes:
                 d["notes"] = notes
             return d

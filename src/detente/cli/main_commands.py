@@ -17,12 +17,15 @@ from detente.cli.app import (
     Ref,
     Scale,
     Seed,
+    Sets,
+    Variants,
     app,
     choice,
     console,
     dumps,
     guarded,
     load_scenario,
+    load_what_if,
     output_format,
     parse_params,
     print_tables,
@@ -165,12 +168,14 @@ def run_forecast(
     as_of: str | None = None,
     delegations: str | None = None,
     vetoes: str | None = None,
+    variants: list[str] | None = None,
+    sets: list[str] | None = None,
 ) -> tuple[Any, Any]:
-    """Load, configure and run: the shared body of `forecast` and `plot`."""
+    """Load, edit (``--as-of``, ``--variant``, ``--set``), configure and run: the shared body of `forecast` and `plot`."""
     from detente.models.base import get
     from detente.scenario.arrays import to_arrays
 
-    s = _load_as_of(scenario, input_format, as_of)
+    s = load_what_if(scenario, input_format, variants, sets, as_of=as_of)
     kw = {**_file_params(scenario, input_format, model), **parse_params(params)}
     if preset is not None:
         kw["preset"] = preset
@@ -181,17 +186,16 @@ def run_forecast(
         if "max_rounds" not in type(m.params).model_fields:
             raise ParameterError(f"--rounds: model {m.name!r} has no rounds; expected no --rounds for a static model")
         m = get(model, **{**kw, "max_rounds": rounds})
-    return s, m.solve(to_arrays(s), seed=seed, delegations=delegations, vetoes=vetoes)
+    return s, _with_edits(s, m.solve(to_arrays(s), seed=seed, delegations=delegations, vetoes=vetoes))
 
 
-def _load_as_of(ref: str, input_format: str | None, as_of: str | None) -> Any:
-    """The scenario, after its dated events up to ``as_of`` when given."""
-    s = load_scenario(ref, input_format)
-    if as_of is None:
-        return s
-    from detente.interventions import as_of as after_events
+def _with_edits(s: Any, fc: Any) -> Any:
+    """The forecast, its info recording the what-if edits that made the scenario (shown in JSON output)."""
+    from detente.whatif import edits_of
 
-    return after_events(s, as_of)
+    if edits_of(s):
+        fc.info = {**fc.info, "what_if": edits_of(s)}
+    return fc
 
 
 def _file_params(ref: str, input_format: str | None, model: str) -> dict[str, Any]:
@@ -276,6 +280,17 @@ def forecast(
             "model's outcome. Default: on where the scenario names veto players",
         ),
     ] = None,
+    variant: Variants = None,
+    set_: Sets = None,
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            metavar="SCENARIO",
+            help="also forecast this scenario (a name or file, without the --variant/--set edits) and show the two "
+            "side by side with their difference",
+        ),
+    ] = None,
     format: Annotated[
         str | None,
         typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)"),
@@ -284,7 +299,11 @@ def forecast(
     scale: Scale = None,
     out: Out = None,
 ) -> None:
-    """Forecast a scenario: outcome per issue and the nearest labelled scale point; several models side by side."""
+    """Forecast a scenario: outcome per issue and the nearest labelled scale point; several models side by side.
+
+    What-if: ``--variant NAME`` and ``--set ACTOR.ISSUE.FIELD=VALUE`` edit the scenario before the forecast;
+    ``--against OTHER`` forecasts a second scenario (e.g. the unedited one) beside it.
+    """
     with guarded():
         format, _ = output_format(format, out, ("table", "csv", "json", "xlsx"))
         if delegations is not None:
@@ -297,7 +316,27 @@ def forecast(
                 raise ParameterError(
                     "--preset/--rounds/--param: expected a single --model (each model keeps its defaults)"
                 )
-            _forecast_many(scenario, names, seed, format, input_format, out, as_of, delegations, vetoes)
+            if against is not None:
+                raise ParameterError("--against: expected a single --model (two scenarios side by side, one model)")
+            _forecast_many(scenario, names, seed, format, input_format, out, as_of, delegations, vetoes, variant, set_)
+            return
+        run = lambda ref, v, st: run_forecast(  # noqa: E731
+            ref,
+            names[0] if names else model,
+            preset,
+            rounds,
+            param,
+            seed,
+            input_format,
+            mode,
+            as_of,
+            delegations,
+            vetoes,
+            v,
+            st,
+        )
+        if against is not None:
+            _forecast_against(run(scenario, variant, set_), run(against, None, None), format, out)
             return
         s, fc = run_forecast(
             scenario,
@@ -311,6 +350,8 @@ def forecast(
             as_of,
             delegations,
             vetoes,
+            variant,
+            set_,
         )
         rows = _outcome_rows(s, fc)
         if write_data(
@@ -384,14 +425,17 @@ def _forecast_many(
     as_of: str | None = None,
     delegations: str | None = None,
     vetoes: str | None = None,
+    variants: list[str] | None = None,
+    sets: list[str] | None = None,
 ) -> None:
     """Several models on one scenario, side by side, with the error against observed outcomes where known."""
     import numpy as np
 
     from detente.models.base import get
     from detente.scenario.arrays import to_arrays
+    from detente.whatif import edits_of
 
-    s = _load_as_of(scenario, input_format, as_of)
+    s = load_what_if(scenario, input_format, variants, sets, as_of=as_of)
     arrays = to_arrays(s)
     # every model that can run this scenario runs; the others are reported with their reason
     fcs, skipped = [], []
@@ -413,6 +457,8 @@ def _forecast_many(
             "forecasts": [fc.to_dict() for fc in fcs],
             "cannot_run": skipped,
         }
+        if edits_of(s):
+            doc["what_if"] = edits_of(s)
         write_output(dumps(doc), out)
         return
     rows = [r for fc in fcs for r in _outcome_rows(s, fc)]
@@ -507,6 +553,8 @@ def plot(
     rounds: Annotated[int | None, typer.Option("--rounds", min=1)] = None,
     param: Annotated[list[str] | None, typer.Option("--param", "-p")] = None,
     seed: Seed = None,
+    variant: Variants = None,
+    set_: Sets = None,
     input_format: InputFormat = None,
     scale: Scale = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="chart file to write: .png, .svg or .pdf")] = Path(
@@ -518,7 +566,53 @@ def plot(
 
     with guarded():
         output_format(None, out, (), charts=True)
-        s, fc = run_forecast(scenario, model, preset, rounds, param, seed, input_format)
+        s, fc = run_forecast(scenario, model, preset, rounds, param, seed, input_format, variants=variant, sets=set_)
         fig = positions_figure(fc, s, issues=issue)
         write_figure(fig, out)
         typer.echo(f"wrote {out}")
+
+
+def _forecast_against(a: tuple[Any, Any], b: tuple[Any, Any], format: str, out: Path | None) -> None:
+    """Two scenarios under one model, side by side: each issue's outcome in both and the difference (first − second)."""
+    import pandas as pd
+
+    (sa, fa), (sb, fb) = a, b
+    if sa.name == sb.name:
+        raise ParameterError(
+            f"--against {sb.name!r}: the same scenario twice; expected another scenario, or --variant/--set edits"
+        )
+    rows = []
+    for j, iid in enumerate(fa.issues):
+        x = float(fa.outcomes[0, j])
+        y = float(fb.outcomes[0, fb.issues.index(iid)]) if iid in fb.issues else math.nan
+        rows.append(
+            {
+                "issue": iid,
+                sa.name: x if math.isfinite(x) else None,
+                sb.name: y if math.isfinite(y) else None,
+                "difference": x - y if math.isfinite(x) and math.isfinite(y) else None,
+            }
+        )
+    for iid in fb.issues:
+        if iid not in fa.issues:
+            y = float(fb.outcomes[0, fb.issues.index(iid)])
+            rows.append({"issue": iid, sa.name: None, sb.name: y if math.isfinite(y) else None, "difference": None})
+    if write_data(
+        format,
+        out,
+        doc=lambda: {"model": fa.model, "forecasts": [fa.to_dict(), fb.to_dict()], "side_by_side": rows},
+        frames=lambda: {"side_by_side": pd.DataFrame(rows, columns=["issue", sa.name, sb.name, "difference"])},
+    ):
+        return
+    t = Table(
+        title=f"{fa.model}: {sa.name} against {sb.name}", caption="difference: first − second · " + _scale_caption(sa)
+    )
+    t.add_column("issue", no_wrap=True)
+    t.add_column("first", justify="right", no_wrap=True)
+    t.add_column("second", justify="right", no_wrap=True)
+    t.add_column("difference", justify="right", no_wrap=True)
+    show = lambda v, sign="": "—" if v is None else f"{v:{sign}.2f}"  # noqa: E731
+    for r in rows:
+        t.add_row(r["issue"], show(r[sa.name]), show(r[sb.name]), show(r["difference"], "+"))
+    t.caption = f"first: {sa.name} · second: {sb.name} · difference: first − second · " + _scale_caption(sa)
+    print_tables([t], out)

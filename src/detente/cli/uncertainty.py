@@ -15,11 +15,13 @@ from detente.cli.app import (
     Ref,
     Scale,
     Seed,
+    Sets,
+    Variants,
     app,
     check_out,
     console,
     guarded,
-    load_scenario,
+    load_what_if,
     output_format,
     parse_params,
     write_data,
@@ -100,6 +102,25 @@ def _emit(tables: list[Any], out: Path | None) -> None:
         write_output(_text(*tables), out)
 
 
+def _dated(s: Any, variants: list[str] | None) -> Any:
+    """The variants' edits dated at a round, as one variant an ensemble applies at their rounds (None if none)."""
+    from detente.scenario.schema import Variant
+    from detente.whatif import variant_edits
+
+    var = variant_edits(s, variants or [])
+    if var is None or not any((e.round or 0) > 0 for e in var.edits):
+        return None
+    return Variant(id=var.id, title=var.title, edits=[e for e in var.edits if (e.round or 0) > 0])
+
+
+def _record(provenance: dict[str, Any], s: Any) -> None:
+    """Put the what-if edits that made the scenario into a result's provenance (its JSON output)."""
+    from detente.whatif import edits_of
+
+    if edits_of(s):
+        provenance["what_if"] = edits_of(s)
+
+
 def _f(x: Any, digits: int = 4) -> str:
     try:
         v = float(x)
@@ -115,7 +136,8 @@ def ensemble(
     draws: Annotated[int, typer.Option("--draws", "-n", min=1, help="number of perturbed draws")] = 1000,
     seed: Seed = None,
     perturb: Perturb = None,
-    variant: Annotated[str | None, typer.Option("--variant", help="run a what-if variant of the scenario")] = None,
+    variant: Variants = None,
+    set_: Sets = None,
     preset: Preset = None,
     param: Param = None,
     threshold: Annotated[
@@ -141,14 +163,14 @@ def ensemble(
     with guarded():
         format, _ = output_format(format, out, FORMATS)
         check_out(draws_out, "--draws-out")
-        s = load_scenario(scenario, input_format)
+        s = load_what_if(scenario, input_format, variant, set_, dated="skip")
         ens = run(
             s,
             model,
             draws=draws,
             seed=seed,
             perturb=None if perturb is None else str(perturb),
-            variant=variant,
+            variant=_dated(s, variant),
             params=_model_params(preset, param),
             thresholds=_thresholds(threshold, [i.id for i in s.issues]),
             chunk=chunk,
@@ -157,6 +179,7 @@ def ensemble(
             scheduler=scheduler,
             max_memory=max_memory,
         )
+        _record(ens.provenance, s)
         if draws_out is not None:
             write_output(ens.frame().to_csv(index=False), draws_out, "--draws-out")
         if write_data(format, out, doc=ens.to_dict, frames=lambda: {"summary": ens.summary()}):
@@ -192,6 +215,7 @@ def compare(
     preset: Preset = None,
     param: Param = None,
     level: Annotated[float, typer.Option("--level", help="confidence level of the intervals")] = 0.95,
+    set_: Sets = None,
     chunk: Chunk = None,
     format: Format = None,
     out: Annotated[
@@ -210,7 +234,7 @@ def compare(
 
     with guarded():
         format, chart = output_format(format, out, FORMATS, charts=True)
-        s = load_scenario(scenario, input_format)
+        s = load_what_if(scenario, input_format, None, set_)
         cmp = run(
             s,
             model,
@@ -226,6 +250,7 @@ def compare(
             scheduler=scheduler,
             max_memory=max_memory,
         )
+        _record(cmp.provenance, s)
         if chart and out is not None:
             write_figure(cmp.figure(), out)
             return
@@ -277,6 +302,8 @@ def sensitivity(
     preset: Preset = None,
     param: Param = None,
     top: Annotated[int, typer.Option("--top", min=1, help="groups shown per issue (table and chart)")] = 10,
+    variant: Variants = None,
+    set_: Sets = None,
     chunk: Chunk = None,
     format: Format = None,
     out: Annotated[
@@ -298,7 +325,7 @@ def sensitivity(
     with guarded():
         format, chart = output_format(format, out, FORMATS, charts=True)
         choice(groups, GROUPINGS, "--groups")
-        s = load_scenario(scenario, input_format)
+        s = load_what_if(scenario, input_format, variant, set_)
         res = run(
             s,
             model,
@@ -313,6 +340,7 @@ def sensitivity(
             scheduler=scheduler,
             max_memory=max_memory,
         )
+        _record(res.provenance, s)
         if chart and out is not None:
             write_figure(res.figure(top=top), out)
             return

@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 SALIENCE_MAX = 100.0
 MAGNITUDE_MAX = 1e15
@@ -323,6 +323,8 @@ class Scenario(_Strict):
         default_factory=list, description="actors grouped into sides, each with the rule that forms its stance"
     )
     vetoes: list[VetoRule] = Field(default_factory=list, description="per issue, the veto players an outcome needs")
+    _what_if: list[dict[str, Any]] = PrivateAttr(default_factory=list)
+    """What :func:`detente.whatif.what_if` applied to make this scenario (provenance; never part of the file)."""
 
     # ---- cross-field validation -------------------------------------------------------------------------------
     @model_validator(mode="before")
