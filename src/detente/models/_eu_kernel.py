@@ -6,7 +6,7 @@ then the actor axis n; pairwise quantities are (P, n, n) arrays with entry [i, j
 
 Equations and their numbers follow Scholz, Calbert & Smith, "Unravelling Bueno de Mesquita's group decision model",
 ICAART 2011 pp. 18-30 (doi 10.5220/0003121500180030), after Bueno de Mesquita (1985, 1994, 1997). Where the print is
-ambiguous the readings are options; see ``docs/expected-utility.md`` and the spec ``expected-utility.md``.
+ambiguous the readings are options; see ``docs/expected-utility.md``.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def weighted_median(
     """The weighted median of each row: the Condorcet winner among actor positions under linear votes (Black).
 
     Sort by position and take the first position where the cumulative weight reaches half the total (eq. 26/28 and
-    Black's theorem; spec §1.3). An exact half-weight tie therefore gives the lower of the two middle positions.
+    Black's theorem; Black 1948). An exact half-weight tie therefore gives the lower of the two middle positions.
     Rows without weight fall back to equal weights over present actors; rows without actors give NaN.
     Shapes: (P, n) → (P,). ``weights``: :func:`median_weights` of (w, mask) if the caller has them.
     """

@@ -1,7 +1,7 @@
 """Votes, victory probabilities and probabilistic Condorcet elections (PCE), vectorised over a leading batch.
 
 The equations are KTAB's (KAPSARC Toolkit for Behavioral Analysis; B. Wise, "Spatial model of politics", KTAB
-documentation 2015–2019), as documented in ``specs/spatial-politics.md`` §4.3–4.4:
+documentation 2015–2019), as docs/spatial.md describes them:
 
 - a *vote* of an actor with weight ``w`` on option a against option b, with Δ = u(a) − u(b), under a voting rule
   (``Binary``, ``PropBin``, ``Proportional``, ``PropCbc``, ``Cubic``, ``ASymProsp``);
@@ -40,7 +40,7 @@ _BIN_P = 1e-6
 
 
 def vote(rule: str, w: np.ndarray | float, ua: np.ndarray, ub: np.ndarray) -> np.ndarray:
-    """Influence an actor of weight ``w`` exerts for option a (positive) or b (negative), spec §4.3."""
+    """Influence an actor of weight ``w`` exerts for option a (positive) or b (negative) (Wise et al. 2015)."""
     d = ua - ub
     if rule == "Proportional":
         return w * d
@@ -58,7 +58,7 @@ def vote(rule: str, w: np.ndarray | float, ua: np.ndarray, ub: np.ndarray) -> np
 
 
 def victory_prob(model: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Probability that a coalition of strength ``a`` beats one of strength ``b`` (spec §4.3)."""
+    """Probability that a coalition of strength ``a`` beats one of strength ``b`` (Wise et al. 2015)."""
     if model == "Linear":
         return a / (a + b)
     if model in ("Square", "Quartic", "Octic"):
@@ -133,7 +133,7 @@ def pairwise_victory(C: np.ndarray, model: str) -> np.ndarray:
 
 
 def option_probs(V: np.ndarray, C: np.ndarray, pce: str, valid: np.ndarray | None = None) -> np.ndarray:
-    """Option probabilities (..., M) from the pairwise victory matrix by the chosen PCE model (spec §4.4)."""
+    """Option probabilities (..., M) from the pairwise victory matrix by the chosen PCE model (Wise et al. 2015)."""
     M = V.shape[-1]
     if valid is None:
         valid = np.ones(V.shape[:-1], dtype=bool)

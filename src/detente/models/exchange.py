@@ -7,7 +7,7 @@ Sources:
 - F. N. Stokman, M. A. L. M. Van Assen, J. Van der Knoop & R. C. H. Van Oosten (2000), "Strategic decision making",
   *Advances in Group Processes* 17, 131–153.
 - J. Dijkstra, M. A. L. M. Van Assen, F. N. Stokman & T. Draaijer (2018) for REX, the randomised equal-gain rate.
-- detente's spec ``specs/exchange.md``, which describes the behaviour of the reference implementation
+- ``docs/exchange.md``, which describes the behaviour of the reference implementation
   ``decide-exchange-model`` 2025.3.1 (implemented here from that text; none of its GPL-3.0 code is used).
 
 Notation (all internal positions on 0–100, ``x = 100 (ξ − L) / (U − L)``): actors a, issues d, preference x_ad,

@@ -3,7 +3,7 @@
 Source: KAPSARC Toolkit for Behavioral Analysis (KTAB, MIT licence, © 2015 KAPSARC), ``examples/smp``; B. Wise,
 S. Lester & B. Efird, "An introduction to the KAPSARC Toolkit for Behavioral Analysis (KTAB) using one-dimensional
 spatial models" (KAPSARC discussion paper KS-1517-DP025A, 2015) and the multi-dimensional SMP documentation.
-Implemented from ``specs/spatial-politics.md`` (§4), which documents the equations as KTAB implements them.
+Implemented from Wise et al. 2015 and KTAB's documentation, with the equations as KTAB implements them (docs/spatial.md).
 
 Every turn, on the same state, each actor i
 
@@ -54,7 +54,7 @@ not. The dynamics do not use these classes.
 
 **Verified and not.** The KTAB defaults (and ``NoCommit``, and the stochastic path with ``MarkovIncentive``/``PropCbc``
 and an accommodation matrix in distribution only) are checked against KTAB's outputs. The other options follow the
-spec's formulas but have no KTAB reference output; where the spec leaves details open detente reads them so:
+formulas of Wise et al. 2015 but have no KTAB reference output; where those leave details open detente reads them so:
 ``InitRcvrInterp`` puts the initiator's interpolation in the initiator's queue and the receiver's (from the
 receiver's perspective) in the receiver's; ``PWCompInterp`` offers one bargain, the (c·S)-weighted compromise of the
 two (KTAB's log shows these weights); ``S2PMax`` and ``S1P1`` use the formulas of §4.7. Where KTAB aborts because
@@ -96,7 +96,7 @@ BARGAIN_GUARD = 1e-6
 
 
 class SpatialParams(BaseModel):
-    """KTAB's SMP parameters (spec §4.2) with KTAB's defaults, plus detente's mode and salience mapping."""
+    """KTAB's SMP parameters (Wise et al. 2015; KTAB) with KTAB's defaults, plus detente's mode and salience mapping."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -138,7 +138,7 @@ class _State:
     own: np.ndarray  # (B, N, N): i's own-view utility of j's position
 
 
-# ---- elementary functions (spec §4.3) ---------------------------------------------------------------------------
+# ---- elementary functions (Wise et al. 2015; KTAB) ---------------------------------------------------------------------------
 def distances(s: np.ndarray, y: np.ndarray, x: np.ndarray, held: np.ndarray | None = None) -> np.ndarray:
     """d_i(y_i, x_j) = sqrt(Σ_k (s_ik (y_ik − x_jk))² / Σ_k s_ik²), (B, N, M), sums in index order.
 
@@ -195,7 +195,7 @@ class _Engine:
         self.A = A  # (N, N) or None
         self.compat = p.mode == "ktab_compat"
 
-    # state quantities (spec §4.5) ------------------------------------------------------------------------------
+    # state quantities (Wise et al. 2015; KTAB) ------------------------------------------------------------------------------
     def state(self, x: np.ndarray, y: np.ndarray) -> _State:
         p = self.p
         delta = distances(self.s_dist, y, x, self.held)
@@ -227,7 +227,7 @@ class _Engine:
         own = utility(delta, R[:, :, None])
         return _State(x, y, delta, R, U, own)
 
-    # challenges (spec §4.6) ------------------------------------------------------------------------------------
+    # challenges (Wise et al. 2015; KTAB) ------------------------------------------------------------------------------------
     def _contest(self, g: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
         """P(i > j) and P(j > i) (each its own ratio) for gathered utilities ``g`` (principals, third-party getter)."""
         rule = self.p.voting_rule
@@ -337,7 +337,7 @@ class _Engine:
         gain_j = self._gain(P, Q, g["ji"], g["jj"], self.S[:, None, None, :])
         return P, gain_i, gain_j
 
-    # bargains (spec §4.7) --------------------------------------------------------------------------------------
+    # bargains (Wise et al. 2015; KTAB) --------------------------------------------------------------------------------------
     def interpolate(self, ti: np.ndarray, tj: np.ndarray, si: np.ndarray, sj: np.ndarray, p: np.ndarray):
         """Bargain positions (b_i, b_j) between current positions ti, tj (…, D) with probability p (…,)."""
         q = 1.0 - p
@@ -362,7 +362,7 @@ class _Engine:
             bi, bj = _r4(bi), _r4(bj)
         return bi, bj
 
-    # one turn (spec §4.7–4.8) ----------------------------------------------------------------------------------
+    # one turn (Wise et al. 2015; KTAB) ----------------------------------------------------------------------------------
     def turn(self, st: _State, first: bool, rng: np.random.Generator) -> tuple[np.ndarray, dict[str, np.ndarray]]:
         p = self.p
         B, N, D = st.x.shape
@@ -394,7 +394,7 @@ class _Engine:
                 binit = (wI * binit + wR * rinit) / (wI + wR)
                 brcvr = (wI * brcvr + wR * rrcvr) / (wI + wR)
                 bargains = [(binit, brcvr, "both")]
-        # values of options for every voter n (spec §4.8)
+        # values of options for every voter n (Wise et al. 2015; KTAB)
         Rv = np.zeros_like(st.R) if (first and p.euSMP_quirk) else st.R
         vals_sq = _seq_sum(st.own) / N  # (B, N voters)
         opt_val, opt_prop = [], []
@@ -501,7 +501,7 @@ class _Engine:
             acc = acc + A[None, :, j, None] * x_new[:, j, None, :]
         return acc + (1.0 - rows)[None, :, None] * y_old
 
-    # reported probabilities (spec §4.10) ------------------------------------------------------------------------
+    # reported probabilities (Wise et al. 2015; KTAB) ------------------------------------------------------------------------
     def win_probs(self, st: _State, *, with_options: bool = False) -> Any:
         """Probability of each actor's position class (equal positions share one class), (B, N).
 
@@ -1012,7 +1012,7 @@ def _tables(arrays: ScenarioArrays, res: dict[str, Any]) -> tuple[pd.DataFrame, 
                     "turn": t,
                     "actor": actors[who].ravel(),
                     "moved": (took & (shift > 0)).ravel(),
-                    "bargain": np.where(took, ini_name.astype(str) + " -> " + rcv_name.astype(str), none).ravel(),
+                    "bargain": np.where(took, np.char.add(np.char.add(ini_name.astype(str), " -> "), rcv_name.astype(str)), none).ravel(),
                     "initiator": ini_name.ravel(),
                     "receiver": rcv_name.ravel(),
                     "partner": np.where(took, np.where(own, rcv_name, ini_name), none).ravel(),

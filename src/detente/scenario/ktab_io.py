@@ -1,6 +1,6 @@
 """Readers for KTAB's spatial-model scenario files (CSV and XML), with KTAB's checks as clear errors.
 
-Formats as documented in ``specs/spatial-politics.md`` §4.1 (KTAB ``examples/smp/doc/dummyData_3Dim.csv`` and
+Formats as KTAB documents them (KTAB ``examples/smp/doc/dummyData_3Dim.csv`` and
 ``smpSchema.xsd``):
 
 - CSV: line 1 ``scenario name, description, N, D`` (trailing fields ignored); line 2 a header (3 fields, then per
@@ -13,7 +13,7 @@ Formats as documented in ``specs/spatial-politics.md`` §4.1 (KTAB ``examples/sm
 Where KTAB aborts, detente raises :class:`~detente.errors.ScenarioError` naming file, line/element, value and what
 was expected: capability 0 (KTAB reads it but its votes need a positive weight), a total salience of 0 (KTAB divides
 by it), saliences summing over 100, positions or saliences outside [0, 100]. KTAB's XML reader *requires*
-``IdealAdjustment`` although its schema marks it optional (spec §4.12.4): detente accepts a file without it (identity
+``IdealAdjustment`` although its schema marks it optional (KTAB's smp schema): detente accepts a file without it (identity
 accommodation) unless ``strict=True``, and rejects accommodation rows that sum over 1, which KTAB aborts on.
 
 Saliences are KTAB's shares of attention; they become detente per-issue saliences unchanged (see

@@ -1,6 +1,6 @@
 """KTAB's pseudo-random generator and its random spatial scenarios (``smpc --euSMP``), reproduced exactly.
 
-Source: KAPSARC Toolkit for Behavioral Analysis (KTAB, MIT licence), as documented in ``specs/spatial-politics.md``
+Source: KAPSARC Toolkit for Behavioral Analysis (KTAB, MIT licence), as documented in ``KTAB's documentation``
 §4.11: ``KBase::PRNG`` is ``std::mt19937_64`` seeded with the 64-bit seed; every raw draw n is scrambled as
 (n + 0xE08C1D668B756F83)·(2n + 3) mod 2⁶⁴, and uniform(a, b) = a + (b − a)·n′/(2⁶⁴ − 1 as a double).
 

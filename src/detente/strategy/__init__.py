@@ -1,8 +1,8 @@
-"""The dynamic strategy engine (strategy-engine.md s.15): US policies against North Korea's best response.
+"""The dynamic strategy engine (see docs/strategy.md): US policies against North Korea's best response.
 
 Parameters (:mod:`.params`), closed-form building blocks (:mod:`.closed_forms`), US policies (:mod:`.policies`),
 North Korea's dynamic programme (:mod:`.dp`), the vectorised Monte Carlo (:mod:`.simulate`), results with
-intervals (:mod:`.results`), the seeds' six claims as experiments (:mod:`.experiments`) and the historical replay
+intervals (:mod:`.results`), the six claims of two 2019 op-eds as experiments (:mod:`.experiments`) and the historical replay
 (:mod:`.replay`).
 """
 

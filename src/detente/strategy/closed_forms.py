@@ -1,4 +1,5 @@
-"""Closed forms the engine's building blocks must reproduce (strategy-engine.md, "Closed forms"; literature s.2-8).
+"""Closed forms the engine's building blocks must reproduce (Fearon 1995, Powell 2006, Kydd 2000,
+Tsebelis 1990, Nowak & Sigmund 1990).
 
 Each function is vectorised: arguments may be numpy arrays that broadcast against each other.
 """
@@ -33,7 +34,7 @@ def fearon_expected_utility(y: ArrayLike, p: ArrayLike, c_bar: ArrayLike, c_U: A
 
 def powell_shift_war(p0: ArrayLike, p1: ArrayLike, c_D: ArrayLike, c_R: ArrayLike, delta: ArrayLike) -> np.ndarray:
     """Powell (2006) single power shift p0 -> p1 (rising side's win probability): the declining side prefers war at
-    t = 0 iff delta*p1 - p0 > (1 - delta)(c_D + delta*c_R). Valid for p1 >= (1 - delta) c_R (spec closed forms)."""
+    t = 0 iff delta*p1 - p0 > (1 - delta)(c_D + delta*c_R). Valid for p1 >= (1 - delta) c_R (Powell 2006)."""
     p0, p1, c_D, c_R, delta = (np.asarray(a, float) for a in (p0, p1, c_D, c_R, delta))
     return delta * p1 - p0 > (1.0 - delta) * (c_D + delta * c_R)
 
@@ -62,7 +63,7 @@ def kydd_trust_threshold(c: ArrayLike, t: ArrayLike) -> np.ndarray:
 
 
 def inspection_equilibrium(i: ArrayLike, L: ArrayLike, G: ArrayLike, F: ArrayLike) -> tuple[np.ndarray, np.ndarray]:
-    """Inspection game (Tsebelis 1990; literature s.7): N cheats with q* = i/L, U inspects with r* = G/(G + F).
+    """Inspection game (Tsebelis 1990): N cheats with q* = i/L, U inspects with r* = G/(G + F).
 
     i: U's inspection cost; L: U's loss from undetected cheating; G: N's gain from undetected cheating; F: N's penalty
     if caught. Returns (q*, r*).
@@ -78,7 +79,7 @@ def gtft_generosity_bound(T: ArrayLike, R: ArrayLike, P: ArrayLike, S: ArrayLike
 
 
 def ipd_transition_matrix(p: ArrayLike, q: ArrayLike, eps: ArrayLike = 0.0) -> np.ndarray:
-    """The 4-state Markov chain over (CC, CD, DC, DD) of two memory-one strategies with noise eps (literature s.8).
+    """The 4-state Markov chain over (CC, CD, DC, DD) of two memory-one strategies with noise eps (Nowak & Sigmund 1990).
 
     p, q: (..., 4) cooperation probabilities after (CC, CD, DC, DD), each from its own player's view; noise flips an
     intended action with probability eps: p' = (1 - eps) p + eps (1 - p). Returns (..., 4, 4).
@@ -106,7 +107,7 @@ def stationary_distribution(M: ArrayLike) -> np.ndarray:
 def memory_one_payoffs(
     p: ArrayLike, q: ArrayLike, eps: ArrayLike = 0.0, payoffs: tuple[float, float, float, float] = (3, 0, 5, 1)
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Long-run payoffs of two memory-one strategies: v . (R, S, T, P) and v . (R, T, S, P) (literature s.8).
+    """Long-run payoffs of two memory-one strategies: v . (R, S, T, P) and v . (R, T, S, P) (Nowak & Sigmund 1990).
 
     ``payoffs`` is (R, S, T, P); default Axelrod's (3, 0, 5, 1). Batched over leading axes of p, q, eps.
     """
@@ -116,12 +117,12 @@ def memory_one_payoffs(
 
 
 def bayes_reliability(rho0: ArrayLike, phi: ArrayLike, j: ArrayLike) -> np.ndarray:
-    """N's belief that the US is reliable after j honoured exchanges: rho0 / (rho0 + (1 - rho0)(1 - phi)^j) (15.5)."""
+    """N's belief that the US is reliable after j honoured exchanges: rho0 / (rho0 + (1 - rho0)(1 - phi)^j) (Bayes' rule)."""
     rho0, phi, j = (np.asarray(a, float) for a in (rho0, phi, j))
     den = rho0 + (1.0 - rho0) * (1.0 - phi) ** j
     return np.where(den > 0, rho0 / np.where(den > 0, den, 1.0), 0.0)
 
 
 def logistic(x: ArrayLike) -> np.ndarray:
-    """Crisis hazard link of 15.6: 1 / (1 + exp(-x))."""
+    """Crisis hazard link (docs/strategy.md): 1 / (1 + exp(-x))."""
     return 1.0 / (1.0 + np.exp(-np.asarray(x, float)))

@@ -1,7 +1,7 @@
-"""North Korea's best response to a fixed US policy: finite-horizon dynamic programme per type (spec 15.5).
+"""North Korea's best response to a fixed US policy: finite-horizon dynamic programme per type (docs/strategy.md).
 
 Backward induction over months t = T-1 .. 0 for each type theta in (S, G), batched over B parameter points
-(arrays (B, K+1)). Flow utility at stage k (15.5)::
+(arrays (B, K+1)). Flow utility at stage k::
 
     u(k, t) = -s (1 - min(1, (1-eps) m_t R_k)) + v (1 - D_k)(1 - e_BMD) - (1 - rho_j) h D_k X + 1[G, 2<=k<K] b_cheat
 
@@ -17,10 +17,10 @@ V_T(k) = u(k, T-1)/(1-delta). The expectation over availability covers a move th
 probability (the Hanoi-type small deal); the policy table records N's choice in both cases.
 
 Sources: Powell 2006 and Fearon 1995 (power-shifting steps); Kydd 2000/2005 (beliefs about the US); Bas & Coe 2016
-(covert work and detection); Simsek & Yildiz 2016, Buisseret & Bernhardt 2018 (election); spec 15.5.
+(covert work and detection); Simsek & Yildiz 2016, Buisseret & Bernhardt 2018 (election).
 
-Note: VB applies the missile-defence discount (1 - e_BMD) to the arsenal value, like the flow utility (the spec's
-VB omits it; with e_BMD = 0 the two agree).
+Note: VB applies the missile-defence discount (1 - e_BMD) to the arsenal value, like the flow utility (with
+e_BMD = 0 a VB without the discount agrees).
 """
 
 from __future__ import annotations

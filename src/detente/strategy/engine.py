@@ -38,7 +38,7 @@ def run_strategy(
 ) -> StrategyResult:
     """Simulate each policy at one parameter point.
 
-    Parameters come from ``params``, else the scenario's ``strategy`` block (spec defaults where absent), then
+    Parameters come from ``params``, else the scenario's ``strategy`` block (the engine's defaults where absent), then
     ``overrides`` (``--param k=v``). Each policy uses the same seed (common random numbers across policies).
     """
     sources: dict[str, str] = {}

@@ -1,4 +1,4 @@
-"""The seed articles' six claims as experiments (strategy-engine.md 15.9): claim-a ... claim-f.
+"""The six claims of two 2019 op-eds as experiments (docs/strategy.md): claim-a ... claim-f.
 
 Each experiment sweeps stated parameters (points), simulates each compared policy at every point with the same seed
 (common random numbers), and reports every policy's P(full deal by the election), expected arsenal at the election
@@ -95,7 +95,7 @@ def _claim_a() -> Experiment:
         title="(a) the arsenal insures the regime: full, immediate denuclearisation is unrealistic",
         claim="all-or-nothing yields (almost) no full deal while step-for-step yields partial deals",
         quote="denuclearization is not a realistic goal ... a nuclear arsenal is integral to Pyongyang's defense "
-        "strategy against forcible regime change (seed 000)",
+        "strategy against forcible regime change (Kristian 2019)",
         policies=["aon", "sfs-screen"],
         points=_grid(X=[20.0, 60.0, 120.0], rho0=[0.3, 0.6, 0.9]),
         comparisons=[
@@ -103,7 +103,7 @@ def _claim_a() -> Experiment:
             Comparison("all-or-nothing yields fewer full deals than step-for-step", "sfs-screen", "aon", "p_deal"),
         ],
         method="sweep the regime-change loss X (h*X) and N's trust in the US rho0; check Powell's single-shift "
-        "condition for the all-at-once step and for each step-for-step step (spec 15.9 a)",
+        "condition for the all-at-once step and for each step-for-step step (Powell 2006)",
     )
 
 
@@ -114,7 +114,7 @@ def _claim_b() -> Experiment:
         name="claim-b",
         title="(b) put South Korea at the centre",
         claim="adding South Korea (a signal about N's type, or side payments) raises the chance of a deal",
-        quote="the United States should prioritize North-South reconciliation ... leverage Seoul even more (seed 000)",
+        quote="the United States should prioritize North-South reconciliation ... leverage Seoul even more (Kristian 2019)",
         policies=["sfs-screen", "sfs-rok", "sfs-trust", "sfs-trust-rok"],
         points=pts,
         comparisons=[
@@ -128,7 +128,7 @@ def _claim_b() -> Experiment:
             ),
         ],
         method="ROK as Kydd mediator: signal precision tau_rok and war-averse bias rok_bias; ROK side payments "
-        "rok_side; with and without ROK (spec 15.9 b i-ii; the BDM/KTAB run of b iii is not part of this engine)",
+        "rok_side; with and without ROK (a run of the spatial models on this claim is not part of this engine)",
     )
 
 
@@ -147,7 +147,7 @@ def _claim_c() -> Experiment:
         title="(c) incremental give-and-take beats all-or-nothing",
         claim="step-for-step beats all-or-nothing",
         quote="a legitimate give-and-take instead of the tired Washington playbook, which requires full capitulation "
-        "before any sanctions are removed (seed 000)",
+        "before any sanctions are removed (Kristian 2019)",
         policies=["aon", "sfs-screen", "sfs-linear", "sfs-front", "grit"],
         points=pts,
         comparisons=[
@@ -159,7 +159,7 @@ def _claim_c() -> Experiment:
             Comparison("step-for-step lowers P(crisis)", "sfs-screen", "aon", "p_crisis"),
         ],
         method="AoN vs SfS schedules across the prior grid rho0 x pi_S, plus Kartal-Mueller-Tremewan conditions "
-        "(many hold-outs, cheap early steps, low detection) and Downs-Rocke step sizes (spec 15.9 c)",
+        "(many hold-outs, cheap early steps, low detection) and Downs-Rocke step sizes (Downs & Rocke 1990)",
     )
 
 
@@ -169,7 +169,7 @@ def _claim_d() -> Experiment:
         title="(d) deterrence and missile defence add leverage",
         claim="missile defence raises the chance of a deal without raising the risk of war",
         quote="If Trump wants to exercise more leverage ... he needs to bolster America's defences ... more sites at "
-        "Fort Greely (seed 004)",
+        "Fort Greely (the 'What's Next' op-ed, Dec 2019)",
         policies=["aon", "aon-bmd", "sfs-screen"],
         points=_grid(e_BMD=[0.2, 0.4, 0.6], c_U=[0.3, 0.9], rho0=[0.6, 0.9]),
         comparisons=[
@@ -178,7 +178,7 @@ def _claim_d() -> Experiment:
             Comparison("missile defence lowers P(crisis)", "aon-bmd", "aon", "p_crisis"),
         ],
         method="vary e_BMD (less coercive value for N) and c_U (US war cost); Powell 2003: the US presses harder "
-        "(more threats, c_U' = c_U (1 - e_BMD) in the risk-return formula) (spec 15.9 d)",
+        "(more threats, c_U' = c_U (1 - e_BMD) in the risk-return formula) (Powell 2003; Fearon 1995)",
     )
 
 
@@ -198,7 +198,7 @@ def _claim_e() -> Experiment:
         name="claim-e",
         title="(e) the election clock presses for a deal",
         claim="pre-election pressure raises the chance of a deal; turnover risk lowers it",
-        quote="Trump needs to strike a deal with Kim Jong Un, and fast (seed 004)",
+        quote="Trump needs to strike a deal with Kim Jong Un, and fast (the 'What's Next' op-ed, Dec 2019)",
         policies=["aon-deadline", "sfs-screen", "aon"],
         points=pts,
         comparisons=[
@@ -264,7 +264,7 @@ def _claim_e() -> Experiment:
             ),
         ],
         method="one-at-a-time: kappa (generosity in the window), q (re-election), eta (successor honours), t_E; "
-        "each changed point is compared with its baseline point (spec 15.9 e; Simsek & Yildiz 2016)",
+        "each changed point is compared with its baseline point (Simsek & Yildiz 2016)",
     )
 
 
@@ -280,7 +280,7 @@ def _claim_f() -> Experiment:
         name="claim-f",
         title="(f) escalating rhetoric raises the risk of crisis",
         claim="a war of words raises P(crisis)",
-        quote="The war of words between the US and North Korea is starting to escalate (seed 004)",
+        quote="The war of words between the US and North Korea is starting to escalate (the 'What's Next' op-ed, Dec 2019)",
         policies=["aon", "sfs-screen"],
         points=pts,
         comparisons=[
@@ -304,7 +304,7 @@ def _claim_f() -> Experiment:
                 "the war of words raises P(war) under all-or-nothing", "aon", "", "p_war", across=True, claimed="higher"
             ),
         ],
-        method="scale US threats by 'rhetoric' (0 = no war of words) at two tension persistences lam (spec 15.9 f; "
+        method="scale US threats by 'rhetoric' (0 = no war of words) at two tension persistences lam ("
         "the least-squares fit of lam, alpha, beta on ICEWS needs event data that are not shipped)",
     )
 

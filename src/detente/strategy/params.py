@@ -1,7 +1,7 @@
-"""The strategy engine's parameters: defaults, ranges and sources of spec table 15.8 (strategy-engine.md).
+"""The strategy engine's parameters: defaults, ranges and sources (docs/strategy.md, Parameters).
 
 One validated pydantic object, :class:`StrategyParams`. Every field carries its meaning, its allowed range and the
-source the spec names for it (``json_schema_extra={"source": ...}``); :meth:`StrategyParams.table` lists them.
+source it comes from (``json_schema_extra={"source": ...}``); :meth:`StrategyParams.table` lists them.
 
 Scenario format. A scenario's optional ``strategy`` block holds overrides with their sources::
 
@@ -9,7 +9,7 @@ Scenario format. A scenario's optional ``strategy`` block holds overrides with t
       params:            # any field of StrategyParams; values are validated against its range
         rho0: 0.6
         D: [0, 0.02, 0.08, 0.18, 0.35, 1]
-      sources:           # optional: field name -> source text (a seed quote, a dated fact, or an analyst estimate)
+      sources:           # optional: field name -> source text (a quote from an article, a dated fact, or an analyst estimate)
         rho0: "analyst estimate: ..."
 
 Unknown keys, unknown parameter names and out-of-range values raise :class:`detente.errors.ScenarioError` naming the
@@ -31,24 +31,24 @@ def _f(default: Any, meaning: str, source: str, **limits: Any) -> Any:
 
 
 class StrategyParams(BaseModel):
-    """Parameters of the dynamic strategy engine (spec 15.3-15.8). Monthly periods; utilities in units of ``s``."""
+    """Parameters of the dynamic strategy engine (docs/strategy.md). Monthly periods; utilities in units of ``s``."""
 
     model_config = ConfigDict(extra="forbid")
 
     # --- time ---------------------------------------------------------------------------------------------------
-    T: int = _f(32, "horizon in months (June 2018 = month 0)", "calendar (spec 15.3)", ge=2, le=240)
+    T: int = _f(32, "horizon in months (June 2018 = month 0)", "calendar: June 2018 to the election month", ge=2, le=240)
     t_E: int = _f(29, "election month (Nov 2020 = 29)", "calendar: US election 2020-11-03", ge=1, le=239)
     window: int = _f(6, "length of the pre-election window in months", "analyst estimate (summit timing)", ge=0, le=60)
     # --- stages and relief ----------------------------------------------------------------------------------------
     D: list[float] = _f(
         [0.0, 0.02, 0.08, 0.18, 0.35, 1.0],
         "cumulative share of N's deterrent given up at stage k = 0..K",
-        "spec 15.8: expert elicitation on steps; arsenal data",
+        "analyst estimate from the arsenal data (SIPRI Yearbooks 2018-2020)",
     )
     R: list[float] = _f(
         [0.0, 0.1, 0.25, 0.45, 0.7, 1.0],
         "cumulative relief at stage k under step-for-step (the rising-stakes / screening schedule)",
-        "spec 15.8: Six-Party 2007 tranches; Hanoi offers",
+        "Six-Party Initial Actions 2007 tranches; Hanoi offers 2019-02-28",
     )
     s: float = _f(1.0, "monthly cost of full sanctions to the regime (the unit)", "GSDB; Haggard & Noland 2017", gt=0)
     v_S: float = _f(0.4, "intrinsic monthly value of the arsenal, security-seeker", "elicitation; RAND 2021", ge=0)
@@ -67,15 +67,15 @@ class StrategyParams(BaseModel):
         1 / 3, "forgiveness after a snap-back (generous TFT)", "GTFT bound g* = 1/3 (Molander 1985)", ge=0, le=1
     )
     d: float = _f(0.08, "monthly detection probability of covert work", "Bas & Coe 2016; 38 North record", ge=0, le=1)
-    b_cheat: float = _f(0.3, "monthly value of covert production to the hold-out type", "Bas & Coe; spec 15.8", ge=0)
+    b_cheat: float = _f(0.3, "monthly value of covert production to the hold-out type", "Bas & Coe 2016", ge=0)
     # --- election ------------------------------------------------------------------------------------------------
     kappa: float = _f(
-        0.3, "pre-election generosity (relief multiplier - 1)", "timing of summits (spec 15.8)", ge=0, le=5
+        0.3, "pre-election generosity (relief multiplier - 1)", "timing of the 2018-2019 summits (analyst estimate)", ge=0, le=5
     )
     pi_small: float = _f(0.5, "chance the US accepts a small deal in the window", "Hanoi counterfactual", ge=0, le=1)
-    small_stage: int = _f(3, "stage of the Hanoi-type small deal (Yongbyon)", "korea-facts.md s.3 (DPRK offer)", ge=1)
-    small_relief: float = _f(0.5, "relief of the small deal (5 of 11 resolutions)", "korea-facts.md s.3", ge=0, le=1)
-    q: float = _f(0.5, "re-election probability", "polls (spec 15.8)", ge=0, le=1)
+    small_stage: int = _f(3, "stage of the Hanoi-type small deal (Yongbyon)", "DPRK offer at Hanoi, 2019-02-28 (Yongbyon)", ge=1)
+    small_relief: float = _f(0.5, "relief of the small deal (5 of 11 resolutions)", "DPRK demand at Hanoi, 2019-02-28 (5 of 11 UN resolutions)", ge=0, le=1)
+    q: float = _f(0.5, "re-election probability", "polls (analyst estimate)", ge=0, le=1)
     eta: float = _f(0.8, "a successor honours existing relief", "precedent (Buisseret & Bernhardt 2018)", ge=0, le=1)
     delta: float = _f(0.97, "monthly discount factor", "leader-horizon assumptions", gt=0, lt=1)
     # --- arsenal -------------------------------------------------------------------------------------------------
@@ -96,7 +96,7 @@ class StrategyParams(BaseModel):
     test_S: float = _f(0.05, "monthly test probability of a stalled security-seeker", "CNS/NTI test record", ge=0, le=1)
     test_G: float = _f(0.25, "monthly test probability of a stalled hold-out", "CNS/NTI test record", ge=0, le=1)
     threat: float = _f(0.15, "monthly US threat/exercise probability while talks stall", "ICEWS", ge=0, le=1)
-    rhetoric: float = _f(1.0, "war-of-words multiplier on threats and tests (0 = none)", "seed 004; claim (f)", ge=0)
+    rhetoric: float = _f(1.0, "war-of-words multiplier on threats and tests (0 = none)", "the 'What's Next' op-ed (Dec 2019); claim (f)", ge=0)
     c_bar: float = _f(1.0, "upper bound of N's war cost (Fearon risk-return)", "Fearon 1995, s.2", gt=0)
     c_U: float = _f(0.9, "US war cost (Fearon risk-return)", "CRS military options (elicitation)", ge=0)
     # --- variants ------------------------------------------------------------------------------------------------
@@ -236,7 +236,7 @@ def from_strategy_block(
 
 
 def from_scenario(scenario: Any) -> tuple[StrategyParams, dict[str, str]]:
-    """Parameters from a :class:`detente.scenario.schema.Scenario` (spec defaults where it has no strategy block)."""
+    """Parameters from a :class:`detente.scenario.schema.Scenario` (the engine's defaults where it has no strategy block)."""
     return from_strategy_block(getattr(scenario, "strategy", None), file=getattr(scenario, "name", None))
 
 

@@ -1,4 +1,4 @@
-"""US policies the engine compares (strategy-engine.md 15.4), as small classes in the style of the Axelrod library.
+"""US policies the engine compares (docs/strategy.md), as small classes in the style of the Axelrod library.
 
 A policy fixes, for every parameter point of a batch, what the US offers: the cumulative relief R_k paid at stage k,
 which stage transitions it accepts in which month (and with what probability, for the Hanoi-type small deal), how many
@@ -34,7 +34,7 @@ class Policy:
         raise NotImplementedError
 
     def exchanges(self, K: int) -> np.ndarray:
-        """Honoured exchanges N has seen on the way to stage k (j in rho_j of 15.5), shape (K+1,)."""
+        """Honoured exchanges N has seen on the way to stage k (j in rho_j, Bayes' rule), shape (K+1,)."""
         return np.arange(K + 1)
 
     def availability(self, pb: ParamBatch) -> np.ndarray:
@@ -66,11 +66,11 @@ def _steps(pb: ParamBatch) -> np.ndarray:
 
 class AllOrNothing(Policy):
     """All-or-nothing, "capitulation before relief": R_k = 0 for k < K, R_K = 1; N can only jump to CVID in one
-    exchange (the "big deal" paper handed over at Hanoi; Bolton's "Libya model"). Spec 15.4; Fearon 1995 s.2."""
+    exchange (the "big deal" paper handed over at Hanoi; Bolton's "Libya model"). Fearon 1995."""
 
     name = "aon"
     summary = "all-or-nothing: full relief only for CVID in one exchange"
-    source = "spec 15.4; korea-facts.md s.3 (US 'big deal' paper, Hanoi 2019)"
+    source = "US 'big deal' paper handed over at Hanoi, 2019-02-28 (Reuters, 2019-03-30)"
     family = "aon"
 
     def relief(self, pb: ParamBatch) -> np.ndarray:
@@ -88,13 +88,13 @@ class AllOrNothing(Policy):
 
 
 class AllOrNothingDeadline(AllOrNothing):
-    """All-or-nothing with the deadline variant of 15.4: inside the pre-election window the US accepts a Hanoi-type
+    """All-or-nothing with a deadline: inside the pre-election window the US accepts a Hanoi-type
     small deal (stage ``small_stage`` for ``small_relief``) with probability ``pi_small`` each month; from the small
     deal N may still move to CVID. Simsek & Yildiz 2016; the Hanoi counterfactual (Sigal 2019)."""
 
     name = "aon-deadline"
     summary = "all-or-nothing, but a small deal (Yongbyon for partial relief) may be accepted before the election"
-    source = "spec 15.4 deadline variant; Sigal 2019; korea-facts.md s.3"
+    source = "Sigal 2019; the DPRK offer at Hanoi, 2019-02-28"
 
     def relief(self, pb: ParamBatch) -> np.ndarray:
         R = super().relief(pb)
@@ -115,14 +115,14 @@ class AllOrNothingDeadline(AllOrNothing):
 
 
 class AllOrNothingMissileDefence(AllOrNothing):
-    """All-or-nothing plus a missile-defence build-up (Fort Greely; seed 004, claim d). Missile defence lowers N's
+    """All-or-nothing plus a missile-defence build-up (Fort Greely; the 'What's Next' op-ed, Dec 2019, claim d). Missile defence lowers N's
     coercive value of the arsenal by ``e_BMD`` but, per Powell (2003), the US presses harder: the threat/exercise rate
     rises by ``bmd_press * e_BMD`` and the US's expected war cost in the Fearon risk-return formula falls to
     c_U (1 - e_BMD), which raises P(war | crisis)."""
 
     name = "aon-bmd"
     summary = "all-or-nothing with a missile-defence build-up (less coercive value for N; the US presses harder)"
-    source = "Powell 2003; spec 15.4; seed 004 (Fort Greely)"
+    source = "Powell 2003; the 'What's Next' op-ed, Dec 2019 (Fort Greely)"
     missile_defence = True
 
 
@@ -134,7 +134,7 @@ class StepForStep(Policy):
 
     name = "sfs-screen"
     summary = "step-for-step with the rising-stakes (screening) relief schedule of the parameter table"
-    source = "spec 15.4; Watson 2002; Hua & Watson 2022; Six-Party Initial Actions 2007"
+    source = "Watson 2002; Hua & Watson 2022; Six-Party Initial Actions 2007"
     family = "sfs"
 
     def relief(self, pb: ParamBatch) -> np.ndarray:
@@ -145,23 +145,23 @@ class StepForStep(Policy):
 
 
 class StepForStepLinear(StepForStep):
-    """Step-for-step with a linear relief schedule R_k = k/K (spec 15.4 'linear')."""
+    """Step-for-step with a linear relief schedule R_k = k/K (linear)."""
 
     name = "sfs-linear"
     summary = "step-for-step with linear relief R_k = k/K"
-    source = "spec 15.4"
+    source = "Watson 2002 (a linear schedule)"
 
     def relief(self, pb: ParamBatch) -> np.ndarray:
         return np.broadcast_to(np.linspace(0, 1, pb.K + 1), (pb.B, pb.K + 1)).copy()
 
 
 class StepForStepFront(StepForStep):
-    """Step-for-step with front-loaded relief R_k = 1 - (1 - k/K)^2 (large early rewards; spec 15.4). Downs & Rocke
+    """Step-for-step with front-loaded relief R_k = 1 - (1 - k/K)^2 (large early rewards). Downs & Rocke
     (1990): a large early gesture is rarely affordable for the side that risks exploitation."""
 
     name = "sfs-front"
     summary = "step-for-step with front-loaded relief R_k = 1 - (1 - k/K)^2"
-    source = "spec 15.4; Downs & Rocke 1990"
+    source = "Downs & Rocke 1990"
 
     def relief(self, pb: ParamBatch) -> np.ndarray:
         x = np.linspace(0, 1, pb.K + 1)
@@ -175,7 +175,7 @@ class GRIT(StepForStep):
 
     name = "grit"
     summary = "GRIT: unilateral first relief step, then step-for-step"
-    source = "Osgood 1962; Kydd 2000; spec 15.4"
+    source = "Osgood 1962; Kydd 2000"
     grit = True
 
     def relief(self, pb: ParamBatch) -> np.ndarray:
@@ -188,11 +188,11 @@ class GRIT(StepForStep):
 
 class StepForStepTrust(StepForStep):
     """Step-for-step with a trust switch: the US reverts to all-or-nothing once its belief mu_t that N is a
-    security-seeker falls below Kydd's threshold c / (1 - t + c) (Kydd 2000, 2005; spec 15.4)."""
+    security-seeker falls below Kydd's threshold c / (1 - t + c) (Kydd 2000, 2005)."""
 
     name = "sfs-trust"
     summary = "step-for-step that reverts to all-or-nothing when US trust falls below Kydd's threshold"
-    source = "Kydd 2000, 2005; spec 15.4"
+    source = "Kydd 2000, 2005"
     trust_switch = True
 
 
@@ -203,17 +203,17 @@ class StepForStepTrustROK(StepForStepTrust):
 
     name = "sfs-trust-rok"
     summary = "trust-switch step-for-step with a South Korean signal about N's type"
-    source = "Kydd 2003, 2006; spec 15.9 (b)(i)"
+    source = "Kydd 2003, 2006; claim (b)(i)"
     rok_signal = True
 
 
 class StepForStepROK(StepForStep):
     """Step-for-step with South Korean side payments: ``rok_side`` is added to relief at every stage >= 1 without
-    US concessions (inter-Korean projects; claim b (ii); spec 15.9)."""
+    US concessions (inter-Korean projects; claim b (ii))."""
 
     name = "sfs-rok"
     summary = "step-for-step plus South Korean side payments at every stage"
-    source = "spec 15.9 (b)(ii); Pyongyang Joint Declaration 2018-09-19"
+    source = "claim (b)(ii); Pyongyang Joint Declaration 2018-09-19"
 
     def relief(self, pb: ParamBatch) -> np.ndarray:
         R = pb.R.copy()

@@ -1,14 +1,14 @@
-"""Historical replay, June 2018 - December 2020, against dated events (spec 15.10 (2)).
+"""Historical replay, June 2018 - December 2020, against dated events (docs/strategy.md, Historical replay).
 
 Simulated paths record a monthly set of events in the vocabulary {talks, step, test, threat, breakdown, crisis};
-the observed months come from ``data/strategy/korea_events.csv`` (copied from korea-facts.md, one source URL per
+the observed months come from ``data/strategy/korea_events.csv`` (dated public facts, one source URL per
 event). The score is the WarAgent-style Jaccard similarity (Hua et al. 2023) of the simulated and observed monthly
 sets, |A & B| / |A | B| (1 when both are empty), averaged over months and paths. Two references make the number
 readable: the score of predicting "nothing happens" every month, and of the observed months in shuffled order.
 
 The tension series is compared through the Rivera et al. (2024) escalation score: the observed monthly score (same
 weights as the simulation's) against each policy's mean simulated score (Pearson correlation and RMSE). ICEWS
-Goldstein aggregates, which the spec names for this comparison, are not shipped with detente.
+Goldstein aggregates, the usual event data for such a comparison, are not shipped with detente.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Result types of the strategy engine, with Monte Carlo confidence intervals and provenance.
 
-A :class:`StrategyResult` holds, per policy, every output of spec 15.6 (P(deal) by level over time, arsenal mean
+A :class:`StrategyResult` holds, per policy, every output of the simulation (docs/strategy.md: P(deal) by level over time, arsenal mean
 and 10/50/90% quantiles over time, tension and Rivera escalation-score profiles, P(crisis), P(war/regime change)),
 each final outcome broken down by North Korea's type and US reliability, and the provenance fields every detente
 result carries (policy, parameters, seed, scenario, scenario hash, version).
@@ -79,7 +79,7 @@ def point_metrics(ps: PathSummary, b: int) -> dict[str, Any]:
 
 
 def policy_document(ps: PathSummary, b: int, t_labels: list[str]) -> dict[str, Any]:
-    """Every output of 15.6 for one policy at batch point b, JSON-ready."""
+    """Every output of the simulation for one policy at batch point b, JSON-ready."""
     K = ps.p_level.shape[2]
     groups = group_means(ps)
     by_group = {

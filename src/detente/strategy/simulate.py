@@ -1,4 +1,4 @@
-"""The vectorised Monte Carlo of spec 15.6: paths of the US-North Korea game under one US policy.
+"""The vectorised Monte Carlo (docs/strategy.md): paths of the US-North Korea game under one US policy.
 
 For each of B parameter points, N paths draw North Korea's type (pi_S), US reliability (rho0), the initial arsenal
 W_0 ~ Normal(W0_mean, W0_sd) truncated at 0, and a production rate ~ U(prod_lo, prod_hi) per year. Then a Python loop
