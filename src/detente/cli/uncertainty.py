@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -78,6 +79,8 @@ def _thresholds(items: list[str] | None, issues: list[str]) -> dict[str, list[fl
             t = float(val)
         except ValueError:
             raise DetenteError(f"--threshold {item!r}: expected a number or ISSUE=NUMBER") from None
+        if not math.isfinite(t):
+            raise DetenteError(f"--threshold {item!r}: expected a finite number (or ISSUE=NUMBER)")
         targets = [key] if key else issues
         for iid in targets:
             if iid not in issues:
