@@ -121,4 +121,4 @@ def test_console_script_exit_code(tmp_path):
 def test_usage_errors_are_one_line_exit_2(tmp_path, args, needle):
     p = subprocess.run([sys.executable, "-m", "detente", *args], capture_output=True, text=True, cwd=tmp_path)
     assert p.returncode == 2 and p.stdout == ""
-    assert p.stderr.startswith("error: ") and p.stderr.count("\n") == 1 and needle in p.stderr
+    assert p.stderr.startswith("error: ") and p.stderr.count("\n") == 1 and needle.lower() in p.stderr.lower()

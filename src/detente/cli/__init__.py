@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import pkgutil
 from collections.abc import Sequence
+from typing import Any
 
 from detente.cli.app import app
 
@@ -35,15 +37,21 @@ def _usage_errors() -> tuple[type[Exception], type[Exception]]:
     return base, usage
 
 
+@functools.cache
+def _command() -> Any:
+    """The click command of :data:`app`, built once per process (typer resolves every signature's annotations)."""
+    import typer.main
+
+    _load_commands()
+    return typer.main.get_command(app)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the CLI. Usage errors (unknown option, missing argument, bad option type) are one line and exit 2."""
     import sys
 
-    import typer.main
-
     base, usage = _usage_errors()
-    _load_commands()
-    command = typer.main.get_command(app)
+    command = _command()
     try:
         code = command.main(args=None if argv is None else list(argv), prog_name="detente", standalone_mode=False)
     except base as e:
