@@ -32,7 +32,7 @@ RUNS = {
 
 
 def _ref_positions(run: str, n: int, d: int) -> np.ndarray:
-    pos = pd.read_csv(DATA / "runs" / run / "positions.csv.gz")
+    pos = pd.read_csv(DATA / "runs" / run / "positions.csv.gz", float_precision="round_trip")
     T = int(pos.turn.max())
     ref = np.full((T + 1, n, d), np.nan)
     ref[pos.turn, pos.actor, pos.dim] = pos.position_0_100
@@ -40,7 +40,7 @@ def _ref_positions(run: str, n: int, d: int) -> np.ndarray:
 
 
 def _ref_win(run: str, T: int, n: int) -> np.ndarray:
-    wp = pd.read_csv(DATA / "runs" / run / "win_prob_log.csv")
+    wp = pd.read_csv(DATA / "runs" / run / "win_prob_log.csv", float_precision="round_trip")
     w = np.full((T + 1, n), np.nan)
     w[wp.turn, wp.actor] = wp.prob_4dp
     return w
@@ -66,7 +66,7 @@ def test_reproduces_ktab_positions_and_win_probabilities(run: str) -> None:
 
 def test_eusmp_seed7_regenerated_and_reproduced() -> None:
     gen = eu_smp(7)
-    actors = pd.read_csv(DATA / "runs" / "euSMP_seed7" / "actors.csv")
+    actors = pd.read_csv(DATA / "runs" / "euSMP_seed7" / "actors.csv", float_precision="round_trip")
     assert gen.position.shape == (22, 1)
     assert np.array_equal(gen.capability, actors.capability.to_numpy())
     assert np.array_equal(gen.salience[:, 0], actors.sal_dim0.to_numpy())
@@ -88,7 +88,7 @@ def dummy_run() -> dict:
 
 
 def _db(name: str) -> pd.DataFrame:
-    return pd.read_csv(DATA / "runs" / "dummyData_3Dim" / f"db_{name}.csv.gz")
+    return pd.read_csv(DATA / "runs" / "dummyData_3Dim" / f"db_{name}.csv.gz", float_precision="round_trip")
 
 
 def test_dummy3dim_per_perspective_utilities_and_victory_probabilities(dummy_run: dict) -> None:
