@@ -28,7 +28,7 @@ BASE: dict[str, list[str]] = {
     "exchanges": ["exchanges", "road-toll"],
     "backtest": ["backtest", "--scenario", "emission-standards-1994", "--model", "median"],
     "perspective": ["perspective", "emission-standards-1994", "--actor", "UK"],
-    "strategy": ["strategy", "korea-2019", "--policy", "aon", "--paths", "4"],
+    "strategy": ["strategy", "korea-2019", "--rule", "hanoi", "--paths", "4", "--grid", "2,1,3"],
     "experiment": ["experiment", "claim-a", "--paths", "2"],
     "experiments": ["experiments"],
     "strategy-replay": ["strategy-replay", "--policy", "aon", "--paths", "2"],
@@ -85,9 +85,17 @@ def _cases() -> list[tuple[str, list[str]]]:
     for p in ["p=inf", "p=nan"]:
         add("param", ["forecast", "road-toll", "--model", "nash", "--param", p])
         add("param", ["exchanges", "road-toll", "--param", p])
-    for c in ["strategy", "experiment", "strategy-replay"]:
+    for c in ["experiment", "strategy-replay"]:
         for p in ["delta=inf", "delta=nan", "delta=-1", "T=inf", "T=nan", "q=2"]:
             add("param", [*BASE[c], "--param", p])
+    for p in ["D1=inf", "D1=nan", "D1=-1", "mu_W=inf", "mu_W=nan", "omega_u=2"]:
+        add("param", [*BASE["strategy"], "--param", p])
+    for g in ["0,1,3", "2,1", "a,b,c", "1000,1,3"]:
+        add("value", [*BASE["strategy"][:-2], "--grid", g])
+    add("name", [*BASE["strategy"][:2], "--rule", "nope"])
+    add("name", [*BASE["strategy"], "--policy", "aon"])
+    add("name", ["strategy-params", "--format", "nope"])
+    add("path", ["strategy-fit", "--data", "{tmp}/no-such-folder"])
     add("name", [*BASE["forecast"], "--model", "spatial", "--mode", "nope"])
     add("name", ["forecast", "road-toll", "--model", "nash(p=inf)"])
     add("name", ["forecast", "road-toll", "--model", "median,nope"])
@@ -99,7 +107,6 @@ def _cases() -> list[tuple[str, list[str]]]:
     add("name", [*BASE["ensemble"], "--variant", "nope"])
     add("name", ["compare", "korea-2019", "--variant", "nope", "--draws", "4", "--no-progress"])
     add("name", [*BASE["sensitivity"][:-2], "--groups", "nope"])
-    add("name", [*BASE["strategy"], "--policy", "nope"])
     add("name", ["experiment", "nope"])
     add("name", ["perspective", "emission-standards-1994", "--actor", "nope"])
     add("name", [*BASE["perspective"], "--issue", "nope"])

@@ -81,7 +81,7 @@ def strategy_cmd(
     param: Param = None,
     grid: Annotated[str | None, typer.Option("--grid", help="types of deterrent value, of test value, belief "
                                              "nodes: N,N,N (default 24,3,10; coarser is faster)")] = None,
-    fmt: Format = "table",
+    fmt: Format = None,
     out: Out = None,
 ) -> None:
     """A US president's rule against North Korea's best response: the staged-disarmament game (docs/strategy.md)."""
