@@ -102,7 +102,11 @@ def test_xlsx_is_reproducible_and_holds_every_table(capsys, tmp_path):
     assert a.read_bytes() == b.read_bytes()
     sheets = pd.read_excel(a, sheet_name=None)
     assert list(sheets) == ["outcomes", "trajectory"]
-    assert len(sheets["outcomes"]) == 7 and set(sheets["trajectory"].columns) >= {"round", "actor", "issue"}
+    import detente
+
+    issues = [i.id for i in detente.load("korea-2019").issues]
+    assert list(sheets["outcomes"]["issue"]) == issues
+    assert set(sheets["trajectory"].columns) >= {"round", "actor", "issue", "position"}
 
 
 @pytest.mark.parametrize(
