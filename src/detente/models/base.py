@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from detente import display
 from detente.errors import ParameterError, ScenarioError, UnknownNameError
 from detente.scenario.arrays import ScenarioArrays
 
@@ -89,6 +90,30 @@ class Forecast:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return display.text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return display.html(self._summary())
+
+    def _summary(self) -> display.Summary:
+        out = ", ".join(f"{i}={display.fmt(v)}" for i, v in list(self.outcome.items())[:6])
+        conv = self.converged
+        facts = [
+            ("scenario", self.scenario),
+            ("model", self.model),
+            ("actors", str(len(self.actors))),
+            ("issues", str(len(self.issues))),
+            *([("draws", str(self.batch))] if self.batch > 1 else []),
+            ("outcome", out + (", …" if len(self.issues) > 6 else "")),
+            ("converged", "yes" if conv is True else "no"),
+        ]
+        rows = [
+            [iid, display.fmt(self.outcomes[0, j]), str(self.status[0, j]), str(int(self.rounds[0, j]))]
+            for j, iid in enumerate(self.issues)
+        ]
+        return display.Summary("Forecast", facts, ["issue", "outcome", "status", "rounds"], rows)
 
     @property
     def batch(self) -> int:

@@ -15,6 +15,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from detente import display
+
 SALIENCE_MAX = 100.0
 MAGNITUDE_MAX = 1e15
 """Largest capability and scale bound. Models multiply capabilities by capabilities and saliences, and square
@@ -474,6 +476,35 @@ class Scenario(_Strict):
         return self
 
     # ---- helpers ----------------------------------------------------------------------------------------------
+    def __repr__(self) -> str:
+        return display.text(self._summary())
+
+    def __str__(self) -> str:
+        return self.__repr__()
+
+    def _repr_html_(self) -> str:
+        return display.html(self._summary())
+
+    def _summary(self) -> display.Summary:
+        facts = [("name", self.name)]
+        if self.title:
+            facts.append(("title", self.title))
+        facts += [
+            ("actors", f"{len(self.actors)} ({display.listed([a.id for a in self.actors])})"),
+            ("issues", f"{len(self.issues)} ({display.listed([i.id for i in self.issues])})"),
+            ("stances", str(len(self.stances))),
+        ]
+        facts += [(k, str(len(v))) for k, v in (("events", self.events), ("variants", self.variants)) if v]
+        held: dict[str, int] = {}
+        for st in self.stances:
+            held[st.issue] = held.get(st.issue, 0) + 1
+        rows = [
+            [i.id, i.name or "", f"{display.fmt(i.scale.lower)}–{display.fmt(i.scale.upper)}",
+             display.fmt(i.status_quo), str(held.get(i.id, 0))]
+            for i in self.issues
+        ]
+        return display.Summary("Scenario", facts, ["issue", "name", "scale", "status quo", "stances"], rows)
+
     def issue(self, issue_id: str) -> Issue:
         for i in self.issues:
             if i.id == issue_id:

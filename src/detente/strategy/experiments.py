@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detente import display
 from detente.errors import UnknownNameError
 from detente.strategy.closed_forms import powell_shift_war
 from detente.strategy.params import ParamBatch, StrategyParams
@@ -334,6 +335,19 @@ class ExperimentResult:
     scenario_hash: str | None
     version: str
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return display.text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return display.html(self._summary())
+
+    def _summary(self) -> display.Summary:
+        e = self.experiment
+        facts = [("experiment", e.name), ("claim", e.claim), ("points", str(len(self.metrics))),
+                 ("paths", str(self.paths)), ("seed", str(self.seed))]
+        rows = [[str(v["comparison"]), str(v["point"]), str(v["verdict"])] for v in self.verdicts]
+        return display.Summary("ExperimentResult", facts, ["comparison", "point", "verdict"], rows)
 
     def frame(self) -> pd.DataFrame:
         """Long table: point, policy, metric, value, lo, hi."""

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from detente import display
 from detente.strategy.params import ParamBatch, StrategyParams
 from detente.strategy.results import month_labels
 from detente.strategy.simulate import ES_WEIGHTS, EVENT_NAMES, simulate
@@ -80,6 +81,19 @@ class ReplayResult:
     references: dict[str, float]
     seed: int | None
     paths: int
+
+    def __repr__(self) -> str:
+        return display.text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return display.html(self._summary())
+
+    def _summary(self) -> display.Summary:
+        facts = [("months", str(len(self.months))), ("policies", display.listed(list(self.scores))),
+                 ("paths", str(self.paths)), ("seed", str(self.seed))]
+        rows = [[n, display.fmt(s.get("jaccard_mean"))] for n, s in self.scores.items()]
+        rows += [[f"reference: {n}", display.fmt(v)] for n, v in self.references.items()]
+        return display.Summary("ReplayResult", facts, ["policy", "mean Jaccard"], rows)
 
     def verdict(self) -> str:
         """One sentence: which policies the "nothing happens" reference beats (a plain statement, not a footnote)."""

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detente import display
 from detente.strategy.simulate import PathSummary, group_means
 
 Z95 = 1.959963984540054
@@ -124,6 +125,19 @@ class StrategyResult:
     T: int
     t_E: int
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return display.text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return display.html(self._summary())
+
+    def _summary(self) -> display.Summary:
+        facts = [("scenario", str(self.scenario)), ("policies", display.listed(list(self.runs))),
+                 ("paths", str(self.paths)), ("seed", str(self.seed))]
+        df = self.headline_frame()
+        header, rows = display.frame_rows(df, [c for c in df.columns if not c.endswith(("_lo", "_hi"))])
+        return display.Summary("StrategyResult", facts, header, rows)
 
     def headline_frame(self) -> pd.DataFrame:
         rows = []

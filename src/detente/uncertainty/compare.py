@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtri
 
+from detente import display
 from detente.errors import ParameterError
 from detente.models.base import Model, _jsonable
 from detente.scenario.arrays import ScenarioArrays, to_arrays
@@ -49,6 +50,21 @@ class Comparison:
     variants: dict[str, Ensemble]
     level: float
     provenance: dict[str, Any]
+
+    def __repr__(self) -> str:
+        return display.text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return display.html(self._summary())
+
+    def _summary(self) -> display.Summary:
+        facts = [("scenario", self.baseline.scenario), ("model", self.baseline.model),
+                 ("draws", str(self.baseline.draws)), ("variants", display.listed(list(self.variants))),
+                 ("level", display.fmt(self.level))]
+        header, rows = display.frame_rows(
+            self.differences(), ["variant", "issue", "baseline_mean", "variant_mean", "diff_mean", "ci_low", "ci_high"]
+        )
+        return display.Summary("Comparison", facts, header, rows)
 
     def differences(self) -> pd.DataFrame:
         """Per variant and issue: means, the paired difference's mean, sd, CI, central range and P(up/down)."""

@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detente import display
 from detente.errors import ParameterError
 from detente.execution import Blocks, block_seed, check_memory, format_bytes, run_blocks
 from detente.execution.footprint import BASE_BYTES, check_solve, model_bytes
@@ -75,6 +76,18 @@ class Ensemble:
     thresholds: dict[str, list[float]] = field(default_factory=dict)
     quantiles: tuple[float, ...] = DEFAULT_QUANTILES
     bins: int = 20
+
+    def __repr__(self) -> str:
+        return display.text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return display.html(self._summary())
+
+    def _summary(self) -> display.Summary:
+        facts = [("scenario", self.scenario), ("model", self.model), ("draws", str(self.draws)),
+                 ("actors", str(len(self.actors))), ("issues", str(len(self.issues)))]
+        header, rows = display.frame_rows(self.summary(), ["issue", "n", "mean", "sd", "min", "max"])
+        return display.Summary("Ensemble", facts, header, rows)
 
     @property
     def status(self) -> np.ndarray:

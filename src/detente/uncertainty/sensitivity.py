@@ -24,6 +24,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from detente import display
 from detente.errors import ParameterError
 from detente.execution import Blocks, block_seed, check_memory, run_blocks
 from detente.execution.footprint import BASE_BYTES, model_bytes
@@ -56,6 +57,20 @@ class Sensitivity:
     ST_conf: np.ndarray
     variance: np.ndarray  # (m,) output variance
     provenance: dict[str, Any]
+
+    def __repr__(self) -> str:
+        return display.text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return display.html(self._summary())
+
+    def _summary(self) -> display.Summary:
+        facts: list[tuple[str, str]] = [(k, str(self.provenance[k])) for k in ("scenario", "model") if k in self.provenance]
+        facts += [("issues", str(len(self.issues))), ("groups", display.listed(list(self.groups)))]
+        df = self.frame()
+        top = df.groupby("issue", sort=False).head(3)  # the three largest total indices per issue
+        header, rows = display.frame_rows(top, ["issue", "group", "S1", "ST", "ST_conf"])
+        return display.Summary("Sensitivity", facts, header, rows)
 
     def frame(self) -> pd.DataFrame:
         """Tidy: issue, group, S1, S1_conf, ST, ST_conf (sorted by issue, then ST descending)."""

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detente import display
 from detente.errors import ParameterError
 from detente.models.base import Model, _jsonable, available, get, version
 from detente.scenario.arrays import ScenarioArrays, to_arrays
@@ -82,6 +83,18 @@ class DeuBacktest:
     excluded: pd.DataFrame
     failures: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return display.text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return display.html(self._summary())
+
+    def _summary(self) -> display.Summary:
+        facts = [("models", str(len(self.table))), ("predictions", str(len(self.predictions))),
+                 ("excluded", str(len(self.excluded))), ("failures", str(len(self.failures)))]
+        header, rows = display.frame_rows(self.table)
+        return display.Summary("DeuBacktest", facts, header, rows)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``detente backtest FILE --format json`` (per-issue predictions: :meth:`predictions`)."""

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from detente import display
+
 BASELINE = "baseline"
 TIE_TOL = 1e-9  # errors (in % of the scale width) closer than this are a tie
 
@@ -140,6 +142,18 @@ class Leaderboard:
     secondary: pd.DataFrame
     failures: pd.DataFrame
     provenance: dict[str, Any] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return display.text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return display.html(self._summary())
+
+    def _summary(self) -> display.Summary:
+        facts = [("models", str(len(self.table))), ("scored issues", str(len(self.issues))),
+                 ("failures", str(len(self.failures)))]
+        header, rows = display.frame_rows(self.table)
+        return display.Summary("Leaderboard", facts, header, rows)
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``detente backtest --format json``."""

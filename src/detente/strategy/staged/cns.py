@@ -28,6 +28,8 @@ from typing import Any
 
 import numpy as np
 
+from detente import display
+
 SOURCE = (
     "CNS North Korea Missile Test Database (James Martin Center for Nonproliferation Studies, for NTI), via "
     "github.com/nagix/nk-missile-tests data/test.en.json at commit a0cc658 (2026-04-21)"
@@ -166,6 +168,18 @@ class FitResult:
     predicted: list[float] = field(default_factory=list)
     observed: list[int] = field(default_factory=list)
     source: str = SOURCE
+
+    def __repr__(self) -> str:
+        return display.text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return display.html(self._summary())
+
+    def _summary(self) -> display.Summary:
+        facts = [("months", str(self.n_months)), ("log-likelihood", display.fmt(self.loglik, 6)),
+                 ("AIC", display.fmt(self.aic, 6)), ("BIC", display.fmt(self.bic, 6))]
+        rows = [[k, display.fmt(v, 4), display.fmt(self.se.get(k), 3)] for k, v in self.estimates.items()]
+        return display.Summary("FitResult", facts, ["parameter", "estimate", "se"], rows)
 
     def to_dict(self) -> dict[str, Any]:
         return {
