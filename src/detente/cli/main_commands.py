@@ -100,11 +100,14 @@ def show(
             help="table; json or yaml (the file schema); csv (the stances, tidy) or xlsx (issues, actors, stances)",
         ),
     ] = None,
+    bases: Annotated[
+        bool, typer.Option("--bases", help="also list each number's basis: its source, note and plausible range")
+    ] = False,
     input_format: InputFormat = None,
     scale: Scale = None,
     out: Out = None,
 ) -> None:
-    """Show a scenario: issues with their scales, actors, and the stances matrix."""
+    """Show a scenario: its description, issues with their scales, actors, and the stances matrix."""
     from detente.scenario.io import dumps as scenario_dumps
 
     with guarded():
@@ -117,7 +120,7 @@ def show(
             return
         head = f"[bold]{s.name}[/bold] — {s.title or ''}"
         if s.description:
-            head += "\n" + s.description.strip().split("\n")[0]
+            head += "\n" + s.description.strip()
         tables: list[Any] = [head]
         t = Table("issue", "scale", "status quo", "labelled points", title="issues")
         for i in s.issues:
@@ -134,7 +137,44 @@ def show(
         for a in s.actors:
             t.add_row(a.id, *[cell.get((a.id, i.id), "—") for i in s.issues])
         tables.append(t)
+        if bases:
+            tables.append(_bases_table(s))
         print_tables(tables, out)
+
+
+def _bases_table(s: Any) -> Table:
+    """Each number of the scenario with what it rests on: the source it cites, the note and the plausible range."""
+    t = Table("number", "value", "source", "basis", title="what each number rests on", show_lines=False)
+    t.columns[0].no_wrap = True
+    t.columns[1].justify = "right"
+    cites = {src.id: src for src in s.sources}
+
+    def add(what: str, value: Any, b: Any) -> None:
+        shown = "" if value is None else f"{value:g}"
+        if b is None:
+            t.add_row(what, shown, "—", "[i]no basis given[/i]")
+            return
+        src = "" if b.source is None else b.source
+        if b.source in cites and cites[b.source].kind != "estimate":
+            src += f" ({cites[b.source].kind})"
+        parts = [b.note or ""]
+        if b.low is not None:
+            parts.append(f"plausible {b.low:g}–{b.high:g}")
+        if b.supports:
+            parts.append(f"supports: {b.supports}")
+        t.add_row(what, shown, src, "; ".join(p for p in parts if p))
+
+    for i in s.issues:
+        if i.status_quo is not None:
+            add(f"{i.id} status quo", i.status_quo, i.status_quo_basis)
+    for a in s.actors:
+        add(f"{a.id} capability", a.capability, a.capability_basis)
+    for st in s.stances:
+        add(f"{st.actor} · {st.issue} position", st.position, st.position_basis)
+        add(f"{st.actor} · {st.issue} salience", st.salience, st.salience_basis)
+        if st.capability is not None:
+            add(f"{st.actor} · {st.issue} capability", st.capability, st.capability_basis)
+    return t
 
 
 def _scenario_frames(s: Any) -> dict[str, Any]:
@@ -616,3 +656,36 @@ def _forecast_against(a: tuple[Any, Any], b: tuple[Any, Any], format: str, out: 
         t.add_row(r["issue"], show(r[sa.name]), show(r[sb.name]), show(r["difference"], "+"))
     t.caption = f"first: {sa.name} · second: {sb.name} · difference: first − second · " + _scale_caption(sa)
     print_tables([t], out)
+
+
+@app.command()
+def new(
+    name: Annotated[str, typer.Argument(help="the new scenario's short name (letters, digits, '-', '_')")],
+    actors: Annotated[
+        str, typer.Option("--actors", help="comma-separated actor ids", show_default=True)
+    ] = "government,opposition,mediator",
+    issues: Annotated[str, typer.Option("--issues", help="comma-separated issue ids", show_default=True)] = (
+        "budget,timeline"
+    ),
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="the YAML file to write (default: print it); an existing file is kept"),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite an existing --out file")] = False,
+) -> None:
+    """Write a commented template scenario to start a new one from: valid as written, every field explained.
+
+    Replace its placeholder numbers, then `detente validate FILE` and `detente forecast FILE` (docs/authoring.md).
+    """
+    from detente.scenario.template import template
+
+    with guarded():
+        if out is not None:
+            if Path(out).suffix.lower() not in (".yaml", ".yml"):
+                raise ParameterError(f"--out {str(out)!r}: expected a file ending in .yaml or .yml")
+            if Path(out).exists() and not force:
+                raise ParameterError(f"--out {str(out)!r}: exists already; expected a new file (or --force)")
+        text = template(name, actors.split(","), issues.split(","))
+        write_output(text, out)
+        if out is not None:
+            typer.echo(f"wrote {out}: edit it, then `detente validate {out}`", err=True)

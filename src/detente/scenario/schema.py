@@ -29,7 +29,14 @@ significant digits in double precision (a scale [1e15 - 1, 1e15] can hold only a
 
 class _Strict(BaseModel):
     # strict: a number field takes a number, never a boolean or a string ("5", true); dates alone are parsed from text
-    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False, str_strip_whitespace=True, strict=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        frozen=False,
+        allow_inf_nan=False,
+        str_strip_whitespace=True,
+        strict=True,
+        use_attribute_docstrings=True,  # a field's docstring is its description in `detente schema`
+    )
 
 
 Id = str
@@ -51,12 +58,19 @@ class Source(_Strict):
     """
 
     id: Id
+    """The id stances, bases, events and variants cite this source by (unique within 'sources')."""
     kind: Literal["quote", "fact", "data", "estimate"] = "data"
+    """What sort of evidence: quote (words from a document), fact (a dated public fact with a url), data (a published data set) or estimate (an analyst's estimate; the citing note gives the reasoning)."""
     citation: str
+    """The reference as a reader would cite it: author or body, title, date."""
     url: str | None = None
+    """Where the source can be read (for a fact: the page that reports it)."""
     document: str | None = None
+    """For a quote: the document the words come from."""
     date: dt.date | None = Field(default=None, strict=False)
+    """The source's date, YYYY-MM-DD."""
     quote: str | None = None
+    """For a quote: the words themselves, short."""
 
     _v_id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
 
@@ -72,10 +86,15 @@ class Basis(_Strict):
     """
 
     source: Id | None = None
+    """The id of the source (listed under 'sources') this number rests on."""
     note: str | None = None
+    """The reasoning behind the number in one or two sentences (required for an estimate without a source)."""
     supports: Literal["size", "direction", "claim"] | None = None
+    """What the source shows about the number: size (it pins the value), direction (which way it leans, not how far) or claim (an article argues it; the number is the analyst's reading)."""
     low: float | None = None
+    """Lower end of the number's plausible range (with 'high'); uncertainty runs can draw from it."""
     high: float | None = None
+    """Upper end of the number's plausible range (with 'low')."""
 
     @model_validator(mode="after")
     def _something(self) -> Basis:
@@ -90,7 +109,9 @@ class Basis(_Strict):
 
 class ScalePoint(_Strict):
     value: float
+    """Where the labelled point lies on the issue's scale (between its lower and upper bound)."""
     label: str
+    """What an outcome at this value means in words, e.g. 'test moratorium'."""
 
 
 _SCALE_BOUND = (
@@ -121,6 +142,7 @@ class Scale(_Strict):
         json_schema_extra={"minimum": -MAGNITUDE_MAX, "maximum": MAGNITUDE_MAX},
     )
     points: list[ScalePoint] = Field(default_factory=list)
+    """Labelled points on the scale: forecasts report the label nearest the outcome."""
 
     _v_bounds = field_validator("lower", "upper")(classmethod(lambda cls, v: _bounded(_SCALE_BOUND, v)))
 
@@ -151,12 +173,19 @@ class Scale(_Strict):
 
 class Issue(_Strict):
     id: Id
+    """Short id of the issue, used by stances, edits and '--set ACTOR.ISSUE.FIELD=VALUE' (unique)."""
     name: str | None = None
+    """The issue's name as a reader would say it."""
     description: str | None = None
+    """What is being decided, and what the two ends of the scale mean."""
     units: str | None = None
+    """The scale's units, if it measures something (years, percent, ...)."""
     scale: Scale = Field(default_factory=Scale)
+    """The issue's one-dimensional scale of outcomes: its bounds and labelled points (default 0 to 100)."""
     status_quo: float | None = None
+    """The outcome if nobody agrees to anything, on the issue's scale (models that need it fall back on it)."""
     status_quo_basis: Basis | None = None
+    """What the status quo rests on: a source id and/or a note."""
 
     _v_id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
 
@@ -171,15 +200,20 @@ class Issue(_Strict):
 
 class Actor(_Strict):
     id: Id
+    """Short id of the actor, used by stances, edits and '--set ACTOR...' (unique)."""
     name: str | None = None
+    """The actor's full name."""
     group: str | None = None
+    """A group the actor belongs to (e.g. a country for a ministry); shown, not modelled."""
     description: str | None = None
+    """Who the actor is and why it matters to the negotiation."""
     capability: float = Field(
         ge=0.0,
         description=f"relative capability, ≥ 0 and {_CAPABILITY_BOUND}",
         json_schema_extra={"maximum": MAGNITUDE_MAX},
     )
     capability_basis: Basis | None = None
+    """What the capability rests on: a source id and/or a note, with a plausible range."""
 
     _v_cap = field_validator("capability")(classmethod(lambda cls, v: _bounded(_CAPABILITY_BOUND, v)))
 
@@ -190,9 +224,13 @@ class Stance(_Strict):
     """Actor × issue: position on the issue's scale, salience 0–100, optional per-issue capability."""
 
     actor: Id
+    """The actor's id."""
     issue: Id
+    """The issue's id."""
     position: float
+    """The outcome the actor wants, on the issue's scale."""
     salience: float = Field(ge=0.0, le=SALIENCE_MAX)
+    """How much the actor cares about this issue, 0 (not at all) to 100 (above everything else)."""
     capability: float | None = Field(
         default=None,
         ge=0.0,
@@ -200,9 +238,13 @@ class Stance(_Strict):
         json_schema_extra={"maximum": MAGNITUDE_MAX},
     )
     position_basis: Basis | None = None
+    """What the position rests on: a source id and/or a note, with a plausible range."""
     salience_basis: Basis | None = None
+    """What the salience rests on: a source id and/or a note, with a plausible range."""
     capability_basis: Basis | None = None
+    """What the per-issue capability rests on: a source id and/or a note."""
     note: str | None = None
+    """A free-text remark on this stance."""
 
     _v_cap = field_validator("capability")(classmethod(lambda cls, v: _bounded(_CAPABILITY_BOUND, v)))
 
@@ -211,35 +253,55 @@ class Edit(_Strict):
     """One declarative what-if edit (used by events and variants; interpreted by :mod:`detente.interventions`)."""
 
     op: Literal["set", "shift", "scale", "add_actor", "remove_actor", "set_status_quo"]
+    """What the edit does: set, shift (add) or scale (multiply) a field; add_actor; remove_actor; set_status_quo."""
     actor: Id | None = None
+    """The actor edited, removed or added."""
     issue: Id | None = None
+    """The issue edited (omit to edit the actor on every issue it holds)."""
     field: Literal["position", "salience", "capability"] | None = None
+    """For set, shift and scale: position, salience (0-100) or capability."""
     value: float | None = None
+    """The new value (set, set_status_quo), the amount added (shift) or the factor (scale)."""
     round: int | None = Field(default=None, ge=0)
+    """For round-based models: the round at which the edit happens (0 or omitted: at the start)."""
     new_actor: dict[str, Any] | None = None
+    """For add_actor: the new actor's fields (id, name, capability, ...)."""
     stances: list[dict[str, Any]] | None = None
+    """For add_actor: the new actor's stances (issue, position, salience)."""
 
 
 class Event(_Strict):
     """A dated event or intervention of the period the scenario covers."""
 
     id: Id
+    """Short id of the event (unique)."""
     date: dt.date = Field(strict=False)
+    """When it happened, YYYY-MM-DD ('--as-of DATE' applies the events up to that date)."""
     title: str
+    """What happened, in one line."""
     description: str | None = None
+    """What happened and why it matters, at more length."""
     source: Id | None = None
+    """The id of the source that reports the event."""
     edits: list[Edit] = Field(default_factory=list)
+    """How the event changes the scenario, as edits applied on its date."""
 
 
 class Variant(_Strict):
     """A named what-if variant: a list of edits on the baseline."""
 
     id: Id
+    """Short id of the variant, used by '--variant ID' (unique)."""
     title: str
+    """The what-if question in one line."""
     description: str | None = None
+    """What the variant assumes and why."""
     source: Id | None = None
+    """The id of the source the variant draws on."""
     claim: str | None = None
+    """The published claim the variant tests, in words."""
     edits: list[Edit] = Field(default_factory=list)
+    """The edits that make the variant from the baseline, applied in order."""
 
 
 class Delegation(_Strict):
@@ -256,13 +318,18 @@ class Delegation(_Strict):
     """
 
     id: Id
+    """The side's id (not also an actor id)."""
     name: str | None = None
+    """The side's name."""
     members: list[Id] = Field(min_length=1)
+    """The ids of the actors who negotiate as this side."""
     rule: Literal["leader", "weighted-median", "weighted-mean"] = "leader"
+    """How the side's stance forms from its members': leader, weighted-median or weighted-mean (docs/two-level.md)."""
     leader: Id | None = Field(
         default=None, description="the member whose stance the 'leader' rule takes (default: the first)"
     )
     basis: Basis | None = None
+    """What the grouping rests on: a source id and/or a note."""
 
     _v_id = field_validator("id")(classmethod(lambda cls, v: _check_id(v)))
 
@@ -275,8 +342,11 @@ class VetoRule(_Strict):
     """
 
     issue: Id
+    """The issue the veto players hold a veto on."""
     players: list[Id] = Field(min_length=1)
+    """Actor or delegation ids whose acceptance an outcome on this issue needs."""
     basis: Basis | None = None
+    """What the veto rests on: a source id and/or a note."""
 
 
 class Outcome(_Strict):
@@ -286,21 +356,32 @@ class Outcome(_Strict):
     """
 
     issue: Id
+    """The issue's id."""
     value: float
+    """The observed outcome on the issue's scale."""
     low: float | None = None
+    """Lower end of the plausible range of the observed outcome."""
     high: float | None = None
+    """Upper end of the plausible range of the observed outcome."""
     horizon: str | None = None
+    """When the outcome was observed, in words (e.g. 'by the end of 2020')."""
     primary: bool = True
+    """Whether this is the issue's scored outcome (it must equal observed[issue])."""
     basis: Basis | None = None
+    """What the observed value rests on: a source id and/or a note."""
 
 
 class Scenario(_Strict):
     """A negotiation: who wants what (position), how much they care (salience), how much they can do (capability)."""
 
     name: Id
+    """The scenario's short name, shown in titles (an edited copy gets a derived name)."""
     title: str | None = None
+    """A one-line title."""
     description: str | None = None
+    """What the negotiation is about, the period it covers and how its numbers were chosen."""
     date: dt.date | None = Field(default=None, strict=False)
+    """The date the scenario describes, YYYY-MM-DD."""
     salience_scale: Literal[1, 100] | None = Field(
         default=None,
         description="the number that stands for full attention in this file's saliences: 100 (saliences are points "
@@ -310,11 +391,17 @@ class Scenario(_Strict):
         "saliences are points 0-100 and a file whose saliences all lie in [0, 1] is refused as ambiguous.",
     )
     sources: list[Source] = Field(default_factory=list)
+    """The sources the numbers cite, each with an id."""
     issues: list[Issue]
+    """The issues being decided, each on a one-dimensional scale."""
     actors: list[Actor]
+    """The actors, each with a relative capability (only ratios matter)."""
     stances: list[Stance]
+    """One row per actor and issue it takes part in: position on the issue's scale and salience 0-100."""
     events: list[Event] = Field(default_factory=list)
+    """Dated events that change the scenario ('--as-of DATE')."""
     variants: list[Variant] = Field(default_factory=list)
+    """Named what-if variants ('--variant ID'), each a list of edits."""
     observed: dict[Id, float] = Field(default_factory=dict, description="observed real outcome per issue id")
     outcomes: list[Outcome] = Field(
         default_factory=list, description="observed outcomes with ranges and horizons (primary ones equal 'observed')"
