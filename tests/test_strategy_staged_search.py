@@ -66,3 +66,17 @@ def test_coarse_and_fine_type_grids_agree():
     a = forward(make_game(PRESETS["sfs-freeze"], grid=Grid(12, 2, 6)))
     b = forward(make_game(PRESETS["sfs-freeze"], grid=Grid(24, 2, 6)))
     assert np.max(np.abs(a.reached[20] - b.reached[20])) < 0.01
+
+
+def test_time_consistency_check_starts_from_the_exact_state():
+    """From month 0 the continuation value equals the rule's own payoff; a rule never gains by switching to itself."""
+    from detente.strategy.staged.consistency import check
+    from detente.strategy.staged.forward import state_at
+
+    g = make_game(PRESETS["sfs-freeze"], grid=TINY)
+    full = forward(g, light=True).value_P
+    again = forward(make_game(PRESETS["sfs-freeze"], grid=TINY), start=0, mu_start=state_at(g, 0), light=True)
+    assert abs(full - again.value_P) < 1e-9
+    res = check(PRESETS["sfs-freeze"], [PRESETS["hanoi"]], months=(6,), grid=TINY)
+    assert res[0]["month"] == "2019-09" and set(res[0]["values"]) == {"sfs-freeze", "hanoi"}
+    assert res[0]["gain"] >= 0 and res[0]["would_switch"] == (res[0]["best_switch"] != "sfs-freeze")

@@ -161,6 +161,29 @@ def f6_signs(grid: Grid) -> Figure:
     return fig
 
 
+def f7_time_consistency(rule: Rule, grid: Grid) -> Figure:
+    from detente.strategy.staged.consistency import check
+
+    cands = [PRESETS[n] for n in ("hanoi", "sfs-freeze", "small-deal", "aon-threats", "aon-bmd")]
+    res = check(rule, cands, grid=grid)
+    fig = Figure(figsize=(10, 3.6))
+    ax = fig.subplots()
+    names = list(res[0]["values"])
+    w = 0.8 / len(res)
+    for i, r in enumerate(res):
+        ax.bar(np.arange(len(names)) + i * w, [r["values"][n] - r["committed_value"] for n in names], w,
+               label=f"switch in {r['month']}")
+    ax.set_xticks(np.arange(len(names)) + w)
+    ax.set_xticklabels(names, fontsize=8)
+    ax.axhline(0, color="black", lw=0.6)
+    ax.set_ylabel("president's gain from switching (CVID-months)")
+    ax.set_title(f"would the president abandon '{rule.name}' once North Korea has responded? (below zero: no)",
+                 fontsize=9)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    return fig
+
+
 def f8_decision(g: Game) -> Figure:
     """North Korea's first-month choice between holding the moratorium and a verified freeze, by component, for the
     median type (flow components this month, then the continuation)."""
@@ -220,6 +243,8 @@ def main(out: Path, doc: dict[str, Any] | None = None) -> None:
             "F9": f9_cns(grid)}
     if doc is not None:
         figs["F3"] = f3_best(doc)
+    if "president-best" in games:
+        figs["F7"] = f7_time_consistency(games["president-best"].rule, grid)
     for name, fig in figs.items():
         fig.savefig(out / f"strategy-{name}.png", dpi=90, metadata={"Software": None})
 
@@ -228,3 +253,14 @@ if __name__ == "__main__":
     import json
 
     main(Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text()) if len(sys.argv) > 2 else None)
+
+
+def only(names: list[str], out: Path, doc: dict[str, Any]) -> None:
+    """Redraw some figures only (e.g. ``["F7"]``)."""
+    from detente.strategy.staged.rules import phase_from_code
+
+    grid = Grid(12, 2, 8)
+    best = next(r for r in doc["rules"] if r["name"] == "president-best")
+    rule = Rule("president-best", phase_from_code(best["code"]))
+    if "F7" in names:
+        f7_time_consistency(rule, grid).savefig(out / "strategy-F7.png", dpi=90, metadata={"Software": None})

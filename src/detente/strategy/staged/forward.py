@@ -93,7 +93,8 @@ def president_stationary(game: Game) -> np.ndarray:
     return Vp
 
 
-def forward(game: Game, months: int | None = None, *, light: bool = False) -> Forward:
+def forward(game: Game, months: int | None = None, *, light: bool = False, start: int = 0,
+            mu_start: np.ndarray | None = None) -> Forward:
     """Exact metrics month by month; ``light`` computes only the occupancy and the president's payoff (the search
     needs nothing else)."""
     game.solve()
@@ -102,7 +103,7 @@ def forward(game: Game, months: int | None = None, *, light: bool = False) -> Fo
     sp = game.space
     j_state = np.concatenate([sp.components[0], [-1, -1]])
     live = np.arange(sp.n_states) < sp.n_live
-    mu = game.mu0.copy()
+    mu = game.mu0.copy() if mu_start is None else mu_start.copy()
     nu = mu.copy()  # mass with no crisis so far
     fresh = mu.copy()  # mass that has not yet advanced beyond the baseline stage
     p = game.params
@@ -130,7 +131,7 @@ def forward(game: Game, months: int | None = None, *, light: bool = False) -> Fo
         ars[t] = M[live].sum() / lv if lv > 0 else 0.0
 
     pi_inf = None
-    for t in range(months):
+    for t in range(start, months):
         snap(t)
         tt = t if t < T else None
         k = game.kernel(tt)
@@ -155,7 +156,7 @@ def forward(game: Game, months: int | None = None, *, light: bool = False) -> Fo
             status[t, 3 + n] = rest @ ind[key]
         if t < T:
             for key, val in game.flow_P(t, split=True).items():
-                vP_parts[key] = vP_parts.get(key, 0.0) + beta**t * float(w @ val)
+                vP_parts[key] = vP_parts.get(key, 0.0) + beta ** (t - start) * float(w @ val)
         adv = ind["advance"]
         if not light:
             occ_fresh = fresh[k.row_s] * pi
@@ -172,7 +173,7 @@ def forward(game: Game, months: int | None = None, *, light: bool = False) -> Fo
             nu = nu_next
         mu = mu_next
         if t + 1 == T:
-            vP_parts["after the horizon"] = beta**T * float(np.sum(mu * president_stationary(game)))
+            vP_parts["after the horizon"] = beta ** (T - start) * float(np.sum(mu * president_stationary(game)))
     snap(months)
     assert game.V is not None
     return Forward(
@@ -195,3 +196,17 @@ def forward(game: Game, months: int | None = None, *, light: bool = False) -> Fo
 
 
 __all__ = ["CVID_DONE", "CVID_STARTED", "STATUS", "Forward", "forward", "president_stationary"]
+
+
+def state_at(game: Game, t: int) -> np.ndarray:
+    """The exact distribution over (state, type) at the start of month t, conditioned on no absorption."""
+    game.solve()
+    mu = game.mu0.copy()
+    sp = game.space
+    for u in range(t):
+        k = game.kernel(u)
+        nxt = k.P.T @ (mu[k.row_s] * game.policy(u))
+        nxt[sp.war] = 0.0
+        nxt[sp.rc] = 0.0
+        mu = nxt
+    return mu / mu.sum()
