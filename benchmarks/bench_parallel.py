@@ -30,8 +30,8 @@ WORKLOADS = {
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
-def run(args: list[str]) -> tuple[float, float, str]:
-    env = {**os.environ, "PYTHONPATH": SRC}
+def run(args: list[str], src: str = SRC) -> tuple[float, float, str]:
+    env = {**os.environ, "PYTHONPATH": src}
     with tempfile.TemporaryDirectory() as d:
         out = Path(d) / "out.json"
         t0 = time.perf_counter()
@@ -51,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workload", default="all", help=f"one of {list(WORKLOADS)} or 'all'")
     ap.add_argument("--workers", default="1,2")
     ap.add_argument("--in-process", action="store_true", help="also run without Dask")
+    ap.add_argument("--src", default=SRC, help="the source tree to run (default: this checkout's src/)")
     a = ap.parse_args(argv)
     names = list(WORKLOADS) if a.workload == "all" else [a.workload]
     counts = [int(x) for x in a.workers.split(",")]
@@ -63,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for label, extra in configs:
             load0 = os.getloadavg()[0]
-            wall, cpu, digest = run(WORKLOADS[name] + extra)
+            wall, cpu, digest = run(WORKLOADS[name] + extra, a.src)
             rows.append((label, wall, cpu, digest, load0, os.getloadavg()[0]))
         base = next(r for r in rows if r[0].startswith("--workers"))[1]
         for label, wall, cpu, digest, l0, l1 in rows:

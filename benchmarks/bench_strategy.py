@@ -40,8 +40,10 @@ def best_of(fn, repeats: int = 3) -> tuple[float, float]:
 def main() -> None:
     rule = PRESETS["sfs-freeze"]
     print("task                                        wall_s   cpu_s  target_s  cpu/target")
-    for label, grid, target in (("one rule, default grid (72 types)", Grid(), 0.6),
-                                ("one rule, sweep grid (24 types)", Grid(12, 2, 8), 0.08)):
+    for label, grid, target in (
+        ("one rule, default grid (72 types)", Grid(), 0.6),
+        ("one rule, sweep grid (24 types)", Grid(12, 2, 8), 0.08),
+    ):
         w, c = best_of(lambda grid=grid: forward(make_game(rule, grid=grid), light=True))
         print(f"{label:42s} {w:7.3f} {c:7.3f} {target:9.2f} {c / target:10.1f}")
     g = make_game(rule, grid=Grid(12, 2, 8)).solve()
