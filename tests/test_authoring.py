@@ -120,3 +120,29 @@ def test_show_bases_lists_notes_and_ranges(tmp_path):
     r = run("show", str(out), "--bases", env={"COLUMNS": "150"})
     assert "a capability" in r.stdout and "plausible 0.5–2" in r.stdout
     assert "a · i position" in r.stdout and "placeholder: spread evenly" in r.stdout
+
+
+def test_the_guides_figures(tmp_path):
+    """docs/authoring.md quotes these numbers: 50 at baseline, 56.75 with the downstream states at 60."""
+    out = tmp_path / "water-talks.yaml"
+    out.write_text(
+        template("water-talks", ["upstream", "downstream", "basin-authority", "donors"], ["allocation", "compensation"])
+    )
+    r = run(
+        "forecast", str(out), "--set", "downstream.allocation.position=60", "--against", str(out), "--format", "json"
+    )
+    rows = {x["issue"]: x for x in json.loads(r.stdout)["side_by_side"]}
+    assert rows["allocation"]["water-talks"] == pytest.approx(50.0)
+    assert rows["allocation"]["difference"] == pytest.approx(6.75)
+    assert rows["compensation"]["difference"] == pytest.approx(0.0)
+    r = run("compare", str(out), "--variant", "upstream-stronger", "--draws", "200", "--seed", "1", "--format", "csv")
+    assert r.exit_code == 0, r.output
+    import io
+
+    import pandas as pd
+
+    df = pd.read_csv(io.StringIO(r.stdout))
+    # "both issues down by about 9.4 points (95 % CI about ±0.2), in every draw"
+    assert df["diff_mean"].round(1).tolist() == [-9.4, -9.4]
+    assert ((df["ci_high"] - df["ci_low"]) / 2).between(0.15, 0.25).all()
+    assert df["p_down"].tolist() == [1.0, 1.0]

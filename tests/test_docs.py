@@ -37,7 +37,10 @@ def test_python_examples(path):
     assert runner.failures == 0, f"{runner.failures} failing example(s) in {path.name}"
 
 
-CASES = [(p.name, c) for p in DOCS for c in shell_commands(p)]
+# a walk-through's commands build on each other: they run in order, in one folder that starts empty
+WALK_THROUGH = "<!-- walk-through"
+WALKS = [p for p in DOCS if WALK_THROUGH in p.read_text()]
+CASES = [(p.name, c) for p in DOCS if p not in WALKS for c in shell_commands(p)]
 
 
 @pytest.mark.parametrize("doc,command", CASES, ids=[f"{d}:{c[:60]}" for d, c in CASES])
@@ -46,3 +49,18 @@ def test_shell_examples(tmp_path, monkeypatch, doc, command):
     monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(app, shlex.split(command)[1:])
     assert r.exit_code == 0, f"{doc}: `{command}` exited {r.exit_code}: {r.output[-2000:]}"
+
+
+@pytest.mark.parametrize("path", WALKS, ids=lambda p: p.name)
+def test_walk_throughs(tmp_path, monkeypatch, path):
+    _load_commands()
+    monkeypatch.chdir(tmp_path)
+    commands = shell_commands(path)
+    assert commands and not any(tmp_path.iterdir())
+    for command in commands:
+        r = CliRunner().invoke(app, shlex.split(command)[1:])
+        assert r.exit_code == 0, f"{path.name}: `{command}` exited {r.exit_code}: {r.output[-2000:]}"
+        args = shlex.split(command)
+        for k, a in enumerate(args[:-1]):  # every file a command says it writes is there, and not empty
+            if a in ("--out", "-o"):
+                assert (tmp_path / args[k + 1]).stat().st_size > 0, f"{path.name}: `{command}` wrote no {args[k + 1]}"
