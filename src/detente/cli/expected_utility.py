@@ -67,7 +67,7 @@ def perspective(
         if chart and out is not None:
             from detente.report.perspective import perspective_figure
 
-            write_figure(perspective_figure(tab), out)
+            write_figure(perspective_figure(tab, actors=[a.id for a in s.actors]), out)
         data_out = None if chart else out
         if not write_data(
             format, data_out, doc=lambda: tab.to_dict(orient="records"), frames=lambda: {"perspective": tab}

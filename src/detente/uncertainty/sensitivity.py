@@ -112,8 +112,28 @@ class Sensitivity:
             }
         return _jsonable(doc)
 
-    def figure(self, issues: list[str] | None = None, top: int = 12) -> Any:
-        """Tornado chart: per issue, the groups sorted by total index (bar: ST, inner bar: S1, whisker: ST CI)."""
+    def figure(self, issues: list[str] | None = None, top: int = 8) -> Any:
+        """Tornado charts as small multiples: per issue, the ``top`` groups by total index.
+
+        Bar: ST with its confidence whisker; inner bar: S1. Issues whose outcome did not vary get an empty panel
+        that says so.
+
+        Parameters
+        ----------
+        issues : list of str, optional
+            Issue ids (default: all).
+        top : int
+            Groups shown per issue.
+
+        Returns
+        -------
+        matplotlib.figure.Figure
+
+        Raises
+        ------
+        ParameterError
+            An issue id that is not in the result.
+        """
         from matplotlib.figure import Figure
 
         chosen = list(issues or self.issues)
@@ -121,10 +141,25 @@ class Sensitivity:
             if iid not in self.issues:
                 raise ParameterError(f"unknown issue {iid!r}; expected one of {list(self.issues)}")
         k = min(top, len(self.groups))
-        fig = Figure(figsize=(7.5, 0.6 + (0.28 * k + 0.7) * len(chosen)), layout="constrained")
-        axes = fig.subplots(len(chosen), 1, squeeze=False)
-        for ax, iid in zip(axes[:, 0], chosen):
+        cols = min(len(chosen), 3 if len(chosen) > 4 else 2) if len(chosen) > 1 else 1
+        rows = -(-len(chosen) // cols)
+        fig = Figure(figsize=(4.4 * cols + 0.6, (0.24 * k + 0.9) * rows + 0.6), layout="constrained")
+        axes = fig.subplots(rows, cols, squeeze=False)
+        xmax = 1.0
+        for j, _ in enumerate(self.issues):
+            if self.issues[j] in chosen:
+                hi = np.nan_to_num(self.ST[j]) + np.nan_to_num(self.ST_conf[j])
+                xmax = max(xmax, float(hi.max(initial=0.0)))
+        for ax, iid in zip(axes.ravel(), chosen):
             j = self.issues.index(iid)
+            sd = float(np.sqrt(self.variance[j]))
+            ax.set_title(f"{iid} (outcome sd {sd:.3g})", fontsize="medium")
+            ax.set_xlim(0, xmax * 1.02)
+            if not sd > 0:
+                ax.set_yticks([])
+                ax.text(0.5, 0.5, "the outcome did not vary:\nno index to show", transform=ax.transAxes,
+                        ha="center", va="center", fontsize="small", color="0.35")
+                continue
             st = np.nan_to_num(self.ST[j])
             order = np.argsort(-st, kind="stable")[:k]
             y = np.arange(len(order))
@@ -139,14 +174,25 @@ class Sensitivity:
             )
             ax.barh(y, np.nan_to_num(self.S1[j, order]), height=0.45, color="C0", label="first order (S1)")
             ax.set_yticks(y, [self.groups[i] for i in order], fontsize="small")
-            ax.invert_yaxis()
-            ax.set_xlim(0, max(1.0, float(np.nanmax(st[order] + np.nan_to_num(self.ST_conf[j, order]))) if k else 1.0))
-            ax.set_title(f"{iid} (outcome sd {np.sqrt(self.variance[j]):.3g})", fontsize="medium")
-        axes[0, 0].legend(loc="lower right", fontsize="small")
-        axes[-1, 0].set_xlabel("Sobol index")
+            ax.set_ylim(k - 0.5, -0.5)
+            ax.grid(axis="x", color="0.92")
+            ax.set_axisbelow(True)
+        for ax in axes.ravel()[len(chosen):]:
+            ax.axis("off")
+        for ax in axes[-1]:
+            ax.set_xlabel("Sobol index")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        if not handles:
+            for ax in axes.ravel():
+                handles, labels = ax.get_legend_handles_labels()
+                if handles:
+                    break
+        if handles:
+            fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize="small", frameon=False)
         fig.suptitle(
             f"{self.provenance.get('scenario')} · {self.provenance.get('model')} · "
-            f"N={self.provenance.get('base_samples')}, seed {self.provenance.get('seed')}",
+            f"N={self.provenance.get('base_samples')}, seed {self.provenance.get('seed')} · top {k} of "
+            f"{len(self.groups)} input groups per issue",
             fontsize="medium",
         )
         return fig
