@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from detente.cli._several_models import emit_several, model_names, refuse_settings, run_several
 from detente.cli.app import (
     InputFormat,
     Ref,
@@ -29,9 +30,14 @@ from detente.cli.app import (
     write_figure,
     write_output,
 )
-from detente.errors import DetenteError
+from detente.errors import DetenteError, ParameterError
 
-ModelOpt = Annotated[str, typer.Option("--model", "-m", help="model name (see `detente models`)")]
+ModelOpt = Annotated[
+    str,
+    typer.Option(
+        "--model", "-m", help="model name (see `detente models`), a comma-separated list, or 'all' (side by side)"
+    ),
+]
 Preset = Annotated[str | None, typer.Option("--preset", help="named parameter preset of the model")]
 Param = Annotated[list[str] | None, typer.Option("--param", "-p", help="model parameter key=value (repeatable)")]
 Perturb = Annotated[
@@ -116,6 +122,19 @@ def _dated(s: Any, variants: list[str] | None) -> Any:
     return Variant(id=var.id, title=var.title, edits=[e for e in var.edits if (e.round or 0) > 0])
 
 
+def _one_seed(seed: int | None) -> int:
+    """The seed every model of a side-by-side run shares (a fresh one, recorded, when none is given)."""
+    from detente.uncertainty.ensemble import new_seed
+
+    return new_seed() if seed is None else seed
+
+
+def _edits(s: Any) -> list[dict[str, Any]]:
+    from detente.whatif import edits_of
+
+    return edits_of(s)
+
+
 def _record(provenance: dict[str, Any], s: Any) -> None:
     """Put the what-if edits that made the scenario into a result's provenance (its JSON output)."""
     from detente.whatif import edits_of
@@ -167,9 +186,9 @@ def ensemble(
         format, _ = output_format(format, out, FORMATS)
         check_out(draws_out, "--draws-out")
         s = load_what_if(scenario, input_format, variant, set_, dated="skip")
-        ens = run(
+        one = lambda name: run(  # noqa: E731
             s,
-            model,
+            name,
             draws=draws,
             seed=seed,
             perturb=None if perturb is None else str(perturb),
@@ -182,6 +201,34 @@ def ensemble(
             scheduler=scheduler,
             max_memory=max_memory,
         )
+        names = model_names(model)
+        if len(names) > 1:
+            refuse_settings(preset, param, False)
+            if draws_out is not None:
+                raise ParameterError("--draws-out: expected a single --model (the draws of one model)")
+            seed = _one_seed(seed)  # every model on the same draws
+            runs, skipped = run_several(s, names, one)
+            emit_several(
+                s,
+                runs,
+                skipped,
+                format,
+                out,
+                frame=lambda e: e.summary(),
+                sheet="summary",
+                title=f"{s.name} · {draws} draws · seed {runs[0][1].provenance['seed']} · {len(runs)} models",
+                columns=[
+                    ("issue", "issue", str),
+                    ("mean", "mean", _f),
+                    ("sd", "sd", _f),
+                    ("5%", "q5", _f),
+                    ("median", "q50", _f),
+                    ("95%", "q95", _f),
+                ],
+                what_if=_edits(s),
+            )
+            return
+        ens = one(model)
         _record(ens.provenance, s)
         if draws_out is not None:
             write_output(ens.frame().to_csv(index=False), draws_out, "--draws-out")
@@ -238,9 +285,9 @@ def compare(
     with guarded():
         format, chart = output_format(format, out, FORMATS, charts=True)
         s = load_what_if(scenario, input_format, None, set_)
-        cmp = run(
+        one = lambda name: run(  # noqa: E731
             s,
-            model,
+            name,
             variant,
             draws=draws,
             seed=seed,
@@ -253,6 +300,34 @@ def compare(
             scheduler=scheduler,
             max_memory=max_memory,
         )
+        names = model_names(model)
+        if len(names) > 1:
+            refuse_settings(preset, param, chart)
+            seed = _one_seed(seed)  # every model on the same draws
+            runs, skipped = run_several(s, names, one)
+            pct = f"{level * 100:g}%"
+            emit_several(
+                s,
+                runs,
+                skipped,
+                format,
+                out,
+                frame=lambda c: c.differences(),
+                sheet="differences",
+                title=f"{s.name} · {draws} draws · seed {runs[0][1].provenance['seed']} · {len(runs)} models",
+                columns=[
+                    ("variant", "variant", str),
+                    ("issue", "issue", str),
+                    ("baseline", "baseline_mean", _f),
+                    ("variant", "variant_mean", _f),
+                    ("difference", "diff_mean", _f),
+                    (f"{pct} CI low", "ci_low", _f),
+                    (f"{pct} CI high", "ci_high", _f),
+                ],
+                what_if=_edits(s),
+            )
+            return
+        cmp = one(model)
         _record(cmp.provenance, s)
         if chart and out is not None:
             write_figure(cmp.figure(), out)
@@ -329,9 +404,9 @@ def sensitivity(
         format, chart = output_format(format, out, FORMATS, charts=True)
         choice(groups, GROUPINGS, "--groups")
         s = load_what_if(scenario, input_format, variant, set_)
-        res = run(
+        one = lambda name: run(  # noqa: E731
             s,
-            model,
+            name,
             draws=draws,
             seed=seed,
             groups=groups,  # type: ignore[arg-type]
@@ -343,6 +418,30 @@ def sensitivity(
             scheduler=scheduler,
             max_memory=max_memory,
         )
+        names = model_names(model)
+        if len(names) > 1:
+            refuse_settings(preset, param, chart)
+            seed = _one_seed(seed)  # every model on the same draws
+            runs, skipped = run_several(s, names, one)
+            emit_several(
+                s,
+                runs,
+                skipped,
+                format,
+                out,
+                frame=lambda r: r.frame().groupby("issue", sort=False).head(top),
+                sheet="sobol",
+                title=f"{s.name} · Sobol N={draws} · seed {runs[0][1].provenance['seed']} · {len(runs)} models",
+                columns=[
+                    ("issue", "issue", str),
+                    ("group", "group", str),
+                    ("S1", "S1", lambda x: _f(x, 3)),
+                    ("ST", "ST", lambda x: _f(x, 3)),
+                ],
+                what_if=_edits(s),
+            )
+            return
+        res = one(model)
         _record(res.provenance, s)
         if chart and out is not None:
             write_figure(res.figure(top=top), out)
