@@ -153,3 +153,23 @@ def test_exchanges_and_plot_take_edits(tmp_path):
 def test_library_error_is_parameter_error(korea):
     with pytest.raises(ParameterError, match="position 400"):
         what_if(korea, [], ["dprk.denuclearization.position=400"])
+
+
+def test_show_writes_the_edited_scenario_and_it_forecasts_the_same(tmp_path):
+    out = tmp_path / "edited.yaml"
+    args = ["--variant", "seoul-centred", "--set", "dprk.denuclearization.position=40"]
+    r = run("show", "korea-2019", *args, "--out", str(out))
+    assert r.exit_code == 0, r.output
+    saved = json.loads(run("forecast", str(out), "--format", "json").stdout)
+    direct = json.loads(run("forecast", "korea-2019", *args, "--format", "json").stdout)
+    assert saved["scenario"] == direct["scenario"] == "korea-2019+seoul-centred+set(dprk.denuclearization.position=40)"
+    assert saved["scenario_hash"] == direct["scenario_hash"] and saved["outcomes"] == direct["outcomes"]
+
+
+def test_perspective_takes_edits():
+    args = ["perspective", "korea-2019", "--actor", "us-president", "--format", "json"]
+    base = json.loads(run(*args).stdout)
+    edited = json.loads(run(*args, "--set", "dprk.denuclearization.position=40").stdout)
+    row = lambda doc: next(x for x in doc if x["other"] == "dprk")  # noqa: E731
+    assert row(base)["position"] != 40.0 and row(edited)["position"] == 40.0
+    assert row(edited)["eu_i_challenges_j"] != row(base)["eu_i_challenges_j"]

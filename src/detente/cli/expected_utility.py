@@ -10,10 +10,12 @@ from rich.table import Table
 
 from detente.cli.app import (
     Scale,
+    Sets,
+    Variants,
     app,
     console,
     guarded,
-    load_scenario,
+    load_what_if,
     output_format,
     parse_params,
     print_tables,
@@ -34,6 +36,8 @@ def perspective(
     param: Annotated[
         list[str] | None, typer.Option("--param", "-p", help="model parameter key=value (repeatable)")
     ] = None,
+    variant: Variants = None,
+    set_: Sets = None,
     format: Annotated[
         str | None,
         typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)"),
@@ -57,7 +61,7 @@ def perspective(
 
     with guarded():
         format, chart = output_format(format, out, ("table", "csv", "json", "xlsx"), charts=True)
-        s = load_scenario(scenario, input_format)
+        s = load_what_if(scenario, input_format, variant, set_)
         kw = parse_params(param)
         if preset is not None:
             kw["preset"] = preset

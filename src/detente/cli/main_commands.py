@@ -103,6 +103,8 @@ def show(
     bases: Annotated[
         bool, typer.Option("--bases", help="also list each number's basis: its source, note and plausible range")
     ] = False,
+    variant: Variants = None,
+    set_: Sets = None,
     input_format: InputFormat = None,
     scale: Scale = None,
     out: Out = None,
@@ -112,7 +114,7 @@ def show(
 
     with guarded():
         fmt, _ = output_format(format, out, ("table", "json", "yaml", "csv", "xlsx"))
-        s = load_scenario(scenario, input_format)
+        s = load_what_if(scenario, input_format, variant, set_)
         if fmt in ("json", "yaml"):
             write_output(scenario_dumps(s, fmt), out)
             return
