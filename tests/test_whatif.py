@@ -173,3 +173,16 @@ def test_perspective_takes_edits():
     row = lambda doc: next(x for x in doc if x["other"] == "dprk")  # noqa: E731
     assert row(base)["position"] != 40.0 and row(edited)["position"] == 40.0
     assert row(edited)["eu_i_challenges_j"] != row(base)["eu_i_challenges_j"]
+
+
+def test_a_variant_that_removes_an_actor_keeps_the_perturbation_valid(korea):
+    s = what_if(korea, ["bolton-departure"])
+    named = {r.get("actor") for block in s.perturbation.values() for r in block.get("rules", [])}
+    assert "us-hawks" in {r.get("actor") for r in korea.perturbation["position"]["rules"]}
+    assert "us-hawks" not in named
+    r = run("sensitivity", "korea-2019", "-n", "8", "--seed", "1", "--variant", "bolton-departure", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.stdout)["scenario"] == "korea-2019+bolton-departure"
+    r = run("ensemble", "korea-2019", "-n", "20", "--seed", "1", "--variant", "bolton-departure", "--format", "json")
+    assert r.exit_code == 0, r.output
+    assert "us-hawks" not in json.loads(r.stdout)["actors"]

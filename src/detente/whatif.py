@@ -25,7 +25,7 @@ from typing import Any
 from detente.errors import DetenteError, ParameterError, _show, cap
 from detente.scenario.schema import MAGNITUDE_MAX, SALIENCE_MAX, Edit, Scenario, Variant
 
-__all__ = ["FIELDS", "edits_of", "parse_set", "variant_edits", "what_if"]
+__all__ = ["FIELDS", "as_variant", "edits_of", "parse_set", "variant_edits", "what_if"]
 
 FIELDS = ("position", "salience", "capability")
 """The stance fields a ``--set`` path can end in (besides an issue's ``status_quo``)."""
@@ -167,6 +167,7 @@ def what_if(
             {"set": t.replace(" ", ""), "edit": e.model_dump(mode="json", exclude_none=True)}
             for t, e in zip(sets, edits)
         ]
+    _prune_perturbation(s)
     s._what_if = record  # provenance, not scenario data: a private attribute, never written to the file
     return s
 
@@ -174,3 +175,35 @@ def what_if(
 def edits_of(scenario: Scenario) -> list[dict[str, Any]]:
     """What :func:`what_if` applied to make ``scenario`` (``[{"variant": …}, {"set": …, "edit": …}]``; [] if nothing)."""
     return list(scenario._what_if)
+
+
+def as_variant(scenario: Scenario, variants: Sequence[str] = (), sets: Sequence[str] = ()) -> Variant | None:
+    """The named ``variants`` and the ``PATH=VALUE`` ``sets`` as one variant of ``scenario`` (None for neither).
+
+    Its id is the derived name's suffix (``seoul-centred+set(dprk.denuclearization.position=40)``): an ensemble applies
+    it as it applies a variant of the file (dated edits at their round, on the baseline's draws). The sets are
+    checked against the scenario with the variants applied (:func:`what_if`).
+    """
+    if not variants and not sets:
+        return None
+    what_if(scenario, variants, sets, dated="skip")  # validates: one clear error per bad name or path
+    var = variant_edits(scenario, variants)
+    after = what_if(scenario, variants, (), dated="skip") if variants else scenario
+    edits = [*(var.edits if var is not None else []), *(parse_set(t, after) for t in sets)]
+    label = "+".join([*([var.id] if var is not None else []), *(f"set({t.replace(' ', '')})" for t in sets)])
+    return Variant(id=label, title=var.title if var is not None else label, edits=edits)
+
+
+def _prune_perturbation(s: Scenario) -> None:
+    """Drop the perturbation rules that name an actor or issue the edits removed (they have nothing left to perturb)."""
+    if not s.perturbation:
+        return
+    actors = {a.id for a in s.actors}
+    issues = {i.id for i in s.issues}
+    for block in s.perturbation.values():
+        if isinstance(block, dict) and isinstance(block.get("rules"), list):
+            block["rules"] = [
+                r
+                for r in block["rules"]
+                if not isinstance(r, dict) or (r.get("actor") in (None, *actors) and r.get("issue") in (None, *issues))
+            ]

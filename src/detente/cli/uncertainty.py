@@ -31,6 +31,7 @@ from detente.cli.app import (
     write_output,
 )
 from detente.errors import DetenteError, ParameterError
+from detente.whatif import as_variant, what_if
 
 ModelOpt = Annotated[
     str,
@@ -111,17 +112,6 @@ def _emit(tables: list[Any], out: Path | None) -> None:
         write_output(_text(*tables), out)
 
 
-def _dated(s: Any, variants: list[str] | None) -> Any:
-    """The variants' edits dated at a round, as one variant an ensemble applies at their rounds (None if none)."""
-    from detente.scenario.schema import Variant
-    from detente.whatif import variant_edits
-
-    var = variant_edits(s, variants or [])
-    if var is None or not any((e.round or 0) > 0 for e in var.edits):
-        return None
-    return Variant(id=var.id, title=var.title, edits=[e for e in var.edits if (e.round or 0) > 0])
-
-
 def _one_seed(seed: int | None) -> int:
     """The seed every model of a side-by-side run shares (a fresh one, recorded, when none is given)."""
     from detente.uncertainty.ensemble import new_seed
@@ -185,14 +175,15 @@ def ensemble(
     with guarded():
         format, _ = output_format(format, out, FORMATS)
         check_out(draws_out, "--draws-out")
-        s = load_what_if(scenario, input_format, variant, set_, dated="skip")
+        base = load_what_if(scenario, input_format)
+        s = what_if(base, variant or (), set_ or (), dated="skip")  # checked, named and recorded here
         one = lambda name: run(  # noqa: E731
-            s,
+            base,
             name,
             draws=draws,
             seed=seed,
             perturb=None if perturb is None else str(perturb),
-            variant=_dated(s, variant),
+            variant=as_variant(base, variant or (), set_ or ()),
             params=_model_params(preset, param),
             thresholds=_thresholds(threshold, [i.id for i in s.issues]),
             chunk=chunk,
