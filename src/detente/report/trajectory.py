@@ -100,7 +100,13 @@ def positions_figure(fc: Any, scenario: Any | None = None, issues: list[str] | N
         if lo is not None and hi is not None:
             pad = 0.03 * (hi - lo)
             (ax.set_xlim if static else ax.set_ylim)(lo - pad, hi + pad)
-        ax.set_title(issue.name or iid if issue is not None else iid, fontsize=10)
+        title = issue.name or iid if issue is not None else iid
+        status = str(fc.status[draw, j])
+        if status == "no_agreement":  # a veto player refuses: the forecast stays at the status quo
+            title += " · no agreement (status quo)"
+        elif status not in ("converged", "static"):
+            title += f" · {status.replace('_', ' ')}"
+        ax.set_title(title, fontsize=10)
     for ax in axes.ravel()[k:]:
         ax.axis("off")
     legend: dict[str, Any] = {}  # every actor drawn in some panel (an actor may hold no stance on the first)
