@@ -41,13 +41,18 @@ def test_nash_needs_a_status_quo_or_participants():
     assert fc.outcomes[0, 1] == 30.0 and fc.status[0, 1] == "no_agreement" and np.isfinite(fc.outcomes).all()
 
 
-def test_exchange_needs_two_issues():
-    one_issue = ScenarioArrays.from_numpy(np.array([[10.0], [50.0], [90.0]]), 0.5, np.ones(3))
-    assert "expected 2 or more issues, got 1" in get("exchange").cannot_run(one_issue)
-    with pytest.raises(ScenarioError, match="cannot run it"):
-        get("exchange").solve(one_issue)
-    with pytest.raises(ScenarioError, match="cannot run it"):
-        get("exchange").solve_final(one_issue)
+def test_exchange_runs_one_issue_as_its_voting_outcome():
+    # nothing can be traded with one issue: a defined forecast (the voting outcome before any exchange), with a note
+    one_issue = ScenarioArrays.from_numpy(
+        np.array([[10.0], [50.0], [90.0]]), np.array([[0.2], [0.5], [0.9]]), np.ones(3)
+    )
+    ex = get("exchange")
+    assert ex.cannot_run(one_issue) is None
+    fc = ex.solve(one_issue)
+    assert fc.outcomes[0, 0] == pytest.approx(get("compromise").solve(one_issue).outcomes[0, 0], abs=1e-12)
+    assert fc.tables["exchanges"].empty and fc.status[0, 0] == "converged"
+    assert any("no exchange is possible" in n for n in fc.info["notes"])
+    assert ex.solve_final(one_issue).outcomes[0, 0] == fc.outcomes[0, 0]
 
 
 def test_spatial_limits():
@@ -65,30 +70,33 @@ def test_spatial_limits():
 
 def test_validate_lists_the_models_that_cannot_run():
     r = runner.invoke(app, ["validate", "emission-standards-1994"])
-    assert r.exit_code == 0  # the file is valid: the other models run it
-    lines = r.stdout.strip().splitlines()
-    assert lines[0].startswith("ok: emission-standards-1994") and lines[0].endswith("1 warning(s)")
-    assert lines[1:] == [
-        "warning: model exchange: cannot run this scenario: the exchange model trades positions between two issues; "
-        "expected 2 or more issues, got 1"
-    ]
+    assert r.exit_code == 0 and "model " not in r.stdout  # every model runs the one-issue case
     r = runner.invoke(app, ["validate", "korea-2019"])
     assert r.exit_code == 0 and "model " not in r.stdout
 
 
-def test_forecast_all_runs_every_model_that_can():
+def test_forecast_all_runs_every_model_that_can(tmp_path, base):
     r = runner.invoke(app, ["forecast", "emission-standards-1994", "--model", "all", "--format", "json"])
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
+    assert {f["model"] for f in doc["forecasts"]} == set(available()) and doc["cannot_run"] == []
+    for st in base["stances"]:
+        if st["issue"] == "years":
+            st["salience"] = 0  # nobody cares about 'years', which has no status quo: nash cannot run it
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(base))
+    r = runner.invoke(app, ["forecast", str(path), "--model", "all", "--format", "json"])
+    assert r.exit_code == 0, r.output
+    doc = json.loads(r.stdout)
     ran = [f["model"] for f in doc["forecasts"]]
-    assert "exchange" not in ran and set(ran) == set(available()) - {"exchange"}
-    assert [k["model"] for k in doc["cannot_run"]] == ["exchange"]
-    assert "two issues" in doc["cannot_run"][0]["reason"]
-    r = runner.invoke(app, ["forecast", "emission-standards-1994", "--model", "all"])
-    assert r.exit_code == 0 and "models not run" in r.stdout and "exchange" in r.stdout
-    r = runner.invoke(app, ["forecast", "emission-standards-1994", "--model", "all", "--format", "csv"])
-    assert r.exit_code == 0 and "exchange" not in r.stdout
-    assert "note: model 'exchange' cannot run emission-standards-1994" in r.stderr
+    assert "nash" not in ran and set(ran) == set(available()) - {"nash"}
+    assert [k["model"] for k in doc["cannot_run"]] == ["nash"]
+    assert "issue 'years' has no status quo" in doc["cannot_run"][0]["reason"]
+    r = runner.invoke(app, ["forecast", str(path), "--model", "all"])
+    assert r.exit_code == 0 and "models not run" in r.stdout and "nash" in r.stdout
+    r = runner.invoke(app, ["forecast", str(path), "--model", "all", "--format", "csv"])
+    assert r.exit_code == 0 and ",nash," not in r.stdout
+    assert "note: model 'nash' cannot run" in r.stderr
     r = runner.invoke(app, ["forecast", "korea-2019", "--model", "all", "--format", "json"])
     assert r.exit_code == 0 and json.loads(r.stdout)["cannot_run"] == []
 

@@ -631,6 +631,14 @@ def externalities(
     return {"value": np.where(present, val, np.nan), "class": cls, "present": present}
 
 
+#: An exchange trades a concession on one issue for one on another: with a single issue there is nothing to trade,
+#: and the forecast is the round-1 voting outcome (the capability x salience weighted mean).
+ONE_ISSUE_NOTE = (
+    "one issue: no exchange is possible (an exchange trades a concession on one issue for one on another), "
+    "so the forecast is the voting outcome before any exchange"
+)
+
+
 @register
 class ExchangeModel(Model):
     """Stokman's exchange model: equal-gain vote trading across issue pairs; REX with p > 0 (Stokman & Van Oosten
@@ -645,14 +653,6 @@ class ExchangeModel(Model):
     #: p = 0 runs the batch's draws in lock-step (:func:`play_round_lockstep`); False keeps the per-draw loop
     #: (identical results; kept for tests and for REX, whose random stream is consumed draw after draw).
     _lockstep = True
-
-    def cannot_run(self, arrays: ScenarioArrays) -> str | None:
-        """Exchanges trade a concession on one issue for one on another: the model needs two issues (with one,
-        nothing can be exchanged and its forecast would be the compromise model's weighted mean). A draw in which
-        fewer actors or issues hold stances simply has fewer exchanges."""
-        if arrays.n_issues < 2:
-            return f"the exchange model trades positions between two issues; expected 2 or more issues, got {arrays.n_issues}"
-        return None
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
         return self._run(arrays, rng, histories=True)
@@ -808,8 +808,13 @@ class ExchangeModel(Model):
             "initial_outcome": {iid: float(pref_o[0, 0, j]) for j, iid in enumerate(arrays.issues)},
             "ties": logs[0].ties(),
         }
+        notes = []
+        if arrays.n_issues < 2:
+            notes.append(ONE_ISSUE_NOTE)
         if prm.move_budget == "decide":
-            info["notes"] = [tie_note(info["ties"])]
+            notes.append(tie_note(info["ties"]))
+        if notes:
+            info["notes"] = notes
         return Solution(
             outcomes=vote_o[:, -1].copy(),
             trajectory=traj_s,

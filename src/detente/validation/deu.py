@@ -407,9 +407,8 @@ def deu_backtest(
                 "perturbation": _spec_doc(perturb) if ens_models else None,
             },  # fmt: skip
             "batching": "proposals with the same actors and number of issues solved as one batch",
-            "execution": "in-process"
-            if workers is None and scheduler is None
-            else (f"Dask: {scheduler}" if scheduler else f"Dask LocalCluster of {workers} processes"),
+            # the same bytes whatever runs the blocks (in-process, N local workers or a scheduler): not recorded
+            "execution": "seed-stable blocks merged in block order",
             "models": [{"label": label, "model": m.name, "parameters": m.parameters()} for label, m in runners],
             "notes": notes,
             "capability_notes": sorted({n for p in proposals for n in p.capability_notes[1:]}),
