@@ -19,10 +19,45 @@ def forecast(
     vetoes: str | None = None,
     **params: Any,
 ) -> Forecast:
-    """Forecast a scenario (object, arrays, built-in name or file path) with a model given by name or instance.
+    """Forecast a scenario with one model.
 
-    ``delegations`` ("collapse"/"separate") and ``vetoes`` ("on"/"off") set the two-level structure
-    (docs/two-level.md); by default a scenario's delegations are collapsed and its veto players bound the outcome.
+    Parameters
+    ----------
+    scenario : Scenario, ScenarioArrays or str
+        A scenario object, its arrays (a batch of B draws), a built-in name or a file path.
+    model : str or Model
+        A registered model name (``"compromise"``, ``"expected-utility(Q=0.5)"``) or a configured instance.
+    seed : int, optional
+        For models that draw random numbers; the same seed gives the same forecast.
+    preset : str, optional
+        A model preset (e.g. ``"scholz_compat"`` for expected-utility).
+    delegations : {"collapse", "separate"}, optional
+        How delegations are treated (docs/two-level.md); default: collapsed to one seat per side.
+    vetoes : {"on", "off"}, optional
+        Whether the scenario's veto players bound the outcome; default on.
+    **params
+        Model parameters (see ``detente models``).
+
+    Returns
+    -------
+    Forecast
+        Outcome per issue, trajectory by round, status and provenance.
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown scenario or model name.
+    ParameterError
+        A parameter the model does not take, or a bad value.
+    ScenarioError
+        A scenario file that does not validate.
+
+    Examples
+    --------
+    >>> import detente
+    >>> f = detente.forecast("emission-standards-1994", model="median")
+    >>> f.model, round(f.outcome["emission-standards"], 1)
+    ('median', 7.0)
     """
     from detente.scenario.io import load
 

@@ -123,11 +123,39 @@ def apply(
     dated: Literal["round0", "error", "skip"] = "round0",
     name: str | None = None,
 ) -> Scenario:
-    """A new validated scenario with ``edits`` (a variant id, Variant, Edit or list) applied in order.
+    """A new validated scenario with what-if edits applied in order; the original is untouched.
 
-    ``dated`` says what to do with edits dated ``round > 0`` (scenario data has no rounds): apply them at round 0
-    (default), raise :class:`ParameterError`, or skip them (:func:`solve` applies those later).
-    The result is named ``"<scenario>+<variant>"`` for a variant, else it keeps the scenario's name.
+    Parameters
+    ----------
+    scenario : Scenario
+    edits : str, Variant, Edit or list of Edit
+        A variant id of the scenario, a Variant, one edit or a list.
+    dated : {"round0", "error", "skip"}
+        What to do with edits dated ``round > 0`` (scenario data has no rounds): apply them at round 0 (default),
+        raise :class:`ParameterError`, or skip them (the models' ``solve`` applies those later).
+    name : str, optional
+        The new scenario's name; default ``"<scenario>+<variant>"`` for a variant, else the scenario's name.
+
+    Returns
+    -------
+    Scenario
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown variant, actor or issue.
+    ParameterError
+        An edit that pushes a value off its range, or a dated edit with ``dated="error"``.
+
+    Examples
+    --------
+    >>> import detente
+    >>> from detente.scenario.schema import Edit
+    >>> s = detente.load("korea-2019")
+    >>> e = Edit(op="set", actor="dprk", issue="denuclearization", field="position", value=40)
+    >>> t = detente.apply_edits(s, [e], name="korea-2019-dprk-40")
+    >>> [st.position for st in t.stances if st.actor == "dprk" and st.issue == "denuclearization"]
+    [40.0]
     """
     vid, items = resolve(scenario, edits)
     s = scenario.model_copy(deep=True)

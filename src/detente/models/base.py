@@ -470,7 +470,33 @@ def parse_value(text: str) -> Any:
 
 
 def get(spec: str, **params: Any) -> Model:
-    """A configured model by name: ``get("expected-utility", Q=0.5)`` or ``get("expected-utility(Q=0.5)")``."""
+    """A configured model by name.
+
+    Parameters
+    ----------
+    spec : str
+        A registered name, optionally with parameters: ``"expected-utility"`` or ``"expected-utility(Q=0.5)"``.
+    **params
+        Parameters, merged over those in ``spec``.
+
+    Returns
+    -------
+    Model
+        The model; ``solve(arrays)`` forecasts.
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown model name.
+    ParameterError
+        An unknown parameter or a bad value.
+
+    Examples
+    --------
+    >>> from detente.models import get
+    >>> get("expected-utility(Q=0.5)").params.Q
+    0.5
+    """
     name, from_spec = parse_spec(spec)
     merged = {**from_spec, **params}
     return lookup(name)(**merged)

@@ -185,7 +185,23 @@ def scenario_hash(scenario: Scenario) -> str:
 
 
 def to_arrays(scenario: Scenario) -> ScenarioArrays:
-    """The B = 1 numpy view of a scenario."""
+    """The numpy view of a scenario with a batch axis of one draw.
+
+    Parameters
+    ----------
+    scenario : Scenario
+
+    Returns
+    -------
+    ScenarioArrays
+        Positions, saliences (0-1), capabilities and the stance mask, each (1, n actors, m issues).
+
+    Examples
+    --------
+    >>> import detente
+    >>> detente.to_arrays(detente.load("emission-standards-1994")).position.shape
+    (1, 11, 1)
+    """
     actors = tuple(a.id for a in scenario.actors)
     issues = tuple(i.id for i in scenario.issues)
     n, m = len(actors), len(issues)

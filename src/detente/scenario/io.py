@@ -73,10 +73,37 @@ def library_summaries() -> list[tuple[str, str]]:
 def load(
     ref: str | Path, input_format: str | None = None, *, scale: tuple[float, float] | str | None = None
 ) -> Scenario:
-    """A built-in scenario by name, or a scenario file (format detected, or ``input_format``).
+    """A built-in scenario by name, or a scenario file.
 
-    ``scale``: ``(lower, upper)`` (or ``"LO,HI"``) puts every issue on that scale — the way to give the
-    ``Actor,Capability,Position,Salience`` table, which carries none, the scale its positions are on.
+    Parameters
+    ----------
+    ref : str or Path
+        A built-in name (``detente scenarios`` lists them), a file path, or ``FILE#PROPOSAL`` for one proposal of a
+        DEU data file.
+    input_format : str, optional
+        The file format; default: detected from the suffix and content.
+    scale : (float, float) or str, optional
+        ``(lower, upper)`` or ``"LO,HI"``: puts every issue on that scale — the way to give the
+        ``Actor,Capability,Position,Salience`` table, which carries none, the scale its positions are on.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario.
+
+    Raises
+    ------
+    UnknownNameError
+        No such file or built-in scenario.
+    ScenarioError
+        The file does not parse or validate (the message names the file, the field and the value).
+
+    Examples
+    --------
+    >>> import detente
+    >>> s = detente.load("korea-2019")
+    >>> len(s.actors), len(s.issues)
+    (9, 8)
     """
     ref_s = str(ref)
     path = Path(ref_s)
@@ -988,7 +1015,25 @@ def dumps(scenario: Scenario, fmt: str = "yaml") -> str:
 
 
 def save(scenario: Scenario, path: str | Path, fmt: str | None = None) -> Path:
-    """Write a scenario (format from ``fmt`` or the suffix: .yaml/.yml, .json, .csv (decide), .xlsx). Atomic."""
+    """Write a scenario to a file, atomically.
+
+    Parameters
+    ----------
+    scenario : Scenario
+    path : str or Path
+    fmt : str, optional
+        The format; default from the suffix: .yaml/.yml (detente YAML), .json, .csv or .txt (decide CSV), .xlsx.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Raises
+    ------
+    ParameterError
+        A file that cannot be written.
+    """
     from detente.cli.app import write_output
 
     path = Path(path)

@@ -176,12 +176,33 @@ def compare(
     scheduler: str | None = None,
     max_memory: str | int | None = None,
 ) -> Comparison:
-    """Run the baseline and each variant on common random numbers; see :class:`Comparison` for what it reports.
+    """Run the baseline and each variant on common random numbers.
 
-    Arguments are those of :func:`detente.uncertainty.ensemble`; ``variants`` are variant ids of the scenario (or
-    :class:`Variant` objects). Undated edits are applied before the noise (a variant moves the central estimate; the
-    uncertainty around it stays), dated edits at their round. ``workers`` / ``scheduler`` run the blocks on Dask
-    (same bytes as in-process); ``max_memory`` bounds the estimated memory (see :func:`ensemble`).
+    Undated edits are applied before the noise (a variant moves the central estimate; the uncertainty around it
+    stays), dated edits at their round.
+
+    Parameters
+    ----------
+    scenario : Scenario or str
+    model : str or Model
+    variants : str, Variant or sequence of them
+        Variant ids of the scenario, or :class:`Variant` objects.
+    draws, perturb, seed, chunk, params, progress, workers, scheduler, max_memory
+        As in :func:`detente.uncertainty.ensemble`.
+    level : float
+        The confidence level of the paired differences' intervals.
+
+    Returns
+    -------
+    Comparison
+        The baseline ensemble, one ensemble per variant and :meth:`Comparison.differences`.
+
+    Raises
+    ------
+    UnknownNameError
+        A variant the scenario does not define.
+    ParameterError
+        A bad argument.
     """
     if isinstance(variants, (str, Variant)):
         variants = [variants]

@@ -576,22 +576,61 @@ def ensemble(
     scheduler: str | None = None,
     max_memory: str | int | None = None,
 ) -> Ensemble:
-    """Run ``model`` on ``draws`` perturbed copies of ``scenario`` (blocks of :data:`BLOCK` draws, ``chunk`` per call).
+    """Run a model on perturbed copies of a scenario: a Monte Carlo ensemble.
 
-    - ``scenario``: a Scenario, a built-in name or file path, or B = 1 ScenarioArrays.
-    - ``model``: a registered name (``"expected-utility(Q=0.5)"`` works) with ``params``, or a Model instance.
-    - ``perturb``: a :class:`PerturbationSpec`, dict or YAML/JSON path; ``None`` = the scenario's ``perturbation``
-      field, else :data:`detente.uncertainty.spec.DEFAULT`; ``False``/``"none"`` = no perturbation.
-    - ``seed``: the run's seed (a fresh one is drawn and recorded when None); same seed → same bytes.
-    - ``variant``: run a what-if variant (id, Variant or list of edits) instead of the baseline.
-    - ``thresholds``: for P(outcome ≥ t) / P(outcome ≤ t): a list for every issue or ``{issue: [t, ...]}``;
-      default the labelled points of each issue's scale.
-    - ``progress``: a progress bar of blocks done on stderr (default: when stderr is a terminal and there is more
-      than one block).
-    - ``workers``: run the blocks on a Dask LocalCluster of that many worker processes; ``scheduler``: on the Dask
-      cluster at that address. The result is the same bytes as in-process.
-    - ``max_memory``: refuse (:class:`detente.execution.MemoryLimitError`) when the run's estimated memory exceeds
-      this many bytes (``"2GB"`` works); default half the machine's memory.
+    Parameters
+    ----------
+    scenario : Scenario, ScenarioArrays or str
+        A scenario, a built-in name or file path, or arrays with one draw.
+    model : str or Model
+        A registered name (``"expected-utility(Q=0.5)"`` works) with ``params``, or a Model instance.
+    draws : int
+        Number of perturbed copies (run in blocks of :data:`BLOCK` draws, ``chunk`` per model call).
+    perturb : PerturbationSpec, dict, str or bool, optional
+        The noise: a spec, a dict or a YAML/JSON path; ``None``: the scenario's ``perturbation`` block, else
+        :data:`detente.uncertainty.spec.DEFAULT`; ``False`` or ``"none"``: no perturbation.
+    seed : int, optional
+        The run's seed (a fresh one is drawn and recorded when None); the same seed gives the same bytes.
+    chunk : int, optional
+        Draws per model call.
+    variant : str, Variant or list of Edit, optional
+        Run a what-if variant instead of the baseline.
+    params : dict, optional
+        Model parameters.
+    thresholds : list of float or dict, optional
+        For P(outcome ≥ t) and P(outcome ≤ t): a list for every issue or ``{issue: [t, ...]}``; default the labelled
+        points of each issue's scale.
+    quantiles : tuple of float
+        The quantiles of :meth:`Ensemble.summary`.
+    bins : int
+        Histogram bins per issue.
+    progress : bool, optional
+        A progress bar on stderr (default: when stderr is a terminal and there is more than one block).
+    workers : int, optional
+        Run the blocks on a Dask LocalCluster of that many processes (same bytes as in-process).
+    scheduler : str, optional
+        Run the blocks on the Dask cluster at this address.
+    max_memory : str or int, optional
+        Refuse when the estimated memory exceeds this many bytes (``"2GB"`` works); default half the machine's.
+
+    Returns
+    -------
+    Ensemble
+        Every draw's outcomes and final positions, with summaries per issue and actor.
+
+    Raises
+    ------
+    ParameterError
+        A bad argument or perturbation spec.
+    MemoryLimitError
+        The run would need more than ``max_memory``.
+
+    Examples
+    --------
+    >>> import detente
+    >>> e = detente.ensemble("korea-2019", "compromise", draws=64, seed=1, progress=False)
+    >>> e.draws, e.outcomes.shape
+    (64, (64, 8))
     """
     sc, scen, mdl, spec, seed, chunk = prepare(scenario, model, params, perturb, seed, chunk, draws)
     chunk = min(chunk, BLOCK)

@@ -284,12 +284,33 @@ def sensitivity(
     scheduler: str | None = None,
     max_memory: str | int | None = None,
 ) -> Sensitivity:
-    """Sobol indices (S1, ST) of each issue's outcome for the input ``groups`` (``draws`` = N base samples).
+    """Sobol indices (S1, ST) of each issue's outcome for groups of uncertain inputs.
 
     The perturbation spec (argument, scenario field or default, as in :func:`ensemble`) says which inputs are
-    uncertain and how. The model is evaluated ``N·(G + 2)`` times (``G`` groups), ``chunk`` rows per model call;
-    ``N`` a power of 2 is best. ``workers`` / ``scheduler`` run the blocks on Dask (same bytes as in-process);
-    ``max_memory`` bounds the estimated memory of the blocks in flight.
+    uncertain and how. The model is evaluated ``N·(G + 2)`` times (``G`` groups), ``chunk`` rows per model call.
+
+    Parameters
+    ----------
+    scenario : Scenario, ScenarioArrays or str
+    model : str or Model
+    draws : int
+        ``N``, the base samples (a power of 2 is best).
+    perturb, seed, chunk, params, progress, workers, scheduler, max_memory
+        As in :func:`detente.uncertainty.ensemble`.
+    groups : str
+        How inputs are grouped: ``"actor-field"`` (default), ``"actor"``, ``"field"``, ``"issue"`` or ``"cell"``.
+    conf_level : float
+        The confidence level of the indices' intervals (the half-widths S1_conf and ST_conf).
+
+    Returns
+    -------
+    Sensitivity
+        Indices per issue and group with their confidence half-widths.
+
+    Raises
+    ------
+    ParameterError
+        A bad argument or an unknown grouping.
     """
     if groups not in GROUPINGS:
         raise ParameterError(f"groups={groups!r}: expected one of {', '.join(GROUPINGS)}")

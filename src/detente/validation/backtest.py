@@ -53,16 +53,35 @@ def backtest(
 ) -> Leaderboard:
     """Back-test models on negotiations with observed outcomes.
 
-    - ``scenarios``: built-in names, file paths or :class:`Scenario` objects; default every built-in scenario with
-      ``observed`` outcomes (built-ins without are listed under ``provenance["skipped_scenarios"]``). A scenario named
-      here that has no observed outcome is an error.
-    - ``models``: names, specs such as ``"expected-utility(Q=0.5)"`` or :class:`Model` instances; default every
-      registered model with its default parameters. An unknown name or a bad parameter is an error; a model that
-      raises while forecasting is recorded in ``failures``.
-    - ``seed``: passed to every model on every scenario.
-    - ``delegations`` / ``vetoes``: the two-level structure (``"collapse"``/``"separate"``, ``"on"``/``"off"``;
-      default: each scenario's own, see docs/two-level.md), recorded in ``provenance["structure"]``.
+    Parameters
+    ----------
+    scenarios : sequence of str or Scenario, optional
+        Built-in names, file paths or scenarios; default every built-in scenario with ``observed`` outcomes (those
+        without are listed under ``provenance["skipped_scenarios"]``). A scenario named here that has no observed
+        outcome is an error.
+    models : sequence of str or Model, optional
+        Names, specs such as ``"expected-utility(Q=0.5)"`` or instances; default every registered model with its
+        default parameters. A model that raises while forecasting is recorded in ``failures``.
+    seed : int, optional
+        Passed to every model on every scenario.
+    delegations, vetoes : str, optional
+        The two-level structure (``"collapse"``/``"separate"``, ``"on"``/``"off"``; default: each scenario's own, see
+        docs/two-level.md), recorded in ``provenance["structure"]``.
 
+    Returns
+    -------
+    Leaderboard
+        The ranking against the naive baseline, per-issue errors, failures and provenance.
+
+    Raises
+    ------
+    UnknownNameError
+        An unknown scenario or model name.
+    ParameterError
+        A bad model parameter, or a named scenario without observed outcomes.
+
+    Examples
+    --------
     >>> from detente.validation import backtest
     >>> lb = backtest(scenarios=["emission-standards-1994"], models=["compromise", "median"])
     >>> lb.table.set_index("model")["mae_pct"].round(2).to_dict()
