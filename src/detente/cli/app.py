@@ -262,23 +262,17 @@ def write_data(
 
 
 def print_tables(tables: list[Any], out: Path | None) -> None:
-    """Print (or write) tables whole: never cut a number to fit a narrow terminal; a wide table is wider."""
-    from rich.console import Console
-    from rich.measure import Measurement
+    """Print tables fitted to the terminal (never a number cut: see :mod:`detente.cli._tables`), or write them whole."""
+    from detente.cli._tables import fit, terminal_width, text_of
 
     tables = [t for t in tables if t is not None]
-    target = console if out is None else Console(file=io.StringIO(), width=160, no_color=True)
-    wide = target.options.update(width=10_000)
-    # tables of numbers (every column no_wrap) are printed whole; tables with text columns wrap their text
-    whole = [t for t in tables if all(c.no_wrap for c in getattr(t, "columns", [None]) if c is not None)]
-    need = max((Measurement.get(target, wide, t).maximum for t in whole if hasattr(t, "columns")), default=0)
-    if need > target.width:
-        target = Console(file=target.file, width=need, no_color=out is not None or target.no_color)
-    for t in tables:
-        target.print(t)
     if out is not None:
-        assert isinstance(target.file, io.StringIO)
-        write_output(target.file.getvalue(), out)
+        write_output(text_of(tables, None), out)
+        return
+    width = terminal_width()
+    for t in tables:
+        for part in fit(t, width):
+            console.print(part, width=width)
 
 
 def write_figure(fig: Any, out: Path) -> None:

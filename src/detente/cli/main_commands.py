@@ -50,7 +50,7 @@ def scenarios(ctx: typer.Context) -> None:
         t = Table("name", "description", box=None)
         for name, summary in library_summaries():
             t.add_row(name, summary)
-        console.print(t)
+        print_tables([t], None)
 
 
 @app.command()
@@ -508,7 +508,7 @@ def _forecast_many(
         for k in skipped:  # data files hold forecasts only: the models left out are named on stderr
             typer.echo(f"note: model {k['model']!r} cannot run {s.name}: {k['reason']}", err=True)
         return
-    mark = {"no_agreement": "✗", "cycling": "~", "max_rounds": "…"}
+    mark = {"no_agreement": "✗", "cycling": "~", "max_rounds": "‡"}
     from rich import box
 
     t = Table(title=f"{s.name}: forecasts side by side{_structure_note(fcs[0])}", box=box.SIMPLE_HEAD, pad_edge=False)
@@ -540,7 +540,7 @@ def _forecast_many(
             errs.append(f"{np.mean(d):.1f}" if d else "—")
         t.add_row("[i]mean |error|[/i]", *errs, "")
     t.caption = (
-        "✗ no agreement (status quo) · ~ cycling · … max rounds · — no forecast (nobody holds a stance)"
+        "✗ no agreement (status quo) · ~ cycling · ‡ max rounds · — no forecast (nobody holds a stance)"
         " · actual: observed outcome · " + _scale_caption(s)
     )
     print_tables([t, _cannot_run_table(skipped)], out)
@@ -581,7 +581,7 @@ def models() -> None:
     for name, cls in available().items():
         fields = ", ".join(f"{k}={v.default!r}" for k, v in cls.Params.model_fields.items())
         t.add_row(name, cls.summary, fields, ", ".join(cls.presets))
-    console.print(t)
+    print_tables([t], None)
 
 
 @app.command()

@@ -3,14 +3,13 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from detente.cli._tables import terminal_width, text_of
 from detente.cli.app import (
     app,
     dumps,
@@ -43,12 +42,9 @@ Out = Annotated[
 FORMATS = ("table", "csv", "json", "xlsx")
 
 
-def _text(*items: Any) -> str:
-    buf = io.StringIO()
-    c = Console(file=buf, width=170, force_terminal=False, color_system=None)
-    for it in items:
-        c.print(it)
-    return buf.getvalue()
+def _text(*items: Any, out: Path | None = None) -> str:
+    """Tables and lines as text: fitted to the terminal, or whole tables when written to ``out``."""
+    return text_of(items, None if out is not None else terminal_width())
 
 
 def _ci(m: dict[str, float], nd: int = 3) -> str:
@@ -61,7 +57,7 @@ def _emit(fmt: str, chart: bool, out: Path | None, *, doc: Any, frames: Any, tex
         write_figure(fig_fn(), out)
         out = None
     if not write_data(fmt, out, doc=doc, frames=frames):
-        write_output(text(), out)
+        write_output(_text(*text(), out=out), out)
 
 
 RuleOpt = Annotated[
@@ -129,7 +125,7 @@ def _staged_frame(doc: dict[str, Any]) -> Any:
     return pd.DataFrame(rows)
 
 
-def _staged_table(doc: dict[str, Any]) -> str:
+def _staged_table(doc: dict[str, Any]) -> list[Any]:
     cal = doc["calendar"]
     t = Table(title=f"staged-disarmament game: {doc['scenario']}, first month {cal['first_month']}, election "
               f"{cal['election']} (exact; {doc['paths']} Monte Carlo paths for the arsenal quantiles, seed {doc['seed']})")
@@ -149,7 +145,7 @@ def _staged_table(doc: dict[str, Any]) -> str:
         items.append(f"president's best rule: {b['best']} (payoff {b['president_value']:.2f}; "
                      f"{b['rules_evaluated']} rules evaluated; gap to the second best {b['gap_to_second_best']:.3f})")
     items.append(f"{horizon}. {doc['warning']}")
-    return _text(*items)
+    return items
 
 
 def _staged_figure(doc: dict[str, Any]) -> Any:
@@ -263,7 +259,7 @@ def experiment_cmd(
         )
 
 
-def _experiment_table(res: Any) -> str:
+def _experiment_table(res: Any) -> list[Any]:
     e = res.experiment
     t = Table(title=f"{e.name}: {e.title} — {res.paths} paths, seed {res.seed}")
     for col in ("point", "policy", "P(full deal by election)", "P(freeze+)", "arsenal Nov 2020", "P(crisis)"):
@@ -273,7 +269,7 @@ def _experiment_table(res: Any) -> str:
             m = res.metrics[p.label][pol]
             t.add_row(p.label, pol, _ci(m["p_deal"]), _ci(m["p_partial"]), _ci(m["arsenal_E"], 1), _ci(m["p_crisis"]))
     summary = "\n".join(res.summary)
-    return _text(t, f"claim: {e.quote}", summary)
+    return [t, f"claim: {e.quote}", summary]
 
 
 @app.command("experiments")
@@ -312,7 +308,7 @@ def experiments_cmd(fmt: Format = None, out: Out = None) -> None:
             p.add_column(col)
         for cls in POLICIES.values():
             p.add_row(cls.name, cls.summary, cls.source)
-        write_output(_text(t, p), out)
+        write_output(_text(t, p, out=out), out)
 
 
 @app.command("strategy-replay")
@@ -366,4 +362,4 @@ def replay_cmd(
                 f"{s['es_rmse']:.2f}",
             )
         refs = ", ".join(f"{k}: {v:.3f}" for k, v in res.references.items())
-        write_output(_text(t, f"reference scores — {refs}", res.verdict()), out)
+        write_output(_text(t, f"reference scores — {refs}", res.verdict(), out=out), out)

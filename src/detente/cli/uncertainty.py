@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import io
 import math
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from detente.cli._several_models import emit_several, model_names, refuse_settings, run_several
@@ -21,11 +19,11 @@ from detente.cli.app import (
     Variants,
     app,
     check_out,
-    console,
     guarded,
     load_what_if,
     output_format,
     parse_params,
+    print_tables,
     write_data,
     write_figure,
     write_output,
@@ -96,20 +94,8 @@ def _thresholds(items: list[str] | None, issues: list[str]) -> dict[str, list[fl
     return out
 
 
-def _text(*tables: Any) -> str:
-    buf = io.StringIO()
-    c = Console(file=buf, width=160, force_terminal=False, color_system=None)
-    for t in tables:
-        c.print(t)
-    return buf.getvalue()
-
-
 def _emit(tables: list[Any], out: Path | None) -> None:
-    if out is None and console.is_terminal:
-        for t in tables:
-            console.print(t)
-    else:  # a file or a pipe: plain text, wide enough not to cut columns
-        write_output(_text(*tables), out)
+    print_tables(tables, out)
 
 
 def _one_seed(seed: int | None) -> int:

@@ -1,0 +1,136 @@
+"""Text tables that fit the terminal without cutting a number.
+
+A rich :class:`~rich.table.Table` wider than the terminal is shown, in this order of preference:
+
+1. as it is, with its text columns wrapped at word boundaries (numbers never wrap);
+2. split into several tables over its columns, each repeating the first (key) column — like a printed wide data frame;
+3. vertical: one ``column: value`` row per cell, a block per record (when even the key and one column are too wide).
+
+Files written with ``--out FILE.txt`` keep whole tables at their natural width.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.measure import Measurement
+from rich.table import Table
+from rich.text import Text
+
+__all__ = ["fit", "terminal_width", "text_of"]
+
+_NUMERIC = re.compile(r"^[\s\d.,:;%()\[\]+\-−–—✗~‡×±/<>=≥≤*e|]*$")
+"""A cell that is a number (with signs, marks, brackets or units): never wrapped, never cut."""
+
+
+def terminal_width() -> int:
+    """The terminal's width now (``COLUMNS`` wins; 80 when stdout is not a terminal)."""
+    return Console().width
+
+
+def _plain(cell: Any) -> str:
+    if isinstance(cell, Text):
+        return cell.plain
+    if isinstance(cell, str):
+        try:
+            return Text.from_markup(cell).plain
+        except Exception:  # noqa: BLE001 - not markup: the text as it is
+            return cell
+    return str(cell)
+
+
+def _numeric(column: Any) -> bool:
+    cells = [_plain(c) for c in column.cells]
+    return bool(cells) and all(_NUMERIC.match(c) for c in cells)
+
+
+def _copy(t: Table, columns: Sequence[int], *, title: Any = None, caption: Any = None) -> Table:
+    new = Table(
+        title=title, caption=caption, box=t.box, show_header=t.show_header, header_style=t.header_style,
+        pad_edge=t.pad_edge, show_lines=t.show_lines, padding=t.padding, collapse_padding=t.collapse_padding,
+        show_edge=t.show_edge, leading=t.leading, title_style=t.title_style, caption_style=t.caption_style,
+        title_justify=t.title_justify, caption_justify=t.caption_justify, show_footer=t.show_footer,
+    )
+    cells = []
+    for k in columns:
+        c = t.columns[k]
+        new.add_column(c.header, c.footer, justify=c.justify, style=c.style, header_style=c.header_style,
+                       no_wrap=c.no_wrap, overflow=c.overflow, min_width=c.min_width, vertical=c.vertical)
+        cells.append(list(c.cells))
+    for r, row in enumerate(t.rows):
+        new.add_row(*[col[r] for col in cells], style=row.style, end_section=row.end_section)
+    return new
+
+
+def _measure(console: Console, t: Table) -> Measurement:
+    return Measurement.get(console, console.options.update(width=100_000), t)
+
+
+def _vertical(t: Table) -> Table:
+    v = Table("column", "value", title=t.title, caption=t.caption, box=t.box, show_header=False, pad_edge=t.pad_edge)
+    v.columns[1].overflow = "fold"
+    cols = [list(c.cells) for c in t.columns]
+    heads = [_plain(c.header) for c in t.columns]
+    for r in range(t.row_count):
+        for k, col in enumerate(cols):
+            v.add_row(heads[k], col[r], end_section=k == len(cols) - 1)
+    return v
+
+
+def fit(t: Any, width: int, console: Console | None = None) -> list[Any]:
+    """``t`` as tables no wider than ``width`` whose number cells are whole (anything not a Table is returned as is)."""
+    if not isinstance(t, Table) or not t.columns:
+        return [t]
+    console = console or Console(width=width, file=io.StringIO())
+    if _measure(console, t).maximum <= width:
+        return [t]
+    for c in t.columns:  # numbers stay whole; text wraps at words and folds a word longer than the column
+        if _numeric(c):
+            c.no_wrap, c.overflow = True, "ignore"
+        else:
+            c.no_wrap, c.overflow = False, "fold"
+    if _measure(console, t).minimum <= width:
+        return [t]
+    n = len(t.columns)
+    groups: list[list[int]] = []
+    group: list[int] = []
+    for k in range(1, n):
+        if _measure(console, _copy(t, [0, *group, k])).minimum <= width:
+            group.append(k)
+        elif group:
+            groups.append(group)
+            group = [k] if _measure(console, _copy(t, [0, k])).minimum <= width else []
+            if not group:
+                return [_vertical(t)]
+        else:
+            return [_vertical(t)]
+    if group:
+        groups.append(group)
+    out = []
+    for g, cols in enumerate(groups):
+        title = t.title if g == 0 else (f"{_plain(t.title)} (continued)" if t.title else None)
+        out.append(_copy(t, [0, *cols], title=title, caption=t.caption if g == len(groups) - 1 else None))
+    return out
+
+
+def text_of(items: Sequence[Any], width: int | None) -> str:
+    """Plain text of tables and strings: fitted to ``width``, or whole tables at their natural width when None."""
+    items = [it for it in items if it is not None]
+    if width is None:
+        probe = Console(file=io.StringIO(), width=160)
+        whole = [t for t in items if isinstance(t, Table) and all(c.no_wrap for c in t.columns)]
+        need = max((_measure(probe, t).maximum for t in whole), default=0)
+        width = max(160, need)
+        fitted = items
+    else:
+        probe = Console(file=io.StringIO(), width=width)
+        fitted = [f for it in items for f in fit(it, width, probe)]
+    buf = io.StringIO()
+    c = Console(file=buf, width=width, force_terminal=False, color_system=None, no_color=True)
+    for it in fitted:
+        c.print(it)
+    return buf.getvalue()
