@@ -70,6 +70,22 @@ def _measure(console: Console, t: Table) -> Measurement:
     return Measurement.get(console, console.options.update(width=100_000), t)
 
 
+def _need(console: Console, t: Table) -> int:
+    """The narrowest width ``t`` takes with names and numbers whole and prose wrapped at words."""
+    from rich.cells import cell_len
+
+    natural, least = 0, 0
+    for c in t.columns:
+        texts = [_plain(c.header), *(_plain(x) for x in c.cells)]
+        full = max((cell_len(line) for x in texts for line in x.splitlines() or [""]), default=0)
+        natural += full
+        if c.no_wrap:
+            least += full
+        else:
+            least += min(full, max((cell_len(w) for x in texts for w in x.split()), default=0))
+    return _measure(console, t).maximum - natural + least
+
+
 def _vertical(t: Table) -> Table:
     v = Table("column", "value", title=t.title, caption=t.caption, box=t.box, show_header=False, pad_edge=t.pad_edge)
     v.columns[1].overflow = "fold"
@@ -88,24 +104,27 @@ def fit(t: Any, width: int, console: Console | None = None) -> list[Any]:
     console = console or Console(width=width, file=io.StringIO())
     if _measure(console, t).maximum <= width:
         return [t]
-    for c in t.columns:  # numbers stay whole; text wraps at words and folds a word longer than the column
-        if _numeric(c):
-            c.no_wrap, c.overflow = True, "ignore"
-        else:
-            c.no_wrap, c.overflow = False, "fold"
-    if _measure(console, t).minimum <= width:
+    numeric = [_numeric(c) for c in t.columns]
+    for c, num in zip(t.columns, numeric, strict=True):
+        # numbers and names stay whole; prose (cells with spaces) wraps at words, folding a word longer than the column
+        prose = not num and any(" " in _plain(x).strip() for x in c.cells)
+        c.no_wrap, c.overflow = (False, "fold") if prose else (True, "ignore")
+    if _need(console, t) <= width:
         return [t]
-    n = len(t.columns)
+    # the key: the leading columns of names (at least the first), repeated in every part
+    key = [0]
+    while len(key) < len(t.columns) - 1 and not numeric[len(key)]:
+        if _need(console, _copy(t, [*key, len(key)])) > width // 2:
+            break
+        key.append(len(key))
     groups: list[list[int]] = []
     group: list[int] = []
-    for k in range(1, n):
-        if _measure(console, _copy(t, [0, *group, k])).minimum <= width:
+    for k in range(len(key), len(t.columns)):
+        if _need(console, _copy(t, [*key, *group, k])) <= width:
             group.append(k)
-        elif group:
+        elif group and _need(console, _copy(t, [*key, k])) <= width:
             groups.append(group)
-            group = [k] if _measure(console, _copy(t, [0, k])).minimum <= width else []
-            if not group:
-                return [_vertical(t)]
+            group = [k]
         else:
             return [_vertical(t)]
     if group:
@@ -113,7 +132,7 @@ def fit(t: Any, width: int, console: Console | None = None) -> list[Any]:
     out = []
     for g, cols in enumerate(groups):
         title = t.title if g == 0 else (f"{_plain(t.title)} (continued)" if t.title else None)
-        out.append(_copy(t, [0, *cols], title=title, caption=t.caption if g == len(groups) - 1 else None))
+        out.append(_copy(t, [*key, *cols], title=title, caption=t.caption if g == len(groups) - 1 else None))
     return out
 
 

@@ -21,7 +21,6 @@ from detente.cli.app import (
     Variants,
     app,
     choice,
-    console,
     dumps,
     guarded,
     load_scenario,
