@@ -103,3 +103,23 @@ def test_fit_goes_vertical_when_one_column_is_too_wide():
 def test_files_keep_whole_tables():
     text = text_of([_wide_table(14)], None)
     assert len(text.splitlines()[2]) > 100  # one table, natural width
+
+
+def test_column_formats_share_decimals():
+    from detente.cli._tables import column
+
+    assert column([68.70989, 15.0, 9.1]) == ["68.7", "15.0", "9.1"]
+    assert column([0.05321, 0.5, None, float("nan")]) == ["0.053", "0.500", "—", "—"]
+    assert column([0, 0]) == ["0", "0"]
+
+
+def test_threshold_in_text_output_matches_json():
+    args = ["ensemble", "korea-2019", "--model", "compromise", "--draws", "100", "--seed", "1",
+            "--threshold", "50", "--threshold", "sequencing=30"]
+    text = _run(args, 100)
+    doc = json.loads(_run([*args, "--format", "json"], 100))
+    assert "P(outcome ≥ T)" in text
+    rows = [line for line in text.splitlines() if line.strip("│ ").startswith("sequencing") and "│ 30 " in line]
+    assert len(rows) == 1
+    p_ge = doc["issues"]["sequencing"]["p_ge"]
+    assert f"{p_ge[next(k for k in p_ge if float(k) == 30)]:.3f}" in rows[0]

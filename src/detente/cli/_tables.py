@@ -21,10 +21,26 @@ from rich.measure import Measurement
 from rich.table import Table
 from rich.text import Text
 
-__all__ = ["fit", "terminal_width", "text_of"]
+__all__ = ["column", "fit", "terminal_width", "text_of"]
 
 _NUMERIC = re.compile(r"^[\s\d.,:;%()\[\]+\-−–—✗~‡×±/<>=≥≤*e|]*$")
 """A cell that is a number (with signs, marks, brackets or units): never wrapped, never cut."""
+
+
+def column(values: Sequence[Any], digits: int = 3, missing: str = "—") -> list[str]:
+    """A column of numbers with one number of decimals, enough for ``digits`` significant digits of its largest value.
+
+    >>> column([68.70989, 15.0, 9.1])
+    ['68.7', '15.0', '9.1']
+    >>> column([0.05321, 0.5, None])
+    ['0.053', '0.500', '—']
+    """
+    import math
+
+    finite = [abs(float(v)) for v in values if v is not None and math.isfinite(float(v))]
+    top = max(finite, default=0.0)
+    decimals = 0 if top == 0 else min(6, max(0, digits - 1 - math.floor(math.log10(top))))
+    return [missing if v is None or not math.isfinite(float(v)) else f"{float(v):.{decimals}f}" for v in values]
 
 
 def terminal_width() -> int:

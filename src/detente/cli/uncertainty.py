@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from detente.cli._several_models import emit_several, model_names, refuse_settings, run_several
+from detente.cli._tables import column
 from detente.cli.app import (
     InputFormat,
     Ref,
@@ -223,12 +224,20 @@ def ensemble(
             title=(f"{p['scenario']} · {p['model']} · {p['draws']} draws · seed {p['seed']}"),
         )
         summ = ens.summary()
+        cols = {k: column(summ[k].tolist()) for k in ("mean", "sd", "q5", "q50", "q95")}
         for j, row in enumerate(summ.to_dict(orient="records")):
             status = ", ".join(f"{k} {v / ens.draws:.0%}" for k, v in ens.status_counts(j).items())
-            t.add_row(
-                str(row["issue"]), _f(row["mean"]), _f(row["sd"]), _f(row["q5"]), _f(row["q50"]), _f(row["q95"]), status
-            )
-        _emit([t], out)
+            t.add_row(str(row["issue"]), *[cols[k][j] for k in ("mean", "sd", "q5", "q50", "q95")], status)
+        tables: list[Any] = [t]
+        if threshold:
+            tt = Table("issue", "threshold", "P(outcome ≥ T)", "P(outcome ≤ T)", title="probability of an outcome at or "
+                       "beyond each --threshold T")
+            for j, iid in enumerate(ens.issues):
+                for th in ens.thresholds.get(iid, []):
+                    tt.add_row(iid, f"{th:g}", f"{ens.probability(j, '>=', th):.3f}",
+                               f"{ens.probability(j, '<=', th):.3f}")
+            tables.append(tt)
+        _emit(tables, out)
 
 
 @app.command()
