@@ -71,8 +71,21 @@ def text(s: Summary) -> str:
     return out + ">"
 
 
+def _numeric(v: str) -> bool:
+    try:
+        float(v.replace("–", "nan"))
+    except ValueError:
+        return False
+    return True
+
+
 def _cells(tag: str, values: Iterable[str]) -> str:
-    return "".join(f"<{tag}>{_html.escape(str(v))}</{tag}>" for v in values)
+    """Cells, text left-aligned and numbers right-aligned (as a reader scans them)."""
+    return "".join(
+        f"<{tag}>{_html.escape(str(v))}</{tag}>" if tag == "th" or _numeric(str(v))
+        else f'<{tag} style="text-align:left">{_html.escape(str(v))}</{tag}>'
+        for v in values
+    )
 
 
 def html(s: Summary) -> str:

@@ -154,7 +154,7 @@ def _staged_figure(doc: dict[str, Any]) -> Any:
 
     from detente.strategy.staged.forward import STATUS
 
-    fig = Figure(figsize=(10, 3.2 * len(doc["rules"])))
+    fig = Figure(figsize=(10, 3.0 * len(doc["rules"]) + 0.6), layout="constrained")
     axes = fig.subplots(len(doc["rules"]), 1, squeeze=False)[:, 0]
     for ax, r in zip(axes, doc["rules"], strict=True):
         months = list(r["monthly_status"])
@@ -164,8 +164,11 @@ def _staged_figure(doc: dict[str, Any]) -> Any:
         ax.set_xticks(range(0, len(months), 3))
         ax.set_xticklabels(months[::3], rotation=45, ha="right", fontsize=7)
         ax.set_ylabel("share")
-    axes[0].legend(fontsize=7, ncol=4, loc="lower left")
-    fig.tight_layout()
+        ax.set_xlim(0, len(months) - 1)
+        ax.set_ylim(0, 1)
+    # below the panels, not over the shares it explains
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(STATUS), fontsize=8, frameon=False)
     return fig
 
 

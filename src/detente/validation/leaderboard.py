@@ -150,9 +150,10 @@ class Leaderboard:
         return display.html(self._summary())
 
     def _summary(self) -> display.Summary:
-        facts = [("models", str(len(self.table))), ("scored issues", str(len(self.issues))),
-                 ("failures", str(len(self.failures)))]
-        header, rows = display.frame_rows(self.table)
+        scen = self.issues["scenario"].nunique() if "scenario" in self.issues else 0
+        facts = [("models", str(len(self.table))), ("scenarios", str(scen)), ("failures", str(len(self.failures)))]
+        cols = ["rank", "model", "mae_pct", "median_ae_pct", "issues", "wins", "beats_baseline", "in_range"]
+        header, rows = display.frame_rows(self.table, cols)
         return display.Summary("Leaderboard", facts, header, rows)
 
     def to_dict(self) -> dict[str, Any]:
