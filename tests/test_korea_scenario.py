@@ -336,5 +336,5 @@ def test_backtest_with_and_without_the_two_levels(scenario: Scenario) -> None:
         by_hand = np.mean([abs(out[i] - x) for i, x in scenario.observed.items()])
         assert mae == pytest.approx(by_hand, abs=1e-9)
         maes[(d, v)] = mae
-    assert maes[("collapse", "on")] == pytest.approx(23.21, abs=0.005)
+    assert maes[("collapse", "on")] == pytest.approx(15.35, abs=0.005)
     assert maes[("separate", "off")] == pytest.approx(39.15, abs=0.005)

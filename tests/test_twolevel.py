@@ -70,6 +70,11 @@ def test_every_veto_player_weakly_prefers_the_outcome_to_the_status_quo(case, mo
             x, present = _ideal(a, struct, p)
             ok = np.abs(y[:, j] - x[:, j]) <= np.abs(q[:, j] - x[:, j]) + TOL * w[:, j]
             assert np.all(ok | ~present[:, j]), (iid, p)
+            # the default acceptance: the outcome lies between the status quo and the ideal point, never past it
+            between = (y[:, j] >= np.minimum(q[:, j], x[:, j]) - TOL * w[:, j]) & (
+                y[:, j] <= np.maximum(q[:, j], x[:, j]) + TOL * w[:, j]
+            )
+            assert np.all(between | ~present[:, j] | ~np.isfinite(q[:, j])), (iid, p)
 
 
 @EXAMPLES
@@ -160,9 +165,22 @@ def test_gridlock_veto_players_on_both_sides_keep_the_status_quo():
     fc = get("compromise").solve(a)
     assert fc.outcomes[0, 0] == 40.0 and fc.status[0, 0] == "no_agreement"
     assert fc.arrays["unconstrained"][0, 0] == pytest.approx((10 + 80 + 250) / 7)
-    # one veto player alone: its win-set [x − |q − x|, x + |q − x|] = [40, 120] does not bind the free outcome
+    # one veto player alone at 80: its win-set [x − |q − x|, x + |q − x|] = [40, 120] does not bind the free outcome
+    b = with_structure(a, Structure((), {"I00": ("b",)}, {"I00": "win-set"}))
+    assert get("compromise").solve(b).outcomes[0, 0] == pytest.approx(340 / 7)
+    # nor does [q, x] = [40, 80] (the default acceptance): 340/7 ≈ 48.6 lies between the status quo and its ideal
     b = with_structure(a, Structure((), {"I00": ("b",)}))
     assert get("compromise").solve(b).outcomes[0, 0] == pytest.approx(340 / 7)
+    # a veto player at 45: the default stops the outcome at its ideal, the win-set [40, 50] lets it pass (340/7)
+    c = detente.scenario.arrays.ScenarioArrays.from_numpy(
+        np.array([[20.0], [45.0], [55.0]]), np.ones((3, 1)), np.array([1.0, 1.0, 5.0]),
+        status_quo=np.array([40.0]), actors=("a", "b", "c"),
+    )  # fmt: skip
+    free = get("compromise").solve(c).outcomes[0, 0]
+    assert free == pytest.approx(340 / 7) and 45 < free < 50
+    assert get("compromise").solve(with_structure(c, Structure((), {"I00": ("b",)}))).outcomes[0, 0] == 45.0
+    win_set = with_structure(c, Structure((), {"I00": ("b",)}, {"I00": "win-set"}))
+    assert get("compromise").solve(win_set).outcomes[0, 0] == pytest.approx(340 / 7)
     # a veto player at 45 with q = 40 accepts [40, 50]: the median (50) is kept, the mean of a, b alone is pulled back
     y, st_, moved = apply_vetoes(
         np.array([[60.0]]), np.array([["static"]], object), np.array([[40.0]]), np.array([[50.0]]), np.array([[40.0]])
@@ -178,7 +196,7 @@ def test_a_delegation_that_vetoes_uses_its_rule_even_with_actors_separate():
     struct = Structure((DelegationSpec("side", ("lead", "m"), "leader", "lead"),), {"I00": ("side",)})
     a = with_structure(a, struct)
     lo, hi = veto_bounds(a)
-    assert (lo[0, 0], hi[0, 0]) == (50.0, 130.0)  # the leader's win-set, though "m" sits at 20
+    assert (lo[0, 0], hi[0, 0]) == (50.0, 90.0)  # between the status quo and the leader's ideal, though "m" sits at 20
     sep = get("compromise").solve(a, delegations="separate")
     assert sep.outcomes[0, 0] == 50.0 and sep.info["structure"]["delegations"] == "separate"  # mean 46.7 → 50
     col = get("compromise").solve(a)

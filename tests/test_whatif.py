@@ -34,9 +34,12 @@ def _outcome(*extra: str) -> dict[str, float]:
 def test_set_changes_that_issues_forecast_and_only_that_issue():
     base = _outcome()
     edited = _outcome("--set", "dprk.denuclearization.position=40")
-    # baseline: no agreement on denuclearization (the status quo, 15); with the DPRK at 40 the compromise is 61.2
+    # baseline: no agreement on denuclearization (the status quo, 15). With the DPRK at 40 both veto players sit above
+    # the status quo: the free compromise (61.2) stops at the nearer one's ideal point, the DPRK's 40
     assert base["outcomes"]["denuclearization"] == pytest.approx(15.0)
-    assert edited["outcomes"]["denuclearization"] == pytest.approx(61.204, abs=1e-3)
+    assert edited["outcomes"]["denuclearization"] == pytest.approx(40.0)
+    free = _outcome("--set", "dprk.denuclearization.position=40", "--vetoes", "off")
+    assert free["outcomes"]["denuclearization"] > 40.0
     for iid, x in base["outcomes"].items():
         if iid != "denuclearization":
             assert edited["outcomes"][iid] == pytest.approx(x)
@@ -123,7 +126,7 @@ def test_against_shows_both_and_the_difference():
     assert r.exit_code == 0, r.output
     doc = json.loads(r.stdout)
     row = next(x for x in doc["side_by_side"] if x["issue"] == "denuclearization")
-    assert row["difference"] == pytest.approx(61.204 - 15.0, abs=1e-3)
+    assert row["difference"] == pytest.approx(40.0 - 15.0)
     assert [f["scenario"] for f in doc["forecasts"]] == [
         "korea-2019+set(dprk.denuclearization.position=40)",
         "korea-2019",

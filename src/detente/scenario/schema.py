@@ -345,6 +345,11 @@ class VetoRule(_Strict):
     """The issue the veto players hold a veto on."""
     players: list[Id] = Field(min_length=1)
     """Actor or delegation ids whose acceptance an outcome on this issue needs."""
+    acceptance: Literal["ideal", "win-set"] = "ideal"
+    """Which outcomes a veto player accepts. ``ideal`` (the default): the points between the status quo and its
+    ideal point, never past it (it can block anything further and offer its ideal, which every actor beyond it also
+    prefers to the status quo). ``win-set``: every point it weakly prefers to the status quo (Tsebelis 2002), which
+    reaches past its ideal by its distance from the status quo."""
     basis: Basis | None = None
     """What the veto rests on: a source id and/or a note."""
 

@@ -19,16 +19,20 @@ Two switches, independent of the model (``docs/two-level.md``):
     of its own, as in a scenario without delegations.
 ``vetoes``
     ``"on"``: on each issue with named veto players, the model's outcome ``y0`` is projected onto the set ``F`` of
-    points that every veto player (present on the issue) weakly prefers to the status quo ``q``. With any utility
-    that falls with the distance from the player's ideal point ``x_i`` (``−s·|x − x_i|^p`` for every ``s > 0``,
-    ``p > 0``), player i accepts exactly the interval ``[x_i − |q − x_i|, x_i + |q − x_i|]``, so ``F`` is an
-    interval that contains ``q``. The projected outcome is ``y = clip(y0, F)``. ``"off"``: the model's outcome.
+    points that every veto player (present on the issue) accepts instead of the status quo ``q``. Each veto rule
+    says which points that is. ``acceptance: ideal`` (the default): the points between ``q`` and the player's ideal
+    point ``x_i``. A veto player can block any outcome past its ideal and offer its ideal instead, which every actor
+    beyond it also prefers to the status quo, so it never has to accept one. ``acceptance: win-set``: every point it
+    weakly prefers to ``q``; with any utility that falls with the distance from its ideal point (``−s·|x − x_i|^p``
+    for every ``s > 0``, ``p > 0``) that is exactly ``[x_i − |q − x_i|, x_i + |q − x_i|]`` (Tsebelis 2002's
+    win-set). Either way ``F`` is an interval that contains ``q``, and the projected outcome is ``y = clip(y0, F)``.
+    ``"off"``: the model's outcome.
 
 What the projection guarantees (tested in ``tests/test_twolevel.py``):
 
 1. acceptability: ``|y − x_i| ≤ |q − x_i|`` for every veto player i: no veto player is worse off than under the
-   status quo, so an outcome never lies beyond a veto player's ideal point, on the far side from the status quo, by
-   more than that player's distance from the status quo;
+   status quo; with ``ideal`` acceptance (the default) ``y`` also lies between ``q`` and ``x_i``, so a veto
+   player's ideal point is never passed;
 2. identity: ``y = y0`` when ``y0`` is already acceptable to every veto player, when vetoes are off, or when an issue
    has no veto player or no status quo;
 3. the smallest move: ``y`` is the acceptable point nearest ``y0``, and it lies between ``y0`` and ``q`` (the
@@ -78,6 +82,8 @@ class Structure:
 
     delegations: tuple[DelegationSpec, ...] = ()
     vetoes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: per issue, which outcomes its veto players accept (``ideal`` where absent; see :func:`veto_bounds`)
+    acceptance: dict[str, str] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
         return bool(self.delegations) or bool(self.vetoes)
@@ -88,6 +94,7 @@ class Structure:
                 d.id: {"members": list(d.members), "rule": d.rule, "seat": d.seat} for d in self.delegations
             },
             "veto_players": {k: list(v) for k, v in self.vetoes.items()},
+            "veto_acceptance": {k: self.acceptance.get(k, "ideal") for k in self.vetoes},
         }
 
 
@@ -97,7 +104,9 @@ def structure(scenario: Scenario) -> Structure:
         DelegationSpec(d.id, tuple(d.members), d.rule, d.leader if d.leader is not None else d.members[0])
         for d in scenario.delegations
     )
-    return Structure(dels, {v.issue: tuple(v.players) for v in scenario.vetoes})
+    return Structure(
+        dels, {v.issue: tuple(v.players) for v in scenario.vetoes}, {v.issue: v.acceptance for v in scenario.vetoes}
+    )
 
 
 def of(arrays: ScenarioArrays) -> Structure:
@@ -198,7 +207,10 @@ def collapse(arrays: ScenarioArrays, struct: Structure | None = None) -> tuple[S
 
 # ---- vetoes -----------------------------------------------------------------------------------------------------
 def veto_bounds(arrays: ScenarioArrays, struct: Structure | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(lower, upper), each (B, m): the interval of points every veto player weakly prefers to the status quo.
+    """(lower, upper), each (B, m): the interval of points every veto player accepts instead of the status quo.
+
+    A veto player with ideal point ``x`` accepts, with acceptance ``ideal`` (the default), the points between the
+    status quo ``q`` and ``x``; with ``win-set``, every point it weakly prefers to ``q``: ``[x − |q − x|, x + |q − x|]``.
 
     ``arrays`` are the uncollapsed inputs (a delegation that is a veto player takes its rule's position). Issues
     without veto players, or without a status quo, get (−inf, +inf). The interval always contains the status quo.
@@ -233,10 +245,14 @@ def veto_bounds(arrays: ScenarioArrays, struct: Structure | None = None) -> tupl
             if got is None:
                 continue
             x, present = got[0][:, j], got[1][:, j]
-            d = np.abs(q[:, j] - x)
             ok = present & np.isfinite(q[:, j])
-            lo[:, j] = np.where(ok, np.maximum(lo[:, j], x - d), lo[:, j])
-            hi[:, j] = np.where(ok, np.minimum(hi[:, j], x + d), hi[:, j])
+            if struct.acceptance.get(iid, "ideal") == "win-set":
+                d = np.abs(q[:, j] - x)
+                a, b = x - d, x + d
+            else:  # between the status quo and the ideal point, never past it
+                a, b = np.minimum(q[:, j], x), np.maximum(q[:, j], x)
+            lo[:, j] = np.where(ok, np.maximum(lo[:, j], a), lo[:, j])
+            hi[:, j] = np.where(ok, np.minimum(hi[:, j], b), hi[:, j])
     # the status quo is acceptable to every player by definition; guard against rounding in x ± |q − x|
     finite_q = np.isfinite(q)
     lo = np.where(finite_q, np.minimum(lo, np.where(finite_q, q, np.inf)), lo)
