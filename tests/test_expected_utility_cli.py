@@ -31,7 +31,9 @@ def test_perspective_json_round_and_params():
         app, ["perspective", CSV, "--actor", "France", "--format", "json", "--preset", "scholz_compat", "--round", "1"]
     )
     assert res.exit_code == 0, res.output
-    rows = {r["other"]: r for r in json.loads(res.output)}
+    doc = json.loads(res.output)
+    assert doc["scales"] == {"issue": [0.0, 100.0]} or len(doc["scales"]) == 1
+    rows = {r["other"]: r for r in doc["perspective"]}
     assert rows["Luxembourg"]["eu_i_challenges_j"] == pytest.approx(1.14602004, abs=1e-8)
     assert rows["Luxembourg"]["region"] == "compromise: j moves"
     res2 = runner.invoke(

@@ -173,7 +173,7 @@ def test_perspective_takes_edits():
     args = ["perspective", "korea-2019", "--actor", "us-president", "--format", "json"]
     base = json.loads(run(*args).stdout)
     edited = json.loads(run(*args, "--set", "dprk.denuclearization.position=40").stdout)
-    row = lambda doc: next(x for x in doc if x["other"] == "dprk")  # noqa: E731
+    row = lambda doc: next(x for x in doc["perspective"] if x["other"] == "dprk")  # noqa: E731
     assert row(base)["position"] != 40.0 and row(edited)["position"] == 40.0
     assert row(edited)["eu_i_challenges_j"] != row(base)["eu_i_challenges_j"]
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import html as _html
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -119,3 +119,12 @@ def listed(items: Sequence[Any], limit: int = 6) -> str:
     """``a, b, c`` (first ``limit`` items, then ``+N``)."""
     head = ", ".join(str(x) for x in items[:limit])
     return head + (f", +{len(items) - limit}" if len(items) > limit else "")
+
+
+def scale_caption(scales: Mapping[str, Sequence[float]]) -> str:
+    """The scales of a provenance's ``scales`` in one caption line: ``scale 0–100 on every issue`` or per issue."""
+    spans = {(float(lo), float(hi)) for lo, hi in scales.values()}
+    if len(spans) == 1:
+        lo, hi = next(iter(spans))
+        return f"scale {lo:g}–{hi:g}" + (" on every issue" if len(scales) > 1 else "")
+    return "scales: " + ", ".join(f"{iid} {float(lo):g}–{float(hi):g}" for iid, (lo, hi) in scales.items())

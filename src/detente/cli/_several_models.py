@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 
 from detente.cli.app import dumps, print_tables, write_data, write_output
+from detente.display import scale_caption
 from detente.errors import ParameterError, ScenarioError
 
 
@@ -92,7 +93,7 @@ def emit_several(
             typer.echo(f"note: model {k['model']!r} cannot run {s.name}: {k['reason']}", err=True)
         return
     df = tidy()
-    t = Table("model", *[h for h, _, _ in columns], title=title)
+    t = Table("model", *[h for h, _, _ in columns], title=title, caption=scale_caption(runs[0][1].provenance["scales"]))
     for c in t.columns:  # ids and numbers: never cut (the table is printed whole)
         c.no_wrap = True
     for c in t.columns[1 + sum(1 for _, _, f in columns if f is str) :]:

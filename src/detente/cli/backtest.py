@@ -22,6 +22,7 @@ from detente.cli.app import (
     write_output,
 )
 from detente.cli.uncertainty import Scheduler, Workers
+from detente.display import scale_caption
 from detente.errors import DetenteError
 
 if TYPE_CHECKING:  # pandas loads when the command runs, not for `detente --help`
@@ -202,9 +203,16 @@ def _leaderboard_table(lb: Any) -> Table:
         "MAE: mean |forecast − observed| as % of the issue's scale width (per scen.: mean of the scenarios' means); "
         "wins: closest model per issue (ties shared); beats base: issues where the model is closer than the "
         "baseline (the status quo, or the scale midpoint where none is given); in range: inside the coded "
-        "plausible range, out of the issues that have one"
+        "plausible range, out of the issues that have one · " + _scales(lb)
     )
     return t
+
+
+def _scales(lb: Any) -> str:
+    """The scale of every scored issue (scenario and issue), in one caption line."""
+    return scale_caption(
+        {f"{s['name']} {iid}": s["scales"][iid] for s in lb.provenance["scenarios"] for iid in s["observed"]}
+    )
 
 
 def _detail_table(lb: Any, frame: pd.DataFrame, title: str) -> Table:
@@ -247,7 +255,10 @@ def _detail_table(lb: Any, frame: pd.DataFrame, title: str) -> Table:
                 "midpoint" if str(r["status"]).startswith("scale midpoint") else str(r["status"]).replace("_", " "),
                 end_section=last and k < len(groups) - 1,
             )
-    t.caption = "* the closest model on that issue (ties: all of them); |error| as % of the issue's scale width"
+    t.caption = (
+        "* the closest model on that issue (ties: all of them); |error| as % of the issue's scale width · "
+        + _scales(lb)
+    )
     return t
 
 

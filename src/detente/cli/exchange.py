@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from detente.cli.app import Out, Scale, Seed, Sets, Variants, app, guarded, output_format, print_tables, write_data
+from detente.display import scale_caption
 from detente.errors import ParameterError
 
 
@@ -70,10 +71,10 @@ def exchanges(
             table = table[table["round"] == round]
         if write_data(format, out, doc=doc, frames=lambda: {"exchanges": table}):
             return
-        _print(docs, fc.scenario, out, notes)
+        _print(docs, fc.scenario, out, notes, scale_caption(fc.scales))
 
 
-def _print(docs: list[dict[str, Any]], name: str, out: Path | None, notes: list[str]) -> None:
+def _print(docs: list[dict[str, Any]], name: str, out: Path | None, notes: list[str], scales: str) -> None:
     tables = []
     for d in docs:
         t = Table(
@@ -93,7 +94,7 @@ def _print(docs: list[dict[str, Any]], name: str, out: Path | None, notes: list[
                 f"{e['gain']:.5f}" + (" (tie)" if e["tied_with"] else ""),
             )
         tables.append(t)
-    if tables and notes:
-        tables[-1].caption = "\n".join(f"note: {n}" for n in notes)
+    if tables:
+        tables[-1].caption = "\n".join([*(f"note: {n}" for n in notes), scales])
         tables[-1].caption_justify = "left"
     print_tables(tables, out)

@@ -22,6 +22,7 @@ from detente.cli.app import (
     write_data,
     write_figure,
 )
+from detente.display import scale_caption
 
 
 @app.command()
@@ -54,7 +55,7 @@ def perspective(
     ] = None,
 ) -> None:
     """Bueno de Mesquita's perspective chart: E^i(U_ij) against E(U_ji) for every other actor j."""
-    from detente.models.base import get
+    from detente.models.base import _jsonable, get, issue_scales
     from detente.models.expected_utility import ExpectedUtility
     from detente.models.expected_utility import perspective as perspective_table
     from detente.scenario.arrays import to_arrays
@@ -67,18 +68,35 @@ def perspective(
             kw["preset"] = preset
         model = get("expected-utility", **kw)
         assert isinstance(model, ExpectedUtility)
-        tab = perspective_table(to_arrays(s), actor, issue=issue, round=round, model=model)
+        arrays = to_arrays(s)
+        tab = perspective_table(arrays, actor, issue=issue, round=round, model=model)
+        shown = str(tab["issue"].iloc[0]) if len(tab) else (issue or arrays.issues[0])
+        j = arrays.issues.index(shown) if shown in arrays.issues else 0
+        scales = issue_scales(arrays.issues[j : j + 1], arrays.lower[j : j + 1], arrays.upper[j : j + 1])
         if chart and out is not None:
             from detente.report.perspective import perspective_figure
 
             write_figure(perspective_figure(tab, actors=[a.id for a in s.actors]), out)
         data_out = None if chart else out
         if not write_data(
-            format, data_out, doc=lambda: tab.to_dict(orient="records"), frames=lambda: {"perspective": tab}
+            format,
+            data_out,
+            doc=lambda: {
+                "scenario": s.name,
+                "scenario_hash": arrays.scenario_hash,
+                "model": model.name,
+                "parameters": model.parameters(),
+                "actor": actor,
+                "round": round,
+                "scales": scales,
+                "perspective": _jsonable(tab.to_dict(orient="records")),
+            },
+            frames=lambda: {"perspective": tab},
         ):
             t = Table(
-                title=f"{s.name} · {tab['issue'].iloc[0] if len(tab) else issue} · {actor}'s perspective, round {round}"
+                title=f"{s.name} · {shown} · {actor}'s perspective, round {round}"
                 f" (r_i = {float(tab['r_i'].iloc[0]) if len(tab) else float('nan'):.4f})",
+                caption=scale_caption(scales),
             )
             t.add_column("other", no_wrap=True)
             for head in ("x_j", "E^i(U_ij)", "E(U_ji) by i", "E^j(U_ji)", "r_j"):

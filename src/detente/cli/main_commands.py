@@ -32,6 +32,7 @@ from detente.cli.app import (
     write_figure,
     write_output,
 )
+from detente.display import scale_caption
 from detente.errors import LINE_CHARS, ParameterError, ScenarioError, cap
 
 scenarios_app = typer.Typer(help="List the built-in scenarios (and make random ones).", invoke_without_command=True)
@@ -248,19 +249,6 @@ def _file_params(ref: str, input_format: str | None, model: str) -> dict[str, An
     return dict(load_ktab(ref).params)
 
 
-def _scales(s: Any) -> dict[str, list[float]]:
-    """Each issue's scale [lower, upper]: outcomes are only meaningful on it."""
-    return {i.id: [i.scale.lower, i.scale.upper] for i in s.issues}
-
-
-def _scale_caption(s: Any) -> str:
-    spans = {(i.scale.lower, i.scale.upper) for i in s.issues}
-    if len(spans) == 1:
-        lo, hi = next(iter(spans))
-        return f"scale {lo:g}–{hi:g}" + (" on every issue" if len(s.issues) > 1 else "")
-    return "scales: " + ", ".join(f"{i.id} {i.scale.lower:g}–{i.scale.upper:g}" for i in s.issues)
-
-
 def _outcome_rows(s: Any, fc: Any) -> list[dict[str, Any]]:
     rows = []
     for j, iid in enumerate(fc.issues):
@@ -398,7 +386,7 @@ def forecast(
         if write_data(
             format,
             out,
-            doc=lambda: {**fc.to_dict(), "scales": _scales(s)},
+            doc=fc.to_dict,
             frames=lambda: _forecast_frames(rows, fc, single=True),
         ):
             return
@@ -409,7 +397,7 @@ def forecast(
             "status",
             "rounds",
             title=f"{s.name} · {fc.model}{_structure_note(fc)}",
-            caption=_scale_caption(s),
+            caption=scale_caption(fc.scales),
         )
         t.columns[0].no_wrap = True
         has_obs = any(r["observed"] is not None for r in rows)
@@ -494,7 +482,7 @@ def _forecast_many(
     if format == "json":
         doc = {
             "scenario": s.name,
-            "scales": _scales(s),
+            "scales": fcs[0].scales,
             "forecasts": [fc.to_dict() for fc in fcs],
             "cannot_run": skipped,
         }
@@ -540,7 +528,7 @@ def _forecast_many(
         t.add_row("[i]mean |error|[/i]", *errs, "")
     t.caption = (
         "✗ no agreement (status quo) · ~ cycling · ‡ max rounds · — no forecast (nobody holds a stance)"
-        " · actual: observed outcome · " + _scale_caption(s)
+        " · actual: observed outcome · " + scale_caption(fcs[0].scales)
     )
     print_tables([t, _cannot_run_table(skipped)], out)
 
@@ -646,7 +634,7 @@ def _forecast_against(a: tuple[Any, Any], b: tuple[Any, Any], format: str, out: 
     ):
         return
     t = Table(
-        title=f"{fa.model}: {sa.name} against {sb.name}", caption="difference: first − second · " + _scale_caption(sa)
+        title=f"{fa.model}: {sa.name} against {sb.name}", caption="difference: first − second · " + scale_caption(fa.scales)
     )
     t.add_column("issue", no_wrap=True)
     t.add_column("first", justify="right", no_wrap=True)
@@ -655,7 +643,7 @@ def _forecast_against(a: tuple[Any, Any], b: tuple[Any, Any], format: str, out: 
     show = lambda v, sign="": "—" if v is None else f"{v:{sign}.2f}"  # noqa: E731
     for r in rows:
         t.add_row(r["issue"], show(r[sa.name]), show(r[sb.name]), show(r["difference"], "+"))
-    t.caption = f"first: {sa.name} · second: {sb.name} · difference: first − second · " + _scale_caption(sa)
+    t.caption = f"first: {sa.name} · second: {sb.name} · difference: first − second · " + scale_caption(fa.scales)
     print_tables([t], out)
 
 

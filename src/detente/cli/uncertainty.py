@@ -29,6 +29,7 @@ from detente.cli.app import (
     write_figure,
     write_output,
 )
+from detente.display import scale_caption
 from detente.errors import DetenteError, ParameterError
 from detente.whatif import as_variant, what_if
 
@@ -222,6 +223,7 @@ def ensemble(
             "95%",
             "status",
             title=(f"{p['scenario']} · {p['model']} · {p['draws']} draws · seed {p['seed']}"),
+            caption=scale_caption(p["scales"]),
         )
         summ = ens.summary()
         cols = {k: column(summ[k].tolist()) for k in ("mean", "sd", "q5", "q50", "q95")}
@@ -333,6 +335,7 @@ def compare(
             "P(up)",
             "P(down)",
             title=f"{p['scenario']} · {p['model']} · {p['draws']} draws · seed {p['seed']} (common random numbers)",
+            caption=scale_caption(p["scales"]),
         )
         for r in df.to_dict(orient="records"):
             if not r.get("n"):
@@ -446,6 +449,7 @@ def sensitivity(
             title=(
                 f"{p['scenario']} · {p['model']} · Sobol N={p['base_samples']} ({p['evaluations']} runs) · seed {p['seed']}"
             ),
+            caption=scale_caption(p["scales"]),
         )
         for iid, sub in df.groupby("issue", sort=False):
             for r in sub.head(top).to_dict(orient="records"):

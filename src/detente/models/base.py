@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -40,6 +41,20 @@ SETTLED = ("static", "converged", "no_stances")
 
 NO_FORECAST = {"no_stances": "no actor holds a stance on this issue"}
 """Why an issue has no forecast, by status."""
+
+
+def no_forecast(status: dict[str, str]) -> dict[str, str]:
+    """The issues of ``{issue: status}`` that have no forecast, with the reason (the ``no_forecast`` of a JSON
+    document); their outcome and statistics are left out, never written as null."""
+    return {iid: NO_FORECAST[s] for iid, s in status.items() if s in NO_FORECAST}
+
+
+def issue_scales(issues: Sequence[str], lower: Any, upper: Any) -> dict[str, list[float]]:
+    """Each issue's scale ``[lower, upper]``: outcomes are only meaningful on it, so every result's provenance
+    states it (``scales``)."""
+    lo = np.asarray(lower, float).reshape(-1)
+    hi = np.asarray(upper, float).reshape(-1)
+    return {iid: [float(lo[j]), float(hi[j])] for j, iid in enumerate(issues)}
 
 
 def version() -> str:
@@ -90,6 +105,8 @@ class Forecast:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    scales: dict[str, list[float]] = field(default_factory=dict)
+    """Each issue's scale ``[lower, upper]`` (see :func:`issue_scales`)."""
 
     def __repr__(self) -> str:
         return display.text(self._summary())
@@ -166,6 +183,7 @@ class Forecast:
             "parameters": _jsonable(self.parameters),
             "seed": self.seed,
             "version": self.version,
+            "scales": self.scales,
             **({"structure": _jsonable(self.info["structure"])} if "structure" in self.info else {}),
         }
 
@@ -180,6 +198,7 @@ class Forecast:
             "parameters": _jsonable(self.parameters),
             "seed": self.seed,
             "version": self.version,
+            "scales": self.scales,
             "outcomes": {
                 iid: float(self.outcomes[draw, j])
                 for j, iid in enumerate(self.issues)
@@ -193,7 +212,7 @@ class Forecast:
                 for r, a, i, p in traj[["round", "actor", "issue", "position"]].itertuples(index=False)
             ],
         }
-        missing = {iid: NO_FORECAST[s] for iid, s in status.items() if s in NO_FORECAST}
+        missing = no_forecast(status)
         if missing:
             doc["no_forecast"] = missing
         for k, v in self.info.items():
@@ -351,6 +370,7 @@ class Model:
             tables=sol.tables,
             arrays={**sol.arrays, **extra},
             info=info,
+            scales=issue_scales(arrays.issues, arrays.lower, arrays.upper),
         )
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:  # pragma: no cover

@@ -105,21 +105,29 @@ class Comparison:
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``detente compare --format json``."""
+        missing = self.baseline.no_forecast()
+
+        def summary(e: Ensemble) -> dict[Any, Any]:
+            s = e.summary()
+            return s[~s["issue"].isin(list(missing))].set_index("issue")[["mean", "sd"]].to_dict(orient="index")
+
         diffs: dict[str, Any] = {}
         for rec in self.differences().to_dict(orient="records"):
-            diffs.setdefault(rec.pop("variant"), {})[rec.pop("issue")] = rec
+            if rec["issue"] not in missing:
+                diffs.setdefault(rec.pop("variant"), {})[rec.pop("issue")] = rec
         doc = {
             **self.provenance,
             "level": self.level,
-            "baseline": self.baseline.summary().set_index("issue")[["mean", "sd"]].to_dict(orient="index"),
+            "baseline": summary(self.baseline),
             "variants": {
                 vid: {
                     "provenance": {k: e.provenance.get(k) for k in ("scenario", "scenario_hash")},
-                    "summary": e.summary().set_index("issue")[["mean", "sd"]].to_dict(orient="index"),
+                    "summary": summary(e),
                     "differences": diffs.get(vid, {}),
                 }
                 for vid, e in self.variants.items()
             },
+            **({"no_forecast": missing} if missing else {}),
         }
         return _jsonable(doc)
 
@@ -240,5 +248,11 @@ def compare(
         build(r, mb, mdl, provenance=prov, thresholds=th, quantiles=DEFAULT_QUANTILES, bins=20)
         for r, mb in zip(raws, [base, *mbs])
     ]
-    prov = {**prov, "scenario": sc.name, "scenario_hash": ens[0].provenance["scenario_hash"], "variants": labels}
+    prov = {
+        **prov,
+        "scenario": sc.name,
+        "scenario_hash": ens[0].provenance["scenario_hash"],
+        "scales": ens[0].provenance["scales"],
+        "variants": labels,
+    }
     return Comparison(baseline=ens[0], variants=dict(zip(labels, ens[1:])), level=level, provenance=prov)

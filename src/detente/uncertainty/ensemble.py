@@ -33,7 +33,7 @@ from detente.execution import Blocks, block_seed, check_memory, format_bytes, ru
 from detente.execution.footprint import BASE_BYTES, check_solve, model_bytes
 from detente.execution.memory import resolve_limit
 from detente.interventions import LabelledEdit, apply, final_positions, resolve, solve
-from detente.models.base import STATUSES, Model, _jsonable, get, outcome_table, version
+from detente.models.base import STATUSES, Model, _jsonable, get, issue_scales, no_forecast, outcome_table, version
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario, Variant
 from detente.uncertainty.perturb import Uniforms, draw_uniforms
@@ -172,11 +172,25 @@ class Ensemble:
         )
 
     # ---- documents ------------------------------------------------------------------------------------------------
+    def no_forecast(self) -> dict[str, str]:
+        """The issues no draw forecasts (nobody holds a stance on them in any draw), with the reason."""
+        every = {
+            iid: STATUSES[int(codes[0])]
+            for iid, codes in zip(self.issues, self.status_codes.T)
+            if codes.size and (codes == codes[0]).all()
+        }
+        return no_forecast(every)
+
     def to_dict(self, *, draws: bool = False) -> dict[str, Any]:
-        """The JSON document of ``detente ensemble --format json`` (``draws=True`` adds every draw's outcomes)."""
+        """The JSON document of ``detente ensemble --format json`` (``draws=True`` adds every draw's outcomes).
+
+        An issue no draw forecasts has no statistics: it is listed under ``no_forecast`` with the reason."""
         summary = {r["issue"]: r for r in self.summary().to_dict(orient="records")}
+        missing = self.no_forecast()
         issues: dict[str, Any] = {}
         for j, iid in enumerate(self.issues):
+            if iid in missing:
+                continue
             counts, edges = self.histogram(j)
             row = summary[iid]
             ts = self.thresholds.get(iid, [])
@@ -197,8 +211,10 @@ class Ensemble:
         for rec in self.actor_summary().to_dict(orient="records"):
             actors.setdefault(rec.pop("actor"), {})[rec.pop("issue")] = rec
         doc = {**self.provenance, "issues": issues, "actors": actors}
+        if missing:
+            doc["no_forecast"] = missing
         if draws:
-            doc["draws"] = {iid: self.outcomes[:, j] for j, iid in enumerate(self.issues)}
+            doc["draws"] = {iid: self.outcomes[:, j] for j, iid in enumerate(self.issues) if iid not in missing}
         return _jsonable(doc)
 
 
@@ -463,6 +479,7 @@ def build(
     a = mb.arrays
     prov = dict(provenance)
     prov["scenario"], prov["scenario_hash"] = a.name, a.scenario_hash
+    prov["scales"] = issue_scales(a.issues, a.lower, a.upper)
     if mb.variant is not None:
         prov["variant"] = mb.variant
     if mb.dated:

@@ -29,7 +29,7 @@ from detente.errors import ParameterError
 from detente.execution import Blocks, block_seed, check_memory, run_blocks
 from detente.execution.footprint import BASE_BYTES, model_bytes
 from detente.execution.memory import resolve_limit
-from detente.models.base import Model, _jsonable
+from detente.models.base import Model, _jsonable, issue_scales
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario
 from detente.uncertainty.ensemble import base_provenance, prepare, solve_final
@@ -374,6 +374,7 @@ def sensitivity(
         {
             "scenario": arrays.name,
             "scenario_hash": arrays.scenario_hash,
+            "scales": issue_scales(arrays.issues, arrays.lower, arrays.upper),
             "method": "sobol: Saltelli design, Saltelli 2010 first-order and Jansen total estimators",
             "base_samples": draws,
             "block": base,

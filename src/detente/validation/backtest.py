@@ -143,6 +143,7 @@ def backtest(
                     "name": c.scenario.name,
                     "hash": scenario_hash(c.scenario),
                     "observed": {o.issue: o.value for o in c.primary},
+                    "scales": {i.id: [i.scale.lower, i.scale.upper] for i in c.scenario.issues},
                 }
                 for c in cases
             ],
