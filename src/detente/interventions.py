@@ -581,6 +581,8 @@ def solve(
     base: Scenario | None = None,
     on_bounds: Literal["raise", "clip"] = "raise",
     counter: dict[str, int] | None = None,
+    delegations: str | None = None,
+    vetoes: str | None = None,
 ) -> Forecast:
     """Forecast ``scenario`` with ``edits``: undated edits first, dated edits (``round = r``) at round ``r``.
 
@@ -589,7 +591,7 @@ def solve(
     ``r`` rounds, the edit is applied to the positions reached and the model continues from there. The returned
     forecast's trajectory joins the segments (round ``r`` holds the edited positions), ``rounds`` counts all rounds
     and ``info["dated_edits"]`` lists what was applied when. ``base`` is the scenario to look a variant id up in when
-    ``scenario`` is arrays.
+    ``scenario`` is arrays. ``delegations`` and ``vetoes`` are as in :meth:`Model.solve`.
     """
     m = get(model) if isinstance(model, str) else model
     if rng is None:
@@ -609,13 +611,13 @@ def solve(
     else:
         arrays = _apply_labelled(scenario, undated, on_bounds, counter) if undated else scenario
     if not dated:
-        return m.solve(arrays, seed=seed, rng=rng)
+        return m.solve(arrays, seed=seed, rng=rng, delegations=delegations, vetoes=vetoes)
     params = m.parameters()
     segments: list[tuple[tuple[str, ...], np.ndarray]] = []
     done = 0
     for r in sorted({le.round for le in dated}):
         steps = r - done
-        part = type(m)(**{**params, "max_rounds": steps}).solve(arrays, rng=rng)
+        part = type(m)(**{**params, "max_rounds": steps}).solve(arrays, rng=rng, delegations=delegations, vetoes=vetoes)
         traj = part.trajectory[:, : steps + 1]
         if traj.shape[1] < steps + 1:  # converged early: the actors stay where they are until round r
             pad = np.repeat(final_positions(part)[:, None], steps + 1 - traj.shape[1], axis=1)
@@ -626,7 +628,7 @@ def solve(
         arrays = replace(arrays, position=np.where(arrays.mask, final_positions(part), arrays.position))
         arrays = _apply_labelled(arrays, here, on_bounds, counter)
         done = r
-    fin = m.solve(arrays, seed=seed, rng=rng)
+    fin = m.solve(arrays, seed=seed, rng=rng, delegations=delegations, vetoes=vetoes)
     fin.trajectory = np.concatenate([*(_on_actors(t, a, fin.actors) for a, t in segments), fin.trajectory], axis=1)
     fin.rounds = np.asarray(fin.rounds) + done
     fin.info = {

@@ -66,6 +66,32 @@ MaxMemory = Annotated[
     str | None,
     typer.Option("--max-memory", help="refuse a run estimated to need more memory (e.g. 4GB; default: half of RAM)"),
 ]
+Delegations = Annotated[
+    str | None,
+    typer.Option(
+        "--delegations",
+        help="collapse: each delegation negotiates as one actor; separate: every member is an actor. Default: "
+        "collapse where the scenario declares delegations (docs/two-level.md)",
+    ),
+]
+Vetoes = Annotated[
+    str | None,
+    typer.Option(
+        "--vetoes",
+        help="on: outcomes are projected onto what every veto player prefers to the status quo; off: the model's "
+        "outcome. Default: on where the scenario names veto players",
+    ),
+]
+
+
+def _check_structure(delegations: str | None, vetoes: str | None) -> None:
+    """Check the two-level options (one clear error for a bad value)."""
+    from detente.cli.app import choice
+
+    if delegations is not None:
+        choice(delegations, ("collapse", "separate"), "--delegations")
+    if vetoes is not None:
+        choice(vetoes, ("on", "off"), "--vetoes")
 
 
 def _model_params(preset: str | None, param: list[str] | None) -> dict[str, Any]:
@@ -156,6 +182,8 @@ def ensemble(
     workers: Workers = None,
     scheduler: Scheduler = None,
     max_memory: MaxMemory = None,
+    delegations: Delegations = None,
+    vetoes: Vetoes = None,
 ) -> None:
     """Monte Carlo ensemble: the model on DRAWS perturbed copies of the scenario, summarised per issue and actor."""
     from detente.uncertainty.ensemble import ensemble as run
@@ -165,6 +193,7 @@ def ensemble(
         check_out(draws_out, "--draws-out")
         base = load_what_if(scenario, input_format)
         s = what_if(base, variant or (), set_ or (), dated="skip")  # checked, named and recorded here
+        _check_structure(delegations, vetoes)
         one = lambda name: run(  # noqa: E731
             base,
             name,
@@ -179,6 +208,8 @@ def ensemble(
             workers=workers,
             scheduler=scheduler,
             max_memory=max_memory,
+            delegations=delegations,
+            vetoes=vetoes,
         )
         names = model_names(model)
         if len(names) > 1:
@@ -232,12 +263,18 @@ def ensemble(
             t.add_row(str(row["issue"]), *[cols[k][j] for k in ("mean", "sd", "q5", "q50", "q95")], status)
         tables: list[Any] = [t]
         if threshold:
-            tt = Table("issue", "threshold", "P(outcome ≥ T)", "P(outcome ≤ T)", title="probability of an outcome at or "
-                       "beyond each --threshold T")
+            tt = Table(
+                "issue",
+                "threshold",
+                "P(outcome ≥ T)",
+                "P(outcome ≤ T)",
+                title="probability of an outcome at or beyond each --threshold T",
+            )
             for j, iid in enumerate(ens.issues):
                 for th in ens.thresholds.get(iid, []):
-                    tt.add_row(iid, f"{th:g}", f"{ens.probability(j, '>=', th):.3f}",
-                               f"{ens.probability(j, '<=', th):.3f}")
+                    tt.add_row(
+                        iid, f"{th:g}", f"{ens.probability(j, '>=', th):.3f}", f"{ens.probability(j, '<=', th):.3f}"
+                    )
             tables.append(tt)
         _emit(tables, out)
 
@@ -266,6 +303,8 @@ def compare(
     workers: Workers = None,
     scheduler: Scheduler = None,
     max_memory: MaxMemory = None,
+    delegations: Delegations = None,
+    vetoes: Vetoes = None,
 ) -> None:
     """Baseline vs variants on common random numbers: per-issue differences with confidence intervals."""
     from detente.uncertainty.compare import compare as run
@@ -273,6 +312,7 @@ def compare(
     with guarded():
         format, chart = output_format(format, out, FORMATS, charts=True)
         s = load_what_if(scenario, input_format, None, set_)
+        _check_structure(delegations, vetoes)
         one = lambda name: run(  # noqa: E731
             s,
             name,
@@ -287,6 +327,8 @@ def compare(
             workers=workers,
             scheduler=scheduler,
             max_memory=max_memory,
+            delegations=delegations,
+            vetoes=vetoes,
         )
         names = model_names(model)
         if len(names) > 1:
@@ -383,6 +425,8 @@ def sensitivity(
     scheduler: Scheduler = None,
     max_memory: MaxMemory = None,
     scale: Scale = None,
+    delegations: Delegations = None,
+    vetoes: Vetoes = None,
 ) -> None:
     """Sobol sensitivity (Saltelli/Jansen estimators): which input groups drive each issue's outcome."""
     from detente.cli.app import choice
@@ -393,6 +437,7 @@ def sensitivity(
         format, chart = output_format(format, out, FORMATS, charts=True)
         choice(groups, GROUPINGS, "--groups")
         s = load_what_if(scenario, input_format, variant, set_)
+        _check_structure(delegations, vetoes)
         one = lambda name: run(  # noqa: E731
             s,
             name,
@@ -406,6 +451,8 @@ def sensitivity(
             workers=workers,
             scheduler=scheduler,
             max_memory=max_memory,
+            delegations=delegations,
+            vetoes=vetoes,
         )
         names = model_names(model)
         if len(names) > 1:

@@ -37,6 +37,7 @@ from detente.uncertainty.ensemble import (
     normalise_thresholds,
     prepare,
     simulate,
+    structure_modes,
 )
 
 __all__ = ["Comparison", "compare"]
@@ -58,9 +59,13 @@ class Comparison:
         return display.html(self._summary())
 
     def _summary(self) -> display.Summary:
-        facts = [("scenario", self.baseline.scenario), ("model", self.baseline.model),
-                 ("draws", str(self.baseline.draws)), ("variants", display.listed(list(self.variants))),
-                 ("level", display.fmt(self.level))]
+        facts = [
+            ("scenario", self.baseline.scenario),
+            ("model", self.baseline.model),
+            ("draws", str(self.baseline.draws)),
+            ("variants", display.listed(list(self.variants))),
+            ("level", display.fmt(self.level)),
+        ]
         header, rows = display.frame_rows(
             self.differences(), ["variant", "issue", "baseline_mean", "variant_mean", "diff_mean", "ci_low", "ci_high"]
         )
@@ -183,6 +188,8 @@ def compare(
     workers: int | None = None,
     scheduler: str | None = None,
     max_memory: str | int | None = None,
+    delegations: str | None = None,
+    vetoes: str | None = None,
 ) -> Comparison:
     """Run the baseline and each variant on common random numbers.
 
@@ -195,8 +202,8 @@ def compare(
     model : str or Model
     variants : str, Variant or sequence of them
         Variant ids of the scenario, or :class:`Variant` objects.
-    draws, perturb, seed, chunk, params, progress, workers, scheduler, max_memory
-        As in :func:`detente.uncertainty.ensemble`.
+    draws, perturb, seed, chunk, params, progress, workers, scheduler, max_memory, delegations, vetoes
+        As in :func:`detente.uncertainty.ensemble`; the same structure modes for the baseline and every variant.
     level : float
         The confidence level of the paired differences' intervals.
 
@@ -228,6 +235,7 @@ def compare(
     if len(set(labels)) != len(labels):
         raise ParameterError(f"variants {labels}: each variant once")
     base_arrays: ScenarioArrays = to_arrays(sc)
+    struct = structure_modes(base_arrays, delegations, vetoes)
     spec.check(tuple(dict.fromkeys(a for mb in [base, *mbs] for a in mb.arrays.actors)), base_arrays.issues)
     raws = simulate(
         mdl,
@@ -241,8 +249,10 @@ def compare(
         workers=workers,
         scheduler=scheduler,
         max_memory=max_memory,
+        delegations=delegations,
+        vetoes=vetoes,
     )
-    prov = base_provenance(mdl, spec, seed, draws, chunk)
+    prov = base_provenance(mdl, spec, seed, draws, chunk, struct)
     th = normalise_thresholds(None, sc, base_arrays)
     ens = [
         build(r, mb, mdl, provenance=prov, thresholds=th, quantiles=DEFAULT_QUANTILES, bins=20)

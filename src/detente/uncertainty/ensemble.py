@@ -84,8 +84,13 @@ class Ensemble:
         return display.html(self._summary())
 
     def _summary(self) -> display.Summary:
-        facts = [("scenario", self.scenario), ("model", self.model), ("draws", str(self.draws)),
-                 ("actors", str(len(self.actors))), ("issues", str(len(self.issues)))]
+        facts = [
+            ("scenario", self.scenario),
+            ("model", self.model),
+            ("draws", str(self.draws)),
+            ("actors", str(len(self.actors))),
+            ("issues", str(len(self.issues))),
+        ]
         header, rows = display.frame_rows(self.summary(), ["issue", "n", "mean", "sd", "min", "max"])
         return display.Summary("Ensemble", facts, header, rows)
 
@@ -304,6 +309,8 @@ class Job:
     chunk: int
     base_actors: tuple[str, ...]
     extra: tuple[str, ...]
+    delegations: str | None = None  # None: the scenario's default (docs/two-level.md)
+    vetoes: str | None = None
 
 
 def run_block(job: Job, k: int) -> list[tuple[np.ndarray, ...]]:
@@ -329,11 +336,22 @@ def run_block(job: Job, k: int) -> list[tuple[np.ndarray, ...]]:
             batch = perturb_batch(mb.arrays, job.spec, u)
             if mb.dated:
                 counter: dict[str, int] = {}
-                fc = solve(job.model, batch, mb.dated, rng=rngs[i], on_bounds="clip", counter=counter)
+                fc = solve(
+                    job.model,
+                    batch,
+                    mb.dated,
+                    rng=rngs[i],
+                    on_bounds="clip",
+                    counter=counter,
+                    delegations=job.delegations,
+                    vetoes=job.vetoes,
+                )
                 outcomes, positions, status, rounds = fc.outcomes, final_positions(fc), fc.status, fc.rounds
                 clipped[i] += int(counter.get("clipped", 0))
             else:
-                outcomes, positions, status, rounds = solve_final(job.model, batch, rngs[i])
+                outcomes, positions, status, rounds = solve_final(
+                    job.model, batch, rngs[i], job.delegations, job.vetoes
+                )
             parts[i].append(
                 (np.asarray(outcomes, float), np.asarray(positions, float), batch.mask, status_codes(status), rounds)
             )
@@ -369,6 +387,8 @@ def simulate(
     workers: int | None = None,
     scheduler: str | None = None,
     max_memory: str | int | None = None,
+    delegations: str | None = None,
+    vetoes: str | None = None,
 ) -> list[Raw]:
     """Run every member on the same perturbation draws, block by block (common random numbers).
 
@@ -385,9 +405,17 @@ def simulate(
     check_ensemble_memory(model, members, draws, chunk, workers, max_memory)
     for mb in members:  # a dated edit is checked on the unperturbed scenario first: off-scale values are refused
         if mb.dated:
-            solve(model, mb.arrays, mb.dated, rng=np.random.default_rng(0), on_bounds="raise")
+            solve(
+                model,
+                mb.arrays,
+                mb.dated,
+                rng=np.random.default_rng(0),
+                on_bounds="raise",
+                delegations=delegations,
+                vetoes=vetoes,
+            )
     blocks = Blocks(draws, BLOCK)
-    job = Job(model, members, spec, seed, blocks, chunk, base_actors, extra)
+    job = Job(model, members, spec, seed, blocks, chunk, base_actors, extra, delegations, vetoes)
     raws = [Raw.empty(draws, mb.arrays.n_actors, m) for mb in members]
     results = run_blocks(
         run_block,
@@ -441,17 +469,22 @@ def check_ensemble_memory(
 
 
 def solve_final(
-    model: Model, batch: ScenarioArrays, rng: np.random.Generator
+    model: Model,
+    batch: ScenarioArrays,
+    rng: np.random.Generator,
+    delegations: str | None = None,
+    vetoes: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(outcomes, final positions, status, rounds) of ``model`` on ``batch``: all that an ensemble keeps of a run.
 
     A model that offers ``solve_final(arrays, rng=...)`` (a Solution whose trajectory holds only the final positions,
     e.g. the expected-utility model) is asked for that, which skips building per-round histories and tables. Other
     models build theirs for one chunk at a time, which is dropped once its final state is copied out.
+    ``delegations`` and ``vetoes`` are as in :meth:`Model.solve` (None: the scenario's default).
     """
     from detente.scenario.twolevel import plan
 
-    pl = plan(batch)  # the scenario's delegations and veto players, as Model.solve applies them
+    pl = plan(batch, delegations, vetoes)  # delegations and veto players, as Model.solve applies them
     run, keep = pl.prepare(batch)
     lean = getattr(model, "solve_final", None)
     if callable(lean):
@@ -560,7 +593,26 @@ def prepare(
     return sc, scenario, mdl, spec, int(seed), int(chunk)
 
 
-def base_provenance(model: Model, spec: PerturbationSpec, seed: int, draws: int, chunk: int) -> dict[str, Any]:
+def structure_modes(arrays: ScenarioArrays, delegations: str | None, vetoes: str | None) -> dict[str, str]:
+    """``{"delegations": ..., "vetoes": ...}`` in force on ``arrays`` when either is given, else ``{}``.
+
+    A bad mode is refused here, before any draw runs. Nothing is recorded when neither is given, so a run on the
+    scenario's defaults keeps the provenance (and the bytes) it had before these options existed.
+    """
+    from detente.scenario.twolevel import modes
+
+    d, v = modes(arrays, delegations, vetoes)
+    return {} if delegations is None and vetoes is None else {"delegations": d, "vetoes": v}
+
+
+def base_provenance(
+    model: Model,
+    spec: PerturbationSpec,
+    seed: int,
+    draws: int,
+    chunk: int,
+    structure: dict[str, str] | None = None,
+) -> dict[str, Any]:
     return {
         "scenario": "",
         "scenario_hash": "",
@@ -572,6 +624,7 @@ def base_provenance(model: Model, spec: PerturbationSpec, seed: int, draws: int,
         "block": BLOCK,
         "chunk": chunk,
         "perturbation": spec.model_dump(mode="json", exclude_none=True),
+        **(structure or {}),
     }
 
 
@@ -592,6 +645,8 @@ def ensemble(
     workers: int | None = None,
     scheduler: str | None = None,
     max_memory: str | int | None = None,
+    delegations: str | None = None,
+    vetoes: str | None = None,
 ) -> Ensemble:
     """Run a model on perturbed copies of a scenario: a Monte Carlo ensemble.
 
@@ -629,6 +684,11 @@ def ensemble(
         Run the blocks on the Dask cluster at this address.
     max_memory : str or int, optional
         Refuse when the estimated memory exceeds this many bytes (``"2GB"`` works); default half the machine's.
+    delegations : {"collapse", "separate"}, optional
+        How the scenario's delegations run (docs/two-level.md); default: collapsed where it declares any.
+    vetoes : {"on", "off"}, optional
+        Whether outcomes are bounded by the veto players; default: on where the scenario names any. Either option,
+        when given, is recorded in the provenance with the other's mode in force.
 
     Returns
     -------
@@ -653,6 +713,7 @@ def ensemble(
     chunk = min(chunk, BLOCK)
     mb = member(scen, variant)
     base_arrays = to_arrays(scen) if isinstance(scen, Scenario) else scen
+    struct = structure_modes(mb.arrays, delegations, vetoes)
     spec.check(
         tuple(dict.fromkeys((*base_arrays.actors, *mb.arrays.actors))),
         base_arrays.issues,
@@ -670,12 +731,14 @@ def ensemble(
         workers=workers,
         scheduler=scheduler,
         max_memory=max_memory,
+        delegations=delegations,
+        vetoes=vetoes,
     )[0]
     return build(
         raw,
         mb,
         mdl,
-        provenance=base_provenance(mdl, spec, seed, draws, chunk),
+        provenance=base_provenance(mdl, spec, seed, draws, chunk, struct),
         thresholds=normalise_thresholds(thresholds, sc, mb.arrays),
         quantiles=tuple(quantiles),
         bins=bins,

@@ -32,7 +32,7 @@ from detente.execution.memory import resolve_limit
 from detente.models.base import Model, _jsonable, issue_scales
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario
-from detente.uncertainty.ensemble import base_provenance, prepare, solve_final
+from detente.uncertainty.ensemble import base_provenance, prepare, solve_final, structure_modes
 from detente.uncertainty.perturb import Uniforms
 from detente.uncertainty.perturb import perturb as perturb_batch
 from detente.uncertainty.sobol import SobolSums, block_size, design
@@ -65,7 +65,9 @@ class Sensitivity:
         return display.html(self._summary())
 
     def _summary(self) -> display.Summary:
-        facts: list[tuple[str, str]] = [(k, str(self.provenance[k])) for k in ("scenario", "model") if k in self.provenance]
+        facts: list[tuple[str, str]] = [
+            (k, str(self.provenance[k])) for k in ("scenario", "model") if k in self.provenance
+        ]
         facts += [("issues", str(len(self.issues))), ("groups", display.listed(list(self.groups)))]
         df = self.frame()
         top = df.groupby("issue", sort=False).head(3)  # the three largest total indices per issue
@@ -157,8 +159,16 @@ class Sensitivity:
             ax.set_xlim(0, xmax * 1.02)
             if not sd > 0:
                 ax.set_yticks([])
-                ax.text(0.5, 0.5, "the outcome did not vary:\nno index to show", transform=ax.transAxes,
-                        ha="center", va="center", fontsize="small", color="0.35")
+                ax.text(
+                    0.5,
+                    0.5,
+                    "the outcome did not vary:\nno index to show",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    fontsize="small",
+                    color="0.35",
+                )
                 continue
             st = np.nan_to_num(self.ST[j])
             order = np.argsort(-st, kind="stable")[:k]
@@ -177,7 +187,7 @@ class Sensitivity:
             ax.set_ylim(k - 0.5, -0.5)
             ax.grid(axis="x", color="0.92")
             ax.set_axisbelow(True)
-        for ax in axes.ravel()[len(chosen):]:
+        for ax in axes.ravel()[len(chosen) :]:
             ax.axis("off")
         for ax in axes[-1]:
             ax.set_xlabel("Sobol index")
@@ -237,6 +247,8 @@ class SobolJob:
     n_groups: int
     cells: np.ndarray  # (D, 3) field, actor, issue of each input
     center: np.ndarray  # (m,) subtracted from outputs before the products
+    delegations: str | None = None  # None: the scenario's default (docs/two-level.md)
+    vetoes: str | None = None
 
 
 def evaluate(job: SobolJob, x: np.ndarray, rng: np.random.Generator) -> np.ndarray:
@@ -253,7 +265,8 @@ def evaluate(job: SobolJob, x: np.ndarray, rng: np.random.Generator) -> np.ndarr
         u = Uniforms(
             a.actors, cube[:, 0], cube[:, 1], cube[:, 2], np.ones((c, n)), np.ones((c, n)), np.full((c, n, m), 0.5)
         )
-        out[start : start + c] = solve_final(job.model, perturb_batch(a, job.spec, u), rng)[0]
+        batch = perturb_batch(a, job.spec, u)
+        out[start : start + c] = solve_final(job.model, batch, rng, job.delegations, job.vetoes)[0]
     return out
 
 
@@ -283,6 +296,8 @@ def sensitivity(
     workers: int | None = None,
     scheduler: str | None = None,
     max_memory: str | int | None = None,
+    delegations: str | None = None,
+    vetoes: str | None = None,
 ) -> Sensitivity:
     """Sobol indices (S1, ST) of each issue's outcome for groups of uncertain inputs.
 
@@ -295,7 +310,7 @@ def sensitivity(
     model : str or Model
     draws : int
         ``N``, the base samples (a power of 2 is best).
-    perturb, seed, chunk, params, progress, workers, scheduler, max_memory
+    perturb, seed, chunk, params, progress, workers, scheduler, max_memory, delegations, vetoes
         As in :func:`detente.uncertainty.ensemble`.
     groups : str
         How inputs are grouped: ``"actor-field"`` (default), ``"actor"``, ``"field"``, ``"issue"`` or ``"cell"``.
@@ -321,6 +336,7 @@ def sensitivity(
     sc, scen, mdl, spec, seed, chunk = prepare(scenario, model, params, perturb, seed, chunk, draws)
     arrays = to_arrays(scen) if isinstance(scen, Scenario) else scen
     spec.check(arrays.actors, arrays.issues)
+    struct = structure_modes(arrays, delegations, vetoes)
     cells, names = _factors(arrays, spec, groups)
     if not cells:
         raise ParameterError("the perturbation spec makes no input uncertain: nothing to analyse")
@@ -352,7 +368,9 @@ def sensitivity(
             "shocks": spec.shocks.model_copy(update={"probability": 0.0}),
         }
     )
-    job = SobolJob(mdl, arrays, spec_nc, seed, blocks, step, group_of, G, np.array(cells, int), np.zeros(m))
+    job = SobolJob(
+        mdl, arrays, spec_nc, seed, blocks, step, group_of, G, np.array(cells, int), np.zeros(m), delegations, vetoes
+    )
     # outputs are centred on the model's outcome at the nominal inputs (u = 0.5 everywhere)
     nominal = evaluate(job, np.full((1, D), 0.5), np.random.default_rng(seed))[0]
     job.center = np.where(np.isfinite(nominal), nominal, 0.0)
@@ -369,7 +387,7 @@ def sensitivity(
         sums = part if sums is None else sums + part
     assert sums is not None
     S1, S1c, ST, STc, var = sums.indices(conf_level)
-    prov = base_provenance(mdl, spec_nc, seed, total, step)
+    prov = base_provenance(mdl, spec_nc, seed, total, step, struct)
     prov.update(
         {
             "scenario": arrays.name,
