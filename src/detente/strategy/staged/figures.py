@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from detente.strategy.staged import cns
+from detente.strategy.staged import cns, episodes
 from detente.strategy.staged.forward import STATUS, forward
 from detente.strategy.staged.game import Game, Grid, make_game
 from detente.strategy.staged.kernel import derive
@@ -229,6 +229,39 @@ def f9_cns(grid: Grid) -> Figure:
     return fig
 
 
+def f10_episodes(scores: Any) -> Figure:
+    """Log scores per month of the engine and the baselines on the coded episodes, and the engine's test forecast."""
+    from detente.strategy.staged.episodes import METHODS
+
+    fig = Figure(figsize=(10, 4))
+    ax, bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.4]})
+    ids = [r["id"] for r in scores.table]
+    width = 0.2
+    for k, meth in enumerate(METHODS):
+        ax.bar(np.arange(len(ids)) + (k - 1.5) * width, [r[meth] / r["months"] for r in scores.table], width,
+               label=meth)
+    ax.set_xticks(range(len(ids)))
+    ax.set_xticklabels(ids, fontsize=7)
+    ax.set_ylabel("log score per month (nats; higher is better)")
+    ax.set_title("one-month-ahead log score by episode", fontsize=9)
+    ax.legend(fontsize=7)
+    pos = 0
+    for eid, rows in scores.forecasts.items():
+        xs = np.arange(pos, pos + len(rows))
+        obs = [0 if r["observed"] == "hold-0" or r["observed"].startswith("advance-0") else 1 for r in rows]
+        bx.bar(xs, obs, color="lightgrey", width=1.0)
+        bx.plot(xs, [r["p_test_month"] for r in rows], lw=1)
+        bx.text(pos, 1.02, eid, fontsize=6)
+        pos += len(rows) + 3
+    bx.set_ylim(0, 1.1)
+    bx.set_xticks([])
+    bx.set_ylabel("chance of a month with tests or an exit")
+    bx.set_title("engine forecast (line) and observed months with tests or an exit (grey), in time order",
+                 fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
 def main(out: Path, doc: dict[str, Any] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     grid = Grid(12, 2, 8)
@@ -240,7 +273,7 @@ def main(out: Path, doc: dict[str, Any] | None = None) -> None:
         games["president-best"] = make_game(Rule("president-best", phase_from_code(best["code"])), grid=grid)
     figs = {"F1": f1_status(games), "F2": f2_arsenal(games), "F4": f4_first_step(games),
             "F5": f5_belief(games["hanoi"]), "F6": f6_signs(Grid(6, 2, 6)), "F8": f8_decision(games["sfs-freeze"]),
-            "F9": f9_cns(grid)}
+            "F9": f9_cns(grid), "F10": f10_episodes(episodes.score())}
     if doc is not None:
         figs["F3"] = f3_best(doc)
     if "president-best" in games:
