@@ -139,9 +139,34 @@ def show(
         for a in s.actors:
             t.add_row(a.id, *[cell.get((a.id, i.id), "—") for i in s.issues])
         tables.append(t)
+        tables.extend(_structure_tables(s))
         if bases:
             tables.append(_bases_table(s))
         print_tables(tables, out)
+
+
+def _basis_text(b: Any) -> str:
+    """'source: note' of a basis ('' when there is none)."""
+    if b is None:
+        return ""
+    return ": ".join(p for p in (b.source, b.note) if p)
+
+
+def _structure_tables(s: Any) -> list[Table]:
+    """The scenario's delegations (members, rule, seat) and veto rules (players, acceptance, basis), if it has any."""
+    out: list[Table] = []
+    if s.delegations:
+        t = Table("delegation", "name", "members", "rule", "seat", "basis", title="delegations (docs/two-level.md)")
+        for d in s.delegations:
+            seat = d.leader if d.leader is not None else d.members[0]
+            t.add_row(d.id, d.name or "", ", ".join(d.members), d.rule, seat, _basis_text(d.basis))
+        out.append(t)
+    if s.vetoes:
+        t = Table("issue", "veto players", "acceptance", "basis", title="veto players (docs/two-level.md)")
+        for v in s.vetoes:
+            t.add_row(v.issue, ", ".join(v.players), v.acceptance, _basis_text(v.basis))
+        out.append(t)
+    return out
 
 
 def _bases_table(s: Any) -> Table:
