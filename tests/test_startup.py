@@ -1,4 +1,5 @@
-"""Start-up stays light: `import detente` and `detente --help` load no pandas, scipy, matplotlib, SALib or Dask.
+"""Start-up stays light: `import detente` and `detente --help` load no pandas, scipy, matplotlib, SALib or Dask
+(`--help` not even numpy, pydantic or YAML), and a small forecast loads only what it uses.
 
 Not timed (timings live in benchmarks/bench_startup.py): this checks which modules a fresh interpreter has loaded.
 """
@@ -14,17 +15,22 @@ from pathlib import Path
 import pytest
 
 HEAVY = ("pandas", "scipy", "matplotlib", "SALib", "dask", "distributed", "openpyxl")
+# what a command that reads no scenario does not need either
+HELP_HEAVY = (*HEAVY, "numpy", "pydantic", "yaml")
+# detente's own packages a forecast on the built-in scenario has no use for
+FORECAST_UNUSED = ("detente.uncertainty", "detente.validation", "detente.strategy", "detente.report")
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 _PROBE = """
 import json, sys
 {body}
-print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r})), file=sys.stderr)
+print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r}
+                       or any(m == h or m.startswith(h + '.') for h in {heavy!r}))), file=sys.stderr)
 """
 
 
-def _loaded(body: str) -> list[str]:
-    code = _PROBE.format(body=body, heavy=HEAVY)
+def _loaded(body: str, heavy: tuple[str, ...] = HEAVY) -> list[str]:
+    code = _PROBE.format(body=body, heavy=heavy)
     env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     return json.loads(r.stderr.strip().splitlines()[-1])
@@ -34,13 +40,29 @@ def test_import_detente_is_light():
     assert _loaded("import detente") == []
 
 
-def test_help_is_light():
-    body = (
-        "sys.argv = ['detente', '--help']\n"
+def _cli(*argv: str) -> str:
+    return (
+        f"sys.argv = ['detente', *{list(argv)!r}]\n"
+        "import io, contextlib\n"
         "import detente.cli\n"
-        "try:\n    detente.cli.main()\nexcept SystemExit:\n    pass"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        detente.cli.main()\n    except SystemExit as e:\n        assert not e.code, e.code"
     )
-    assert _loaded(body) == []
+
+
+def test_help_is_light():
+    assert _loaded(_cli("--help"), HELP_HEAVY) == []
+
+
+@pytest.mark.parametrize("model", ["compromise", "median", "nash"])
+def test_small_forecast_loads_no_tables_library_nor_unused_parts(model):
+    loaded = _loaded(_cli("forecast", "korea-2019", "--model", model), (*HEAVY, *FORECAST_UNUSED))
+    assert loaded == []
+
+
+def test_model_list_loads_no_pandas():
+    # every model registers itself on import; tidy tables import pandas only when a model builds them
+    assert _loaded(_cli("models")) == []
 
 
 @pytest.mark.parametrize("attr", ["load", "forecast", "Scenario", "models", "ensemble"])

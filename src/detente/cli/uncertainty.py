@@ -31,7 +31,6 @@ from detente.cli.app import (
 )
 from detente.display import scale_caption
 from detente.errors import DetenteError, ParameterError
-from detente.whatif import as_variant, what_if
 
 ModelOpt = Annotated[
     str,
@@ -187,6 +186,7 @@ def ensemble(
 ) -> None:
     """Monte Carlo ensemble: the model on DRAWS perturbed copies of the scenario, summarised per issue and actor."""
     from detente.uncertainty.ensemble import ensemble as run
+    from detente.whatif import as_variant, what_if
 
     with guarded():
         format, _ = output_format(format, out, FORMATS)

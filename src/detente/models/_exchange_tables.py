@@ -7,9 +7,10 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pandas loads when the tables are built
+    import pandas as pd
+
     from detente.models.exchange import _Candidates
 
 CLASSES = ("own", "inner", "outer")
@@ -146,6 +147,8 @@ def build_tables(logs: list[ExchangeLog], lower: np.ndarray) -> dict[str, pd.Dat
     Identical to :func:`_build_tables_loop` (one draw and round at a time), which stays for logs that do not share
     actors, issues and scales.
     """
+    import pandas as pd
+
     if not logs:
         return _build_tables_loop(logs, lower)
     first = logs[0]
@@ -223,6 +226,8 @@ def _summarise_coded(coded: dict[str, np.ndarray], keys: list[str], names: dict[
     One mixed-radix integer per (keys, part) group, ordered like the keys: pandas' grouped sum over it adds each
     group's rows in the same order as the pivot table in :func:`summarise`, so the sums are the same.
     """
+    import pandas as pd
+
     cols = [f"{c}_{s}" for c in CLASSES for s in ("positive", "negative")]
     key = np.zeros(coded["value"].size, dtype=np.int64)
     radix = []
@@ -249,11 +254,15 @@ def _summarise_coded(coded: dict[str, np.ndarray], keys: list[str], names: dict[
 
 def _strings(names: Any) -> Any:
     """``names`` as the array pandas makes of an object array of strings (``str`` dtype in pandas 3), for ``take``."""
+    import pandas as pd
+
     return pd.Series(np.asarray(names, dtype=object)).array
 
 
 def _build_tables_loop(logs: list[ExchangeLog], lower: np.ndarray) -> dict[str, pd.DataFrame]:
     """:func:`build_tables` one draw and round at a time (the reference the vectorised version must equal)."""
+    import pandas as pd
+
     ex_parts: list[dict[str, np.ndarray]] = []
     ext_parts: list[dict[str, np.ndarray]] = []
     for d, log in enumerate(logs):
@@ -308,6 +317,8 @@ def _dtype(col: str) -> type:
 
 def summarise(ext: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     """Sum externalities by ``keys``: columns ``<class>_positive``, ``<class>_negative`` and ``total``."""
+    import pandas as pd
+
     cols = [f"{c}_{s}" for c in CLASSES for s in ("positive", "negative")]
     if ext.empty:
         return pd.DataFrame(columns=[*keys, *cols, "total"])

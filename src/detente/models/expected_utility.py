@@ -18,16 +18,18 @@ selection) with a stopping rule.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from detente.errors import ParameterError, UnknownNameError
 from detente.models import _eu_kernel as K
 from detente.models.base import Model, Solution, register, settle
 from detente.scenario.arrays import ScenarioArrays
+
+if TYPE_CHECKING:  # pandas loads when the tables are built
+    import pandas as pd
 
 __all__ = ["ExpectedUtility", "ExpectedUtilityParams", "perspective"]
 
@@ -499,6 +501,8 @@ def _offers_table(
     ``traj`` is the (B, T, n, m) trajectory; (t, q, i, j, code) the round, problem (draw·m + issue), mover, proposer
     and kind code of every accepted offer.
     """
+    import pandas as pd
+
     m = arrays.n_issues
     b, k = q // m, q % m
     kinds = [K.KIND_NAMES[c] for c in sorted(K.KIND_NAMES)]
@@ -537,6 +541,8 @@ def _stop_table(
     period: np.ndarray,
     mean_b: np.ndarray,
 ) -> pd.DataFrame:
+    import pandas as pd
+
     B, m = status.shape
     d, k = np.meshgrid(np.arange(B), np.arange(m), indexing="ij")
     return pd.DataFrame(
@@ -628,6 +634,8 @@ def perspective(
     estimate with r_i under 'mover'), ``eu_j_own`` = E^j(U_ji) with j's own r_j, the risk exponents and the region
     of Scholz's fig. 6. Values are those with which round ``round`` is played (positions after round ``round`` − 1).
     """
+    import pandas as pd
+
     model = model if model is not None else ExpectedUtility()
     prm: ExpectedUtilityParams = model.params  # type: ignore[assignment]
     i = _index(arrays.actors, actor, "actor")

@@ -78,16 +78,18 @@ Position classes (below) still compare whole position vectors, where an unheld c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from detente.errors import ParameterError, ScenarioError
 from detente.models._pce import coalitions_sparse, option_probs, pairwise_victory, pce, vote
 from detente.models.base import Model, Solution, first_where, register
 from detente.scenario.arrays import ScenarioArrays
+
+if TYPE_CHECKING:  # pandas loads when the tables are built
+    import pandas as pd
 
 EQUIV_TOL = 1e-3
 MIN_GAIN = 1e-5
@@ -881,6 +883,8 @@ def _expand_actors(sol: Solution, arrays: ScenarioArrays, kept: np.ndarray) -> S
 
 def _stitch(parts: list[tuple[np.ndarray, Solution]], B: int) -> Solution:
     """Solutions of sub-batches (draw indices ``idx``) put back in draw order, turns padded with the final state."""
+    import pandas as pd
+
     T1 = max(s.trajectory.shape[1] for _, s in parts)
 
     def pad(a: np.ndarray, fill: float | None = None) -> np.ndarray:
@@ -968,6 +972,8 @@ def _clean(a: np.ndarray) -> list[float | None]:
 def _tables(arrays: ScenarioArrays, res: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """``moves``: one row per turn and actor — the bargain it took (or the status quo), the partner, why;
     ``proposals``: one row per challenge made (initiator, target, expected gain, estimated P(win))."""
+    import pandas as pd
+
     actors = np.asarray(arrays.actors, dtype=object)
     span = arrays.upper - arrays.lower
     pos = res["positions"]
