@@ -20,6 +20,7 @@ import numpy as np
 from scipy.special import ndtri
 
 from detente.scenario.arrays import ScenarioArrays, to_arrays
+from detente.scenario.schema import MAGNITUDE_MAX
 from detente.uncertainty.spec import DISTS, PerturbationSpec, resolve_spec
 
 if TYPE_CHECKING:
@@ -95,14 +96,15 @@ def _noise(x: np.ndarray, u: np.ndarray, code: np.ndarray, scale: np.ndarray, or
     present = {int(c) for c in np.unique(code[scale > 0])}
     if DISTS.index("normal") in present or DISTS.index("lognormal") in present:
         z = ndtri(u)
-    for c in present:
+    for c in present:  # the schema bounds every scale; numpy warnings never reach stderr
         sel = (code == c) & (scale > 0)
-        if c == DISTS.index("normal"):
-            val = x + scale * z
-        elif c == DISTS.index("uniform"):
-            val = x + scale * (2.0 * u - 1.0)
-        else:
-            val = origin + (x - origin) * np.exp(scale * z)
+        with np.errstate(over="ignore", invalid="ignore"):
+            if c == DISTS.index("normal"):
+                val = x + scale * z
+            elif c == DISTS.index("uniform"):
+                val = x + scale * (2.0 * u - 1.0)
+            else:
+                val = origin + (x - origin) * np.exp(scale * z)
         out = np.where(sel, val, out)
     return out
 
@@ -124,7 +126,8 @@ def perturb(arrays: ScenarioArrays, spec: PerturbationSpec, u: Uniforms) -> Scen
     code, scale = spec.cells(
         "capability", arrays.actors, arrays.issues, arrays.capability[0], arrays.lower, arrays.upper
     )
-    cap = np.maximum(_noise(base.capability, u.capability, code, scale, 0.0), 0.0)
+    # capped like a scenario's own capabilities: models multiply them, and beyond MAGNITUDE_MAX products overflow
+    cap = np.clip(_noise(base.capability, u.capability, code, scale, 0.0), 0.0, MAGNITUDE_MAX)
 
     sh = spec.shocks
     if sh.probability > 0:

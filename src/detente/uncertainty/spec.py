@@ -38,10 +38,11 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from detente.errors import ScenarioError
-from detente.scenario.schema import SALIENCE_MAX
+from detente.scenario.schema import MAGNITUDE_MAX, SALIENCE_MAX
 
 __all__ = [
     "DEFAULT",
@@ -60,6 +61,20 @@ DISTS: tuple[str, ...] = ("normal", "uniform", "lognormal")
 FIELDS: tuple[str, ...] = ("position", "salience", "capability")
 
 
+SCALE_NOTE = (
+    f"at most {MAGNITUDE_MAX:g}, the largest magnitude a scenario accepts (wider noise only overflows: models square "
+    "and multiply the perturbed numbers)"
+)
+LOGNORMAL_SIGMA_MAX = 50.0
+"""The largest sigma of log of lognormal noise: exp(50 · 8.3) ≈ 1e180 already spans every number a scenario
+accepts (8.3 is the largest |z| a draw takes; drawn capabilities are clipped to the largest magnitude), and past
+about 85 exp() overflows to infinity."""
+LOGNORMAL_NOTE = (
+    f"at most {LOGNORMAL_SIGMA_MAX:g}: exp(50 · 8.3) ≈ 1e180 already spans every number a scenario accepts, and "
+    "beyond about 85 a draw overflows to infinity"
+)
+
+
 class _Strict(BaseModel):
     # strict: numbers are numbers and flags are true/false (never "yes" or "5")
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False, strict=True)
@@ -71,7 +86,7 @@ class NoiseRule(_Strict):
     actor: str | None = None
     issue: str | None = None
     dist: Dist | None = None
-    scale: float | None = Field(default=None, ge=0)
+    scale: float | None = Field(default=None, ge=0, le=MAGNITUDE_MAX, description=SCALE_NOTE)
     relative: bool | None = None
 
 
@@ -79,9 +94,29 @@ class FieldNoise(_Strict):
     """Noise on one input field (position, salience or capability)."""
 
     dist: Dist = "normal"
-    scale: float = Field(default=0.0, ge=0, description="sd (normal), half-width (uniform) or sigma of log (lognormal)")
+    scale: float = Field(
+        default=0.0,
+        ge=0,
+        le=MAGNITUDE_MAX,
+        description="sd (normal), half-width (uniform) or sigma of log (lognormal); " + SCALE_NOTE,
+    )
     relative: bool = False
     rules: list[NoiseRule] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _lognormal_sigma(self) -> FieldNoise:
+        cells = [("scale", self.dist, self.scale)] + [
+            (f"rules[{k}].scale", r.dist or self.dist, self.scale if r.scale is None else r.scale)
+            for k, r in enumerate(self.rules)
+        ]
+        for where, dist, s in cells:
+            if dist == "lognormal" and s > LOGNORMAL_SIGMA_MAX:
+                raise PydanticCustomError(
+                    "lognormal_sigma",
+                    "the sigma of log of lognormal noise is too large",
+                    {"where": where, "value": s},
+                )
+        return self
 
 
 class Dropout(_Strict):
@@ -190,14 +225,24 @@ class PerturbationSpec(_Strict):
             if r.relative is not None:
                 rel[rows, cols] = r.relative
         lognormal = code == DISTS.index("lognormal")
+        # the schema bounds every scale (SCALE_NOTE), so nothing here overflows; numpy warnings never reach stderr
+        with np.errstate(over="ignore", invalid="ignore"):
+            additive = self._additive(field, scale, rel, nominal, lower, upper)
+        scale = np.where(lognormal, scale, additive)
+        return code, np.asarray(scale, float)
+
+    @staticmethod
+    def _additive(
+        field: str, scale: np.ndarray, rel: np.ndarray, nominal: Any, lower: np.ndarray, upper: np.ndarray
+    ) -> np.ndarray:
+        """The additive noise scale per cell: relative scales are turned into the field's units."""
         if field == "position":
             additive = np.where(rel, scale * (upper - lower)[None, :], scale)
         elif field == "salience":  # relative: a fraction of the 0–100 range, i.e. already in [0, 1] units
             additive = np.where(rel, scale, scale / SALIENCE_MAX)
         else:
             additive = np.where(rel, scale * np.asarray(nominal, float), scale)
-        scale = np.where(lognormal, scale, additive)
-        return code, np.asarray(scale, float)
+        return np.asarray(additive, float)
 
     @property
     def is_null(self) -> bool:
@@ -224,6 +269,15 @@ def _located(err: ValidationError, file: str | None, prefix: str = "") -> Scenar
     first = err.errors()[0]
     loc = "".join(f"[{x}]" if isinstance(x, int) else f".{x}" for x in first["loc"]).lstrip(".")
     where = ".".join(p for p in (prefix, loc) if p) or "(perturbation)"
+    if first["type"] == "lognormal_sigma":  # raised on a whole FieldNoise: name the scale inside it
+        ctx = first["ctx"]
+        return ScenarioError(
+            first["msg"],
+            file=file,
+            where=f"{where}.{ctx['where']}",
+            value=ctx["value"],
+            expected=LOGNORMAL_NOTE,
+        )
     if first["type"] == "extra_forbidden":
         return ScenarioError(
             "unknown field",
@@ -241,6 +295,8 @@ def _located(err: ValidationError, file: str | None, prefix: str = "") -> Scenar
 def _expected(first: Any) -> str:
     t = first["type"]
     ctx = first.get("ctx") or {}
+    if t == "less_than_equal" and ctx.get("le") == MAGNITUDE_MAX:
+        return "a number " + SCALE_NOTE
     if t in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         return "a number " + ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in ctx.items())
     if t == "literal_error":
