@@ -35,9 +35,27 @@ app = typer.Typer(
     name="detente",
     help="Model, forecast and stress-test multi-party negotiations.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from detente import __version__
+
+        print(f"detente {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="print detente's version and exit"),
+    ] = False,
+) -> None:
+    """Model, forecast and stress-test multi-party negotiations."""
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)

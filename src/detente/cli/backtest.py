@@ -58,17 +58,18 @@ def backtest(
     ] = False,
     format: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)"),
+        typer.Option("--format", "-f", metavar="table|csv|json|xlsx", help="output format (default: --out's suffix, else table)"),
     ] = None,
     out: Out = None,
     delegations: Annotated[
         str | None,
         typer.Option(
-            "--delegations", help="collapse or separate a scenario's delegations (default: collapse; docs/two-level.md)"
+            "--delegations",
+            metavar="collapse|separate", help="collapse or separate a scenario's delegations (default: collapse; docs/two-level.md)"
         ),
     ] = None,
     vetoes: Annotated[
-        str | None, typer.Option("--vetoes", help="on or off: bound outcomes by the veto players (default: on)")
+        str | None, typer.Option("--vetoes",metavar="on|off", help="on or off: bound outcomes by the veto players (default: on)")
     ] = None,
     capability: Annotated[
         str | None,

@@ -41,7 +41,7 @@ def perspective(
     set_: Sets = None,
     format: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)"),
+        typer.Option("--format", "-f", metavar="table|csv|json|xlsx", help="output format (default: --out's suffix, else table)"),
     ] = None,
     input_format: Annotated[str | None, typer.Option("--input-format", help="override format detection")] = None,
     scale: Scale = None,

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 
 from detente.cli.app import (
@@ -33,7 +34,7 @@ from detente.cli.app import (
     write_output,
 )
 from detente.display import scale_caption
-from detente.errors import LINE_CHARS, ParameterError, ScenarioError, cap
+from detente.errors import LINE_CHARS, DetenteError, ParameterError, ScenarioError, cap
 
 scenarios_app = typer.Typer(help="List the built-in scenarios (and make random ones).", invoke_without_command=True)
 app.add_typer(scenarios_app, name="scenarios")
@@ -322,6 +323,7 @@ def forecast(
         str | None,
         typer.Option(
             "--delegations",
+            metavar="collapse|separate",
             help="collapse: each delegation negotiates as one actor (its rule forms its stance); separate: every "
             "member is an actor. Default: collapse where the scenario declares delegations (docs/two-level.md)",
         ),
@@ -330,6 +332,7 @@ def forecast(
         str | None,
         typer.Option(
             "--vetoes",
+            metavar="on|off",
             help="on: outcomes are projected onto what every veto player prefers to the status quo; off: the "
             "model's outcome. Default: on where the scenario names veto players",
         ),
@@ -347,7 +350,7 @@ def forecast(
     ] = None,
     format: Annotated[
         str | None,
-        typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)"),
+        typer.Option("--format", "-f", metavar="table|csv|json|xlsx", help="output format (default: --out's suffix, else table)"),
     ] = None,
     input_format: InputFormat = None,
     scale: Scale = None,
@@ -585,15 +588,59 @@ def _by_round_table(fc: Any) -> Table | None:
 
 
 @app.command()
-def models() -> None:
-    """List the models with a one-line summary and their parameters."""
+def models(
+    name: Annotated[
+        str | None, typer.Argument(help="a model: explain each of its parameters and show its presets")
+    ] = None,
+) -> None:
+    """List the models with a one-line summary and their parameters; with NAME, explain that model's parameters."""
     from detente.models.base import available
 
+    models = available()
+    if name is not None:
+        with guarded():
+            cls = models.get(name)
+            if cls is None:
+                raise DetenteError(f"model {name!r}: unknown; expected one of {', '.join(models)}")
+            print_tables(_model_tables(name, cls), None)
+        return
     t = Table("model", "summary", "parameters (defaults)", "presets", box=None)
-    for name, cls in available().items():
+    for key, cls in models.items():
         fields = ", ".join(f"{k}={v.default!r}" for k, v in cls.Params.model_fields.items())
-        t.add_row(name, cls.summary, fields, ", ".join(cls.presets))
+        t.add_row(key, cls.summary, fields, ", ".join(cls.presets))
+    t.caption = "`detente models NAME` explains each parameter of a model"
     print_tables([t], None)
+
+
+def _choices(annotation: Any) -> str:
+    """``a | b | c`` for a Literal annotation (also inside ``X | None``), else the type's name."""
+    import typing
+
+    args = typing.get_args(annotation)
+    if typing.get_origin(annotation) is typing.Literal:
+        return " | ".join(str(a) for a in args)
+    lits = [a for a in args if typing.get_origin(a) is typing.Literal]
+    if lits:
+        return _choices(lits[0]) + (" | None" if type(None) in args else "")
+    return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
+
+
+def _model_tables(name: str, cls: Any) -> list[Any]:
+    fields = cls.Params.model_fields
+    if not fields:
+        return [f"{name}: {cls.summary}", "This model has no parameters."]
+    t = Table("parameter", "default", "values", "meaning", title=f"{name}: {cls.summary}", box=box.SIMPLE_HEAD,
+              caption=f"set with --param KEY=VALUE (e.g. `detente forecast korea-2019 --model {name} --param "
+              f"KEY=VALUE`)")
+    for key, f in fields.items():
+        t.add_row(key, repr(f.default), _choices(f.annotation), f.description or "")
+    tables: list[Any] = [t]
+    if cls.presets:
+        p = Table("preset", "settings", title=f"{name}: presets (--preset NAME)", box=box.SIMPLE_HEAD)
+        for pname, values in cls.presets.items():
+            p.add_row(pname, ", ".join(f"{k}={v!r}" for k, v in values.items()) or "(the defaults)")
+        tables.append(p)
+    return tables
 
 
 @app.command()

@@ -12,7 +12,7 @@ import typer
 from detente.cli.app import Out, app, guarded, output_format, write_output
 
 
-@app.command("random-scenario")
+@app.command("random-scenario", hidden=True)  # the same command as `detente scenarios random`, kept for scripts
 def random_scenario(
     actors: Annotated[
         int | None, typer.Option("--actors", "-n", help="number of actors (3-250); omit with --dims to draw it")

@@ -29,7 +29,7 @@ Paths = Annotated[int | None, typer.Option("--paths", min=1, help="Monte Carlo p
 Seed = Annotated[int, typer.Option("--seed", min=0, help="random seed (same seed, same bytes)")]
 Param = Annotated[list[str] | None, typer.Option("--param", "-p", help="engine parameter key=value (repeatable)")]
 Format = Annotated[
-    str | None, typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)")
+    str | None, typer.Option("--format", "-f", metavar="table|csv|json|xlsx", help="output format (default: --out's suffix, else table)")
 ]
 Out = Annotated[
     Path | None,

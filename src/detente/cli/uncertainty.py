@@ -49,7 +49,7 @@ Chunk = Annotated[
     typer.Option("--chunk", min=1, help="draws (Sobol: model runs) per model call, bounds memory; ensembles: ≤ 1000"),
 ]
 Format = Annotated[
-    str | None, typer.Option("--format", "-f", help="table, csv, json or xlsx (default: --out's suffix, else table)")
+    str | None, typer.Option("--format", "-f", metavar="table|csv|json|xlsx", help="output format (default: --out's suffix, else table)")
 ]
 FORMATS = ("table", "csv", "json", "xlsx")
 NoProgress = Annotated[bool, typer.Option("--no-progress", help="no progress bar (it shows only on a terminal)")]

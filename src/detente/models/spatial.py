@@ -103,17 +103,55 @@ class SpatialParams(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     mode: Literal["ktab_compat", "corrected"] = Field(
-        "corrected", description="ktab_compat: keep KTAB's quirks §4.12.1-2; corrected: fix them"
+        "corrected", description="ktab_compat: keep KTAB's third-party and receiver-probability quirks (module docs, "
+        "docs/spatial.md); corrected: fix them"
     )
-    voting_rule: Literal["Binary", "PropBin", "Proportional", "PropCbc", "Cubic", "ASymProsp"] = "Proportional"
-    victory_prob_model: Literal["Linear", "Square", "Quartic", "Octic", "Binary"] = "Linear"
-    pce_model: Literal["Conditional", "MarkovIncentive", "MarkovUniform"] = "Conditional"
-    state_transitions: Literal["Deterministic", "Stochastic"] = "Deterministic"
-    big_r_range: Literal["Min", "Mid", "Max"] = "Mid"
-    big_r_adjust: Literal["None", "OneThird", "Half", "TwoThirds", "Full"] = "OneThird"
-    third_party_commit: Literal["NoCommit", "SemiCommit", "FullCommit"] = "SemiCommit"
-    inter_vec_brgn: Literal["S1P1", "S2P2", "S2PMax"] = "S2P2"
-    bargn_model: Literal["InitOnlyInterp", "InitRcvrInterp", "PWCompInterp"] = "InitOnlyInterp"
+    voting_rule: Literal["Binary", "PropBin", "Proportional", "PropCbc", "Cubic", "ASymProsp"] = Field(
+        "Proportional",
+        description="KTAB's VotingRule: how an actor's vote between two positions grows with its utility difference "
+        "(Binary: its sign only; Proportional: linearly; Cubic: its cube; PropBin, PropCbc: mixtures; ASymProsp: "
+        "prospect-theory asymmetry)",
+    )
+    victory_prob_model: Literal["Linear", "Square", "Quartic", "Octic", "Binary"] = Field(
+        "Linear",
+        description="KTAB's VPModel: probability that one coalition beats another from their strengths s1, s2 "
+        "(Linear: s1/(s1+s2); Square, Quartic, Octic: the same with powers 2, 4, 8; Binary: the stronger wins)",
+    )
+    pce_model: Literal["Conditional", "MarkovIncentive", "MarkovUniform"] = Field(
+        "Conditional",
+        description="KTAB's PCEModel: the probabilistic Condorcet election that gives each candidate position's "
+        "chance of winning (Conditional, or a Markov chain of challenges: MarkovIncentive, MarkovUniform)",
+    )
+    state_transitions: Literal["Deterministic", "Stochastic"] = Field(
+        "Deterministic",
+        description="next state: Deterministic takes the most likely bargain; Stochastic draws one by its "
+        "probability (needs --seed)",
+    )
+    big_r_range: Literal["Min", "Mid", "Max"] = Field(
+        "Mid", description="KTAB's BigRRange: how an actor's win probability, against the lowest and highest, becomes its "
+        "risk attitude R (Min, Mid, Max)",
+    )
+    big_r_adjust: Literal["None", "OneThird", "Half", "TwoThirds", "Full"] = Field(
+        "OneThird",
+        description="KTAB's BigRAdjust: how far the estimated risk attitudes are moved towards risk neutrality "
+        "(None, one third, half, two thirds, fully)",
+    )
+    third_party_commit: Literal["NoCommit", "SemiCommit", "FullCommit"] = Field(
+        "SemiCommit",
+        description="KTAB's ThirdPartyCommit: how fully third parties commit their strength to a side in a "
+        "challenge (NoCommit, SemiCommit, FullCommit)",
+    )
+    inter_vec_brgn: Literal["S1P1", "S2P2", "S2PMax"] = Field(
+        "S2P2",
+        description="KTAB's InterVecBrgn: weights of a bargain between two actors' positions, per dimension "
+        "(S1P1: salience × probability; S2P2: both squared; S2PMax: the less likely side concedes by the probability "
+        "gap, weighted by squared saliences)",
+    )
+    bargn_model: Literal["InitOnlyInterp", "InitRcvrInterp", "PWCompInterp"] = Field(
+        "InitOnlyInterp",
+        description="KTAB's SMPBargnModel: whose view interpolates a bargain (InitOnlyInterp: the initiator's; "
+        "InitRcvrInterp: initiator's and receiver's; PWCompInterp: pairwise comparison)",
+    )
     salience_mapping: Literal["share_capped", "share_normalized"] = Field(
         "share_capped", description="detente per-issue saliences -> KTAB shares of attention (see module docs)"
     )
