@@ -11,6 +11,7 @@ exact metrics from the forward equation, arsenal quantiles from the Monte Carlo,
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any
 
 import numpy as np
@@ -38,13 +39,25 @@ STAGE_WORDS = (
 )
 
 
-def _month_index(start: str, label: str, where: str) -> int:
-    try:
-        y0, m0 = (int(x) for x in start.split("-"))
-        y, m = (int(x) for x in str(label).split("-")[:2])
-    except ValueError:
-        raise ScenarioError("expected a month YYYY-MM", where=where, value=label) from None
-    return (y - y0) * 12 + (m - m0)
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def _month(label: Any, where: str) -> int:
+    """A calendar month ``YYYY-MM`` (month 01–12) as a count of months since year 0."""
+    m = _MONTH.fullmatch(str(label))
+    if m is None or not 1 <= int(m.group(2)) <= 12:
+        raise ScenarioError("not a calendar month", where=where, value=label, expected="a month YYYY-MM, MM 01–12")
+    return int(m.group(1)) * 12 + int(m.group(2)) - 1
+
+
+def _month_index(start: str, label: Any, where: str) -> int:
+    """Months from ``start`` to ``label``; a month before the start is refused."""
+    k = _month(label, where) - _month(start, "strategy.calendar.start")
+    if k < 0:
+        raise ScenarioError(
+            "a dated month before the calendar's start", where=where, value=label, expected=f"a month from {start} on"
+        )
+    return k
 
 
 def calendar_from_block(block: dict[str, Any] | None) -> Calendar:
@@ -64,8 +77,14 @@ def calendar_from_block(block: dict[str, Any] | None) -> Calendar:
     for key in ("election", "inauguration", "long_run"):
         if key in cal:
             kw[key] = _month_index(start, cal[key], f"strategy.calendar.{key}")
+    _month(start, "strategy.calendar.start")
     if "horizon" in cal:
-        kw["horizon"] = int(cal["horizon"])
+        h = cal["horizon"]
+        if isinstance(h, bool) or not isinstance(h, int) or h < 1:
+            raise ScenarioError(
+                "not a number of months", where="strategy.calendar.horizon", value=h, expected="an integer >= 1"
+            )
+        kw["horizon"] = h
     names = {"bolton": "bolton", "border-closure": "covid", "leakage-2020": "leak_switch"}
     for i, sh in enumerate(block.get("shocks") or []):
         name = sh.get("name")
