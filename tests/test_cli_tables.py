@@ -123,3 +123,14 @@ def test_threshold_in_text_output_matches_json():
     assert len(rows) == 1
     p_ge = doc["issues"]["sequencing"]["p_ge"]
     assert f"{p_ge[next(k for k in p_ge if float(k) == 30)]:.3f}" in rows[0]
+
+
+def test_compare_numbers_share_decimals_per_column():
+    args = ["compare", "korea-2019", "--model", "expected-utility", "--variant", "seoul-centred", "--draws", "50",
+            "--seed", "1"]
+    text = _run(args, 200)
+    diffs = re.findall(r"│ (-?\d+(?:\.\d+)?) \[(-?\d+(?:\.\d+)?), (-?\d+(?:\.\d+)?)\]", text)
+    assert len(diffs) == 8
+    decimals = {len(x.partition(".")[2]) for row in diffs for x in row}
+    assert len(decimals) == 1, decimals  # not ragged .4g
+    assert not re.search(r"-0\.0+(?![0-9])", text)  # no negative zero

@@ -40,7 +40,13 @@ def column(values: Sequence[Any], digits: int = 3, missing: str = "—") -> list
     finite = [abs(float(v)) for v in values if v is not None and math.isfinite(float(v))]
     top = max(finite, default=0.0)
     decimals = 0 if top == 0 else min(6, max(0, digits - 1 - math.floor(math.log10(top))))
-    return [missing if v is None or not math.isfinite(float(v)) else f"{float(v):.{decimals}f}" for v in values]
+    def one(v: Any) -> str:
+        if v is None or not math.isfinite(float(v)):
+            return missing
+        text = f"{float(v):.{decimals}f}"
+        return f"{0.0:.{decimals}f}" if float(text) == 0 else text  # no "-0.00"
+
+    return [one(v) for v in values]
 
 
 def terminal_width() -> int:

@@ -379,20 +379,19 @@ def compare(
             title=f"{p['scenario']} · {p['model']} · {p['draws']} draws · seed {p['seed']} (common random numbers)",
             caption=scale_caption(p["scales"]),
         )
-        for r in df.to_dict(orient="records"):
+        recs = df.to_dict(orient="records")
+        ok = [r for r in recs if r.get("n")]
+        # one number of decimals for the positions, one for the differences (both in the issue's units)
+        pos = iter(column([x for r in ok for x in (r["baseline_mean"], r["variant_mean"])]))
+        dif = iter(column([x for r in ok for x in (r["diff_mean"], r["ci_low"], r["ci_high"], r["q_low"], r["q_high"])]))
+        for r in recs:
             if not r.get("n"):
                 t.add_row(r["variant"], r["issue"], *["—"] * 6)
                 continue
-            t.add_row(
-                r["variant"],
-                r["issue"],
-                _f(r["baseline_mean"]),
-                _f(r["variant_mean"]),
-                f"{_f(r['diff_mean'])} [{_f(r['ci_low'])}, {_f(r['ci_high'])}]",
-                f"[{_f(r['q_low'])}, {_f(r['q_high'])}]",
-                f"{r['p_up']:.2f}",
-                f"{r['p_down']:.2f}",
-            )
+            base, var = next(pos), next(pos)
+            d, dlo, dhi, lo, hi = next(dif), next(dif), next(dif), next(dif), next(dif)
+            t.add_row(r["variant"], r["issue"], base, var, f"{d} [{dlo}, {dhi}]", f"[{lo}, {hi}]",
+                      f"{r['p_up']:.2f}", f"{r['p_down']:.2f}")
         _emit([t], out)
 
 
