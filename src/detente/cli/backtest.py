@@ -69,7 +69,13 @@ def backtest(
         ),
     ] = None,
     vetoes: Annotated[
-        str | None, typer.Option("--vetoes",metavar="on|off", help="on or off: bound outcomes by the veto players (default: on)")
+        str | None,
+        typer.Option(
+            "--vetoes",
+            metavar="on|off",
+            help="on or off: bound outcomes by the veto players (default: on). DEU: on makes the member states veto "
+            "players on unanimity proposals (default: off)",
+        ),
     ] = None,
     capability: Annotated[
         str | None,
@@ -127,10 +133,12 @@ def backtest(
         if deu_file is not None:
             if scenario:
                 raise DetenteError("--scenario: a DEU file is back-tested on its own; give it alone")
-            if delegations is not None or vetoes is not None:
-                raise DetenteError("--delegations/--vetoes: apply to scenario files; a DEU file sets its own structure")
+            if delegations is not None:
+                raise DetenteError("--delegations: applies to scenario files; a DEU proposal has no delegations")
+            if vetoes is not None:
+                choice(vetoes, ("on", "off"), "--vetoes")
             _deu(deu_file, model, seed, detail, format, out, capability, min_actors, missing_salience, bootstrap,
-                 draws, ensemble_model, predictions, calibration, workers, scheduler)  # fmt: skip
+                 draws, ensemble_model, predictions, calibration, workers, scheduler, vetoes or "off")  # fmt: skip
             return
         given = [o for o, v in (("--capability", capability), ("--predictions", predictions),
                                 ("--calibration", calibration), ("--ensemble-model", ensemble_model),
@@ -294,7 +302,7 @@ def _deu(
     path: str, model: list[str] | None, seed: int, detail: bool, format: str, out: Path | None,
     capability: str | None, min_actors: int, missing_salience: str, bootstrap: int, draws: int,
     ensemble_model: list[str] | None, predictions: Path | None, calibration: Path | None,
-    workers: int | None = None, scheduler: str | None = None,
+    workers: int | None = None, scheduler: str | None = None, vetoes: str = "off",
 ) -> None:  # fmt: skip
     from detente.cli.app import check_out
     from detente.scenario.deu_capability import DEFAULT_RULE
@@ -312,7 +320,7 @@ def _deu(
     r = deu_backtest(
         path, models=model or None, capability=capability or DEFAULT_RULE, missing_salience=missing_salience,
         min_actors=min_actors, seed=seed, bootstrap=bootstrap, draws=draws,
-        ensemble_models=ensemble_model or None, workers=workers, scheduler=scheduler,
+        ensemble_models=ensemble_model or None, workers=workers, scheduler=scheduler, vetoes=vetoes,
     )  # fmt: skip
     # everything is computed before anything is written
     if predictions is not None:
@@ -379,7 +387,8 @@ def _deu_table(r: Any, path: str) -> Table:
     t = Table(
         "model", "MAE", "n", "RMSE", "median", "within\n10", "beats\nref.", f"MAE − compromise\n[{lvl:.0%} interval]",
         title=f"DEU back-test · {Path(path).name}: {p['proposals']} proposals, {p['issues_scored']} of {p['issues']} "
-        f"issues scored · capability {p['capability_rule']} · seed {p['seed']}",
+        f"issues scored · capability {p['capability_rule']} · seed {p['seed']}"
+        + (f" · vetoes on: {p['veto_issues']} issues decided by unanimity" if "vetoes" in p else ""),
         box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
     )  # fmt: skip
     for col in t.columns:

@@ -425,6 +425,28 @@ def _proposal(
     )  # fmt: skip
 
 
+UNANIMITY_NOTE = (
+    "Council unanimity (DEU counvte): every member state with a position can block the act (Tsebelis & Garrett 2000)"
+)
+
+
+def unanimity_vetoes(proposal: DeuProposal) -> DeuProposal:
+    """The proposal with its member states as veto players on every issue when the Council decides by unanimity.
+
+    Under unanimity each member state can block the act, so the outcome must lie in what every one of them accepts
+    instead of the reference point (Tsebelis & Garrett 2000; docs/two-level.md). The institutions (Commission,
+    Parliament) are not made veto players. A proposal under another voting rule is returned unchanged.
+    """
+    from dataclasses import replace
+
+    from detente.scenario.twolevel import unanimity
+
+    if proposal.voting_rule != "unanimity":
+        return proposal
+    states = [a.id for a in proposal.scenario.actors if a.group == "member state"]
+    return replace(proposal, scenario=unanimity(proposal.scenario, note=UNANIMITY_NOTE, actors=states))
+
+
 def single_proposal(data: bytes, file: str) -> Scenario:
     """The scenario of a DEU file that holds one proposal; with more, an error that says how to pick one."""
     proposals = read_deu(data, name=file)

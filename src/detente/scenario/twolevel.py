@@ -46,6 +46,7 @@ Everything is vectorised over the batch axis: positions (B, n, m) → bounds (B,
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -311,11 +312,18 @@ def plan(arrays: ScenarioArrays, delegations: str | None = None, vetoes: str | N
 
 
 # ---- helpers for scenario readers -------------------------------------------------------------------------------
-def unanimity(scenario: Scenario, issues: list[str] | None = None, *, note: str | None = None) -> Scenario:
+def unanimity(
+    scenario: Scenario,
+    issues: list[str] | None = None,
+    *,
+    note: str | None = None,
+    actors: Collection[str] | None = None,
+) -> Scenario:
     """A copy of ``scenario`` in which every actor taking part on each of ``issues`` (default: all) is a veto player.
 
-    For decisions taken by unanimity (e.g. EU Council unanimity issues, Tsebelis & Garrett 2000). Existing veto rules
-    of other issues are kept; those of ``issues`` are replaced.
+    For decisions taken by unanimity (e.g. EU Council unanimity issues, Tsebelis & Garrett 2000). ``actors`` limits
+    the veto players to those ids (e.g. the member states, not the institutions). Existing veto rules of other issues
+    are kept; those of ``issues`` are replaced.
     """
     from detente.scenario.schema import Basis, VetoRule
 
@@ -329,7 +337,11 @@ def unanimity(scenario: Scenario, issues: list[str] | None = None, *, note: str 
     rules = [v for v in scenario.vetoes if v.issue not in wanted]
     basis = Basis(note=note or "unanimity: every participating actor is a veto player")
     for iid in wanted:
-        players = list(dict.fromkeys(st.actor for st in scenario.stances if st.issue == iid))
+        players = list(
+            dict.fromkeys(
+                st.actor for st in scenario.stances if st.issue == iid and (actors is None or st.actor in actors)
+            )
+        )
         if players:
             rules.append(VetoRule(issue=iid, players=players, basis=basis))
     data = scenario.model_dump(mode="python")

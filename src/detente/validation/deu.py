@@ -29,8 +29,9 @@ from detente import display
 from detente.errors import ParameterError
 from detente.models.base import Model, _jsonable, available, get, version
 from detente.scenario.arrays import ScenarioArrays, to_arrays
-from detente.scenario.deu import DeuProposal, read_deu
+from detente.scenario.deu import DeuProposal, read_deu, unanimity_vetoes
 from detente.scenario.deu_capability import DEFAULT_RULE, get_rule
+from detente.scenario.twolevel import of
 from detente.validation.metrics import (
     LEVELS,
     breakdown,
@@ -91,8 +92,12 @@ class DeuBacktest:
         return display.html(self._summary())
 
     def _summary(self) -> display.Summary:
-        facts = [("models", str(len(self.table))), ("predictions", str(len(self.predictions))),
-                 ("excluded", str(len(self.excluded))), ("failures", str(len(self.failures)))]
+        facts = [
+            ("models", str(len(self.table))),
+            ("predictions", str(len(self.predictions))),
+            ("excluded", str(len(self.excluded))),
+            ("failures", str(len(self.failures))),
+        ]
         header, rows = display.frame_rows(self.table)
         return display.Summary("DeuBacktest", facts, header, rows)
 
@@ -157,17 +162,27 @@ def stack(arrays: list[ScenarioArrays]) -> ScenarioArrays:
     def cat(name: str) -> np.ndarray:
         return np.concatenate([getattr(a, name) for a in arrays])
 
+    struct = of(a0)  # shape_groups stacks only proposals whose veto rules sit on the same columns
     return ScenarioArrays(
         a0.actors, a0.issues, cat("position"), cat("salience"), cat("capability"), cat("mask"), cat("status_quo"),
-        a0.lower, a0.upper, name=f"{len(arrays)} DEU proposals",
+        a0.lower, a0.upper, name=f"{len(arrays)} DEU proposals", meta={"structure": struct} if struct else {},
     )  # fmt: skip
 
 
+def veto_signature(a: ScenarioArrays) -> tuple[tuple[int, tuple[str, ...], str], ...]:
+    """(issue column, veto players, acceptance) of each issue with a veto rule: the structure, by column."""
+    s = of(a)
+    return tuple(
+        (j, s.vetoes[iid], s.acceptance.get(iid, "ideal")) for j, iid in enumerate(a.issues) if iid in s.vetoes
+    )
+
+
 def shape_groups(arrays: list[ScenarioArrays]) -> list[list[int]]:
-    """Indices of the scenarios with the same actors and number of issues, in order of first appearance."""
-    groups: dict[tuple[tuple[str, ...], int], list[int]] = {}
+    """Indices of the scenarios with the same actors, number of issues and veto rules (by column), in order of first
+    appearance."""
+    groups: dict[tuple[Any, ...], list[int]] = {}
     for k, a in enumerate(arrays):
-        groups.setdefault((a.actors, a.n_issues), []).append(k)
+        groups.setdefault((a.actors, a.n_issues, veto_signature(a)), []).append(k)
     return list(groups.values())
 
 
@@ -257,6 +272,7 @@ def deu_backtest(
     council_data: str | Path | None = None,
     workers: int | None = None,
     scheduler: str | None = None,
+    vetoes: str = "off",
 ) -> DeuBacktest:
     """Back-test models on a DEU file (either variant) or on proposals already read.
 
@@ -271,6 +287,9 @@ def deu_backtest(
     - ``workers`` / ``scheduler``: run the blocks (a model on a group of proposals; an ensemble on a proposal) on a
       local Dask cluster of that many processes, or on the cluster at that address (:mod:`detente.execution`);
       the results are the same bytes as in-process.
+    - ``vetoes``: ``"on"`` makes the member states veto players on the issues of proposals the Council decides by
+      unanimity (:func:`~detente.scenario.deu.unanimity_vetoes`; Tsebelis & Garrett 2000), for the models and the
+      ensembles; ``"off"`` (the default) runs every proposal as read.
     """
     if min_actors < 1:
         raise ParameterError(f"min_actors={min_actors}: expected at least 1")
@@ -278,6 +297,8 @@ def deu_backtest(
         raise ParameterError(f"level={level}: expected a confidence level between 0 and 1")
     if bootstrap < 0 or draws < 0:
         raise ParameterError(f"bootstrap={bootstrap}, draws={draws}: expected numbers ≥ 0")
+    if vetoes not in ("on", "off"):
+        raise ParameterError(f"vetoes={vetoes!r}: expected 'on' or 'off'")
     file_hash = None
     if isinstance(source, (str, Path, bytes)):
         data = source if isinstance(source, bytes) else Path(source).read_bytes()
@@ -293,6 +314,8 @@ def deu_backtest(
         rule_name = ", ".join(sorted(rules))
     if not proposals:
         raise ParameterError("no DEU proposals to back-test")
+    if vetoes == "on":
+        proposals = [unanimity_vetoes(p) for p in proposals]
     runners = _resolve_models(models)
     arrays = [to_arrays(p.scenario) for p in proposals]
 
@@ -407,6 +430,14 @@ def deu_backtest(
                 "perturbation": _spec_doc(perturb) if ens_models else None,
             },  # fmt: skip
             "batching": "proposals with the same actors and number of issues solved as one batch",
+            **(
+                {
+                    "vetoes": "on: on unanimity proposals every member state with a position is a veto player",
+                    "veto_issues": int(sum(len(of(a).vetoes) for a in arrays)),
+                }
+                if vetoes == "on"
+                else {}
+            ),
             # the same bytes whatever runs the blocks (in-process, N local workers or a scheduler): not recorded
             "execution": "seed-stable blocks merged in block order",
             "models": [{"label": label, "model": m.name, "parameters": m.parameters()} for label, m in runners],
