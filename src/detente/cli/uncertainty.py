@@ -69,6 +69,7 @@ Delegations = Annotated[
     str | None,
     typer.Option(
         "--delegations",
+        metavar="collapse|separate",
         help="collapse: each delegation negotiates as one actor; separate: every member is an actor. Default: "
         "collapse where the scenario declares delegations (docs/two-level.md)",
     ),
@@ -77,6 +78,7 @@ Vetoes = Annotated[
     str | None,
     typer.Option(
         "--vetoes",
+        metavar="on|off",
         help="on: outcomes are projected onto what every veto player prefers to the status quo; off: the model's "
         "outcome. Default: on where the scenario names veto players",
     ),
