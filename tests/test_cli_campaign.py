@@ -121,19 +121,60 @@ def _cases() -> list[tuple[str, list[str]]]:
         add("value", [*BASE["ensemble"], "--threshold", t])
     for level in ["2", "0", "nan", "inf", "abc"]:
         add("value", [*BASE["compare"], "--level", level])
+    for name in PERTURB_SPECS:  # noise scales the spec schema bounds (one line, no numpy warning)
+        add("value", [*BASE["ensemble"], "--perturb", f"{{tmp}}/{name}.yaml"])
+    add("value", [*BASE["sensitivity"], "--perturb", "{tmp}/huge-scale.yaml"])
+    add("value", [*BASE["compare"], "--perturb", "{tmp}/lognormal-sigma.yaml"])
+    for name in CALENDARS:  # the staged game's calendar: real months only
+        add("value", ["strategy", f"{{tmp}}/{name}.yaml", "--rule", "hanoi", "--paths", "4", "--grid", "2,1,3"])
     return cases
+
+
+PERTURB_SPECS = {
+    "huge-scale": "position:\n  dist: normal\n  scale: 1e308\n",
+    "huge-rule-scale": "salience:\n  rules:\n    - {actor: A, scale: 1e300}\n",
+    "lognormal-sigma": "capability:\n  dist: lognormal\n  scale: 500\n",
+    "lognormal-rule-sigma": "capability:\n  dist: normal\n  scale: 1\n  rules:\n    - {dist: lognormal, scale: 1e10}\n",
+}
+CALENDARS = {
+    "month-13": ("calendar", "election", "2020-13"),
+    "month-00": ("calendar", "long_run", "2021-00"),
+    "start-13": ("calendar", "start", "2019-13"),
+    "before-start": ("calendar", "inauguration", "2018-01"),
+    "horizon-word": ("calendar", "horizon", "thirty"),
+    "horizon-zero": ("calendar", "horizon", 0),
+    "shock-month-13": ("shocks", "month", "2020-13"),
+}
+
+
+def _calendar_files(folder: Path) -> None:
+    import detente
+
+    s = detente.load("korea-2019")
+    for name, (part, key, value) in CALENDARS.items():
+        block = dict(s.strategy)
+        if part == "calendar":
+            block["calendar"] = {**block["calendar"], key: value}
+        else:
+            block["shocks"] = [{**block["shocks"][0], key: value}, *block["shocks"][1:]]
+        detente.save(s.model_copy(update={"strategy": block}), folder / f"{name}.yaml")
 
 
 CASES = _cases()
 
 
 @pytest.fixture
-def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
     """An empty working folder (``plot`` writes positions.png there by default) with a few malformed files."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "empty.yaml").write_text("")
     (tmp_path / "binary.yaml").write_bytes(bytes(range(256)) * 4)
     (tmp_path / "ragged.csv").write_bytes(b"Actor,Capability,Position,Salience\nA,1,2\n\xff\xfe,3\n")
+    for name, text in PERTURB_SPECS.items():
+        (tmp_path / f"{name}.yaml").write_text(text)
+    args = " ".join(request.node.callspec.params.get("args", [])) if hasattr(request.node, "callspec") else ""
+    if any(f"{{tmp}}/{name}.yaml" in args for name in CALENDARS):
+        _calendar_files(tmp_path)
     return tmp_path
 
 

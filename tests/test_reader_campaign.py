@@ -214,6 +214,7 @@ def _assert_clean(res, path: Path, out: Path | None) -> str:
         leftovers = [p.name for p in path.parent.iterdir() if p.name.startswith(".")]
         assert leftovers == []
         return "error"
+    assert "Warning" not in res.stderr, res.stderr[-2000:]  # numpy warnings never reach stderr
     return "ok"
 
 
@@ -226,6 +227,16 @@ def _finite(doc) -> None:
     elif isinstance(doc, list):
         for v in doc:
             _finite(v)
+
+
+def _on_scales(doc) -> None:
+    """An ensemble document: finite, every statistic present (never null) and on the scale its provenance states."""
+    _finite(doc)
+    for issue, st in doc["issues"].items():
+        lo, hi = doc["scales"][issue]
+        for k in ("mean", "min", "max"):
+            assert st[k] is not None and lo <= st[k] <= hi, (issue, k, st[k])
+        assert all(v is not None for v in st["quantiles"].values())
 
 
 @pytest.mark.parametrize("reader,mutation", CASES, ids=[f"{r}-{m}" for r, m in CASES])
@@ -242,7 +253,7 @@ def test_malformed_input(tmp_path, reader, mutation):
             + ["--perturb", str(path), "--out", str(out)],
         )
         if _assert_clean(res, path, out) == "ok":
-            _finite(json.loads(out.read_text()))
+            _on_scales(json.loads(out.read_text()))
         return
     res = runner.invoke(app, ["validate", str(path)])
     validated = _assert_clean(res, path, None)
@@ -258,3 +269,82 @@ def test_malformed_input(tmp_path, reader, mutation):
             assert lo <= x <= hi
     if mutation == "valid":
         assert validated == forecast == "ok"
+
+
+# ---- whole-scenario and spec mutations that the byte-level ones above do not reach ---------------------------------
+def _orphan(reader: str) -> bytes:
+    """A valid file of ``reader`` plus an issue nobody holds a stance on."""
+    doc = load("korea-2019" if reader == "yaml" else "emission-standards-1994").model_dump(mode="json", exclude_none=True)
+    doc["issues"].append({"id": "orphan", "name": "nobody's issue", "scale": {"lower": 0, "upper": 10}})
+    text = json.dumps(doc) if reader == "json" else yaml.safe_dump(doc, sort_keys=False)
+    return text.encode()
+
+
+ORPHAN = [
+    (reader, cmd)
+    for reader in ("yaml", "json")
+    for cmd in (["forecast"], ["ensemble", "-n", "8"], ["sensitivity", "-n", "4"], ["exchanges"], ["backtest"])
+] + [("yaml", ["compare", "-v", "bolton-departure", "-n", "8"])]
+
+
+@pytest.mark.filterwarnings("error")  # a numpy warning is an error here (it would reach a user's stderr)
+@pytest.mark.parametrize("reader,cmd", ORPHAN, ids=[f"{r}-{c[0]}" for r, c in ORPHAN])
+def test_an_issue_nobody_holds_a_stance_on_is_left_out_never_null(tmp_path, reader, cmd):
+    path = tmp_path / f"orphan.{reader}"
+    path.write_bytes(_orphan(reader))
+    args = [cmd[0], *(["--scenario"] if cmd[0] == "backtest" else []), str(path), *cmd[1:], "--seed", "1"]
+    res = runner.invoke(app, [*args, "--format", "json"])
+    assert _assert_clean(res, path, None) == "ok", res.stderr
+    doc = json.loads(res.stdout)
+    _finite(doc)
+    if cmd[0] == "backtest":  # korea-2019 and emission-standards-1994 carry observed outcomes; the orphan has none
+        assert doc["provenance"]["scenarios"][0]["scales"]["orphan"] == [0.0, 10.0]
+        return
+    assert doc["scales"]["orphan"] == [0.0, 10.0]
+    if cmd[0] == "ensemble":
+        assert "orphan" not in doc["issues"] and "orphan" in doc["no_forecast"]
+        _on_scales(doc)
+    if cmd[0] == "compare":
+        assert "orphan" in doc["no_forecast"] and "null" not in json.dumps(doc["baseline"])
+        assert "orphan" not in doc["variants"]["bolton-departure"]["differences"]
+    if cmd[0] == "sensitivity":
+        assert "orphan" not in doc["issues"] and "orphan" in doc["no_forecast"] and doc["issues"]
+        assert "null" not in json.dumps(doc["issues"])
+    if cmd[0] == "forecast":
+        assert "orphan" not in doc["outcomes"] and "orphan" in doc["no_forecast"]
+    text = runner.invoke(app, args)
+    assert text.exit_code == 0 and "nan" not in text.stdout.lower() and "scale" in text.stdout
+
+
+SPECS = {
+    "scale-1e308": {"position": {"dist": "normal", "scale": 1e308}},
+    "scale-1e16": {"capability": {"dist": "uniform", "scale": 1e16}},
+    "rule-scale-1e300": {"salience": {"rules": [{"actor": "UK", "scale": 1e300}]}},
+    "lognormal-500": {"capability": {"dist": "lognormal", "scale": 500}},
+    "lognormal-rule": {"capability": {"scale": 1, "rules": [{"dist": "lognormal", "scale": 90}]}},
+    "largest-accepted": {
+        "position": {"dist": "normal", "scale": 1e15, "relative": True},
+        "salience": {"dist": "uniform", "scale": 1e15},
+        "capability": {"dist": "lognormal", "scale": 50},
+    },
+    "largest-absolute": {"position": {"scale": 1e15}, "capability": {"dist": "normal", "scale": 1e15}},
+}
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("name", SPECS)
+def test_perturbation_scales_are_bounded_without_numpy_warnings(tmp_path, name):
+    path = tmp_path / "spec.yaml"
+    path.write_text(yaml.safe_dump(SPECS[name]))
+    out = tmp_path / "result.json"
+    res = runner.invoke(
+        app,
+        ["ensemble", "emission-standards-1994", "-m", "expected-utility", "--draws", "8", "--seed", "1"]
+        + ["--perturb", str(path), "--out", str(out)],
+    )
+    got = _assert_clean(res, path, out)
+    assert got == ("ok" if name.startswith("largest") else "error"), res.stderr
+    if got == "ok":
+        _on_scales(json.loads(out.read_text()))
+    else:
+        assert "scale" in res.stderr and "at most" in res.stderr

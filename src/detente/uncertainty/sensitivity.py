@@ -18,7 +18,7 @@ index of actor i on issue j is w_ij² σ_ij² / Σ_k w_kj² σ_kj² (and S1 = ST
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -29,7 +29,7 @@ from detente.errors import ParameterError
 from detente.execution import Blocks, block_seed, check_memory, run_blocks
 from detente.execution.footprint import BASE_BYTES, model_bytes
 from detente.execution.memory import resolve_limit
-from detente.models.base import Model, _jsonable, issue_scales
+from detente.models.base import Model, _jsonable, issue_scales, no_forecast, no_stances
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario
 from detente.uncertainty.ensemble import base_provenance, prepare, solve_final, structure_modes
@@ -57,6 +57,8 @@ class Sensitivity:
     ST_conf: np.ndarray
     variance: np.ndarray  # (m,) output variance
     provenance: dict[str, Any]
+    no_forecast: dict[str, str] = field(default_factory=dict)
+    """Issues no run forecasts (nobody holds a stance on them), with the reason: they have no indices."""
 
     def __repr__(self) -> str:
         return display.text(self._summary())
@@ -86,9 +88,10 @@ class Sensitivity:
                 "ST_conf": self.ST_conf[j, k],
             }
             for j, iid in enumerate(self.issues)
+            if iid not in self.no_forecast
             for k, g in enumerate(self.groups)
         ]
-        df = pd.DataFrame(rows)
+        df = pd.DataFrame(rows, columns=["issue", "group", "S1", "S1_conf", "ST", "ST_conf"])
         order = {iid: j for j, iid in enumerate(self.issues)}
         df["_o"] = df["issue"].map(order)
         return (
@@ -99,7 +102,11 @@ class Sensitivity:
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {**self.provenance, "groups": list(self.groups), "issues": {}}
+        if self.no_forecast:
+            doc["no_forecast"] = dict(self.no_forecast)
         for j, iid in enumerate(self.issues):
+            if iid in self.no_forecast:
+                continue
             doc["issues"][iid] = {
                 "variance": self.variance[j],
                 "indices": {
@@ -402,4 +409,6 @@ def sensitivity(
             "conf_method": "delta method (normal approximation)",
         }
     )
-    return Sensitivity(arrays.issues, unique_groups, S1, S1c, ST, STc, var, prov)
+    nobody = no_stances(arrays)[0]
+    missing = no_forecast({iid: "no_stances" for iid, x in zip(arrays.issues, nobody) if x})
+    return Sensitivity(arrays.issues, unique_groups, S1, S1c, ST, STc, var, prov, missing)

@@ -90,8 +90,10 @@ class SobolSums:
         fA, fB, fAB = (np.asarray(x, float) for x in (fA, fB, fAB))
         allv = np.concatenate([fA[None], fB[None], fAB], axis=0)
         finite = np.isfinite(allv).all(axis=(0, 1))
-        with np.errstate(invalid="ignore"):
-            lo, hi = np.nanmin(allv, axis=(0, 1)), np.nanmax(allv, axis=(0, 1))
+        # min and max of the finite evaluations (±inf where there is none: an issue nobody holds a stance on)
+        ok = np.isfinite(allv)
+        lo = np.min(allv, axis=(0, 1), initial=np.inf, where=ok)
+        hi = np.max(allv, axis=(0, 1), initial=-np.inf, where=ok)
         if center is None:
             center = np.nanmean(fA, axis=0) if fA.shape[0] else np.zeros(fA.shape[1])
         center = np.where(np.isfinite(center), center, 0.0)
