@@ -19,6 +19,8 @@ HEAVY = ("pandas", "scipy", "matplotlib", "SALib", "dask", "distributed", "openp
 HELP_HEAVY = (*HEAVY, "numpy", "pydantic", "yaml")
 # detente's own packages a forecast on the built-in scenario has no use for
 FORECAST_UNUSED = ("detente.uncertainty", "detente.validation", "detente.strategy", "detente.report")
+# nor the other commands' modules: running a command builds only its own module's commands
+OTHER_COMMANDS = ("detente.cli.uncertainty", "detente.cli.backtest", "detente.cli.strategy", "detente.cli.exchange")
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 _PROBE = """
@@ -56,7 +58,7 @@ def test_help_is_light():
 
 @pytest.mark.parametrize("model", ["compromise", "median", "nash"])
 def test_small_forecast_loads_no_tables_library_nor_unused_parts(model):
-    loaded = _loaded(_cli("forecast", "korea-2019", "--model", model), (*HEAVY, *FORECAST_UNUSED))
+    loaded = _loaded(_cli("forecast", "korea-2019", "--model", model), (*HEAVY, *FORECAST_UNUSED, *OTHER_COMMANDS))
     assert loaded == []
 
 
@@ -72,3 +74,15 @@ def test_lazy_attributes_still_resolve(attr):
     assert getattr(detente, attr) is not None
     with pytest.raises(AttributeError):
         detente.no_such_thing  # noqa: B018
+
+
+def test_each_command_is_looked_for_in_the_module_that_defines_it():
+    from detente.cli import _HOME, _load_commands, app
+
+    _load_commands()
+    defined = {
+        c.name or c.callback.__name__.replace("_", "-"): c.callback.__module__.rsplit(".", 1)[-1]
+        for c in app.registered_commands
+        if c.callback is not None
+    }
+    assert {name: defined.get(name) for name in _HOME} == _HOME

@@ -13,6 +13,22 @@ from detente.cli.app import app
 __all__ = ["app", "main"]
 
 
+_HOME = {
+    **dict.fromkeys(("schema", "validate", "show", "forecast", "models", "plot", "new"), "main_commands"),
+    **dict.fromkeys(("ensemble", "compare", "sensitivity"), "uncertainty"),
+    "backtest": "backtest",
+    "exchanges": "exchange",
+    "perspective": "expected_utility",
+    "random-scenario": "spatial",
+    **dict.fromkeys(
+        ("strategy", "strategy-params", "strategy-fit", "experiment", "experiments", "strategy-replay"), "strategy"
+    ),
+}
+"""The module of this package that defines each command, so that running one command imports and builds only its
+module's commands (building every command's options costs about as much as a small forecast's own work). A command
+not named here, ``--help`` and the ``scenarios`` group load every module."""
+
+
 def _load_commands() -> None:
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
         if info.name != "app" and not info.name.startswith("_"):
@@ -38,11 +54,18 @@ def _usage_errors() -> tuple[type[Exception], type[Exception]]:
 
 
 @functools.cache
-def _command() -> Any:
-    """The click command of :data:`app`, built once per process (typer resolves every signature's annotations)."""
+def _command(name: str | None = None) -> Any:
+    """The click command of :data:`app`, built once per process (typer resolves every signature's annotations).
+
+    With the ``name`` of a command in :data:`_HOME`, only the modules that command needs are imported (with
+    ``main_commands``, so that the app stays a group of commands whichever command runs)."""
     import typer.main
 
-    _load_commands()
+    if name in _HOME:
+        for module in dict.fromkeys(("main_commands", _HOME[name])):
+            importlib.import_module(f"{__name__}.{module}")
+    else:
+        _load_commands()
     return typer.main.get_command(app)
 
 
@@ -51,7 +74,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     import sys
 
     base, usage = _usage_errors()
-    command = _command()
+    args = sys.argv[1:] if argv is None else list(argv)
+    command = _command(args[0] if args and args[0] in _HOME else None)
     try:
         code = command.main(args=None if argv is None else list(argv), prog_name="detente", standalone_mode=False)
     except base as e:
