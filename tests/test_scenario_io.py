@@ -267,7 +267,7 @@ def test_round_trip(tmp_path, fmt, suffix, name):
                 i["scale"]["points"] = [p for p in i["scale"]["points"] if p["label"]]
         assert a == b
         # and a second trip is exact
-        assert load(save(back, tmp_path / "again.csv")).model_dump(exclude={"name"}) == back.model_dump(
+        assert load(save(back, tmp_path / "again.csv", fmt="decide-csv")).model_dump(exclude={"name"}) == back.model_dump(
             exclude={"name"}
         )
     else:

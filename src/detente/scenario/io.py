@@ -12,6 +12,12 @@ Formats (detected from the file's content and extension; ``input_format`` overri
   into its fields); ``'`` or ``"`` quoting. Issue bounds are the min and max of its ``#M`` points, [0, 100] if none.
   Salience and power are 0–1 in the data sets (0–100 is accepted: values above 1 on a file are read as percent).
 - ``decide-xlsx`` — the same records in the first sheet of a workbook.
+- ``detente-xlsx`` — the detente workbook: sheets ``scenario``, ``issues``, ``actors``, ``stances``, ``sources``
+  (and ``events``, ``variants``, ``delegations``, ``vetoes``, ``outcomes``); it holds the whole scenario
+  (:mod:`detente.scenario.sheets`). A workbook with ``issues``, ``actors`` and ``stances`` sheets is read as this
+  layout, any other as decide records. ``FILE.xlsx#SHEET`` reads one sheet by name: decide records or a long table.
+- ``long-csv`` — ``actor,issue,position,salience,capability`` (+ basis columns), one row per stance, after a ``#``
+  comment block with the issue scales, status quo, capabilities and sources (:mod:`detente.scenario.sheets`).
 - ``bdm-csv`` — the ``Actor,Capability,Position,Salience`` table of the expected-utility replications (one issue,
   salience as a probability 0–1). The table has no scale: an optional ``# scale: LO,HI`` line before the header, or
   ``load(..., scale=(LO, HI))``, declares it; otherwise it is the positions' range.
@@ -45,7 +51,18 @@ from detente.errors import ScenarioError, UnknownNameError
 from detente.scenario.schema import Scenario, _FieldProblem
 
 MAX_BYTES = 64 * 1024 * 1024
-FORMATS = ("yaml", "json", "decide-csv", "decide-xlsx", "bdm-csv", "ktab-csv", "ktab-xml", "deu")
+FORMATS = (
+    "yaml",
+    "json",
+    "long-csv",
+    "detente-xlsx",
+    "decide-csv",
+    "decide-xlsx",
+    "bdm-csv",
+    "ktab-csv",
+    "ktab-xml",
+    "deu",
+)
 LIBRARY = "detente.scenario.library"
 
 
@@ -107,6 +124,15 @@ def load(
     """
     ref_s = str(ref)
     path = Path(ref_s)
+    head_s, _, sheet = ref_s.rpartition("#")
+    if (
+        not path.exists()
+        and "#" in ref_s
+        and Path(head_s).suffix.lower() in (".xlsx", ".xlsm")
+        and Path(head_s).is_file()
+    ):
+        s = _read_xlsx_sheet(read_limited(head_s, head_s), head_s, sheet)
+        return s if scale is None else with_scale(s, scale, ref_s)
     if not path.exists() and "#" in ref_s and Path(ref_s.rsplit("#", 1)[0]).is_file():
         from detente.scenario.deu import load_proposal
 
@@ -159,11 +185,19 @@ def loads(text: str, input_format: str = "yaml", name: str = "<string>") -> Scen
 
 def detect_format(path: Path, data: bytes) -> str:
     suffix = path.suffix.lower()
-    if suffix in (".xlsx", ".xlsm"):
-        return "decide-xlsx"
-    if data[:4] == b"PK\x03\x04":
-        return "decide-xlsx"
+    if suffix in (".xlsx", ".xlsm") or data[:4] == b"PK\x03\x04":
+        from detente.scenario.sheets import is_detente_workbook
+
+        wb = _open_workbook(data, str(path))
+        try:
+            return "detente-xlsx" if is_detente_workbook(wb.sheetnames) else "decide-xlsx"
+        finally:
+            wb.close()
     text = _text(data, str(path))
+    from detente.scenario.sheets import looks_like_long_csv
+
+    if looks_like_long_csv(text):
+        return "long-csv"
     head = text.lstrip("\ufeff \t\r\n")[:4096]
     if suffix == ".json" or head.startswith("{"):
         return "json"
@@ -781,6 +815,96 @@ def _read_decide_csv(data: bytes, file: str) -> Scenario:
     return _decide_scenario(_decide_rows_from_text(_text(data, file), file), file)
 
 
+def _open_workbook(data: bytes, file: str) -> Any:
+    import openpyxl
+
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as e:  # zipfile, XML and openpyxl errors of a damaged file all mean the same to the user
+        raise ScenarioError(
+            f"not a readable XLSX workbook ({type(e).__name__}: {e})", file=file, expected="an .xlsx file"
+        ) from None
+
+
+def _read_detente_xlsx(data: bytes, file: str) -> Scenario:
+    from detente.scenario.sheets import is_detente_workbook, read_workbook
+
+    wb = _open_workbook(data, file)
+    try:
+        if not is_detente_workbook(wb.sheetnames):
+            raise ScenarioError(
+                "not a detente workbook",
+                file=file,
+                value=wb.sheetnames,
+                expected="sheets named issues, actors and stances (and scenario, sources)",
+            )
+        for ws in wb.worksheets:
+            if hasattr(ws, "reset_dimensions"):
+                ws.reset_dimensions()
+        return read_workbook(wb, file)
+    except ScenarioError:
+        raise
+    except Exception as e:
+        raise ScenarioError(
+            f"not a readable XLSX workbook ({type(e).__name__}: {e})", file=file, expected="an .xlsx file"
+        ) from None
+    finally:
+        wb.close()
+
+
+def _read_xlsx_sheet(data: bytes, file: str, sheet: str) -> Scenario:
+    """One sheet of a workbook, by name: decide records, or a long ``actor,issue,position,salience`` table (its
+    ``#`` rows in column A, cells joined by spaces, give scales and capabilities as in the long CSV)."""
+    from detente.scenario.sheets import looks_like_long_csv, read_long_csv
+
+    wb = _open_workbook(data, file)
+    try:
+        if sheet not in wb.sheetnames:
+            raise ScenarioError(
+                "no such sheet",
+                file=file,
+                value=sheet,
+                expected=f"one of the workbook's sheets: {', '.join(wb.sheetnames)}",
+            )
+        ws = wb[sheet]
+        if hasattr(ws, "reset_dimensions"):
+            ws.reset_dimensions()
+        rows = _xlsx_rows(ws)
+        where = f"{file}, sheet {sheet!r}"
+        if any(re.match(r"^['\"]?#[APMD]", r[0]) for _, r in rows if r):
+            return _decide_scenario(rows, where)
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        for _, r in rows:
+            if r and r[0].startswith("#"):
+                buf.write(" ".join(c for c in r if c) + "\n")
+            else:
+                w.writerow(r)
+        text = buf.getvalue()
+        if looks_like_long_csv(text):
+            return read_long_csv(text, where)
+        raise ScenarioError(
+            "the sheet holds neither decide records nor a long table",
+            file=where,
+            value=rows[0][1][:4] if rows else [],
+            expected="rows tagged #A, #P, #M or #D in column A, or a header actor, issue, position, salience",
+        )
+    except ScenarioError:
+        raise
+    except Exception as e:
+        raise ScenarioError(
+            f"not a readable XLSX workbook ({type(e).__name__}: {e})", file=file, expected="an .xlsx file"
+        ) from None
+    finally:
+        wb.close()
+
+
+def _read_long_csv(data: bytes, file: str) -> Scenario:
+    from detente.scenario.sheets import read_long_csv
+
+    return read_long_csv(_text(data, file), file)
+
+
 def _read_decide_xlsx(data: bytes, file: str) -> Scenario:
     """The decide records of a workbook: the first sheet whose column A holds record tags (a notes sheet before it is
     skipped). Every cell is read, also rows beyond the range the sheet declares (openpyxl's read-only mode trusts that
@@ -982,6 +1106,8 @@ READERS: dict[str, Callable[[bytes, str], Scenario]] = {
     "json": _read_json,
     "decide-csv": _read_decide_csv,
     "decide-xlsx": _read_decide_xlsx,
+    "detente-xlsx": _read_detente_xlsx,
+    "long-csv": _read_long_csv,
     "bdm-csv": _read_bdm_csv,
     "ktab-csv": _read_ktab_csv,
     "ktab-xml": _read_ktab_xml,
@@ -1011,7 +1137,15 @@ def dumps(scenario: Scenario, fmt: str = "yaml") -> str:
         return _decide_text(scenario)
     if fmt == "bdm-csv":
         return _bdm_text(scenario)
-    raise ScenarioError("unknown output format", value=fmt, expected="yaml, json, decide-csv, decide-xlsx or bdm-csv")
+    if fmt == "long-csv":
+        from detente.scenario.sheets import long_csv_text
+
+        return long_csv_text(scenario)
+    raise ScenarioError(
+        "unknown output format",
+        value=fmt,
+        expected="yaml, json, long-csv, detente-xlsx, decide-csv, decide-xlsx or bdm-csv",
+    )
 
 
 def save(scenario: Scenario, path: str | Path, fmt: str | None = None) -> Path:
@@ -1022,7 +1156,9 @@ def save(scenario: Scenario, path: str | Path, fmt: str | None = None) -> Path:
     scenario : Scenario
     path : str or Path
     fmt : str, optional
-        The format; default from the suffix: .yaml/.yml (detente YAML), .json, .csv or .txt (decide CSV), .xlsx.
+        The format; default from the suffix: .yaml/.yml (detente YAML), .json, .csv (the long table, ``long-csv``),
+        .txt (decide CSV), .xlsx (the detente workbook, ``detente-xlsx``). ``decide-csv``, ``decide-xlsx`` and
+        ``bdm-csv`` are written when named.
 
     Returns
     -------
@@ -1037,11 +1173,15 @@ def save(scenario: Scenario, path: str | Path, fmt: str | None = None) -> Path:
     from detente.cli.app import write_output
 
     path = Path(path)
-    fmt = fmt or {".json": "json", ".csv": "decide-csv", ".txt": "decide-csv", ".xlsx": "decide-xlsx"}.get(
+    fmt = fmt or {".json": "json", ".csv": "long-csv", ".txt": "decide-csv", ".xlsx": "detente-xlsx"}.get(
         path.suffix.lower(), "yaml"
     )
     if fmt == "decide-xlsx":
         write_output(_decide_xlsx_bytes(scenario), path)
+    elif fmt == "detente-xlsx":
+        from detente.scenario.sheets import xlsx_bytes
+
+        write_output(xlsx_bytes(scenario), path)
     else:
         write_output(dumps(scenario, fmt), path)
     return path
