@@ -54,8 +54,17 @@ def _root(
         bool,
         typer.Option("--version", callback=_version, is_eager=True, help="print detente's version and exit"),
     ] = False,
+    quiet: Annotated[
+        bool,
+        typer.Option(
+            "--quiet", "-q", help="no progress bars (they show on stderr only when it is a terminal, for long work)"
+        ),
+    ] = False,
 ) -> None:
     """Model, forecast and stress-test multi-party negotiations."""
+    from detente.execution.runner import set_quiet
+
+    set_quiet(quiet)  # every invocation sets it: a quiet run leaves no trace on the next one in the same process
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)

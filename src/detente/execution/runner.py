@@ -8,13 +8,13 @@ gets the same bytes for any number of workers.
 from __future__ import annotations
 
 import logging
-import sys
+import time
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol, TypeVar
 
 from detente.errors import DetenteError
 
-__all__ = ["DaskRunner", "InProcess", "Runner", "progress", "run_blocks", "runner"]
+__all__ = ["DaskRunner", "InProcess", "Runner", "progress", "run_blocks", "runner", "set_quiet", "step", "use_console"]
 
 T = TypeVar("T")
 
@@ -163,33 +163,116 @@ def run_blocks(
             yield result
 
 
+_active: progress | None = None  # the innermost open progress of this process (work reports into it)
+_quiet = False  # ``detente --quiet``: no bar at all
+_console: Any = None  # where bars draw; None: a rich Console on stderr
+_MIN_INTERVAL = 0.1  # seconds between two redraws of a bar (at most ~10 a second)
+_DELAY = 0.5  # seconds of work before a bar appears (quick work never flashes one)
+
+
+def set_quiet(quiet: bool) -> None:
+    """Silence every progress bar of this process (``detente --quiet``), or let them show again."""
+    global _quiet
+    _quiet = bool(quiet)
+
+
+def use_console(console: Any) -> None:
+    """Draw progress bars on this rich ``Console`` (default, ``None``: a Console on stderr)."""
+    global _console
+    _console = console
+
+
+def step(done: float, total: float) -> None:
+    """Report that ``done`` of ``total`` steps of the current unit of work (one block) are finished.
+
+    Long loops (rounds of a model, months of a strategy, proposals of a back-test) call this; it moves the bar of
+    the innermost open :class:`progress` within its current block and costs a few attribute reads when no bar is
+    open (as on a Dask worker, or when stderr is not a terminal).
+    """
+    bar = _active
+    if bar is not None and total > 0:
+        bar._report(min(max(done / total, 0.0), 1.0))
+
+
 class progress:
-    """A rich progress bar of blocks done on stderr; silent when stderr is not a terminal (or ``show=False``)."""
+    """A rich progress bar of work done on stderr; silent when stderr is not a terminal, with ``show=False`` or quiet.
+
+    ``with progress(None, total, what) as advance`` counts ``total`` units (blocks, models, proposals); ``advance()``
+    marks one done and :func:`step` moves the bar within the current one. Opened inside another open progress, it
+    draws no bar of its own: it fills the outer bar's current unit, so nested work (an ensemble inside a back-test)
+    moves one bar. The bar appears after half a second of work (``show=True``: at once) and is redrawn at most
+    about ten times a second.
+    """
 
     def __init__(self, show: bool | None, total: int, what: str) -> None:
-        if show is None:
-            show = total > 1 and sys.stderr.isatty()
-        self.show, self.total, self.what = show, total, what
+        self.total = max(int(total), 1)
+        self.what = what
+        self.done = 0
+        self.requested = show
+        self.parent: progress | None = None
         self.bar: Any = None
+        self.task: Any = None
+        self.console: Any = None  # set when a bar may be drawn; the bar starts once _DELAY has passed
+        self.t0 = self.last = 0.0
+
+    @property
+    def show(self) -> bool:
+        """Whether this progress draws a bar of its own."""
+        return self.bar is not None
 
     def __enter__(self) -> Callable[[], None]:
-        if not self.show:
-            return lambda: None
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        global _active
+        self.parent = _active
+        _active = self
+        if self.parent is None and not _quiet and self.requested is not False:
+            console = _console
+            if console is None:
+                from rich.console import Console
+
+                console = Console(stderr=True)
+            if self.requested or console.is_terminal:
+                self.console, self.t0 = console, time.monotonic()
+                if self.requested or _DELAY <= 0:
+                    self._start()
+        return self.advance
+
+    def _start(self) -> None:
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
         self.bar = Progress(
             TextColumn("{task.description}"),
             BarColumn(),
-            MofNCompleteColumn(),
+            TaskProgressColumn(),
             TimeRemainingColumn(),
-            console=Console(stderr=True),
+            console=self.console,
             transient=True,
+            refresh_per_second=10,
         )
         self.bar.__enter__()
-        task = self.bar.add_task(self.what, total=self.total)
-        return lambda: self.bar.advance(task, 1)
+        self.task = self.bar.add_task(self.what, total=self.total)
+
+    def advance(self) -> None:
+        """One unit done."""
+        self.done += 1
+        self._report(0.0, force=self.done >= self.total)
+
+    def _report(self, within: float, force: bool = False) -> None:
+        pos = min(self.done + within, self.total)
+        if self.parent is not None:
+            self.parent._report(pos / self.total)
+        elif self.console is not None:
+            now = time.monotonic()
+            if force or now - self.last >= _MIN_INTERVAL:
+                self.last = now
+                if self.bar is None and now - self.t0 >= _DELAY:
+                    self._start()
+                if self.bar is not None:
+                    self.bar.update(self.task, completed=pos)
 
     def __exit__(self, *exc: Any) -> None:
+        global _active
+        _active = self.parent
+        self.console = None
         if self.bar is not None:
             self.bar.__exit__(*exc)
+            self.bar = None

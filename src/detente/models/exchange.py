@@ -60,6 +60,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from detente.errors import ParameterError
+from detente.execution.runner import step as progress_step
 from detente.models._exchange_tables import ExchangeLog, build_tables, round_documents
 from detente.models.base import Model, Solution, register, settle
 from detente.scenario.arrays import ScenarioArrays
@@ -745,6 +746,7 @@ class ExchangeModel(Model):
                 for r in range(R):
                     if active.size == 0:
                         break
+                    progress_step(first + (min(B, first + block) - first) * r / R, B)
                     x, sal, mask, cs = x_all[active], sal_s[active], mask_all[active], cs_all[active]
                     y, supplied, n_cand, per_draw = play_round_lockstep(
                         x, sal, cap_s[active], mask, move_budget=prm.move_budget, record=histories
@@ -771,6 +773,7 @@ class ExchangeModel(Model):
                 sal, cap, mask = sal_s[bidx], cap_s[bidx], mask_all[bidx]
                 o_pref[bidx, 0] = outcome(x_all[bidx], cs_all[bidx], mask)
                 for r in range(R):
+                    progress_step(bidx + r / R, B)
                     x = x_all[bidx]
                     log.start_round(r + 1)
                     y, supplied, nc = play_round(

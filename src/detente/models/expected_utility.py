@@ -24,6 +24,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from detente.errors import ParameterError, UnknownNameError
+from detente.execution.runner import step as progress_step
 from detente.models import _eu_kernel as K
 from detente.models.base import Model, Solution, register, settle
 from detente.scenario.arrays import ScenarioArrays
@@ -235,6 +236,7 @@ def _run(p: dict[str, np.ndarray], prm: ExpectedUtilityParams, block: int, histo
     count = -1  # problems active in the previous round (the active set only shrinks)
     new, mu_now = x, med[0]  # the previous round's positions and medians (first read in round 2)
     for t in range(1, prm.max_rounds + 1):
+        progress_step(t - 1, prm.max_rounds)
         idx = np.flatnonzero(active)
         if idx.size == 0:
             break

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from detente.execution.runner import progress
 from detente.strategy.params import ParamBatch, StrategyParams, from_scenario, parse_overrides
 from detente.strategy.policies import get_policy
 from detente.strategy.results import StrategyResult
@@ -53,7 +54,11 @@ def run_strategy(
         raise ParameterError(f"--paths {paths}: expected a positive number of paths")
     pols = [get_policy(p) for p in policies]
     pb = ParamBatch([params])
-    runs = {p.name: simulate(pb, p, paths, seed=seed) for p in pols}
+    runs = {}
+    with progress(None, len(pols), "strategy Monte Carlo") as advance:
+        for p in pols:
+            runs[p.name] = simulate(pb, p, paths, seed=seed)
+            advance()
     name, h = scenario_identity(scenario)
     from detente import __version__
 

@@ -19,6 +19,7 @@ import pandas as pd
 
 from detente import display
 from detente.errors import UnknownNameError
+from detente.execution.runner import progress
 from detente.strategy.closed_forms import powell_shift_war
 from detente.strategy.params import ParamBatch, StrategyParams
 from detente.strategy.results import _r, month_labels, point_metrics
@@ -430,12 +431,14 @@ def run_experiment(
     for label, prm in pts.items():
         groups[(prm.T, prm.t_E, prm.window, prm.small_stage, prm.K)].append(label)
     metrics: dict[str, dict[str, dict[str, dict[str, float]]]] = {p.label: {} for p in exp.points}
-    for labels in groups.values():
-        pb = ParamBatch([pts[lb] for lb in labels])
-        for pol in exp.policies:
-            ps = simulate(pb, pol, paths, seed=seed)
-            for b, lb in enumerate(labels):
-                metrics[lb][pol] = point_metrics(ps, b)
+    with progress(None, len(groups) * len(exp.policies), "experiment") as advance:
+        for labels in groups.values():
+            pb = ParamBatch([pts[lb] for lb in labels])
+            for pol in exp.policies:
+                ps = simulate(pb, pol, paths, seed=seed)
+                for b, lb in enumerate(labels):
+                    metrics[lb][pol] = point_metrics(ps, b)
+                advance()
     verdicts = []
     for cmp in exp.comparisons:
         better = cmp.claimed or METRICS[cmp.metric][1]

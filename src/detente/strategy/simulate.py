@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from detente.execution.runner import step as progress_step
 from detente.strategy.closed_forms import fearon_war_probability, kydd_trust_threshold, logistic
 from detente.strategy.dp import DPSolution, best_response
 from detente.strategy.params import ParamBatch
@@ -173,6 +174,7 @@ def simulate(
     rows = {n: i for i, n in enumerate(names)}
 
     for t in range(T):
+        progress_step(t, T)
         U = rng.random((len(rows), B, N), dtype=np.float32)
         U0, U1, U2 = (U[rows[n]] if n in rows else None for n in ("avail", "obs", "rok"))
         U3, U4, U5, U8, U9, U10, U11, U12 = (

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from detente.errors import ParameterError, ScenarioError
+from detente.execution.runner import progress
 from detente.models.base import Model, available, get, version
 from detente.scenario.arrays import scenario_hash, to_arrays
 from detente.scenario.schema import Scenario
@@ -91,32 +92,36 @@ def backtest(
     runners, failures = _models(models, [c.scenario.name for c in cases])
     rows: list[dict[str, Any]] = []
     second: list[dict[str, Any]] = []
-    for case in cases:
-        s = case.scenario
-        for o in case.primary:
-            x, basis = baseline(s, o.issue)
-            rows.append(_row(s, o, BASELINE, BASELINE, x, basis))
-        for o in case.secondary:
-            x, basis = baseline(s, o.issue)
-            second.append(_row(s, o, BASELINE, BASELINE, x, basis))
-        arrays = to_arrays(s)
-        for label, model in runners:
-            if model is None:
-                continue
-            try:
-                fc = model.solve(arrays, seed=seed, delegations=delegations, vetoes=vetoes)
-            except Exception as e:  # a model's failure is a result: reported, never hidden
-                failures.append(_failure(label, s.name, None, f"{type(e).__name__}: {e}"))
-                continue
-            out = {iid: (float(fc.outcomes[0, j]), str(fc.status[0, j])) for j, iid in enumerate(fc.issues)}
-            for target, observed in ((rows, case.primary), (second, case.secondary)):
-                for o in observed:
-                    x, status = out.get(o.issue, (math.nan, "missing"))
-                    if not math.isfinite(x):
-                        if target is rows:
-                            failures.append(_failure(label, s.name, o.issue, f"no finite forecast (got {x}, {status})"))
-                        continue
-                    target.append(_row(s, o, label, "model", x, status))
+    work = progress(None, len(cases) * max(1, sum(m is not None for _, m in runners)), "back-test")
+    with work as advance:
+        for case in cases:
+            s = case.scenario
+            for o in case.primary:
+                x, basis = baseline(s, o.issue)
+                rows.append(_row(s, o, BASELINE, BASELINE, x, basis))
+            for o in case.secondary:
+                x, basis = baseline(s, o.issue)
+                second.append(_row(s, o, BASELINE, BASELINE, x, basis))
+            arrays = to_arrays(s)
+            for label, model in runners:
+                if model is None:
+                    continue
+                try:
+                    fc = model.solve(arrays, seed=seed, delegations=delegations, vetoes=vetoes)
+                except Exception as e:  # a model's failure is a result: reported, never hidden
+                    failures.append(_failure(label, s.name, None, f"{type(e).__name__}: {e}"))
+                    continue
+                finally:
+                    advance()
+                out = {iid: (float(fc.outcomes[0, j]), str(fc.status[0, j])) for j, iid in enumerate(fc.issues)}
+                for target, observed in ((rows, case.primary), (second, case.secondary)):
+                    for o in observed:
+                        x, status = out.get(o.issue, (math.nan, "missing"))
+                        if not math.isfinite(x):
+                            if target is rows:
+                                failures.append(_failure(label, s.name, o.issue, f"no finite forecast (got {x}, {status})"))
+                            continue
+                        target.append(_row(s, o, label, "model", x, status))
     labels = [label for label, _ in runners]
     fail = pd.DataFrame(failures, columns=FAILURE_COLUMNS, dtype=object)
     issues = issue_frame(rows)

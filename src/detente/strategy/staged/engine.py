@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from detente.errors import ParameterError, ScenarioError
+from detente.execution.runner import progress
 from detente.strategy.staged import priors
 from detente.strategy.staged.forward import STATUS, Forward, forward
 from detente.strategy.staged.game import Calendar, Game, Grid, make_game
@@ -182,32 +183,34 @@ def run(
             "best_within": s.within(s.phases),  # type: ignore[attr-defined]
             "pass_values": s.passes,
         }
-    for i, rule in enumerate(chosen):
-        g = make_game(rule, ov, grid=grid, calendar=cal)
-        fw = forward(g, 81)
-        ps = simulate(g, paths, seed, rule_id=i)
-        entry = {
-            "name": rule.name,
-            "meaning": rule.meaning,
-            "code": rule.code(),
-            "metrics": _metrics(g, fw),
-            "president_value": fw.value_P,
-            "president_value_by_component": fw.value_P_parts,
-            "north_value_mean": float(g.types.weight @ fw.value_N),
-            "arsenal_quantiles_at_horizon (Monte Carlo, 10/50/90 %)": [
-                float(x) for x in np.quantile(ps.arsenal_final, [0.1, 0.5, 0.9])
-            ],
-            "monthly_status": {
-                cal.label(t): {STATUS[c]: round(float(fw.status[t, c]), 6) for c in range(7)}
-                for t in range(cal.horizon)
-            },
-        }
-        if rule.phase1.k_min == 5:
-            entry["zeros_by_definition"] = (
-                "nothing is paid below complete disarmament, so 'agreement in force' "
-                "above the moratorium is zero by construction"
-            )
-        out_rules.append(entry)
+    with progress(None, len(chosen), "rules") as advance:
+        for i, rule in enumerate(chosen):
+            g = make_game(rule, ov, grid=grid, calendar=cal)
+            fw = forward(g, 81)
+            ps = simulate(g, paths, seed, rule_id=i)
+            entry = {
+                "name": rule.name,
+                "meaning": rule.meaning,
+                "code": rule.code(),
+                "metrics": _metrics(g, fw),
+                "president_value": fw.value_P,
+                "president_value_by_component": fw.value_P_parts,
+                "north_value_mean": float(g.types.weight @ fw.value_N),
+                "arsenal_quantiles_at_horizon (Monte Carlo, 10/50/90 %)": [
+                    float(x) for x in np.quantile(ps.arsenal_final, [0.1, 0.5, 0.9])
+                ],
+                "monthly_status": {
+                    cal.label(t): {STATUS[c]: round(float(fw.status[t, c]), 6) for c in range(7)}
+                    for t in range(cal.horizon)
+                },
+            }
+            if rule.phase1.k_min == 5:
+                entry["zeros_by_definition"] = (
+                    "nothing is paid below complete disarmament, so 'agreement in force' "
+                    "above the moratorium is zero by construction"
+                )
+            out_rules.append(entry)
+            advance()
     doc["rules"] = out_rules
     return doc
 

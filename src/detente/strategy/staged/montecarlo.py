@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from detente.execution.blocks import Blocks, block_seed
+from detente.execution.runner import progress
+from detente.execution.runner import step as progress_step
 from detente.strategy.staged.game import Game
 from detente.strategy.staged.kernel import Kernel
 from detente.strategy.staged.priors import BY_NAME
@@ -77,84 +79,87 @@ def simulate(
     wd = BY_NAME["W0"].dist
     mud = BY_NAME["mu_W"].dist
     blocks = Blocks(n, BLOCK)
-    for b in range(blocks.count):
-        m = blocks.length(b)
-        rng = np.random.default_rng(block_seed(seed, b).spawn(rule_id + 1)[rule_id])
-        theta = rng.integers(0, nt, size=m)
-        s = np.full(m, game.s0)
-        W = wd.ppf(rng.random(m))
-        muW = mud.ppf(rng.random(m))
-        disc = np.ones(m)
-        val = np.zeros(m)
-        wq = np.zeros((months + 1, 3))
-        wq[0] = np.quantile(W, [0.1, 0.5, 0.9])
-        occ[0] += np.bincount(s, minlength=sp.n_states)
-        for t in range(months):
-            tt = t if t < T else None
-            k = game.kernel(tt)
-            key = t if t < T else -1
-            if key not in samplers:
-                samplers[key] = _sampler(k)
-                pad = np.full(sp.n_live * width, -1, dtype=np.int64)
-                pad[k.row_s * width + k.row_k] = np.arange(k.row_s.size)
-                pads[key] = pad
-            indptr, idx, ckey, _ = samplers[key]
-            pad = pads[key]
-            pi = pol[t] if t < T else pi_inf
-            u = u_rows[t] if t < T else u_inf
-            alive = s < sp.n_live
-            sa, ta = s[alive], theta[alive]
-            slots = pad[sa[:, None] * width + np.arange(width)[None, :]]  # (ma, width), -1 = invalid
-            pr = np.where(slots >= 0, pi[np.maximum(slots, 0), ta[:, None]], 0.0)
-            cum = np.cumsum(pr, axis=1)
-            ua = rng.random(sa.size) * cum[:, -1]
-            kk = np.minimum((cum <= ua[:, None]).sum(axis=1), width - 1)
-            while True:  # never land on a zero-probability slot at the right edge
-                bad = slots[np.arange(sa.size), kk] < 0
-                if not bad.any():
-                    break
-                kk[bad] -= 1
-            rows = slots[np.arange(sa.size), kk]
-            # realised payoff: expected flow of the row minus σ log(π/w) (the expected shock of the choice)
-            val[alive] += disc[alive] * (u[rows, ta] - sig * (np.log(pi[rows, ta]) - k.f["logw"][rows]))
-            disc[alive] *= delta
-            # successor by inverse CDF on the kernel row
-            us = rng.random(sa.size)
-            pos = np.searchsorted(ckey, rows + us, side="right")
-            pos = np.clip(pos, indptr[rows], indptr[rows + 1] - 1)
-            nxt = idx[pos]
-            if record_months is not None and record_months[0] <= t < record_months[1]:
-                assert k is game.kernel(record_months[0]), "recorded months must share one kernel"
-                if trans is None:
-                    trans = np.zeros((k.row_s.size, sp.n_states))
-                np.add.at(trans, (rows, nxt), 1.0)
-            f = k.f
-            test = f["y"][rows] >= 1
-            tdays[t] += float(np.sum(test * (1 + rng.poisson(lam_d, size=sa.size))))
-            Wa = W[alive] + muW[alive] / 12 * f["prod"][rows]
-            j_now = f["j"][rows]
-            reset = (
-                (nxt < sp.n_live)
-                & (j_now < CVID_DONE)
-                & (sp.components[0][np.minimum(nxt, sp.n_live - 1)] == CVID_DONE)
-            )
-            W[alive] = np.where(reset, 0.0, Wa)
-            s = s.copy()
-            s[alive] = nxt
-            occ[t + 1] += np.bincount(s, minlength=sp.n_states)
-            live_now = s < sp.n_live
-            if live_now.any():
-                wq[t + 1] = np.quantile(W[live_now], [0.1, 0.5, 0.9])
-        if months >= T:  # stationary continuation value closes the realised payoff
-            assert game.V is not None
-            live_now = s < sp.n_live
-            val[live_now] += disc[live_now] * game.V[T][s[live_now], theta[live_now]] if months == T else 0.0
-        np.add.at(vsum, theta, val)
-        np.add.at(vsum2, theta, val**2)
-        tcount += np.bincount(theta, minlength=nt)
-        finals.append(W.astype(np.float32))
-        if b == 0:
-            q_first = wq
+    with progress(None, blocks.count, "Monte Carlo") as advance:
+        for b in range(blocks.count):
+            m = blocks.length(b)
+            rng = np.random.default_rng(block_seed(seed, b).spawn(rule_id + 1)[rule_id])
+            theta = rng.integers(0, nt, size=m)
+            s = np.full(m, game.s0)
+            W = wd.ppf(rng.random(m))
+            muW = mud.ppf(rng.random(m))
+            disc = np.ones(m)
+            val = np.zeros(m)
+            wq = np.zeros((months + 1, 3))
+            wq[0] = np.quantile(W, [0.1, 0.5, 0.9])
+            occ[0] += np.bincount(s, minlength=sp.n_states)
+            for t in range(months):
+                progress_step(t, months)
+                tt = t if t < T else None
+                k = game.kernel(tt)
+                key = t if t < T else -1
+                if key not in samplers:
+                    samplers[key] = _sampler(k)
+                    pad = np.full(sp.n_live * width, -1, dtype=np.int64)
+                    pad[k.row_s * width + k.row_k] = np.arange(k.row_s.size)
+                    pads[key] = pad
+                indptr, idx, ckey, _ = samplers[key]
+                pad = pads[key]
+                pi = pol[t] if t < T else pi_inf
+                u = u_rows[t] if t < T else u_inf
+                alive = s < sp.n_live
+                sa, ta = s[alive], theta[alive]
+                slots = pad[sa[:, None] * width + np.arange(width)[None, :]]  # (ma, width), -1 = invalid
+                pr = np.where(slots >= 0, pi[np.maximum(slots, 0), ta[:, None]], 0.0)
+                cum = np.cumsum(pr, axis=1)
+                ua = rng.random(sa.size) * cum[:, -1]
+                kk = np.minimum((cum <= ua[:, None]).sum(axis=1), width - 1)
+                while True:  # never land on a zero-probability slot at the right edge
+                    bad = slots[np.arange(sa.size), kk] < 0
+                    if not bad.any():
+                        break
+                    kk[bad] -= 1
+                rows = slots[np.arange(sa.size), kk]
+                # realised payoff: expected flow of the row minus σ log(π/w) (the expected shock of the choice)
+                val[alive] += disc[alive] * (u[rows, ta] - sig * (np.log(pi[rows, ta]) - k.f["logw"][rows]))
+                disc[alive] *= delta
+                # successor by inverse CDF on the kernel row
+                us = rng.random(sa.size)
+                pos = np.searchsorted(ckey, rows + us, side="right")
+                pos = np.clip(pos, indptr[rows], indptr[rows + 1] - 1)
+                nxt = idx[pos]
+                if record_months is not None and record_months[0] <= t < record_months[1]:
+                    assert k is game.kernel(record_months[0]), "recorded months must share one kernel"
+                    if trans is None:
+                        trans = np.zeros((k.row_s.size, sp.n_states))
+                    np.add.at(trans, (rows, nxt), 1.0)
+                f = k.f
+                test = f["y"][rows] >= 1
+                tdays[t] += float(np.sum(test * (1 + rng.poisson(lam_d, size=sa.size))))
+                Wa = W[alive] + muW[alive] / 12 * f["prod"][rows]
+                j_now = f["j"][rows]
+                reset = (
+                    (nxt < sp.n_live)
+                    & (j_now < CVID_DONE)
+                    & (sp.components[0][np.minimum(nxt, sp.n_live - 1)] == CVID_DONE)
+                )
+                W[alive] = np.where(reset, 0.0, Wa)
+                s = s.copy()
+                s[alive] = nxt
+                occ[t + 1] += np.bincount(s, minlength=sp.n_states)
+                live_now = s < sp.n_live
+                if live_now.any():
+                    wq[t + 1] = np.quantile(W[live_now], [0.1, 0.5, 0.9])
+            if months >= T:  # stationary continuation value closes the realised payoff
+                assert game.V is not None
+                live_now = s < sp.n_live
+                val[live_now] += disc[live_now] * game.V[T][s[live_now], theta[live_now]] if months == T else 0.0
+            np.add.at(vsum, theta, val)
+            np.add.at(vsum2, theta, val**2)
+            tcount += np.bincount(theta, minlength=nt)
+            finals.append(W.astype(np.float32))
+            if b == 0:
+                q_first = wq
+            advance()
     return Paths(
         n=n,
         months=months,

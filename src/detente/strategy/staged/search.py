@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from detente.execution.runner import progress
 from detente.strategy.staged.forward import Forward, forward
 from detente.strategy.staged.game import Calendar, Grid, make_game
 from detente.strategy.staged.rules import PRESETS, Phase, Rule
@@ -101,23 +102,30 @@ def best_rule(
             for b in (0, 2)
         ]
         screen += [r.phase1 for r in PRESETS.values()]
-    for ph in screen:
-        value(ph)
-    starts = [phases[c] for c, _ in sorted(cache.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
+    # the bar counts rules looked at against the most the search can look at (it stops early when a pass gains
+    # nothing)
+    most = len(screen) + 3 * (1 + max_passes * sum(len(SEARCH_GRID[d]) for d in dims))
     passes: list[float] = []
-    for ph in starts:
-        cur, cur_v = ph, value(ph)
-        for _ in range(max_passes):
-            before = cur_v
-            for d in dims:
-                for val in SEARCH_GRID[d]:
-                    cand = dataclasses.replace(cur, **{d: val})
-                    v = value(cand)
-                    if v > cur_v + 1e-12 or (abs(v - cur_v) <= 1e-12 and cand.code() < cur.code()):
-                        cur, cur_v = cand, v
-            passes.append(cur_v)
-            if cur_v - before < 1e-4:
-                break
+    with progress(None, most, "rules searched") as advance:
+        for ph in screen:
+            value(ph)
+            advance()
+        starts = [phases[c] for c, _ in sorted(cache.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
+        for ph in starts:
+            cur, cur_v = ph, value(ph)
+            advance()
+            for _ in range(max_passes):
+                before = cur_v
+                for d in dims:
+                    for val in SEARCH_GRID[d]:
+                        cand = dataclasses.replace(cur, **{d: val})
+                        v = value(cand)
+                        advance()
+                        if v > cur_v + 1e-12 or (abs(v - cur_v) <= 1e-12 and cand.code() < cur.code()):
+                            cur, cur_v = cand, v
+                passes.append(cur_v)
+                if cur_v - before < 1e-4:
+                    break
     best_code = sorted(cache.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
     s = Search(
         best=Rule("president-best", phases[best_code], meaning="the president's best rule in the family"),
