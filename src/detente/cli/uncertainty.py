@@ -52,7 +52,10 @@ Format = Annotated[
     str | None, typer.Option("--format", "-f", metavar="table|csv|json|xlsx", help="output format (default: --out's suffix, else table)")
 ]
 FORMATS = ("table", "csv", "json", "xlsx")
-NoProgress = Annotated[bool, typer.Option("--no-progress", help="no progress bar (it shows only on a terminal)")]
+NoProgress = Annotated[
+    bool,
+    typer.Option("--no-progress", help="no progress bar (it shows only on a terminal; `detente --quiet`: none at all)"),
+]
 Workers = Annotated[
     int | None,
     typer.Option("--workers", min=1, help="run the blocks on a local Dask cluster of N worker processes (same output)"),

@@ -677,7 +677,7 @@ def ensemble(
     bins : int
         Histogram bins per issue.
     progress : bool, optional
-        A progress bar on stderr (default: when stderr is a terminal and there is more than one block).
+        A progress bar on stderr (default: when stderr is a terminal and the work lasts over half a second).
     workers : int, optional
         Run the blocks on a Dask LocalCluster of that many processes (same bytes as in-process).
     scheduler : str, optional
