@@ -57,15 +57,23 @@ def test_bar_on_a_terminal_and_stdout_unchanged(name: str, tty: io.StringIO, mon
     assert out_tty == out_quiet == out_pipe and out_tty.strip()
 
 
-def test_bar_moves_within_one_block(tty: io.StringIO) -> None:
-    """A one-block exchange ensemble reports its rounds: the bar passes through values between 0 % and 100 %."""
-    import re
+def test_bar_moves_within_one_block(tty: io.StringIO, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A one-block exchange ensemble reports its rounds: the bar is set to values between 0 and 1 block."""
+    from rich.progress import Progress
 
     from detente.uncertainty.ensemble import ensemble
 
+    seen: list[float] = []
+    update = Progress.update
+
+    def record(self: Progress, task: object, **kw: object) -> None:
+        seen.append(float(kw["completed"]))  # type: ignore[arg-type]
+        update(self, task, **kw)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Progress, "update", record)
     ensemble("korea-2019", "exchange", draws=8, seed=1)
-    seen = {int(p) for p in re.findall(r"(\d+)%", tty.getvalue())}
-    assert any(0 < p < 100 for p in seen), seen
+    assert any(0 < p < 1 for p in seen) and seen == sorted(seen) and seen[-1] == 1.0, seen
+    assert "%" in tty.getvalue()
 
 
 def test_nested_work_fills_the_outer_bar() -> None:
