@@ -143,3 +143,20 @@ def test_sheet_by_name_decide_records(tmp_path):
     p = save(s, tmp_path / "d.xlsx", fmt="decide-xlsx")
     sheet = openpyxl.load_workbook(p, read_only=True).sheetnames[0]
     assert len(load(f"{p}#{sheet}").stances) == len(s.stances)
+
+
+def test_show_writes_files_that_load_back(korea, tmp_path):
+    from typer.testing import CliRunner
+
+    from detente.cli import _load_commands, app
+
+    _load_commands()
+    runner = CliRunner()
+    for name in ("k.xlsx", "k.csv"):
+        r = runner.invoke(app, ["show", "korea-2019", "--out", str(tmp_path / name)])
+        assert r.exit_code == 0, r.output
+    assert load(tmp_path / "k.xlsx") == korea
+    want = forecast(korea, "compromise").outcomes
+    assert np.array_equal(forecast(load(tmp_path / "k.csv"), "compromise").outcomes, want)
+    r = runner.invoke(app, ["show", "korea-2019", "--format", "csv"])
+    assert r.exit_code == 0 and r.output.splitlines()[1] == "# name korea-2019"

@@ -66,6 +66,7 @@ def _root(
 
     set_quiet(quiet)  # every invocation sets it: a quiet run leaves no trace on the next one in the same process
 
+
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)
 
@@ -91,6 +92,7 @@ SUFFIX_FORMATS: dict[str, str] = {
     ".csv": "csv",
     ".json": "json",
     ".xlsx": "xlsx",
+    ".parquet": "parquet",
     ".txt": "table",
     ".yaml": "yaml",
     ".yml": "yaml",
@@ -100,7 +102,28 @@ SUFFIX_FORMATS: dict[str, str] = {
 IMAGE_SUFFIXES = (".png", ".svg", ".pdf")
 """Chart files the commands that draw a chart write (matplotlib's vector and raster formats a user can open)."""
 
-_NAMES = {"csv": "CSV", "json": "JSON", "xlsx": "an Excel workbook", "table": "a text table", "yaml": "YAML"}
+_NAMES = {
+    "csv": "CSV",
+    "json": "JSON",
+    "xlsx": "an Excel workbook",
+    "parquet": "Parquet",
+    "table": "a text table",
+    "yaml": "YAML",
+}
+_BINARY = ("xlsx", "parquet")
+
+
+def _binary_to_terminal(fmt: str) -> ParameterError:
+    suffix = "xlsx" if fmt == "xlsx" else "parquet"
+    what = "a workbook" if fmt == "xlsx" else "a Parquet file"
+    return ParameterError(f"--format {fmt}: expected --out FILE.{suffix} ({what} is not written to the terminal)")
+
+
+def _check_parquet() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("pyarrow") is None:
+        raise ParameterError("writing Parquet needs pyarrow: pip install 'detente[parquet]'")
 
 
 def _suffixes_for(formats: Sequence[str], charts: bool) -> list[str]:
@@ -135,14 +158,17 @@ def output_format(
     ``--format`` wins where ``--out`` has no known suffix; otherwise ``--out``'s suffix decides (``r.csv`` → csv,
     ``r.json`` → json, ``r.xlsx`` → xlsx, ``r.txt`` → table; ``r.png/.svg/.pdf`` → a chart where the command draws
     one, the format then applies to what is printed). A ``--format`` that contradicts the suffix, a suffix the command
-    cannot write, or an unknown suffix without ``--format`` is one error.
+    cannot write, or an unknown suffix without ``--format`` is one error. Every command that writes CSV also writes
+    the same table as Parquet (``r.parquet``; needs pyarrow, the ``parquet`` extra).
     """
+    if "csv" in formats and "parquet" not in formats:
+        formats = (*formats, "parquet")
     if format is not None:
         choice(format, tuple(formats), "--format")
     if out is None:
         fmt = format or default
-        if fmt == "xlsx":
-            raise ParameterError("--format xlsx: expected --out FILE.xlsx (a workbook is not written to the terminal)")
+        if fmt in _BINARY:
+            raise _binary_to_terminal(fmt)
         return fmt, False
     check_out(out)
     suffix = Path(out).suffix.lower()
@@ -153,8 +179,8 @@ def output_format(
                 f"--out {_show(str(out))}: this command draws no chart; expected a file ending in {supported}"
             )
         fmt = format or default
-        if fmt == "xlsx":
-            raise ParameterError("--format xlsx: expected --out FILE.xlsx (a workbook is not written to the terminal)")
+        if fmt in _BINARY:
+            raise _binary_to_terminal(fmt)
         return fmt, True
     implied = SUFFIX_FORMATS.get(suffix)
     if implied is None:
@@ -171,6 +197,8 @@ def output_format(
         raise ParameterError(
             f"--format {format} contradicts --out {_show(str(out))} ({_NAMES[implied]}); give one of them, or matching ones"
         )
+    if implied == "parquet":
+        _check_parquet()
     return implied, False
 
 
@@ -263,6 +291,25 @@ def xlsx_bytes(frames: Mapping[str, pd.DataFrame]) -> bytes:
     return fixed.getvalue()
 
 
+def parquet_bytes(df: pd.DataFrame) -> bytes:
+    """The table as Parquet (pyarrow): text columns of mixed cells become text, lists and mappings JSON text."""
+    _check_parquet()
+    import pandas as pd
+
+    df = df.copy()
+    df.columns = [str(c) for c in df.columns]
+    for c in df.columns:
+        if df[c].dtype == object:
+            vals = [_cell(v) for v in df[c]]
+            kinds = {type(v) for v in vals if v is not None}
+            if len(kinds) > 1 and not kinds <= {int, float}:
+                vals = [None if v is None else str(v) for v in vals]
+            df[c] = pd.Series(vals, index=df.index, dtype=object)
+    raw = io.BytesIO()
+    df.to_parquet(raw, index=False, engine="pyarrow")
+    return raw.getvalue()
+
+
 def write_data(
     fmt: str,
     out: Path | None,
@@ -270,18 +317,21 @@ def write_data(
     frames: Callable[[], Mapping[str, pd.DataFrame]] | None = None,
     doc: Callable[[], Any] | None = None,
 ) -> bool:
-    """Write ``fmt`` as data: json (``doc()``), csv (the first of ``frames()``, tidy), xlsx (every frame, a sheet each).
+    """Write ``fmt`` as data: json (``doc()``), csv and parquet (the first of ``frames()``, tidy), xlsx (every frame,
+    a sheet each).
 
     Returns False for the text table (the command draws it), True once the data is written.
     """
     if fmt == "json" and doc is not None:
         write_output(dumps(doc()), out)
         return True
-    if fmt in ("csv", "xlsx") and frames is not None:
+    if fmt in ("csv", "xlsx", "parquet") and frames is not None:
         tables = dict(frames())
         if fmt == "csv":
             first = next(iter(tables.values()))
             write_output(first.to_csv(index=False, lineterminator="\n"), out)
+        elif fmt == "parquet":
+            write_output(parquet_bytes(next(iter(tables.values()))), out)
         else:
             write_output(xlsx_bytes(tables), out)
         return True
@@ -377,7 +427,8 @@ InputFormat = Annotated[
     str | None,
     typer.Option(
         "--input-format",
-        help="override format detection: yaml, json, decide-csv, decide-xlsx, bdm-csv, ktab-csv, ktab-xml, deu",
+        help="override format detection: yaml, json, long-csv, detente-xlsx, decide-csv, decide-xlsx, bdm-csv, ktab-csv, "
+        "ktab-xml, deu",
     ),
 ]
 Scale = Annotated[
@@ -395,7 +446,7 @@ Out = Annotated[
     typer.Option(
         "--out",
         "-o",
-        help="write to this file instead of stdout; its suffix (.csv, .json, .xlsx, .txt) sets the format",
+        help="write to this file instead of stdout; its suffix (.csv, .json, .xlsx, .parquet, .txt) sets the format",
     ),
 ]
 Seed = Annotated[

@@ -98,7 +98,8 @@ def show(
         typer.Option(
             "--format",
             "-f",
-            help="table; json or yaml (the file schema); csv (the stances, tidy) or xlsx (issues, actors, stances)",
+            help="table; json or yaml (the file schema); csv (the long actor,issue,position,salience,capability "
+            "table) or xlsx (the detente workbook): files detente loads back; parquet (the stances)",
         ),
     ] = None,
     bases: Annotated[
@@ -118,6 +119,14 @@ def show(
         s = load_what_if(scenario, input_format, variant, set_)
         if fmt in ("json", "yaml"):
             write_output(scenario_dumps(s, fmt), out)
+            return
+        if fmt == "csv":
+            write_output(scenario_dumps(s, "long-csv"), out)
+            return
+        if fmt == "xlsx":
+            from detente.scenario.sheets import xlsx_bytes as scenario_xlsx
+
+            write_output(scenario_xlsx(s), out)
             return
         if write_data(fmt, out, frames=lambda: _scenario_frames(s)):
             return

@@ -95,8 +95,8 @@ def load(
     Parameters
     ----------
     ref : str or Path
-        A built-in name (``detente scenarios`` lists them), a file path, or ``FILE#PROPOSAL`` for one proposal of a
-        DEU data file.
+        A built-in name (``detente scenarios`` lists them), a file path, ``FILE#PROPOSAL`` for one proposal of a
+        DEU data file, or ``FILE.xlsx#SHEET`` for one sheet of a workbook (decide records or a long table).
     input_format : str, optional
         The file format; default: detected from the suffix and content.
     scale : (float, float) or str, optional
