@@ -160,3 +160,25 @@ def test_show_writes_files_that_load_back(korea, tmp_path):
     assert np.array_equal(forecast(load(tmp_path / "k.csv"), "compromise").outcomes, want)
     r = runner.invoke(app, ["show", "korea-2019", "--format", "csv"])
     assert r.exit_code == 0 and r.output.splitlines()[1] == "# name korea-2019"
+
+
+def test_workbook_invalid_value_names_sheet_and_row(korea, tmp_path):
+    p = save(korea, tmp_path / "k.xlsx")
+    wb = openpyxl.load_workbook(p)
+    ws = wb["stances"]
+    col = [c.value for c in ws[1]].index("salience") + 1
+    ws.cell(row=5, column=col, value=250)
+    wb.save(p)
+    with pytest.raises(ScenarioError) as e:
+        load(p)
+    msg = str(e.value)
+    assert "sheet 'stances', row 5, field salience" in msg and "250" in msg
+
+
+def test_long_csv_invalid_value_names_line(tmp_path):
+    p = tmp_path / "bad.csv"
+    p.write_text("# scale x 0 100\nactor,issue,position,salience,capability\na,x,10,50,2\nb,x,150,80,1\n")
+    with pytest.raises(ScenarioError) as e:
+        load(p)
+    msg = str(e.value)
+    assert "bad.csv" in msg and "line 4" in msg and "150" in msg

@@ -125,7 +125,7 @@ def _cell(v: Any, sheet: str, row: int, col: str, file: str) -> Any:
     return v
 
 
-def _records(ws: Any, file: str) -> list[dict[str, Any]]:
+def _records(ws: Any, file: str, rownums: list[int] | None = None) -> list[dict[str, Any]]:
     rows = ws.iter_rows(values_only=True)
     header = next(rows, None)
     if header is None:
@@ -153,6 +153,8 @@ def _records(ws: Any, file: str) -> list[dict[str, Any]]:
                 node = node.setdefault(p, {})
             node[leaf] = _cell(v, ws.title, k, c, file)
         out.append(rec)
+        if rownums is not None:
+            rownums.append(k)
     return out
 
 
@@ -173,7 +175,8 @@ def read_workbook(wb: Any, file: str) -> Scenario:
             doc[field] = _cell(value, "scenario", k, field, file)
     observed: dict[str, Any] = {}
     issues = []
-    for rec in _records(wb["issues"], file):
+    rows: dict[str, list[int]] = {name: [] for name in ("issues", "actors", "stances", "sources", *OPTIONAL_SHEETS)}
+    for rec in _records(wb["issues"], file, rows["issues"]):
         scale = {k: rec.pop(k) for k in ("lower", "upper", "points") if k in rec}
         if "observed" in rec:
             observed[str(rec.get("id"))] = rec.pop("observed")
@@ -183,8 +186,30 @@ def read_workbook(wb: Any, file: str) -> Scenario:
         doc["observed"] = observed
     for name in ("actors", "stances", "sources", *OPTIONAL_SHEETS):
         if name in names:
-            doc[name] = _records(wb[name], file)
-    return from_dict(doc, file)
+            doc[name] = _records(wb[name], file, rows[name])
+    try:
+        return from_dict(doc, file)
+    except ScenarioError as e:
+        raise _located(
+            e, lambda name, k: f"sheet {name!r}, row {rows[name][k]}" if k < len(rows.get(name, ())) else None
+        ) from None
+
+
+_ITEM = re.compile(r"^([a-z_]+)\[(\d+)\]\.?(.*)$")
+
+
+def _located(e: ScenarioError, where: Any) -> ScenarioError:
+    """The error with its ``records[k].field`` place told as the sheet row or file line it came from."""
+    m = _ITEM.match(e.where or "")
+    place = where(m.group(1), int(m.group(2))) if m else None
+    if not m or place is None:
+        return e
+    field = m.group(3)
+    new = ScenarioError(
+        e.message, file=e.file, where=f"{place}, field {field}" if field else place, value=None, has_value=False
+    )
+    new.value, new.expected = e.value, e.expected
+    return new
 
 
 def is_detente_workbook(sheetnames: list[str]) -> bool:
@@ -332,6 +357,7 @@ def read_long_csv(text: str, file: str) -> Scenario:
     actors: dict[str, dict[str, Any]] = {a: {"id": a, "capability": c} for a, c in caps.items()}
     issues: dict[str, dict[str, Any]] = {i: {"id": i, "scale": sc} for i, sc in scales.items()}
     stances: list[dict[str, Any]] = []
+    stance_lines: list[int] = []
     for row in reader:
         lineno = header_line + reader.line_num - 1
         if not any(c.strip() for c in row) or row[0].lstrip().startswith("#"):
@@ -370,6 +396,7 @@ def read_long_csv(text: str, file: str) -> Scenario:
             if b:
                 st[f"{what}_basis"] = b
         stances.append(st)
+        stance_lines.append(lineno)
     if not stances:
         raise ScenarioError("no rows", file=file, expected="one row per actor and issue after the header")
     for iid, sq in status_quo.items():
@@ -387,4 +414,9 @@ def read_long_csv(text: str, file: str) -> Scenario:
     )
     if observed:
         doc["observed"] = observed
-    return from_dict(doc, file, check_salience_scale=True)
+    try:
+        return from_dict(doc, file, check_salience_scale=True)
+    except ScenarioError as e:
+        raise _located(
+            e, lambda name, k: f"line {stance_lines[k]}" if name == "stances" and k < len(stance_lines) else None
+        ) from None
