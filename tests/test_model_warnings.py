@@ -50,3 +50,17 @@ def test_no_floating_point_warning_on_degenerate_inputs(spec):
     nobody = ScenarioArrays.from_numpy(np.array([[10.0, 20.0], [60.0, 70.0], [5.0, 95.0]]), 0.5, np.ones(3), mask=mask)
     for a in (same, tiny, nobody):
         _quiet(spec, a)
+
+
+@pytest.mark.parametrize("spec", MODELS)
+def test_no_floating_point_warning_on_subnormal_saliences(spec):
+    # found by randomised Hypothesis: a subnormal salience beside a normal one sends the exchange model's equal-gain
+    # rate (a ratio of salience sums) and its Q / k past the float range
+    pos = np.array([[1.0, 1.0], [0.0, 0.0], [1.0, 1.0]])
+    sal = np.array([[0.0, 1.0], [1.78005909e-307, 1.0], [0.0, 1.0]])
+    one = ScenarioArrays.from_numpy(pos, sal, np.ones(3), status_quo=np.zeros(2), lower=np.zeros(2), upper=np.ones(2))
+    sal2 = np.array([[1.0, 5e-324], [5e-324, 5e-324]])
+    two = ScenarioArrays.from_numpy(np.array([[0.0, 0.0], [1.0, 1.0]]), sal2, np.ones(2), status_quo=np.zeros(2),
+                                    lower=np.zeros(2), upper=np.ones(2))  # fmt: skip
+    for a in (one, two):
+        _quiet(spec, a)

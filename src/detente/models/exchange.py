@@ -116,7 +116,10 @@ def _rate(s_ae: np.ndarray, s_af: np.ndarray, s_be: np.ndarray, s_bf: np.ndarray
     den_e = s_ae + s_be
     num_f = s_af + s_bf
     good = (den_e > 0) & (num_f > 0)
-    k = np.where(good, num_f / np.where(good, den_e, 1.0), np.nan)
+    with np.errstate(over="ignore"):  # a rate past the float range (subnormal saliences): no finite exchange
+        ratio = num_f / np.where(good, den_e, 1.0)
+    good &= np.isfinite(ratio)
+    k = np.where(good, ratio, np.nan)
     coef = np.where(good, (s_af * s_be - s_ae * s_bf) / np.where(den_e > 0, den_e, 1.0), 0.0)
     return k, coef
 
@@ -197,7 +200,7 @@ class _Candidates:
         gap_f = (self.x_af[idx] - O0_f) * dir_f
         P = np.minimum(w_bf * dist_f, np.where(gap_f > GAP_EPS, gap_f, np.inf))  # max outcome shift on f
         Q = np.minimum(w_ae * dist_e, np.where(gap_e > GAP_EPS, gap_e, np.inf))  # max outcome shift on e
-        with np.errstate(invalid="ignore", divide="ignore"):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):  # Q / k past the float range: P binds
             delta_f = np.minimum(P, Q / k)
             delta_e = k * delta_f
             m_bf = dir_f * np.minimum(delta_f / w_bf, dist_f)
