@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from detente import display
 from detente.errors import ParameterError, ScenarioError, UnknownNameError
+from detente.models.contract import Capabilities
 from detente.scenario.arrays import ScenarioArrays
 
 if TYPE_CHECKING:  # pandas loads on first use: `import detente` and `detente --help` stay light
@@ -276,6 +277,8 @@ class Model:
     presets: ClassVar[dict[str, dict[str, Any]]] = {}
     default_preset: ClassVar[str | None] = None
     stochastic: ClassVar[bool] = False
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    """What the model can do and needs (:mod:`detente.models.contract`); every model declares its own."""
 
     def __init__(self, preset: str | None = None, **params: Any) -> None:
         preset = preset if preset is not None else self.default_preset

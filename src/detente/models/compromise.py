@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from detente.models.base import Model, Solution, register, static_solution
+from detente.models.contract import Capabilities
 from detente.scenario.arrays import ScenarioArrays
 
 
@@ -61,6 +62,7 @@ class Compromise(Model):
     """Capability × salience weighted mean (Achen 2006)."""
 
     name = "compromise"
+    capabilities = Capabilities()
     summary = "capability × salience weighted mean (Achen 2006; best performer in Thomson et al. 2006)"
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from detente.models.base import Model, Solution, register, static_solution
 from detente.models.compromise import fallback_weights
+from detente.models.contract import Capabilities
 from detente.scenario.arrays import ScenarioArrays
 
 QUANTILE_RTOL = 1e-9  # cumulative weights within this (relative) of the threshold count as reaching it
@@ -114,6 +115,7 @@ class CoreCompromise(Model):
     """Moderated capability × salience weighted mean within the θ-core (fitted on DEU III by grouped CV)."""
 
     name = "core-compromise"
+    capabilities = Capabilities()
     summary = "moderated weighted mean clipped to the supermajority core; fitted on DEU III by grouped CV"
     Params = CoreCompromiseParams
 

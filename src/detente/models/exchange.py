@@ -63,6 +63,7 @@ from detente.errors import ParameterError
 from detente.execution.runner import step as progress_step
 from detente.models._exchange_tables import ExchangeLog, build_tables, round_documents
 from detente.models.base import Model, Solution, register, settle
+from detente.models.contract import Capabilities
 from detente.scenario.arrays import ScenarioArrays
 
 MOVE_EPS = 1e-10
@@ -649,6 +650,7 @@ class ExchangeModel(Model):
     1994; Dijkstra et al. 2018)."""
 
     name = "exchange"
+    capabilities = Capabilities(round_based=True, couples_issues=True, stochastic=True)
     summary = "Stokman's exchange model: equal-gain exchanges of voting positions across issue pairs (REX with p>0)"
     Params = ExchangeParams
     presets = {"default": {}, "decide_compat": {"move_budget": "decide"}}

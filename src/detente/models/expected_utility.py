@@ -27,6 +27,7 @@ from detente.errors import ParameterError, UnknownNameError
 from detente.execution.runner import step as progress_step
 from detente.models import _eu_kernel as K
 from detente.models.base import Model, Solution, register, settle
+from detente.models.contract import Capabilities
 from detente.scenario.arrays import ScenarioArrays
 
 if TYPE_CHECKING:  # pandas loads when the tables are built
@@ -137,6 +138,7 @@ class ExpectedUtility(Model):
     """Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011 reading), per issue."""
 
     name = "expected-utility"
+    capabilities = Capabilities(round_based=True)
     summary = "Bueno de Mesquita's expected-utility model (Scholz et al. 2011 replication), rounds of offers"
     Params = ExpectedUtilityParams
     presets = {"default": _DEFAULT, "scholz_compat": _SCHOLZ}

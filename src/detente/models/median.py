@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from detente.models.base import Model, Solution, register, static_solution
 from detente.models.compromise import fallback_weights
+from detente.models.contract import Capabilities
 from detente.scenario.arrays import ScenarioArrays
 
 TIE_RTOL = 1e-9
@@ -70,6 +71,7 @@ class Median(Model):
     """Weighted median = Condorcet winner under linear votes (Black 1948; Bueno de Mesquita 1994)."""
 
     name = "median"
+    capabilities = Capabilities()
     summary = "weighted median = Condorcet winner under linear votes (Black 1948)"
     Params = MedianParams
 

@@ -29,6 +29,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from detente.models.base import Model, Solution, first_where, register, static_solution
+from detente.models.contract import Capabilities
 from detente.scenario.arrays import ScenarioArrays
 
 HALVINGS = 64
@@ -79,6 +80,7 @@ class Nash(Model):
     """Asymmetric Nash bargaining solution, status quo as disagreement point (Nash 1950; Kalai 1977)."""
 
     name = "nash"
+    capabilities = Capabilities(needs_status_quo=True)
     summary = "asymmetric Nash bargaining solution, status quo as disagreement point (Nash 1950)"
     Params = NashParams
 

@@ -86,6 +86,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from detente.errors import ParameterError, ScenarioError
 from detente.models._pce import coalitions_sparse, option_probs, pairwise_victory, pce, vote
 from detente.models.base import Model, Solution, first_where, register
+from detente.models.contract import Capabilities
 from detente.scenario.arrays import ScenarioArrays
 
 if TYPE_CHECKING:  # pandas loads when the tables are built
@@ -827,6 +828,7 @@ class Spatial(Model):
     """KTAB's spatial model of politics (probabilistic Condorcet elections, multi-dimensional). See module docs."""
 
     name: ClassVar[str] = "spatial"
+    capabilities = Capabilities(round_based=True, couples_issues=True, stochastic=True)
     summary: ClassVar[str] = (
         "KTAB's spatial model of politics: challenges, bargains and PCE votes in all issues at once"
     )
