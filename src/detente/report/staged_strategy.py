@@ -1,6 +1,6 @@
 """Figures of docs/strategy.md, drawn from a fixed seed with the matplotlib object API (``Figure``).
 
-``python -m detente.strategy.staged.figures DIR`` writes strategy-F1.png ... into DIR. Every axis and legend is in
+``python -m detente.report.staged_strategy DIR`` writes strategy-F1.png ... into DIR. Every axis and legend is in
 plain words.
 """
 
