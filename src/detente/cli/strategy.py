@@ -83,6 +83,7 @@ def strategy_cmd(
     """A US president's rule against North Korea's best response: the staged-disarmament game (docs/strategy.md)."""
     with guarded():
         from detente.errors import DetenteError
+        from detente.report.strategy import staged_status_figure
         from detente.strategy.staged.engine import run
 
         if policy:
@@ -96,7 +97,7 @@ def strategy_cmd(
         doc = run(scenario, rule, best=best_rule, paths=paths or 20000, seed=seed, overrides=parse_params(param),
                   grid=g, search_grid=g if g is not None and g.n_v * g.n_tau < 24 else None)
         _emit(fmt, chart, out, doc=lambda: doc, frames=lambda: {"rules": _staged_frame(doc)},
-              text=lambda: _staged_table(doc), fig_fn=lambda: _staged_figure(doc))
+              text=lambda: _staged_table(doc), fig_fn=lambda: staged_status_figure(doc))
 
 
 def _grid(text: str | None) -> Any:
@@ -146,30 +147,6 @@ def _staged_table(doc: dict[str, Any]) -> list[Any]:
                      f"{b['rules_evaluated']} rules evaluated; gap to the second best {b['gap_to_second_best']:.3f})")
     items.append(f"{horizon}. {doc['warning']}")
     return items
-
-
-def _staged_figure(doc: dict[str, Any]) -> Any:
-    import numpy as np
-    from matplotlib.figure import Figure
-
-    from detente.strategy.staged.forward import STATUS
-
-    fig = Figure(figsize=(10, 3.0 * len(doc["rules"]) + 0.6), layout="constrained")
-    axes = fig.subplots(len(doc["rules"]), 1, squeeze=False)[:, 0]
-    for ax, r in zip(axes, doc["rules"], strict=True):
-        months = list(r["monthly_status"])
-        shares = np.array([[r["monthly_status"][m][s] for s in STATUS] for m in months])
-        ax.stackplot(range(len(months)), shares.T, labels=STATUS)
-        ax.set_title(f"{r['name']}: status of the negotiation by month (share of outcomes)")
-        ax.set_xticks(range(0, len(months), 3))
-        ax.set_xticklabels(months[::3], rotation=45, ha="right", fontsize=7)
-        ax.set_ylabel("share")
-        ax.set_xlim(0, len(months) - 1)
-        ax.set_ylim(0, 1)
-    # below the panels, not over the shares it explains
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside lower center", ncol=len(STATUS), fontsize=8, frameon=False)
-    return fig
 
 
 @app.command("strategy-params")
@@ -239,8 +216,9 @@ def experiment_cmd(
 ) -> None:
     """Run one of the six claims as an experiment and report where it holds and where it fails."""
     with guarded():
+        from detente.report.strategy import experiment_figure
         from detente.strategy.engine import scenario_identity
-        from detente.strategy.experiments import figure, run_experiment
+        from detente.strategy.experiments import run_experiment
         from detente.strategy.params import StrategyParams, from_scenario, parse_overrides
 
         fmt, chart = output_format(fmt, out, FORMATS, charts=True)
@@ -258,7 +236,7 @@ def experiment_cmd(
             doc=res.to_dict,
             frames=lambda: {"metrics": res.frame()},
             text=lambda: _experiment_table(res),
-            fig_fn=lambda: figure(res),
+            fig_fn=lambda: experiment_figure(res),
         )
 
 

@@ -535,30 +535,10 @@ def summarise(res: ExperimentResult) -> list[str]:
 
 
 def figure(res: ExperimentResult) -> Any:
-    """A three-panel matplotlib figure: each policy's P(deal), arsenal and P(crisis) with 95% intervals by point."""
-    from matplotlib.figure import Figure
+    """The experiment's chart (:func:`detente.report.strategy.experiment_figure`)."""
+    from detente.report.strategy import experiment_figure
 
-    exp = res.experiment
-    labels = [p.label for p in exp.points]
-    x = np.arange(len(labels))
-    fig = Figure(figsize=(max(8, 0.7 * len(labels) + 3), 10))
-    axes = fig.subplots(3, 1, sharex=True)
-    width = 0.8 / max(1, len(exp.policies))
-    for ax, m in zip(axes, WINNER_METRICS):
-        for i, pol in enumerate(exp.policies):
-            v = np.array([res.metrics[lb][pol][m]["value"] for lb in labels])
-            lo = np.array([res.metrics[lb][pol][m]["lo"] for lb in labels])
-            hi = np.array([res.metrics[lb][pol][m]["hi"] for lb in labels])
-            xs = x - 0.4 + width * (i + 0.5)
-            ax.errorbar(xs, v, yerr=[np.maximum(v - lo, 0), np.maximum(hi - v, 0)], fmt="o", ms=4, capsize=2, label=pol)
-        ax.set_ylabel(METRICS[m][0])
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8, ncol=min(5, len(exp.policies)))
-    axes[0].set_title(f"{exp.name}: {exp.title} ({res.paths} paths, seed {res.seed})")
-    axes[-1].set_xticks(x)
-    axes[-1].set_xticklabels(labels, rotation=60, ha="right", fontsize=7)
-    fig.tight_layout()
-    return fig
+    return experiment_figure(res)
 
 
 __all__ = ["EXPERIMENTS", "ExperimentResult", "figure", "get_experiment", "month_labels", "run_experiment"]
