@@ -61,14 +61,12 @@ def test_bad_strategy_blocks_name_file_field_and_value(block, where, value):
     assert value in msg
 
 
-def test_scenario_without_block_uses_defaults_and_with_block_overrides():
+def test_scenario_block_overrides_the_defaults():
     import detente
 
     s = detente.load("korea-2019")
-    p, _ = from_scenario(s)
-    if s.strategy is None:
-        assert p == StrategyParams()
-    s2 = s.model_copy(update={"strategy": {"params": {"rho0": 0.9}, "sources": {"rho0": "test"}}})
+    roles = {"leader": "us-president", "target": "dprk"}
+    s2 = s.model_copy(update={"strategy": {"roles": roles, "params": {"rho0": 0.9}, "sources": {"rho0": "test"}}})
     p2, src = from_scenario(s2)
     assert p2.rho0 == 0.9 and src["rho0"] == "test"
 

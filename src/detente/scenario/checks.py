@@ -70,9 +70,10 @@ def _blocks(s: Scenario) -> list[Finding]:
 
             from_scenario(s)  # the policy engine's parameters
             if isinstance(s.strategy, dict) and "game" in s.strategy:
+                from detente.strategy.needs import STAGED
                 from detente.strategy.staged.engine import calendar_from_block
 
-                calendar_from_block(s.strategy)  # the staged game's calendar and dated shocks
+                calendar_from_block(STAGED.check(s))  # the staged game's roles, calendar and dated shocks
         except DetenteError as e:
             out.append(Finding("error", "strategy", _message(e)))
         except (TypeError, ValueError, KeyError, AttributeError) as e:  # a value of the wrong kind deep in the block

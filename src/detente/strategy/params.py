@@ -3,9 +3,11 @@
 One validated pydantic object, :class:`StrategyParams`. Every field carries its meaning, its allowed range and the
 source it comes from (``json_schema_extra={"source": ...}``); :meth:`StrategyParams.table` lists them.
 
-Scenario format. A scenario's optional ``strategy`` block holds overrides with their sources::
+Scenario format. The engine runs only on a scenario whose ``strategy`` block names the actors that play its roles
+(:mod:`detente.strategy.needs`); the block holds overrides with their sources::
 
     strategy:
+      roles: {leader: us-president, target: dprk}
       params:            # any field of StrategyParams; values are validated against its range
         rho0: 0.6
         D: [0, 0.02, 0.08, 0.18, 0.35, 1]
@@ -213,10 +215,10 @@ def from_strategy_block(
         raise ScenarioError("must be a mapping", file=file, where="strategy", value=block, expected="{params, sources}")
     if "game" in block:  # a staged-disarmament block: the policy engine's values live under 'v1'
         return from_strategy_block(block.get("v1"), file=file)
-    unknown = set(block) - {"params", "sources"}
+    unknown = set(block) - {"params", "sources", "roles"}
     if unknown:
         raise ScenarioError(
-            "unknown key", file=file, where="strategy", value=sorted(unknown)[0], expected="'params' or 'sources'"
+            "unknown key", file=file, where="strategy", value=sorted(unknown)[0], expected="'params', 'sources' or 'roles'"
         )
     values = block.get("params") or {}
     sources = block.get("sources") or {}
@@ -236,8 +238,13 @@ def from_strategy_block(
 
 
 def from_scenario(scenario: Any) -> tuple[StrategyParams, dict[str, str]]:
-    """Parameters from a :class:`detente.scenario.schema.Scenario` (the engine's defaults where it has no strategy block)."""
-    return from_strategy_block(getattr(scenario, "strategy", None), file=getattr(scenario, "name", None))
+    """Parameters from a :class:`detente.scenario.schema.Scenario`'s strategy block. A scenario that does not declare
+    what the engine needs (:data:`detente.strategy.needs.POLICY_ENGINE`: the block, and which actors are the leader
+    and the target) is refused with one :class:`ScenarioError`, never run on the defaults."""
+    from detente.strategy.needs import POLICY_ENGINE
+
+    block = POLICY_ENGINE.check(scenario)
+    return from_strategy_block(block, file=getattr(scenario, "name", None))
 
 
 def parse_overrides(params: StrategyParams, overrides: dict[str, Any]) -> StrategyParams:

@@ -18,13 +18,13 @@ import numpy as np
 
 from detente.errors import ParameterError, ScenarioError
 from detente.execution.runner import progress
+from detente.strategy.needs import GAME, STAGED
 from detente.strategy.staged import priors
 from detente.strategy.staged.forward import STATUS, Forward, forward
 from detente.strategy.staged.game import Calendar, Game, Grid, make_game
 from detente.strategy.staged.montecarlo import simulate
 from detente.strategy.staged.rules import PRESETS, Rule, get_rule
 
-GAME = "staged-disarmament-v2"
 UNCALIBRATED = (
     "Crisis and war probabilities rest on crisis, escalation and war parameters that are assumptions "
     "with wide ranges, not fitted to data: they are exact consequences of the central values, not "
@@ -137,15 +137,7 @@ def run(
     """Exact metrics for each rule (and the president's best rule), monthly status shares, arsenal quantiles."""
     if paths < 1:
         raise ParameterError(f"--paths {paths}: expected a positive number of paths")
-    block = getattr(scenario, "strategy", None) if scenario is not None else None
-    if scenario is not None and (not isinstance(block, dict) or block.get("game") != GAME):
-        raise ScenarioError(
-            "no staged-disarmament strategy block (strategy.game: staged-disarmament-v2)",
-            file=getattr(scenario, "name", None),
-            where="strategy.game",
-            value=(block or {}).get("game") if isinstance(block, dict) else None,
-            expected=GAME,
-        )
+    block = STAGED.check(scenario) if scenario is not None else None
     cal = calendar_from_block(block)
     ov = priors.check(overrides or {})
     grid = grid or Grid()
