@@ -11,12 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import re
-import stat
 import sys
-import tempfile
-import zipfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -27,6 +22,8 @@ import typer
 from rich.console import Console
 
 from detente.errors import DetenteError, ParameterError, _show
+from detente.files import check_writable, write_atomic
+from detente.workbook import cell_value, workbook_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -133,16 +130,8 @@ def _suffixes_for(formats: Sequence[str], charts: bool) -> list[str]:
 
 def check_out(out: Path | None, option: str = "--out") -> None:
     """Refuse an output path that cannot be written before any work is done: a directory, or a missing folder."""
-    if out is None:
-        return
-    out = Path(out)
-    if str(out) == "" or out.is_dir():
-        raise ParameterError(f"{option} {_show(str(out))}: is a directory; expected a file name")
-    real = Path(os.path.realpath(out))
-    if real.is_dir():
-        raise ParameterError(f"{option} {_show(str(out))}: is a directory; expected a file name")
-    if not real.parent.is_dir():
-        raise ParameterError(f"{option} {_show(str(out))}: folder {str(real.parent)!r} does not exist")
+    if out is not None:
+        check_writable(out, option)
 
 
 def output_format(
@@ -202,93 +191,16 @@ def output_format(
     return implied, False
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def write_output(data: str | bytes, out: Path | None, option: str = "--out") -> None:
-    """Write to ``out`` atomically, or to stdout when ``out`` is None.
-
-    The bytes go to a temporary file beside the target, which then replaces it: a failure leaves the old file (or
-    none). A symbolic link is written through (its target is replaced, the link stays); a new file gets the mode the
-    umask allows (as a shell redirection would), a replaced file keeps its mode. Errors name ``out``.
-    """
+    """Write to ``out`` atomically (:func:`detente.files.write_atomic`; errors name ``option``), or to stdout when
+    ``out`` is None."""
     if out is None:
         if isinstance(data, bytes):
             sys.stdout.buffer.write(data)
         else:
             sys.stdout.write(data if data.endswith("\n") else data + "\n")
         return
-    out = Path(out)
-    check_out(out, option)
-    payload = data if isinstance(data, bytes) else (data if data.endswith("\n") else data + "\n").encode()
-    target = Path(os.path.realpath(out))
-    try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        mode = 0o666 & ~_umask()
-    except OSError as e:
-        raise ParameterError(f"{option} {_show(str(out))}: cannot write ({e.strerror or e})") from None
-    tmp: str | None = None
-    try:
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as fh:
-            os.fchmod(fh.fileno(), mode)
-            fh.write(payload)
-        os.replace(tmp, target)
-        tmp = None
-    except OSError as e:
-        raise ParameterError(f"{option} {_show(str(out))}: cannot write ({e.strerror or e})") from None
-    finally:
-        if tmp is not None:
-            Path(tmp).unlink(missing_ok=True)
-
-
-def _cell(v: Any) -> Any:
-    """A value openpyxl can store: numbers, text, booleans or empty (NaN and missing are empty cells)."""
-    import numpy as np
-    import pandas as pd
-
-    if v is None or v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, np.generic):
-        v = v.item()
-    if isinstance(v, float) and v != v:
-        return None
-    if isinstance(v, bool | int | float | str):
-        return v
-    if isinstance(v, list | tuple | dict):
-        return json.dumps(v, ensure_ascii=False, default=str)
-    return str(v)
-
-
-_SHEET_BAD = re.compile(r"[\[\]:*?/\\]")
-_STAMP = re.compile(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-
-
-def xlsx_bytes(frames: Mapping[str, pd.DataFrame]) -> bytes:
-    """An Excel workbook with one sheet per table (header row, then one row per record); same tables, same bytes."""
-    from openpyxl import Workbook
-
-    wb = Workbook(write_only=True)
-    for name, df in frames.items():
-        ws = wb.create_sheet(title=_SHEET_BAD.sub("-", str(name))[:31] or "sheet")
-        ws.append([str(c) for c in df.columns])
-        for row in df.itertuples(index=False, name=None):
-            ws.append([_cell(v) for v in row])
-    raw = io.BytesIO()
-    wb.save(raw)
-    # a workbook records when it was saved, and its zip entries carry the time: fix both so the bytes are reproducible
-    fixed = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            body = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                body = _STAMP.sub(b"2000-01-01T00:00:00Z", body)
-            dst.writestr(zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0)), body, zipfile.ZIP_DEFLATED)
-    return fixed.getvalue()
+    write_atomic(data, out, option)
 
 
 def parquet_bytes(df: pd.DataFrame) -> bytes:
@@ -300,7 +212,7 @@ def parquet_bytes(df: pd.DataFrame) -> bytes:
     df.columns = [str(c) for c in df.columns]
     for c in df.columns:
         if df[c].dtype == object:
-            vals = [_cell(v) for v in df[c]]
+            vals = [cell_value(v) for v in df[c]]
             kinds = {type(v) for v in vals if v is not None}
             if len(kinds) > 1 and not kinds <= {int, float}:
                 vals = [None if v is None else str(v) for v in vals]
@@ -333,7 +245,7 @@ def write_data(
         elif fmt == "parquet":
             write_output(parquet_bytes(next(iter(tables.values()))), out)
         else:
-            write_output(xlsx_bytes(tables), out)
+            write_output(workbook_bytes(tables), out)
         return True
     return False
 

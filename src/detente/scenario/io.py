@@ -1168,9 +1168,9 @@ def save(scenario: Scenario, path: str | Path, fmt: str | None = None) -> Path:
     Raises
     ------
     ParameterError
-        A file that cannot be written.
+        A directory, a missing folder or a file that cannot be written (the message names ``path``).
     """
-    from detente.cli.app import write_output
+    from detente.files import write_atomic as write_output
 
     path = Path(path)
     fmt = fmt or {".json": "json", ".csv": "long-csv", ".txt": "decide-csv", ".xlsx": "detente-xlsx"}.get(

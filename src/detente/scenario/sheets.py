@@ -63,8 +63,8 @@ def xlsx_bytes(s: Scenario) -> bytes:
     """The scenario as a detente workbook (see the module docstring); same scenario, same bytes."""
     import pandas as pd
 
-    from detente.cli.app import xlsx_bytes as frames_bytes  # deterministic workbook writer
     from detente.scenario.io import to_dict
+    from detente.workbook import workbook_bytes
 
     doc = to_dict(s)
     observed = doc.pop("observed", {})
@@ -103,7 +103,7 @@ def xlsx_bytes(s: Scenario) -> bytes:
                         expected=f"at most {CELL_MAX} characters (save as YAML instead)",
                     )
         frames[name] = pd.DataFrame(rows, columns=cols, dtype=object)
-    return frames_bytes(frames)
+    return workbook_bytes(frames)
 
 
 def _where(sheet: str, row: int, col: str) -> str:
