@@ -15,6 +15,7 @@ from detente import interventions as iv
 from detente.errors import ParameterError, ScenarioError, UnknownNameError
 from detente.models import available, get
 from detente.models.base import Model, Solution
+from detente.models.contract import Capabilities
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario
 
@@ -196,6 +197,7 @@ class HalfwayModel(Model):
 
     name = "halfway-test"
     Params: ClassVar[type[BaseModel]] = _Rounds
+    capabilities = Capabilities(round_based=True)
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
         w = arrays.weight
@@ -238,9 +240,7 @@ def test_dated_edit_on_a_static_model_is_a_parameter_error():
         iv.solve("compromise", toy(), [edit])
 
 
-@pytest.mark.parametrize(
-    "name", [n for n, cls in sorted(available().items()) if "max_rounds" in cls.Params.model_fields]
-)
+@pytest.mark.parametrize("name", [n for n, cls in sorted(available().items()) if cls.capabilities.round_based])
 def test_dated_edits_run_on_every_round_based_model(name):
     edit = {"op": "shift", "actor": "d", "field": "salience", "value": 10, "round": 2}
     fc = iv.solve(get(name), toy(), [edit], seed=3)
