@@ -9,6 +9,9 @@ the ``_repr_html_`` that Jupyter shows: a compact table, every string escaped.
 '<Forecast model=compromise issues=3>'
 >>> "<b>Forecast</b>" in html(s)
 True
+
+A result class inherits both from :class:`SummaryRepr` and writes only its ``_summary()`` (a dataclass needs
+``repr=False``, or the dataclass machinery writes its own ``__repr__`` over the inherited one).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Summary", "fmt", "html", "text"]
+__all__ = ["Summary", "SummaryRepr", "fmt", "html", "text"]
 
 TEXT_LIMIT = 400
 """The longest ``repr``: longer ones are cut at a fact boundary and end with ``…``."""
@@ -106,6 +109,26 @@ def html(s: Summary) -> str:
             parts.append(f"<p>… {len(s.rows) - ROW_LIMIT} more rows</p>")
     parts.append("</div>")
     return "".join(parts)
+
+
+class SummaryRepr:
+    """``repr`` and ``_repr_html_`` of a class from its ``_summary()`` (:func:`text` and :func:`html` of it).
+
+    >>> class Point(SummaryRepr):
+    ...     def _summary(self) -> Summary:
+    ...         return Summary("Point", [("x", "1")])
+    >>> Point()
+    <Point x=1>
+    """
+
+    def _summary(self) -> Summary:
+        raise NotImplementedError(f"{type(self).__name__} does not describe itself (no _summary)")
+
+    def __repr__(self) -> str:
+        return text(self._summary())
+
+    def _repr_html_(self) -> str:
+        return html(self._summary())
 
 
 def frame_rows(df: Any, columns: Sequence[str] | None = None, digits: int = 3) -> tuple[list[str], list[list[str]]]:

@@ -220,6 +220,19 @@ class Forecast:
             doc[k] = _jsonable(v)
         return doc
 
+    frame_columns: ClassVar[tuple[str, ...]] = ("draw", "issue", "outcome", "status", "rounds")
+    """The columns of :meth:`frame` (the result protocol, :mod:`detente.results`)."""
+
+    def frame(self) -> pd.DataFrame:
+        """The outcome per draw and issue (:attr:`frame_columns`); positions by round: :meth:`trajectory_frame`."""
+        return self.outcome_frame()
+
+    def figure(self) -> Any:
+        """Positions by round, one panel per issue (:func:`detente.report.trajectory.positions_figure`)."""
+        from detente.report.trajectory import positions_figure
+
+        return positions_figure(self)
+
 
 def outcome_table(
     issues: tuple[str, ...], outcomes: np.ndarray, status: np.ndarray, rounds: np.ndarray

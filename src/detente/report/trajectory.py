@@ -78,6 +78,7 @@ def positions_figure(fc: Any, scenario: Any | None = None, issues: list[str] | N
             ax.set_yticks(range(len(held)), [fc.actors[a] for a in held], fontsize="small")
             ax.set_ylim(len(held) - 0.5, -0.5)
             ax.set_xlabel("position")
+            ax.set_ylabel("actor")
             ax.grid(axis="y", color="0.92")
         else:
             for a, aid in enumerate(fc.actors):

@@ -417,7 +417,7 @@ class Outcome(_Strict):
     """What the observed value rests on: a source id and/or a note."""
 
 
-class Scenario(_Strict):
+class Scenario(display.SummaryRepr, _Strict):
     """A negotiation: who wants what (position), how much they care (salience), how much they can do (capability)."""
 
     name: Id
@@ -609,14 +609,8 @@ class Scenario(_Strict):
         return self
 
     # ---- helpers ----------------------------------------------------------------------------------------------
-    def __repr__(self) -> str:
-        return display.text(self._summary())
-
-    def __str__(self) -> str:
+    def __str__(self) -> str:  # pydantic's own __str__ lists every field
         return self.__repr__()
-
-    def _repr_html_(self) -> str:
-        return display.html(self._summary())
 
     def _summary(self) -> display.Summary:
         facts = [("name", self.name)]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,9 @@ from detente.strategy.closed_forms import powell_shift_war
 from detente.strategy.params import ParamBatch, StrategyParams
 from detente.strategy.results import _r, month_labels, point_metrics
 from detente.strategy.simulate import simulate
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 METRICS = {
     "p_deal": ("P(full deal by the election)", "higher"),
@@ -322,8 +325,10 @@ def get_experiment(name: str) -> Experiment:
 
 
 # --------------------------------------------------------------------------------------------------------------------
-@dataclass
-class ExperimentResult:
+@dataclass(repr=False)
+class ExperimentResult(display.SummaryRepr):
+    """One claim experiment's metrics at every point, verdicts and winners (a :class:`~detente.results.Result`)."""
+
     experiment: Experiment
     metrics: dict[str, dict[str, dict[str, dict[str, float]]]]  # point -> policy -> metric -> {value, lo, hi}
     verdicts: list[dict[str, Any]]
@@ -337,11 +342,8 @@ class ExperimentResult:
     version: str
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def __repr__(self) -> str:
-        return display.text(self._summary())
-
-    def _repr_html_(self) -> str:
-        return display.html(self._summary())
+    frame_columns: ClassVar[tuple[str, ...]] = ("point", "policy", "metric", "value", "lo", "hi")
+    """The columns of :meth:`frame`."""
 
     def _summary(self) -> display.Summary:
         e = self.experiment
@@ -357,9 +359,28 @@ class ExperimentResult:
             for pol, ms in pols.items():
                 for m, v in ms.items():
                     rows.append({"point": pt, "policy": pol, "metric": m, **v})
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=list(self.frame_columns))
+
+    def provenance(self) -> dict[str, Any]:
+        """Experiment, scenario and its hash, version, seed, paths and the base parameters."""
+        return {
+            "experiment": self.experiment.name,
+            "scenario": self.scenario,
+            "scenario_hash": self.scenario_hash,
+            "version": self.version,
+            "seed": self.seed,
+            "paths": self.paths,
+            "base_parameters": _r(self.params),
+        }
+
+    def figure(self) -> Figure:
+        """Each policy's P(deal), arsenal and P(crisis) by point (:func:`detente.report.strategy.experiment_figure`)."""
+        from detente.report.strategy import experiment_figure
+
+        return experiment_figure(self)
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``detente experiment NAME --format json``."""
         e = self.experiment
         return {
             "experiment": e.name,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 
@@ -24,6 +24,10 @@ from detente import display
 from detente.strategy.params import ParamBatch, StrategyParams
 from detente.strategy.results import month_labels
 from detente.strategy.simulate import ES_WEIGHTS, EVENT_NAMES, simulate
+
+if TYPE_CHECKING:
+    import pandas as pd
+    from matplotlib.figure import Figure
 
 VOCAB = {name: bit for bit, name in EVENT_NAMES.items()}
 START = "2018-06"
@@ -73,8 +77,11 @@ def jaccard_bits(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.where(union == 0, 1.0, inter / np.maximum(union, 1))
 
 
-@dataclass
-class ReplayResult:
+@dataclass(repr=False)
+class ReplayResult(display.SummaryRepr):
+    """Each policy's monthly Jaccard score against the observed months, with the two references (a
+    :class:`~detente.results.Result`)."""
+
     months: list[str]
     observed: list[list[str]]
     scores: dict[str, dict[str, Any]]
@@ -82,11 +89,8 @@ class ReplayResult:
     seed: int | None
     paths: int
 
-    def __repr__(self) -> str:
-        return display.text(self._summary())
-
-    def _repr_html_(self) -> str:
-        return display.html(self._summary())
+    frame_columns: ClassVar[tuple[str, ...]] = ("policy", "month", "jaccard", "tension_mean")
+    """The columns of :meth:`frame`."""
 
     def _summary(self) -> display.Summary:
         facts = [("months", str(len(self.months))), ("policies", display.listed(list(self.scores))),
@@ -106,7 +110,38 @@ class ReplayResult:
         return (f"the 'nothing happens' reference ({ref:.3f}) beats {', '.join(beaten)}: predicting no event at all "
                 "matches the record better than the engine does for these policies")
 
+    def provenance(self) -> dict[str, Any]:
+        """Engine, events file, months, seed, paths and version."""
+        from detente import __version__
+
+        return {
+            "engine": "strategy-replay",
+            "events": "detente/data/strategy/korea_events.csv",
+            "months": [self.months[0], self.months[-1]] if self.months else [],
+            "seed": self.seed,
+            "paths": self.paths,
+            "version": __version__,
+        }
+
+    def frame(self) -> pd.DataFrame:
+        """Per policy and month: the mean Jaccard score over paths and the mean simulated tension."""
+        import pandas as pd
+
+        rows = [
+            {"policy": pol, "month": m, "jaccard": j, "tension_mean": e}
+            for pol, s in self.scores.items()
+            for m, j, e in zip(self.months, s["jaccard_by_month"], s["tension_mean"], strict=True)
+        ]
+        return pd.DataFrame(rows, columns=list(self.frame_columns))
+
+    def figure(self) -> Figure:
+        """Each policy's Jaccard score by month against the references (:func:`detente.report.strategy.replay_figure`)."""
+        from detente.report.strategy import replay_figure
+
+        return replay_figure(self)
+
     def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``detente strategy-replay --format json``."""
         return {
             "months": self.months,
             "observed": self.observed,

@@ -9,13 +9,16 @@ result carries (policy, parameters, seed, scenario, scenario hash, version).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from detente import display
 from detente.strategy.simulate import PathSummary, group_means
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 Z95 = 1.959963984540054
 
@@ -110,9 +113,10 @@ def month_labels(T: int, start: str = "2018-06") -> list[str]:
     return [str(p) for p in pd.period_range(start=start, periods=T, freq="M")]
 
 
-@dataclass
-class StrategyResult:
-    """Outputs of ``detente strategy`` for several policies at one parameter point, with provenance."""
+@dataclass(repr=False)
+class StrategyResult(display.SummaryRepr):
+    """Outputs of the policy engine for several policies at one parameter point, with provenance (a
+    :class:`~detente.results.Result`)."""
 
     runs: dict[str, PathSummary]
     params: dict[str, Any]
@@ -126,11 +130,10 @@ class StrategyResult:
     t_E: int
     extra: dict[str, Any] = field(default_factory=dict)
 
-    def __repr__(self) -> str:
-        return display.text(self._summary())
-
-    def _repr_html_(self) -> str:
-        return display.html(self._summary())
+    frame_columns: ClassVar[tuple[str, ...]] = ("policy",) + tuple(
+        key + end for key in (*(k for k, _, _ in HEADLINE), "arsenal_E", "first_step_month") for end in ("", "_lo", "_hi")
+    )
+    """The columns of :meth:`frame` (:meth:`headline_frame`): each headline metric with its 95% interval."""
 
     def _summary(self) -> display.Summary:
         facts = [("scenario", str(self.scenario)), ("policies", display.listed(list(self.runs))),
@@ -139,7 +142,32 @@ class StrategyResult:
         header, rows = display.frame_rows(df, [c for c in df.columns if not c.endswith(("_lo", "_hi"))])
         return display.Summary("StrategyResult", facts, header, rows)
 
+    def provenance(self) -> dict[str, Any]:
+        """Engine, scenario and its hash, version, seed, paths, parameters and where each came from."""
+        return {
+            "engine": "strategy",
+            "scenario": self.scenario,
+            "scenario_hash": self.scenario_hash,
+            "version": self.version,
+            "seed": self.seed,
+            "paths": self.paths,
+            "parameters": _r(self.params),
+            "parameter_sources": self.sources,
+        }
+
+    def frame(self) -> pd.DataFrame:
+        """:meth:`headline_frame` (:attr:`frame_columns`): one row per policy."""
+        return self.headline_frame()
+
+    def figure(self) -> Figure:
+        """Each policy's P(deal) by month and arsenal by month (:func:`detente.report.strategy.policy_figure`)."""
+        from detente.report.strategy import policy_figure
+
+        return policy_figure(self)
+
     def headline_frame(self) -> pd.DataFrame:
+        """Per policy: the headline metrics (P(full, partial, small deal by the election), P(crisis), P(war), the
+        arsenal at the election, the month of the first step), each with its 95% interval (``_lo``, ``_hi``)."""
         rows = []
         for name, ps in self.runs.items():
             m = point_metrics(ps, 0)
@@ -149,7 +177,7 @@ class StrategyResult:
                 row[key + "_lo"] = v["lo"]
                 row[key + "_hi"] = v["hi"]
             rows.append(row)
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=list(self.frame_columns))
 
     def to_dict(self) -> dict[str, Any]:
         labels = month_labels(self.T)

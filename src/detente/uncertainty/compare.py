@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from scipy.special import ndtri
 from detente import display
 from detente.errors import ParameterError
 from detente.models.base import Model, _jsonable
+from detente.results import Provenance
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario, Variant
 from detente.uncertainty.ensemble import (
@@ -40,23 +41,29 @@ from detente.uncertainty.ensemble import (
     structure_modes,
 )
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 __all__ = ["Comparison", "compare"]
 
 
-@dataclass(eq=False)
-class Comparison:
-    """A baseline ensemble and one ensemble per variant, on the same draws."""
+@dataclass(eq=False, repr=False)
+class Comparison(display.SummaryRepr):
+    """A baseline ensemble and one ensemble per variant, on the same draws (a :class:`~detente.results.Result`)."""
 
     baseline: Ensemble
     variants: dict[str, Ensemble]
     level: float
-    provenance: dict[str, Any]
+    provenance: Provenance
 
-    def __repr__(self) -> str:
-        return display.text(self._summary())
+    frame_columns: ClassVar[tuple[str, ...]] = (
+        "variant", "issue", "n", "baseline_mean", "variant_mean", "diff_mean", "diff_sd", "ci_low", "ci_high",
+        "q_low", "q_high", "p_up", "p_down",
+    )  # fmt: skip
+    """The columns of :meth:`frame` (:meth:`differences`)."""
 
-    def _repr_html_(self) -> str:
-        return display.html(self._summary())
+    def __post_init__(self) -> None:
+        self.provenance = Provenance(self.provenance)
 
     def _summary(self) -> display.Summary:
         facts = [
@@ -106,7 +113,11 @@ class Comparison:
                         "p_down": float((d < 0).mean()),
                     }
                 )
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=list(self.frame_columns))
+
+    def frame(self) -> pd.DataFrame:
+        """:meth:`differences`, the comparison's table (:attr:`frame_columns`)."""
+        return self.differences()
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``detente compare --format json``."""
@@ -136,41 +147,12 @@ class Comparison:
         }
         return _jsonable(doc)
 
-    def figure(self) -> Any:
-        """Per issue, each variant's mean difference with its CI and central range (matplotlib Figure)."""
-        from matplotlib.figure import Figure
+    def figure(self) -> Figure:
+        """Per issue, each variant's mean difference with its CI and central range
+        (:func:`detente.report.comparison.differences_figure`)."""
+        from detente.report.comparison import differences_figure
 
-        df = self.differences()
-        issues = list(self.baseline.issues)
-        vids = list(self.variants)
-        fig = Figure(figsize=(8, 0.5 + 0.45 * len(issues) * max(1, len(vids))))
-        ax = fig.subplots()
-        h = 0.8 / max(1, len(vids))
-        for k, vid in enumerate(vids):
-            sub = df[df["variant"] == vid].set_index("issue").reindex(issues)
-            y = np.arange(len(issues)) + (k - (len(vids) - 1) / 2) * h
-            ax.hlines(y, sub["q_low"], sub["q_high"], color=f"C{k}", alpha=0.35, lw=6)
-            ax.errorbar(
-                sub["diff_mean"],
-                y,
-                xerr=[sub["diff_mean"] - sub["ci_low"], sub["ci_high"] - sub["diff_mean"]],
-                fmt="o",
-                color=f"C{k}",
-                label=vid,
-                capsize=3,
-            )
-        ax.axvline(0, color="k", lw=0.8)
-        ax.set_yticks(np.arange(len(issues)), issues)
-        ax.invert_yaxis()
-        pct = f"{self.level * 100:g}%"
-        ax.set_xlabel(f"variant − baseline (dot: mean with {pct} CI; band: central {pct} of draws)")
-        ax.set_title(
-            f"{self.provenance.get('scenario')} · {self.provenance.get('model')} · "
-            f"{self.provenance.get('draws')} draws, seed {self.provenance.get('seed')}"
-        )
-        ax.legend(loc="best", fontsize="small")
-        fig.tight_layout()
-        return fig
+        return differences_figure(self)
 
 
 def compare(
@@ -265,4 +247,4 @@ def compare(
         "scales": ens[0].provenance["scales"],
         "variants": labels,
     }
-    return Comparison(baseline=ens[0], variants=dict(zip(labels, ens[1:])), level=level, provenance=prov)
+    return Comparison(baseline=ens[0], variants=dict(zip(labels, ens[1:])), level=level, provenance=Provenance(prov))

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -34,11 +34,15 @@ from detente.execution.footprint import BASE_BYTES, check_solve, model_bytes
 from detente.execution.memory import resolve_limit
 from detente.interventions import LabelledEdit, apply, final_positions, resolve, solve
 from detente.models.base import STATUSES, Model, _jsonable, get, issue_scales, no_forecast, outcome_table, version
+from detente.results import Provenance
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario, Variant
 from detente.uncertainty.perturb import Uniforms, draw_uniforms
 from detente.uncertainty.perturb import perturb as perturb_batch
 from detente.uncertainty.spec import PerturbationSpec, resolve_spec
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 __all__ = ["BLOCK", "DEFAULT_CHUNK", "DEFAULT_QUANTILES", "Ensemble", "ensemble"]
 
@@ -57,9 +61,9 @@ def tkey(t: float) -> str:
     return f"{t:g}"
 
 
-@dataclass(eq=False)
-class Ensemble:
-    """The draws of one ensemble and their summaries."""
+@dataclass(eq=False, repr=False)
+class Ensemble(display.SummaryRepr):
+    """The draws of one ensemble and their summaries (a :class:`~detente.results.Result`)."""
 
     scenario: str
     model: str
@@ -72,16 +76,16 @@ class Ensemble:
     mask: np.ndarray  # (B, n, m) who took part in each draw
     status_codes: np.ndarray  # (B, m) uint8 index into detente.models.base.STATUSES
     rounds: np.ndarray  # (B, m)
-    provenance: dict[str, Any]
+    provenance: Provenance
     thresholds: dict[str, list[float]] = field(default_factory=dict)
     quantiles: tuple[float, ...] = DEFAULT_QUANTILES
     bins: int = 20
 
-    def __repr__(self) -> str:
-        return display.text(self._summary())
+    frame_columns: ClassVar[tuple[str, ...]] = ("draw", "issue", "outcome", "status", "rounds")
+    """The columns of :meth:`frame`."""
 
-    def _repr_html_(self) -> str:
-        return display.html(self._summary())
+    def __post_init__(self) -> None:
+        self.provenance = Provenance(self.provenance)
 
     def _summary(self) -> display.Summary:
         facts = [
@@ -221,6 +225,13 @@ class Ensemble:
         if draws:
             doc["draws"] = {iid: self.outcomes[:, j] for j, iid in enumerate(self.issues) if iid not in missing}
         return _jsonable(doc)
+
+    def figure(self) -> Figure:
+        """The outcome's distribution over the draws, one panel per issue
+        (:func:`detente.report.ensemble.distribution_figure`)."""
+        from detente.report.ensemble import distribution_figure
+
+        return distribution_figure(self)
 
 
 def _stats(x: np.ndarray, quantiles: tuple[float, ...]) -> dict[str, float]:
@@ -530,7 +541,7 @@ def build(
         mask=raw.mask,
         status_codes=raw.status,
         rounds=raw.rounds,
-        provenance=prov,
+        provenance=Provenance(prov),
         thresholds=thresholds,
         quantiles=quantiles,
         bins=bins,

@@ -19,7 +19,7 @@ index of actor i on issue j is w_ij² σ_ij² / Σ_k w_kj² σ_kj² (and S1 = ST
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
@@ -30,6 +30,7 @@ from detente.execution import Blocks, block_seed, check_memory, run_blocks
 from detente.execution.footprint import BASE_BYTES, model_bytes
 from detente.execution.memory import resolve_limit
 from detente.models.base import Model, _jsonable, issue_scales, no_forecast, no_stances
+from detente.results import Provenance
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario
 from detente.uncertainty.ensemble import base_provenance, prepare, solve_final, structure_modes
@@ -38,6 +39,9 @@ from detente.uncertainty.perturb import perturb as perturb_batch
 from detente.uncertainty.sobol import SobolSums, block_size, design
 from detente.uncertainty.spec import FIELDS, PerturbationSpec
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 __all__ = ["GROUPINGS", "Sensitivity", "sensitivity"]
 
 Grouping = Literal["actor-field", "actor", "field", "issue", "cell"]
@@ -45,9 +49,10 @@ GROUPINGS: tuple[str, ...] = ("actor-field", "actor", "field", "issue", "cell")
 _EPS = 1e-12
 
 
-@dataclass(eq=False)
-class Sensitivity:
-    """First-order (S1) and total (ST) Sobol indices per issue and input group, with their confidence half-widths."""
+@dataclass(eq=False, repr=False)
+class Sensitivity(display.SummaryRepr):
+    """First-order (S1) and total (ST) Sobol indices per issue and input group, with their confidence half-widths
+    (a :class:`~detente.results.Result`)."""
 
     issues: tuple[str, ...]
     groups: tuple[str, ...]
@@ -56,15 +61,15 @@ class Sensitivity:
     ST: np.ndarray
     ST_conf: np.ndarray
     variance: np.ndarray  # (m,) output variance
-    provenance: dict[str, Any]
+    provenance: Provenance
     no_forecast: dict[str, str] = field(default_factory=dict)
     """Issues no run forecasts (nobody holds a stance on them), with the reason: they have no indices."""
 
-    def __repr__(self) -> str:
-        return display.text(self._summary())
+    frame_columns: ClassVar[tuple[str, ...]] = ("issue", "group", "S1", "S1_conf", "ST", "ST_conf")
+    """The columns of :meth:`frame`."""
 
-    def _repr_html_(self) -> str:
-        return display.html(self._summary())
+    def __post_init__(self) -> None:
+        self.provenance = Provenance(self.provenance)
 
     def _summary(self) -> display.Summary:
         facts: list[tuple[str, str]] = [
@@ -91,7 +96,7 @@ class Sensitivity:
             if iid not in self.no_forecast
             for k, g in enumerate(self.groups)
         ]
-        df = pd.DataFrame(rows, columns=["issue", "group", "S1", "S1_conf", "ST", "ST_conf"])
+        df = pd.DataFrame(rows, columns=list(self.frame_columns))
         order = {iid: j for j, iid in enumerate(self.issues)}
         df["_o"] = df["issue"].map(order)
         return (
@@ -101,6 +106,7 @@ class Sensitivity:
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON document of ``detente sensitivity --format json``."""
         doc: dict[str, Any] = {**self.provenance, "groups": list(self.groups), "issues": {}}
         if self.no_forecast:
             doc["no_forecast"] = dict(self.no_forecast)
@@ -121,98 +127,18 @@ class Sensitivity:
             }
         return _jsonable(doc)
 
-    def figure(self, issues: list[str] | None = None, top: int = 8) -> Any:
-        """Tornado charts as small multiples: per issue, the ``top`` groups by total index.
-
-        Bar: ST with its confidence whisker; inner bar: S1. Issues whose outcome did not vary get an empty panel
-        that says so.
-
-        Parameters
-        ----------
-        issues : list of str, optional
-            Issue ids (default: all).
-        top : int
-            Groups shown per issue.
-
-        Returns
-        -------
-        matplotlib.figure.Figure
+    def figure(self, issues: list[str] | None = None, top: int = 8) -> Figure:
+        """Tornado charts as small multiples: per issue, the ``top`` groups by total index
+        (:func:`detente.report.tornado.tornado_figure`, which says more).
 
         Raises
         ------
         ParameterError
             An issue id that is not in the result.
         """
-        from matplotlib.figure import Figure
+        from detente.report.tornado import tornado_figure
 
-        chosen = list(issues or self.issues)
-        for iid in chosen:
-            if iid not in self.issues:
-                raise ParameterError(f"unknown issue {iid!r}; expected one of {list(self.issues)}")
-        k = min(top, len(self.groups))
-        cols = min(len(chosen), 3 if len(chosen) > 4 else 2) if len(chosen) > 1 else 1
-        rows = -(-len(chosen) // cols)
-        fig = Figure(figsize=(4.4 * cols + 0.6, (0.24 * k + 0.9) * rows + 0.6), layout="constrained")
-        axes = fig.subplots(rows, cols, squeeze=False)
-        xmax = 1.0
-        for j, _ in enumerate(self.issues):
-            if self.issues[j] in chosen:
-                hi = np.nan_to_num(self.ST[j]) + np.nan_to_num(self.ST_conf[j])
-                xmax = max(xmax, float(hi.max(initial=0.0)))
-        for ax, iid in zip(axes.ravel(), chosen):
-            j = self.issues.index(iid)
-            sd = float(np.sqrt(self.variance[j]))
-            ax.set_title(f"{iid} (outcome sd {sd:.3g})", fontsize="medium")
-            ax.set_xlim(0, xmax * 1.02)
-            if not sd > 0:
-                ax.set_yticks([])
-                ax.text(
-                    0.5,
-                    0.5,
-                    "the outcome did not vary:\nno index to show",
-                    transform=ax.transAxes,
-                    ha="center",
-                    va="center",
-                    fontsize="small",
-                    color="0.35",
-                )
-                continue
-            st = np.nan_to_num(self.ST[j])
-            order = np.argsort(-st, kind="stable")[:k]
-            y = np.arange(len(order))
-            ax.barh(
-                y,
-                st[order],
-                color="C0",
-                alpha=0.45,
-                label="total (ST)",
-                xerr=np.nan_to_num(self.ST_conf[j, order]),
-                error_kw={"lw": 0.8, "capsize": 2},
-            )
-            ax.barh(y, np.nan_to_num(self.S1[j, order]), height=0.45, color="C0", label="first order (S1)")
-            ax.set_yticks(y, [self.groups[i] for i in order], fontsize="small")
-            ax.set_ylim(k - 0.5, -0.5)
-            ax.grid(axis="x", color="0.92")
-            ax.set_axisbelow(True)
-        for ax in axes.ravel()[len(chosen) :]:
-            ax.axis("off")
-        for ax in axes[-1]:
-            ax.set_xlabel("Sobol index")
-        handles, labels = axes[0, 0].get_legend_handles_labels()
-        if not handles:
-            for ax in axes.ravel():
-                handles, labels = ax.get_legend_handles_labels()
-                if handles:
-                    break
-        if handles:
-            fig.legend(handles, labels, loc="outside lower center", ncol=2, fontsize="small", frameon=False)
-        fig.suptitle(
-            f"{self.provenance.get('scenario')} · {self.provenance.get('model')} · "
-            f"N={self.provenance.get('base_samples')}, seed {self.provenance.get('seed')} · top {k} of "
-            f"{len(self.groups)} input groups per issue",
-            fontsize="medium",
-        )
-        return fig
+        return tornado_figure(self, issues, top)
 
 
 def _factors(
@@ -411,4 +337,4 @@ def sensitivity(
     )
     nobody = no_stances(arrays)[0]
     missing = no_forecast({iid: "no_stances" for iid, x in zip(arrays.issues, nobody) if x})
-    return Sensitivity(arrays.issues, unique_groups, S1, S1c, ST, STc, var, prov, missing)
+    return Sensitivity(arrays.issues, unique_groups, S1, S1c, ST, STc, var, Provenance(prov), missing)

@@ -22,6 +22,7 @@ import pandas as pd
 from detente.errors import ParameterError, ScenarioError
 from detente.execution.runner import progress
 from detente.models.base import Model, available, get, version
+from detente.results import Provenance
 from detente.scenario.arrays import scenario_hash, to_arrays
 from detente.scenario.schema import Scenario
 from detente.validation.leaderboard import (
@@ -130,7 +131,7 @@ def backtest(
         issues=issues,
         secondary=issue_frame(second),
         failures=fail,
-        provenance={
+        provenance=Provenance({
             "version": version(),
             "seed": seed,
             "structure": {
@@ -153,7 +154,7 @@ def backtest(
                 for c in cases
             ],
             "skipped_scenarios": skipped,
-        },
+        }),
     )
 
 

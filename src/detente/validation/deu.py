@@ -20,7 +20,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -28,6 +28,7 @@ import pandas as pd
 from detente import display
 from detente.errors import ParameterError
 from detente.models.base import Model, _jsonable, available, get, version
+from detente.results import Provenance
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.deu import DeuProposal, read_deu, unanimity_vetoes
 from detente.scenario.deu_capability import DEFAULT_RULE, get_rule
@@ -35,11 +36,13 @@ from detente.scenario.twolevel import of
 from detente.validation.metrics import (
     LEVELS,
     breakdown,
-    calibration_figure,
     coverage,
     error_metrics,
     paired_bootstrap,
 )
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 BASELINE_MODEL = "compromise"
 REFERENCE = "reference-point"
@@ -63,9 +66,9 @@ def actor_bin(n: int) -> str:
     return f"<{ACTOR_BINS[0][0]}"
 
 
-@dataclass(eq=False)
-class DeuBacktest:
-    """The result of :func:`deu_backtest`.
+@dataclass(eq=False, repr=False)
+class DeuBacktest(display.SummaryRepr):
+    """The result of :func:`deu_backtest` (a :class:`~detente.results.Result`).
 
     - ``table``: one row per model (and the reference-point baseline), best MAE first, with the bootstrap interval
       of its MAE minus compromise's;
@@ -83,13 +86,13 @@ class DeuBacktest:
     intervals: pd.DataFrame
     excluded: pd.DataFrame
     failures: pd.DataFrame
-    provenance: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=Provenance)
 
-    def __repr__(self) -> str:
-        return display.text(self._summary())
+    frame_columns: ClassVar[tuple[str, ...]] = tuple(TABLE_COLUMNS)
+    """The columns of :meth:`frame` (the model ``table``)."""
 
-    def _repr_html_(self) -> str:
-        return display.html(self._summary())
+    def __post_init__(self) -> None:
+        self.provenance = Provenance(self.provenance)
 
     def _summary(self) -> display.Summary:
         facts = [
@@ -115,8 +118,27 @@ class DeuBacktest:
             }
         )
 
-    def calibration_figure(self) -> Any:
+    def frame(self) -> pd.DataFrame:
+        """The model ``table`` (:attr:`frame_columns`), best MAE first."""
+        return self.table
+
+    def figure(self) -> Figure:
+        """Each model's mean absolute error on the scored issues, best first, the reference point in grey
+        (:func:`detente.report.leaderboard.error_figure`); interval calibration: :meth:`calibration_figure`."""
+        from detente.report.leaderboard import error_figure
+
+        return error_figure(
+            self.table,
+            "mae",
+            "mean absolute error, points of the 0–100 scale",
+            f"DEU: {self.provenance.get('issues_scored')} issues of {self.provenance.get('proposals')} proposals, "
+            f"seed {self.provenance.get('seed')}",
+        )
+
+    def calibration_figure(self) -> Figure:
         """Coverage against nominal level for each ensemble model (a matplotlib Figure, object API)."""
+        from detente.report.calibration import calibration_figure
+
         if not len(self.coverage):
             raise ParameterError("no ensembles were run (draws=0): there is no calibration to plot")
         d = self.provenance["ensembles"]
@@ -404,7 +426,7 @@ def deu_backtest(
         intervals=intervals,
         excluded=pd.DataFrame(excluded, columns=["proposal", "issue", "n_actors", "reason"]),
         failures=fail,
-        provenance={
+        provenance=Provenance({
             "data": "DEU (Decision-making in the European Union)",
             "file_sha256": file_hash,
             "version": version(),
@@ -447,7 +469,7 @@ def deu_backtest(
             "indifferent_actors": _indifferent(proposals, arrays),
             "dropped_stances": int(sum(p.dropped_stances for p in proposals)),
             "imputed_saliences": int(sum(p.imputed_salience for p in proposals)),
-        },
+        }),
     )
 
 

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
 from detente import display
+from detente.results import Provenance
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 BASELINE = "baseline"
 TIE_TOL = 1e-9  # errors (in % of the scale width) closer than this are a tie
@@ -126,9 +130,9 @@ def _wins(models: pd.DataFrame) -> dict[str, float]:
     return wins
 
 
-@dataclass(eq=False)
-class Leaderboard:
-    """The result of :func:`detente.validation.backtest`.
+@dataclass(eq=False, repr=False)
+class Leaderboard(display.SummaryRepr):
+    """The result of :func:`detente.validation.backtest` (a :class:`~detente.results.Result`).
 
     - ``table``: one row per model and one for the naive baseline, best (lowest ``mae_pct``) first;
     - ``issues``: one row per model × scenario × observed issue (the primary outcomes), baseline rows included;
@@ -141,13 +145,13 @@ class Leaderboard:
     issues: pd.DataFrame
     secondary: pd.DataFrame
     failures: pd.DataFrame
-    provenance: dict[str, Any] = field(default_factory=dict)
+    provenance: Provenance = field(default_factory=Provenance)
 
-    def __repr__(self) -> str:
-        return display.text(self._summary())
+    frame_columns: ClassVar[tuple[str, ...]] = tuple(TABLE_COLUMNS)
+    """The columns of :meth:`frame` (the leaderboard ``table``)."""
 
-    def _repr_html_(self) -> str:
-        return display.html(self._summary())
+    def __post_init__(self) -> None:
+        self.provenance = Provenance(self.provenance)
 
     def _summary(self) -> display.Summary:
         scen = self.issues["scenario"].nunique() if "scenario" in self.issues else 0
@@ -155,6 +159,23 @@ class Leaderboard:
         cols = ["rank", "model", "mae_pct", "median_ae_pct", "issues", "wins", "beats_baseline", "in_range"]
         header, rows = display.frame_rows(self.table, cols)
         return display.Summary("Leaderboard", facts, header, rows)
+
+    def frame(self) -> pd.DataFrame:
+        """The leaderboard ``table`` (:attr:`frame_columns`), best first."""
+        return self.table
+
+    def figure(self) -> Figure:
+        """Each model's mean absolute error in % of the scale width, best first
+        (:func:`detente.report.leaderboard.error_figure`)."""
+        from detente.report.leaderboard import error_figure
+
+        scen = self.issues["scenario"].nunique() if "scenario" in self.issues else 0
+        return error_figure(
+            self.table,
+            "mae_pct",
+            "mean absolute error, % of the scale width",
+            f"back-test: {scen} scenarios, seed {self.provenance.get('seed')}",
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``detente backtest --format json``."""

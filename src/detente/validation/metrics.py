@@ -16,7 +16,7 @@ model's MAE minus the baseline's on the issues both forecast. Percentile interva
 
 Interval coverage (:func:`coverage`): for an ensemble's central interval at nominal level L (from the ensemble's
 quantiles (1−L)/2 and (1+L)/2), the share of issues whose outcome lies inside. A calibrated ensemble covers L of them;
-:func:`calibration_figure` plots coverage against L.
+:func:`detente.report.calibration.calibration_figure` plots coverage against L.
 """
 
 from __future__ import annotations
@@ -134,24 +134,3 @@ def coverage(intervals: pd.DataFrame, levels: tuple[float, ...] = LEVELS) -> pd.
                          "coverage": float(inside.mean()) if len(o) else np.nan,
                          "mean_width": float(np.mean(hi - lo)) if len(o) else np.nan})  # fmt: skip
     return pd.DataFrame(rows, columns=["model", "level", "covered", "n", "coverage", "mean_width"])
-
-
-def calibration_figure(cov: pd.DataFrame, title: str = "interval coverage") -> Any:
-    """Coverage of each model's central intervals against the nominal level (a :class:`matplotlib.figure.Figure`)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(5.5, 5.0))
-    ax = fig.add_subplot()
-    ax.plot([0, 1], [0, 1], color="0.6", linestyle="--", linewidth=1, label="calibrated")
-    for m, d in cov.groupby("model", sort=False):
-        n = int(d["n"].iloc[0]) if len(d) else 0
-        ax.plot(d["level"], d["coverage"], marker="o", label=f"{m} (n = {n})")
-    ax.set_xlim(0, 1)
-    ax.set_ylim(0, 1)
-    ax.set_xlabel("nominal level of the central interval")
-    ax.set_ylabel("share of outcomes inside")
-    ax.set_title(title)
-    ax.grid(alpha=0.3)
-    ax.legend(loc="upper left", fontsize=8)
-    fig.tight_layout()
-    return fig
