@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 import detente
 from detente import display
-from detente.cli.app import dumps
+from detente.cli.app import dumps, write_figure
 from detente.results import Provenance, Result
 
 from .test_cli_output import cli
@@ -191,6 +191,22 @@ def test_figure_is_an_object_api_figure_with_labels_and_a_title(case):
     assert axes
     assert any(ax.get_xlabel() for ax in axes) and any(ax.get_ylabel() for ax in axes)
     assert fig.get_suptitle() or any(ax.get_title() for ax in axes)
+
+
+# the commands that draw a result's figure with --out FILE.png (and what they add to the JSON case's arguments)
+CHARTS = {"Ensemble": [], "Comparison": [], "Sensitivity": ["--top", "8"], "Leaderboard": [], "DeuBacktest": [],
+          "ExperimentResult": []}
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_the_command_draws_the_same_figure(name, capsys, tmp_path):
+    res = build(name)
+    mine = tmp_path / "library.png"
+    write_figure(res.figure(), mine)
+    drawn = tmp_path / "command.png"
+    code, _, err = cli(capsys, *CASES[name][1], *CHARTS[name], "--out", str(drawn))
+    assert code == 0, err
+    assert drawn.read_bytes() == mine.read_bytes()
 
 
 def test_html_shows_the_key_numbers(case):

@@ -11,7 +11,6 @@ from rich import box
 from rich.table import Table
 
 from detente.cli.app import (
-    Out,
     app,
     choice,
     guarded,
@@ -27,6 +26,16 @@ from detente.errors import DetenteError
 
 if TYPE_CHECKING:  # pandas loads when the command runs, not for `detente --help`
     import pandas as pd
+
+Out = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        "-o",
+        help="FILE.png/.svg/.pdf: a chart of each model's error (the table is printed); FILE.csv/.json/.xlsx/"
+        ".parquet/.txt: the data",
+    ),
+]
 
 
 @app.command()
@@ -128,7 +137,8 @@ def backtest(
     from detente.validation import backtest as run_backtest
 
     with guarded():
-        format, _ = output_format(format, out, ("table", "csv", "json", "xlsx"))
+        format, chart = output_format(format, out, ("table", "csv", "json", "xlsx"), charts=True)
+        chart_out, out = (out, None) if chart else (None, out)
         deu_file = _deu_path(paths or [])
         if deu_file is not None:
             if scenario:
@@ -138,7 +148,8 @@ def backtest(
             if vetoes is not None:
                 choice(vetoes, ("on", "off"), "--vetoes")
             _deu(deu_file, model, seed, detail, format, out, capability, min_actors, missing_salience, bootstrap,
-                 draws, ensemble_model, predictions, calibration, workers, scheduler, vetoes or "off")  # fmt: skip
+                 draws, ensemble_model, predictions, calibration, workers, scheduler, vetoes or "off",
+                 chart_out)  # fmt: skip
             return
         given = [o for o, v in (("--capability", capability), ("--predictions", predictions),
                                 ("--calibration", calibration), ("--ensemble-model", ensemble_model),
@@ -153,6 +164,8 @@ def backtest(
         lb = run_backtest(
             scenarios=scenario or None, models=model or None, seed=seed, delegations=delegations, vetoes=vetoes
         )
+        if chart_out is not None:
+            write_figure(lb.figure(), chart_out)
 
         def frames() -> dict[str, pd.DataFrame]:
             main = {"issues": lb.issues} if detail else {"leaderboard": lb.table}
@@ -302,7 +315,7 @@ def _deu(
     path: str, model: list[str] | None, seed: int, detail: bool, format: str, out: Path | None,
     capability: str | None, min_actors: int, missing_salience: str, bootstrap: int, draws: int,
     ensemble_model: list[str] | None, predictions: Path | None, calibration: Path | None,
-    workers: int | None = None, scheduler: str | None = None, vetoes: str = "off",
+    workers: int | None = None, scheduler: str | None = None, vetoes: str = "off", chart: Path | None = None,
 ) -> None:  # fmt: skip
     from detente.cli.app import check_out
     from detente.scenario.deu_capability import DEFAULT_RULE
@@ -328,6 +341,8 @@ def _deu(
         write_output(text, predictions, "--predictions")
     if calibration is not None:
         write_figure(r.calibration_figure(), calibration)
+    if chart is not None:
+        write_figure(r.figure(), chart)
 
     def frames() -> dict[str, pd.DataFrame]:
         main = {"predictions": r.predictions} if detail else {"models": r.table}

@@ -177,7 +177,12 @@ def ensemble(
     format: Format = None,
     out: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="write to this file instead of stdout (.csv, .json, .xlsx or .txt)"),
+        typer.Option(
+            "--out",
+            "-o",
+            help="FILE.png/.svg/.pdf: a chart of each issue's distribution (the table is printed); FILE.csv/.json/"
+            ".xlsx/.txt: the data",
+        ),
     ] = None,
     draws_out: Annotated[Path | None, typer.Option("--draws-out", help="also write every draw (tidy CSV)")] = None,
     input_format: InputFormat = None,
@@ -194,7 +199,8 @@ def ensemble(
     from detente.whatif import as_variant, what_if
 
     with guarded():
-        format, _ = output_format(format, out, FORMATS)
+        format, chart = output_format(format, out, FORMATS, charts=True)
+        chart_out, out = (out, None) if chart else (None, out)
         check_out(draws_out, "--draws-out")
         base = load_what_if(scenario, input_format)
         s = what_if(base, variant or (), set_ or (), dated="skip")  # checked, named and recorded here
@@ -218,7 +224,7 @@ def ensemble(
         )
         names = model_names(model)
         if len(names) > 1:
-            refuse_settings(preset, param, False)
+            refuse_settings(preset, param, chart)
             if draws_out is not None:
                 raise ParameterError("--draws-out: expected a single --model (the draws of one model)")
             seed = _one_seed(seed)  # every model on the same draws
@@ -247,6 +253,8 @@ def ensemble(
         _record(ens.provenance, s)
         if draws_out is not None:
             write_output(ens.frame().to_csv(index=False), draws_out, "--draws-out")
+        if chart_out is not None:
+            write_figure(ens.figure(), chart_out)
         if write_data(format, out, doc=ens.to_dict, frames=lambda: {"summary": ens.summary()}):
             return
         p = ens.provenance

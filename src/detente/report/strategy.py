@@ -76,8 +76,8 @@ def experiment_figure(res: ExperimentResult) -> Figure:
 
 
 def policy_figure(res: StrategyResult) -> Figure:
-    """Two panels by month: each policy's P(partial deal or more) and its mean arsenal with the 10-90 % band of the
-    paths; the election month marked.
+    """Two panels by month: each policy's P(stage 1 or more reached through an honoured exchange), and its mean
+    arsenal with the 10-90 % band of the paths; the election month marked.
 
     Parameters
     ----------
@@ -104,7 +104,7 @@ def policy_figure(res: StrategyResult) -> Figure:
         if res.t_E < res.T:
             ax.axvline(res.t_E, color="grey", lw=0.8, ls=":")
         ax.grid(alpha=0.3)
-    deal.set_ylabel("P(partial deal or more)")
+    deal.set_ylabel("P(stage 1 or more reached)")
     deal.set_ylim(0, 1)
     deal.legend(fontsize=8)
     deal.set_title(f"{res.scenario or 'default parameters'}: {len(res.runs)} policies, {res.paths} paths, "
@@ -143,7 +143,7 @@ def replay_figure(res: ReplayResult) -> Figure:
     ax.set_xticklabels(res.months[::3], rotation=45, ha="right", fontsize=7)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("month")
-    ax.set_ylabel("Jaccard similarity of simulated and observed events")
+    ax.set_ylabel("Jaccard score, simulated vs observed")
     ax.set_title(f"replay against the dated events: {res.paths} paths, seed {res.seed}", fontsize=10)
     ax.legend(fontsize=7)
     return fig
