@@ -13,6 +13,7 @@ does not hide a change of numbers, and a change of numbers is never blamed on a 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import sys
 from functools import cache
@@ -145,6 +146,44 @@ def run(model: str, prm: dict[str, Any], kind: str, k: int) -> dict[str, Any]:
     return digests(get(model, **prm).solve(arrays, seed=11))
 
 
+ROUND_SHAPES = [
+    (n, P, Q) for n in (1, 2, 5, 9, 24, 27, 40) for P in ((3, 48, 300) if n <= 24 else (3, 40)) for Q in (1.0, 0.6)
+]
+
+
+def eu_round(n: int, P: int, Q: float) -> str:
+    """One digest of ``play_round``'s four outputs on (P, n) random problems under every combination of options."""
+    from detente.models import _eu_kernel as K
+
+    rng = np.random.default_rng(7 * n + P)
+    x = rng.integers(0, 6, (P, n)).astype(float) * 20.0
+    x[: P // 3] = rng.uniform(0.0, 100.0, (P // 3, n))
+    w = rng.uniform(0.1, 10.0, (P, n))
+    s = rng.choice([0.0, 0.3, 0.5, 1.0], (P, n))
+    mask = rng.random((P, n)) > 0.15
+    mask[:, 0] = True
+    mask[-2:] = True
+    hi = np.max(np.where(mask, x, -np.inf), axis=1)
+    lo = np.min(np.where(mask, x, np.inf), axis=1)
+    R = np.where(hi - lo > 0, hi - lo, 1.0)
+    mu = K.weighted_median(x, w, mask)
+    parts = []
+    combos = itertools.product(
+        ["eq31", "net", "global"],
+        ["target", "printed"],
+        ["own", "mover"],
+        ["least_move", "most_enforceable", "scholz_code"],
+        ["full_move", "no_move"],
+    )
+    for k, opts in enumerate(combos):  # capitulation alternates: each of its values meets every other option
+        keys = ("p_success", "reverse_salience", "risk_perspective", "offer_selection", "conflict", "capitulation")
+        out = K.play_round(
+            x, w, s, mask, R, mu, Q=Q, zero=1e-12, **dict(zip(keys, (*opts, ("full_move", "no_move")[k % 2])))
+        )
+        parts += [_array(a).encode() for a in out]
+    return _h(*parts)
+
+
 @cache
 def _saved() -> dict[str, Any]:
     return json.loads(GOLDEN.read_text())
@@ -158,8 +197,13 @@ def test_kernel_outputs_match_saved_digests(case, model, prm, kind, k):
         assert got[key] == want[key], f"{case}: {key} differs from the saved digest"
 
 
+@pytest.mark.parametrize(("n", "P", "Q"), ROUND_SHAPES)
+def test_expected_utility_round_matches_saved_digest(n, P, Q):
+    assert eu_round(n, P, Q) == _saved()[f"eu-round-{n}-{P}-{Q}"]
+
+
 def test_golden_file_covers_every_case():
-    assert sorted(_saved()) == sorted(c[0] for c in cases())
+    assert sorted(_saved()) == sorted([c[0] for c in cases()] + [f"eu-round-{n}-{P}-{Q}" for n, P, Q in ROUND_SHAPES])
     assert len(cases()) == 2 * 4 * (PER_SET + 2)
 
 
@@ -167,5 +211,6 @@ if __name__ == "__main__":
     if "--write" not in sys.argv:
         sys.exit("usage: python tests/test_kernel_goldens.py --write  (from code whose numbers are known to be right)")
     rows = [f"{json.dumps(c[0])}: {json.dumps(run(*c[1:]), sort_keys=True)}" for c in cases()]
+    rows += [f'"eu-round-{n}-{P}-{Q}": "{eu_round(n, P, Q)}"' for n, P, Q in ROUND_SHAPES]
     GOLDEN.write_text("{\n" + ",\n".join(rows) + "\n}\n")
     print(f"wrote {GOLDEN} ({len(cases())} cases)")
