@@ -1,5 +1,6 @@
-"""The expected-utility kernel's problems-last layout (``_eu_kernel.play_round`` on many problems) and the ensemble's
-lean solve give exactly the numbers of the reference functions (``round_state`` + ``choose_moves``, ``solve``).
+"""The expected-utility kernel gives a problem the same numbers whatever batch it is solved in (``play_round`` on
+many problems vs one at a time, ``round_state`` + ``choose_moves``), and the ensemble's lean solve gives those of
+``solve``.
 
 Exact equality (not a tolerance): the batch path must reproduce single calls bit for bit.
 """
@@ -47,45 +48,52 @@ OPTIONS = [
 ]
 
 
-@pytest.mark.parametrize("n", [1, 2, 5, 8, 9, 24])
+@pytest.mark.parametrize("n", [1, 2, 5, 8, 9, 24, 27])
 @pytest.mark.parametrize("Q", [1.0, 0.5])
-def test_problems_last_layout_is_bit_identical(monkeypatch, n, Q):
+def test_batch_equals_single_problems(n, Q):
+    """One round on 48 problems equals the round on each problem alone: the batch's ways of counting, summing and
+    choosing (direct counts or binary search, pairwise sums over slices, a pass over j) give the single problems'
+    numbers; and round_state + choose_moves give play_round's."""
     rng = np.random.default_rng(100 * n + int(10 * Q))
     x, w, s, mask, R, mu = _problems(rng, 48, n)
-    for p_success, rev, persp, sel, conflict, capitulation in OPTIONS:
-        opts = dict(
-            p_success=p_success,
-            reverse_salience=rev,
-            risk_perspective=persp,
-            Q=Q,
-            offer_selection=sel,
-            conflict=conflict,
-            capitulation=capitulation,
-            zero=1e-12,
-        )
-        monkeypatch.setattr(K, "WIDE_MIN", 10**9)
-        ref = K.play_round(x, w, s, mask, R, mu, **opts)
-        monkeypatch.setattr(K, "WIDE_MIN", 1)
-        got = K.play_round(x, w, s, mask, R, mu, **opts)
-        for name, a, b in zip(("x_new", "kind", "j", "r"), ref, got):
-            assert a.dtype == b.dtype and a.shape == b.shape, name
-            np.testing.assert_array_equal(a, b, err_msg=f"{name} differs for {opts}")
-        # and the reference functions themselves
-        st = K.round_state(
-            x, w, s, mask, R, median=mu, p_success=p_success, reverse_salience=rev, risk_perspective=persp, Q=Q
-        )
-        new, kind, j = K.choose_moves(
-            x, st.a, st.b, mask, offer_selection=sel, conflict=conflict, zero=1e-12, capitulation=capitulation
-        )
-        np.testing.assert_array_equal(new, got[0])
-        np.testing.assert_array_equal(kind, got[1])
-        np.testing.assert_array_equal(j, got[2])
+    for p_success in ("eq31", "net", "global"):
+        for _, rev, persp, sel, conflict, capitulation in OPTIONS[:: 3 if p_success == "global" else 1]:
+            opts = dict(
+                p_success=p_success,
+                reverse_salience=rev,
+                risk_perspective=persp,
+                Q=Q,
+                offer_selection=sel,
+                conflict=conflict,
+                capitulation=capitulation,
+                zero=1e-12,
+            )
+            got = K.play_round(x, w, s, mask, R, mu, **opts)
+            for p in (0, 13, 46, 47):
+                one = K.play_round(
+                    x[p : p + 1], w[p : p + 1], s[p : p + 1], mask[p : p + 1], R[p : p + 1], mu[p : p + 1], **opts
+                )
+                for name, a, b in zip(("x_new", "kind", "j", "r"), one, got):
+                    assert a.dtype == b.dtype, name
+                    np.testing.assert_array_equal(a[0], b[p], err_msg=f"{name} differs for problem {p}, {opts}")
+            st = K.round_state(
+                x, w, s, mask, R, median=mu, p_success=p_success, reverse_salience=rev, risk_perspective=persp, Q=Q
+            )
+            np.testing.assert_array_equal(st.r, got[3])
+            new, kind, j = K.choose_moves(
+                x, st.a, st.b, mask, offer_selection=sel, conflict=conflict, zero=1e-12, capitulation=capitulation
+            )
+            np.testing.assert_array_equal(new, got[0])
+            np.testing.assert_array_equal(kind, got[1])
+            np.testing.assert_array_equal(j, got[2])
 
 
 @pytest.mark.parametrize("sel", ["least_move", "most_enforceable"])
-def test_problems_last_layout_many_problems(monkeypatch, sel):
-    """Blocks of ≥ 256 problems pick the proposer by a pass over j instead of numpy's argmin: same choice."""
-    x, w, s, mask, R, mu = _problems(np.random.default_rng(9), 300, 8)
+@pytest.mark.parametrize("n", [8, 30])
+def test_many_problems_equal_blocks(sel, n):
+    """300 problems (the proposer picked by a pass over j; for 30 actors midpoints by batched binary search) give
+    the numbers of blocks of 10 problems."""
+    x, w, s, mask, R, mu = _problems(np.random.default_rng(9), 300, n)
     opts = dict(
         p_success="eq31",
         reverse_salience="target",
@@ -95,23 +103,22 @@ def test_problems_last_layout_many_problems(monkeypatch, sel):
         conflict="full_move",
         zero=1e-12,
     )
-    monkeypatch.setattr(K, "WIDE_MIN", 10**9)
-    ref = K.play_round(x, w, s, mask, R, mu, **opts)
-    monkeypatch.setattr(K, "WIDE_MIN", 1)
     got = K.play_round(x, w, s, mask, R, mu, **opts)
-    for a, b in zip(ref, got):
-        np.testing.assert_array_equal(a, b)
+    parts = [K.play_round(*(v[c : c + 10] for v in (x, w, s, mask, R, mu)), **opts) for c in range(0, 300, 10)]
+    for a, b in zip(got, zip(*parts)):
+        np.testing.assert_array_equal(a, np.concatenate(b))
     assert (got[1] > 0).sum() > 100  # many actors move: the choice is exercised
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 7, 8, 9, 15, 16, 17, 24, 130])
-def test_rows_are_summed_in_numpys_order(n):
+def test_actor_sums_are_numpys(n):
     rng = np.random.default_rng(n)
     a = rng.standard_normal((n, n, 37)) * np.exp(rng.uniform(-30, 30, (n, n, 37)))
     a[rng.random(a.shape) < 0.1] = 0.0
     want = np.ascontiguousarray(a.transpose(2, 0, 1)).sum(axis=2).T
-    np.testing.assert_array_equal(K._sum_rows(a), want)
-    assert K._PAIRWISE_OK[n]  # this numpy sums in the order _pairwise reproduces (else _sum_rows transposes)
+    np.testing.assert_array_equal(K._sum_actors(a, 1), want)
+    np.testing.assert_array_equal(K._sum_actors(a[0], 0), np.ascontiguousarray(a[0].T).sum(axis=1))
+    assert K._PAIRWISE_OK[n]  # this numpy sums in the order _pairwise reproduces (else _sum_actors transposes)
 
 
 def _arrays(rng: np.random.Generator, B: int, n: int, m: int) -> ScenarioArrays:
