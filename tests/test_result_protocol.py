@@ -193,18 +193,24 @@ def test_figure_is_an_object_api_figure_with_labels_and_a_title(case):
     assert fig.get_suptitle() or any(ax.get_title() for ax in axes)
 
 
-# the commands that draw a result's figure with --out FILE.png (and what they add to the JSON case's arguments)
-CHARTS = {"Ensemble": [], "Comparison": [], "Sensitivity": ["--top", "8"], "Leaderboard": [], "DeuBacktest": [],
-          "ExperimentResult": []}
+# the commands that draw a result's figure with --out FILE.png: their arguments, and the figure's
+CHARTS: dict[str, tuple[list[str], Callable[[], dict[str, Any]]]] = {
+    "Forecast": (["plot", "korea-2019", "--model", "compromise", "--seed", "0"],
+                 lambda: {"scenario": detente.load("korea-2019")}),
+    **{name: (CASES[name][1] or [], dict) for name in ("Ensemble", "Comparison", "Leaderboard", "DeuBacktest",
+                                                       "ExperimentResult")},
+    "Sensitivity": ([*(CASES["Sensitivity"][1] or []), "--top", "8"], dict),
+}
 
 
 @pytest.mark.parametrize("name", list(CHARTS))
 def test_the_command_draws_the_same_figure(name, capsys, tmp_path):
     res = build(name)
+    args, figure_args = CHARTS[name]
     mine = tmp_path / "library.png"
-    write_figure(res.figure(), mine)
+    write_figure(res.figure(**figure_args()), mine)
     drawn = tmp_path / "command.png"
-    code, _, err = cli(capsys, *CASES[name][1], *CHARTS[name], "--out", str(drawn))
+    code, _, err = cli(capsys, *args, "--out", str(drawn))
     assert code == 0, err
     assert drawn.read_bytes() == mine.read_bytes()
 

@@ -672,13 +672,10 @@ def plot(
     ),
 ) -> None:
     """Chart the actors' positions by round (one panel per issue)."""
-    from detente.report.trajectory import positions_figure
-
     with guarded():
         output_format(None, out, (), charts=True)
         s, fc = run_forecast(scenario, model, preset, rounds, param, seed, input_format, variants=variant, sets=set_)
-        fig = positions_figure(fc, s, issues=issue)
-        write_figure(fig, out)
+        write_figure(fc.figure(s, issues=issue), out)
         typer.echo(f"wrote {out}")
 
 

@@ -227,11 +227,12 @@ class Forecast:
         """The outcome per draw and issue (:attr:`frame_columns`); positions by round: :meth:`trajectory_frame`."""
         return self.outcome_frame()
 
-    def figure(self) -> Any:
-        """Positions by round, one panel per issue (:func:`detente.report.trajectory.positions_figure`)."""
+    def figure(self, scenario: Any = None, issues: list[str] | None = None) -> Any:
+        """Positions by round, one panel per issue (:func:`detente.report.trajectory.positions_figure`); the
+        ``scenario`` adds issue names, scales and observed outcomes (``detente plot`` draws this figure)."""
         from detente.report.trajectory import positions_figure
 
-        return positions_figure(self)
+        return positions_figure(self, scenario, issues=issues)
 
 
 def outcome_table(
