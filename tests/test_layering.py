@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -276,3 +277,56 @@ def test_saving_and_loading_leave_the_command_line_unloaded(tmp_path):
     assert res.returncode == 0, res.stderr
     assert res.stdout.strip() == "[]", f"loaded by detente.load/save: {res.stdout.strip()}"
     assert {p.name for p in tmp_path.iterdir()} == {"k.yaml", "k.json", "k.csv", "k.xlsx"}  # no temporary file left
+
+
+# ---- library errors name arguments, the command line its options ------------------------------------------------
+OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
+NAMES_NO_OPTIONS = ("detente.scenario", "detente.files", "detente.workbook")
+"""Packages whose errors are checked to name no command-line option."""
+
+
+def options_in_raises(module: str) -> list[str]:
+    """``file:line: --option`` for every command-line option named by the text of a ``raise`` in ``module``."""
+    tree = ast.parse(MODULES[module].read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Raise) and node.exc is not None:
+            for const in ast.walk(node.exc):
+                if isinstance(const, ast.Constant) and isinstance(const.value, str):
+                    found += [f"{_file(module)}:{node.lineno}: {m}" for m in OPTION.findall(const.value)]
+    return found
+
+
+def test_library_errors_name_no_command_line_option():
+    found = [hit for m in MODULES if m.startswith(NAMES_NO_OPTIONS) for hit in options_in_raises(m)]
+    assert not found, (
+        "errors of the library name command-line options (name the function's argument instead, and let the CLI "
+        "add its option: detente.cli.app.options_named):\n  " + "\n  ".join(found)
+    )
+
+
+def test_library_names_the_argument_and_the_cli_the_option(tmp_path):
+    from typer.testing import CliRunner
+
+    from detente.cli import _load_commands, app
+    from detente.errors import ParameterError, ScenarioError
+    from detente.scenario.io import load
+    from detente.scenario.ktab_random import random_smp
+
+    f = tmp_path / "t.csv"
+    f.write_text("a,b\n1,2\n")
+    with pytest.raises(ScenarioError, match=r"^.*t\.csv: input_format: unknown input format, got 'nope'"):
+        load(f, "nope")
+    with pytest.raises(ScenarioError, match=r"or name it with `input_format`$"):
+        load(f)
+    with pytest.raises(ParameterError, match=r"^n_actors 1: expected 3 … 250"):
+        random_smp(1, 2)
+    _load_commands()
+    runner = CliRunner()
+    for args, line in [
+        (["show", str(f), "--input-format", "nope"], f"error: {f}: --input-format: unknown input format, got 'nope'"),
+        (["show", str(f)], "or name it with --input-format"),
+        (["random-scenario", "--actors", "1", "--dims", "2"], "error: --actors 1: expected 3 … 250 (KTAB's limits)"),
+    ]:
+        res = runner.invoke(app, args)
+        assert res.exit_code == 2 and line in res.stderr and "`" not in res.stderr, (args, res.stderr)

@@ -23,6 +23,7 @@ from rich.console import Console
 
 from detente.errors import DetenteError, ParameterError, _show
 from detente.files import check_writable, write_atomic
+from detente.scenario.formats import FORMATS as SCENARIO_FORMATS
 from detente.workbook import cell_value, workbook_bytes
 
 if TYPE_CHECKING:
@@ -311,7 +312,7 @@ def _remember_scale(value: str | None) -> str | None:
         from detente.scenario.io import parse_scale
 
         try:
-            parse_scale(value)  # a bad value fails here, before any work
+            parse_scale(value, "--scale")  # a bad value fails here, before any work
         except DetenteError as e:
             raise typer.BadParameter(str(e).removeprefix("--scale: ")) from None
     _SCALE.set(value)
@@ -322,7 +323,47 @@ def load_scenario(ref: str, input_format: str | None = None) -> Any:
     """A built-in scenario name or a file path, as a Scenario (on the ``--scale`` given, if any)."""
     from detente.scenario.io import load
 
-    return load(ref, input_format=input_format, scale=_SCALE.get())
+    with options_named(LOAD_OPTIONS):
+        return load(ref, input_format=input_format, scale=_SCALE.get())
+
+
+LOAD_OPTIONS = {"input_format": "--input-format", "scale": "--scale"}
+"""The options that give :func:`detente.load`'s arguments."""
+
+
+def with_options(e: DetenteError, options: Mapping[str, str]) -> DetenteError:
+    """A library error with the function arguments it names given as the command line's options
+    (``input_format`` → ``--input-format``): an error that begins with the argument's name, a scenario error whose
+    ``where`` is the argument, or an argument named in backticks in the text."""
+    from detente.errors import ScenarioError
+
+    if isinstance(e, ScenarioError):
+        where = options.get(e.where or "", e.where)
+        message = e.message
+        for argument, option in options.items():
+            message = message.replace(f"`{argument}`", option)
+        if where == e.where and message == e.message:
+            return e
+        new = ScenarioError(message, file=e.file, where=where, has_value=False)
+        new.value, new.expected = e.value, e.expected
+        return new
+    text = str(e)
+    for argument, option in options.items():
+        if text.startswith(f"{argument} ") or text.startswith(f"{argument}:"):
+            return type(e)(option + text[len(argument) :])
+    return e
+
+
+@contextmanager
+def options_named(options: Mapping[str, str]) -> Iterator[None]:
+    """Errors raised inside name the command line's options where they name the library's arguments."""
+    try:
+        yield
+    except DetenteError as e:
+        renamed = with_options(e, options)
+        if renamed is e:
+            raise
+        raise renamed from None
 
 
 def choice(value: str, allowed: tuple[str, ...] | list[str], option: str) -> str:
@@ -339,8 +380,7 @@ InputFormat = Annotated[
     str | None,
     typer.Option(
         "--input-format",
-        help="override format detection: yaml, json, long-csv, detente-xlsx, decide-csv, decide-xlsx, bdm-csv, ktab-csv, "
-        "ktab-xml, deu",
+        help=f"override format detection: {', '.join(SCENARIO_FORMATS)}",
     ),
 ]
 Scale = Annotated[

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from detente.cli.app import Out, app, guarded, output_format, write_output
+from detente.cli.app import Out, app, guarded, options_named, output_format, write_output
 
 
 @app.command("random-scenario", hidden=True)  # the same command as `detente scenarios random`, kept for scripts
@@ -47,7 +47,8 @@ def random_scenario(
             raise ParameterError(
                 "give both --actors and --dims, or neither (then the sizes are drawn as KTAB's --euSMP)"
             )
-        gen = eu_smp(seed) if actors is None or dims is None else random_smp(actors, dims, seed)
+        with options_named({"n_actors": "--actors", "n_dims": "--dims"}):
+            gen = eu_smp(seed) if actors is None or dims is None else random_smp(actors, dims, seed)
         scenario = gen.to_scenario()
         if fmt == "csv":
             text = write_ktab_csv(scenario)

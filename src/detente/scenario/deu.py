@@ -241,7 +241,7 @@ def read_deu(
     if isinstance(source, (bytes, bytearray)):
         data, file = bytes(source), name or "<deu>"
     else:
-        from detente.scenario.io import read_limited
+        from detente.scenario.formats.text import read_limited
 
         data, file = read_limited(source), str(source)
     try:
@@ -414,7 +414,7 @@ def _proposal(
         "stances": stances,
         "observed": observed,
     }
-    from detente.scenario.io import from_dict
+    from detente.scenario.formats.document import from_dict
 
     scenario = from_dict(doc, file=f"{file} (proposal {prnr}, line {line0})")
     return DeuProposal(

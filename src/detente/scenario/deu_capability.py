@@ -158,7 +158,7 @@ def apply_rule(
     if date is None:
         raise ParameterError(
             f"capability rule {rule.name!r} needs the decision date to pick the Council's vote weights; the proposal "
-            "has neither a final-act nor a proposal date (use --capability equal)"
+            "has neither a final-act nor a proposal date (use the rule 'equal')"
         )
     members, regime = member_capabilities(rule, voting_rule, date)
     notes.append(f"Council: {regime.name} ({regime.source}), decision {date.isoformat()}")

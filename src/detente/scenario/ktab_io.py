@@ -97,7 +97,7 @@ def _lf(text: str) -> str:
 
 
 def _read(path: str | Path) -> bytes:
-    from detente.scenario.io import read_limited
+    from detente.scenario.formats.text import read_limited
 
     return read_limited(path)
 
@@ -191,7 +191,7 @@ def _build(
             for k in range(len(ids))
         ],
     }
-    from detente.scenario.io import from_dict
+    from detente.scenario.formats.document import from_dict
 
     return from_dict(doc, file)
 

@@ -143,9 +143,9 @@ def _actors(g: KtabPRNG, n: int, d: int) -> tuple[np.ndarray, np.ndarray, np.nda
 def random_smp(n_actors: int, n_dims: int, seed: int = DEFAULT_SEED) -> KtabRandomScenario:
     """KTAB's random spatial scenario with fixed sizes (``SMPModel::randomSMP(numA, numDim)``)."""
     if not 3 <= int(n_actors) <= 250:
-        raise ParameterError(f"--actors {n_actors!r}: expected 3 … 250 (KTAB's limits)")
+        raise ParameterError(f"n_actors {n_actors!r}: expected 3 … 250 (KTAB's limits)")
     if not 1 <= int(n_dims) <= 50:
-        raise ParameterError(f"--dims {n_dims!r}: expected 1 … 50")
+        raise ParameterError(f"n_dims {n_dims!r}: expected 1 … 50")
     g = KtabPRNG(seed)
     pos, sal, cap, rule = _actors(g, int(n_actors), int(n_dims))
     return KtabRandomScenario(int(seed), pos, sal, cap, rule)

@@ -1,0 +1,148 @@
+"""``bdm-csv``: the ``Actor,Capability,Position,Salience`` table of the expected-utility replications (Scholz et al.
+2011), both ways: one issue, salience as a probability 0–1.
+
+The table has no scale: an optional ``# scale: LO,HI`` line before the header, or ``load(..., scale=(LO, HI))``,
+declares it; otherwise it is the positions' range.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from detente.errors import ScenarioError
+from detente.scenario.formats.document import from_dict
+from detente.scenario.formats.text import csv_fields, decode_text, fmt_number, number
+from detente.scenario.schema import Scenario
+
+SCALE_LINE = re.compile(r"^\s*#\s*scale\s*:\s*(.*)$", re.I)
+HEADER = re.compile(r"^\s*actor\s*[,;\t]\s*capability\s*[,;\t]\s*position\s*[,;\t]\s*salience", re.I)
+
+
+def first_line(head_lines: list[str]) -> str:
+    """The line that says what a CSV file is: its first, or its second after a ``# scale:`` line."""
+    first = head_lines[0] if head_lines else ""
+    if SCALE_LINE.match(first) and len(head_lines) > 1:
+        first = head_lines[1]
+    return first
+
+
+def parse_scale(text: str, where: str = "scale", file: str | None = None) -> tuple[float, float]:
+    """``"LO,HI"`` as two finite numbers with LO < HI."""
+    parts = [p.strip() for p in str(text).replace(";", ",").split(",")]
+    try:
+        lo, hi = (float(p) for p in parts)
+    except ValueError:
+        raise ScenarioError(None, file=file, where=where, value=text, expected="LO,HI: two numbers") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise ScenarioError(None, file=file, where=where, value=text, expected="LO,HI: finite numbers with LO < HI")
+    return lo, hi
+
+
+def read_bdm_csv(data: bytes, file: str) -> Scenario:
+    """The ``Actor,Capability,Position,Salience`` table: one issue, salience as a probability 0–1.
+
+    The table carries no issue scale. Unless a ``# scale: LO,HI`` line before the header (which :func:`dumps` writes)
+    or ``scale=`` / ``--scale`` declares one, the scale is the positions' range [min, max], the convention of the
+    expected-utility replications (Scholz et al. 2011); the issue's description says which scale was used.
+    """
+    text = decode_text(data, file)
+    lines = text.splitlines()
+    declared = None
+    start = 0
+    while start < len(lines) and (not lines[start].strip() or lines[start].lstrip().startswith("#")):
+        m = SCALE_LINE.match(lines[start])
+        if m:
+            declared = parse_scale(m.group(1), f"line {start + 1}", file)
+        start += 1
+    header = lines[start] if start < len(lines) else ""
+    delim = next((d for d in (",", ";", "\t") if len(header.split(d)) == 4), None)
+    if delim is None:
+        raise ScenarioError(
+            "cannot detect the delimiter",
+            file=file,
+            where=f"line {start + 1}",
+            value=header[:60],
+            expected="Actor,Capability,Position,Salience separated by ',', ';' or a tab",
+        )
+    cols = [c.strip().lower() for c in header.split(delim)]
+    if cols != ["actor", "capability", "position", "salience"]:
+        raise ScenarioError(
+            "unexpected header",
+            file=file,
+            where=f"line {start + 1}",
+            value=header[:60],
+            expected="Actor,Capability,Position,Salience",
+        )
+    actors, stances, positions = [], [], []
+    for k, ln in enumerate(lines[start + 1 :], start=start + 2):
+        if not ln.strip():
+            continue
+        f = csv_fields(ln, delim, file, k)
+        if len(f) != 4:
+            raise ScenarioError(
+                f"{len(f)} fields — truncated line or wrong delimiter?",
+                file=file,
+                where=f"line {k}",
+                value=ln[:60],
+                expected=f"4 fields separated by {delim!r}",
+            )
+        aid = f[0].strip()
+        cap = number(f[1].strip(), file, k, "Capability")
+        pos = number(f[2].strip(), file, k, "Position")
+        sal = number(f[3].strip(), file, k, "Salience")
+        if not 0 <= sal <= 1:
+            raise ScenarioError(
+                None, file=file, where=f"line {k}, field Salience", value=sal, expected="a probability in [0, 1]"
+            )
+        actors.append({"id": aid, "capability": cap})
+        stances.append({"actor": aid, "issue": None, "position": pos, "salience": round(sal * 100.0, 12)})
+        positions.append(pos)
+    if not actors:
+        raise ScenarioError(
+            "no actor rows", file=file, where=f"line {start + 2}", has_value=False, expected="one row per actor"
+        )
+    stem = Path(file).stem if not file.startswith("<") else "issue"
+    iid = re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-").lower() or "issue"
+    for st in stances:
+        st["issue"] = iid
+    if declared is not None:
+        lo, hi = declared
+        how = f"scale: [{lo:g}, {hi:g}], declared in the file"
+    else:
+        lo, hi = min(positions), max(positions)
+        if lo == hi:
+            hi = lo + 1.0
+        how = f"scale: [{lo:g}, {hi:g}], the positions' range (the table declares none; set it with --scale LO,HI)"
+    doc = {
+        "name": iid,
+        "issues": [{"id": iid, "description": how, "scale": {"lower": lo, "upper": hi}}],
+        "actors": actors,
+        "stances": stances,
+    }
+    return from_dict(doc, file)
+
+
+def write_bdm_csv(s: Scenario) -> str:
+    if len(s.issues) != 1:
+        raise ScenarioError(
+            "the Actor,Capability,Position,Salience table holds one issue",
+            file=s.name,
+            where="issues",
+            value=len(s.issues),
+            expected="exactly 1 issue",
+        )
+    caps = {a.id: a.capability for a in s.actors}
+    sc = s.issues[0].scale
+    positions = [st.position for st in s.stances]
+    inferred = (
+        (min(positions), max(positions)) if min(positions) < max(positions) else (min(positions), min(positions) + 1)
+    )
+    head = [] if (sc.lower, sc.upper) == inferred else [f"# scale: {fmt_number(sc.lower)},{fmt_number(sc.upper)}"]
+    lines = [*head, "Actor,Capability,Position,Salience"]
+    for st in s.stances:
+        lines.append(
+            f"{st.actor},{fmt_number(caps[st.actor] if st.capability is None else st.capability)},{fmt_number(st.position)},{fmt_number(st.salience / 100.0)}"
+        )
+    return "\n".join(lines) + "\n"
