@@ -97,6 +97,8 @@ def forward(game: Game, months: int | None = None, *, light: bool = False, start
             mu_start: np.ndarray | None = None) -> Forward:
     """Exact metrics month by month; ``light`` computes only the occupancy and the president's payoff (the search
     needs nothing else)."""
+    if mu_start is not None:
+        game.cover(start, mu_start.any(axis=1))
     game.solve()
     T = game.calendar.horizon
     months = T if months is None else months
@@ -137,39 +139,42 @@ def forward(game: Game, months: int | None = None, *, light: bool = False, start
         k = game.kernel(tt)
         if tt is None:
             pi_inf = game.policy(None) if pi_inf is None else pi_inf
-            pi = pi_inf
+            rows = np.flatnonzero(mu[: sp.n_live].any(axis=1)[k.row_s])
+            pi = pi_inf[rows]
+            Pr = k.P[rows]
         else:
-            pi = game.policy(t)
+            rows, pi, Pr = game.policy_rows(t)
+        rs = k.row_s[rows]
         f = k.f
         ind = indicators(k)
-        occ = mu[k.row_s] * pi
+        occ = mu[rs] * pi
         w = occ.sum(axis=1)
-        test_m[t] = w @ ind["test"]
-        strat_m[t] = w @ ind["strategic"]
-        relief[t] = w @ f["rel"]
-        pc = f["p_crisis"]
+        test_m[t] = w @ ind["test"][rows]
+        strat_m[t] = w @ ind["strategic"][rows]
+        relief[t] = w @ f["rel"][rows]
+        pc = f["p_crisis"][rows]
         status[t, 0] = mu[sp.war].sum()
         status[t, 1] = mu[sp.rc].sum()
         status[t, 2] = w @ pc
         rest = w * (1 - pc)
         for n, key in enumerate(("breakdown", "agreement", "unilateral", "stalled")):
-            status[t, 3 + n] = rest @ ind[key]
+            status[t, 3 + n] = rest @ ind[key][rows]
         if t < T:
             for key, val in game.flow_P(t, split=True).items():
-                vP_parts[key] = vP_parts.get(key, 0.0) + beta ** (t - start) * float(w @ val)
-        adv = ind["advance"]
+                vP_parts[key] = vP_parts.get(key, 0.0) + beta ** (t - start) * float(w @ val[rows])
+        adv = ind["advance"][rows]
         if not light:
-            occ_fresh = fresh[k.row_s] * pi
+            occ_fresh = fresh[rs] * pi
             first[t] = float(occ_fresh.sum(axis=1) @ adv)
-        mu_next = k.P.T @ occ
+        mu_next = Pr.T @ occ
         mu_next[sp.war] += mu[sp.war]
         mu_next[sp.rc] += mu[sp.rc]
         if not light:
-            nu_next = k.P_nc.T @ (nu[k.row_s] * pi)
+            nu_next = k.P_nc[rows].T @ (nu[rs] * pi)
             nu_next[sp.war] += nu[sp.war]
             nu_next[sp.rc] += nu[sp.rc]
-            fresh = k.P.T @ (occ_fresh * (1 - adv)[:, None])
-            M = k.P_keep.T @ (M[k.row_s] * pi + (p["mu_W"] / 12) * f["prod"][:, None] * occ)
+            fresh = Pr.T @ (occ_fresh * (1 - adv)[:, None])
+            M = k.P_keep[rows].T @ (M[rs] * pi + (p["mu_W"] / 12) * f["prod"][rows, None] * occ)
             nu = nu_next
         mu = mu_next
         if t + 1 == T:

@@ -67,6 +67,9 @@ class Game:
     calendar: Calendar = field(default_factory=Calendar)
     grid: Grid = field(default_factory=Grid)
     successor: Rule = SUCCESSOR
+    # (month, mask of states): solve for a forward run that starts from this support at this month (default: the
+    # baseline state at month 0)
+    origin: tuple[int, np.ndarray] | None = None
 
     def __post_init__(self) -> None:
         self.space = Space(self.grid.n_lam)
@@ -77,6 +80,8 @@ class Game:
         self.V: np.ndarray | None = None
         self.V_inf: np.ndarray | None = None
         self.stationary_residual = np.nan
+        self._pi: dict[int, tuple[np.ndarray, np.ndarray, Any]] = {}
+        self._reach: list[np.ndarray] = []
 
     # ------------------------------------------------------------------ time-varying inputs
     def epoch(self, t: int | None) -> int | None:
@@ -125,9 +130,10 @@ class Game:
             )
         return self._kernels[key]
 
-    def flow_N(self, t: int | None, split: bool = False) -> Any:
+    def flow_N(self, t: int | None, split: bool = False, rows: np.ndarray | None = None) -> Any:
         return kern.flow_N(
-            self.kernel(t), self.params, self.bite(t), self.covid_share(t), self.types.v, self.types.tau, split=split
+            self.kernel(t), self.params, self.bite(t), self.covid_share(t), self.types.v, self.types.tau, split=split,
+            rows=rows,
         )
 
     def flow_P(self, t: int | None, split: bool = False) -> Any:
@@ -150,27 +156,91 @@ class Game:
         k = self.kernel(t)
         return self.flow_N(t) + self.params["delta_N"] * (k.P @ V_next)
 
+    def reachable(self) -> list[np.ndarray]:
+        """For each month t = 0..T, the states the game can be in at the start of t (a boolean mask over states):
+        the baseline state at month 0 (or the ``origin``'s support from its month), then every successor of a
+        reachable state. Every valid action has positive logit probability, so this is exactly the support of the
+        forward distribution; the finite-horizon programme needs V_t and π_t on these states only."""
+        T = self.calendar.horizon
+        ns = self.space.n_states
+        t0, m0 = self.origin if self.origin is not None else (0, np.arange(ns) == self.s0)
+        reach = [np.zeros(ns, dtype=bool) for _ in range(T + 1)]
+        reach[t0] = np.asarray(m0, dtype=bool).copy()
+        for t in range(t0, T):
+            k = self.kernel(t)
+            rows = np.flatnonzero(reach[t][k.row_s])
+            reach[t + 1][k.P[rows].indices] = True
+        return reach
+
     def solve(self) -> Game:
+        """N's soft Bellman recursion, backward from the stationary continuation, on the reachable states of each
+        month; the choice probabilities are kept for the forward equation and the Monte Carlo."""
         if self.V is not None:
             return self
         T = self.calendar.horizon
         ns, nt = self.space.n_states, self.types.n
         self.V_inf = self.solve_stationary()
+        reach = self.reachable()
+        self._reach = reach
         V = np.zeros((T + 1, ns, nt))
         V[T] = self.V_inf
+        delta, sig = self.params["delta_N"], self.sigma
+        self._pi = {}
         for t in range(T - 1, -1, -1):
-            V[t, : self.space.n_live] = self._lse(self.kernel(t), self.Q(t, V[t + 1]), self.space.n_live)
+            k = self.kernel(t)
+            rows = np.flatnonzero(reach[t][k.row_s])
+            if rows.size == 0:
+                continue
+            Pr = k.P[rows]
+            Qw = self.flow_N(t, rows=rows) + delta * (Pr @ V[t + 1]) + sig * k.f["logw"][rows, None]
+            rs = k.row_s[rows]
+            firsts = np.flatnonzero(np.r_[True, rs[1:] != rs[:-1]])
+            m = np.maximum.reduceat(Qw, firsts, axis=0)
+            grp = np.cumsum(np.r_[False, rs[1:] != rs[:-1]])
+            e = np.exp((Qw - m[grp]) / sig)
+            z = np.add.reduceat(e, firsts, axis=0)
+            V[t, rs[firsts]] = m + sig * np.log(z)
+            e /= z[grp]
+            self._pi[t] = (rows, e, Pr)
         self.V = V
         return self
 
+    def cover(self, t: int, support: np.ndarray) -> Game:
+        """Make sure the solution covers a forward run from ``support`` (a mask of states) at month t: solve from
+        that origin when not yet solved, re-solve when the solved months do not reach it."""
+        support = np.asarray(support, dtype=bool)
+        if self.V is None:
+            if not (t == 0 and np.array_equal(np.flatnonzero(support), [self.s0])):
+                self.origin = (t, support)
+            return self
+        if t >= self.calendar.horizon or not np.any(support & ~self._reach[t]):
+            return self
+        self.origin = (t, support | self._reach[t])
+        self.V = None
+        return self.solve()
+
+    def policy_rows(self, t: int) -> tuple[np.ndarray, np.ndarray, Any]:
+        """(rows, π on those rows (rows x types), the kernel's successor rows) for month t < T: the rows of the states
+        reachable at t."""
+        self.solve()
+        if t not in self._pi:
+            k = self.kernel(t)
+            return np.zeros(0, dtype=np.int64), np.zeros((0, self.types.n)), k.P[np.zeros(0, dtype=np.int64)]
+        return self._pi[t]
+
     def policy(self, t: int | None) -> np.ndarray:
-        """π_t on the kernel's rows (rows x types)."""
+        """π_t on the kernel's rows (rows x types); zero on the rows of states not reachable at t."""
+        self.solve()
         assert self.V is not None and self.V_inf is not None
         k = self.kernel(t)
-        V_next = self.V_inf if t is None or t + 1 >= self.calendar.horizon else self.V[t + 1]
-        V_now = self.V_inf if t is None else self.V[t]
+        if t is not None and t < self.calendar.horizon:
+            rows, pi, _ = self.policy_rows(t)
+            full = np.zeros((k.row_s.size, self.types.n))
+            full[rows] = pi
+            return full
+        V_next = self.V_inf
         Q = self.Q(t, V_next)
-        return np.asarray(k.f["w"][:, None] * np.exp((Q - V_now[k.row_s]) / self.sigma))
+        return np.asarray(k.f["w"][:, None] * np.exp((Q - self.V_inf[k.row_s]) / self.sigma))
 
     def solve_stationary(self, tol: float = 1e-10, max_iter: int = 60) -> np.ndarray:
         """V_∞ by soft policy iteration, one belief cell at a time from the top (block-triangular kernel)."""
@@ -194,26 +264,48 @@ class Game:
             firsts = np.searchsorted(rs, np.arange(Bk))
             logw = k.f["logw"][r0:r1, None]
             wref = k.f["w"][r0:r1, None]
-            flat = rs[P_in_sp.row] * Bk + P_in_sp.col
-            offs = (np.arange(nt) * Bk * Bk)[:, None]
             Vc = V[hi : hi + Bk].copy() if cell < sp.n_cell - 1 else np.zeros((Bk, nt))
+            # states no transition of the cell enters (after the horizon: a defeated incumbent still in office) take
+            # no part in the linear system; their value follows from the others'
+            entered = np.zeros(Bk, dtype=bool)
+            entered[P_in_sp.col] = True
+            keep, other = np.flatnonzero(entered), np.flatnonzero(~entered)
+            nk = keep.size
+            pos = np.full(Bk, -1)
+            pos[keep] = np.arange(nk)
+            into = entered[P_in_sp.col]
+            from_keep = entered[rs[P_in_sp.row]]
+            flat_k = (pos[rs[P_in_sp.row]] * nk + pos[P_in_sp.col])[from_keep & into]
+            sel_k = np.flatnonzero(from_keep & into)
             for _ in range(max_iter):
                 Q = cont + delta * (P_in @ Vc)
                 Vn = lse_rows(rs, Q + sig * logw, Bk, sig)
-                res = float(np.max(np.abs(Vn - Vc)))
-                if res < tol:
+                res = np.max(np.abs(Vn - Vc), axis=0)
+                if float(res.max()) < tol:
                     break
-                # policy evaluation with relative entropy (Newton step):
-                # (I − δ P_π) V = Σ π ū − σ Σ π log(π / w), with w the reference weights of the options
-                ratio = (Q - Vn[rs]) / sig
+                # policy evaluation with relative entropy (Newton step) for the types not yet converged:
+                # (I − δ P_π) V = Σ π ū − σ Σ π log(π / w), with w the reference weights of the options; a converged
+                # type takes the Bellman step Vn, which moves it by less than the tolerance
+                act = np.flatnonzero(res >= tol)
+                na = act.size
+                ratio = (Q[:, act] - Vn[rs][:, act]) / sig
                 pi = wref * np.exp(ratio)
-                rpi = np.add.reduceat(pi * (cont - sig * ratio), firsts, axis=0)  # (Bk, nt)
-                w = pi[P_in_sp.row].T * P_in_sp.data[None, :]  # (nt, nnz)
-                Ppi = np.bincount((offs + flat[None, :]).ravel(), weights=w.ravel(), minlength=nt * Bk * Bk).reshape(
-                    nt, Bk, Bk
-                )
-                A = np.eye(Bk)[None] - delta * Ppi
-                Vc = np.linalg.solve(A, rpi.T[:, :, None])[:, :, 0].T
+                rpi = np.add.reduceat(pi * (cont[:, act] - sig * ratio), firsts, axis=0)  # (Bk, na)
+                w = pi[P_in_sp.row].T * P_in_sp.data[None, :]  # (na, nnz)
+                offs = (np.arange(na) * nk * nk)[:, None]
+                Ppi = np.bincount((offs + flat_k[None, :]).ravel(), weights=w[:, sel_k].ravel(),
+                                  minlength=na * nk * nk).reshape(na, nk, nk)
+                A = np.eye(nk)[None] - delta * Ppi
+                Vk = np.linalg.solve(A, rpi[keep].T[:, :, None])[:, :, 0].T  # (nk, na)
+                Vnew = Vn[:, act]
+                Vnew[keep] = Vk
+                if other.size:  # V(s) = Σ π (ū − σ log(π/w)) + δ Σ π P V for a state that nothing enters
+                    ro = np.flatnonzero(np.isin(rs, other))
+                    contrib = np.zeros((Bk, na))
+                    np.add.at(contrib, rs[ro], pi[ro] * (P_in[ro][:, keep] @ Vk))
+                    Vnew[other] = rpi[other] + delta * contrib[other]
+                Vn[:, act] = Vnew
+                Vc = Vn
             Q = cont + delta * (P_in @ Vc)
             worst = max(worst, float(np.max(np.abs(lse_rows(rs, Q + sig * logw, Bk, sig) - Vc))))
             V[lo:hi] = Vc

@@ -108,6 +108,7 @@ class _Branches:
         n = self.c["prob"].shape[0]
         P = np.stack([np.broadcast_to(pr, (n,)) for pr in probs])
         b_idx, e_idx = np.nonzero(P > 0)  # branch-major, so branches follow each other as if concatenated
+        bounds = np.searchsorted(b_idx, np.arange(len(probs) + 1))
         out: dict[str, np.ndarray] = {}
         for k, v in self.c.items():
             if k == "prob":
@@ -116,8 +117,9 @@ class _Branches:
             col = v[e_idx]
             for br, up in enumerate(updates):
                 if k in up:
-                    m = b_idx == br
-                    col[m] = np.broadcast_to(up[k], (n,))[e_idx[m]]
+                    lo, hi = bounds[br], bounds[br + 1]
+                    u = up[k]
+                    col[lo:hi] = np.asarray(u)[e_idx[lo:hi]] if np.ndim(u) else u
             out[k] = col
         self.c = out
 
@@ -260,6 +262,11 @@ def build(
     k1 = np.minimum(k + 1, n_lam - 1)
     wgt = np.where(top, 0.0, (lam_new - nodes[k]) / np.where(top, 1.0, nodes[k1] - nodes[k]))
     wgt = np.clip(wgt, 0.0, 1.0)
+    wgt = np.where(e["absb"] == 0, wgt, 0.0)  # an absorbed entry has no belief to round
+    for spent in ("lam", "H", "rel", "due"):  # no later event reads these
+        del e[spent]
+    if not election:
+        del e["q"]
     br.split([1 - wgt, wgt], [{"it": k}, {"it": k1}])
     # 6. election, inauguration, post-horizon switching
     e = br.c
@@ -328,9 +335,11 @@ def build(
 
 
 def flow_N(
-    k: Kernel, p: dict[str, float], bite: float, covid_share: float, v: np.ndarray, tau: np.ndarray, split: bool = False
+    k: Kernel, p: dict[str, float], bite: float, covid_share: float, v: np.ndarray, tau: np.ndarray, split: bool = False,
+    rows: np.ndarray | None = None,
 ) -> np.ndarray | dict[str, np.ndarray]:
-    """North Korea's expected flow payoff of each row for each type (rows x types), lumps at absorption included.
+    """North Korea's expected flow payoff of each row for each type (rows x types), lumps at absorption included;
+    only the given ``rows`` when these are named.
 
     With ``split`` the payoff components are returned separately (rows x types each), summing to the total."""
     f = k.f
@@ -344,6 +353,8 @@ def flow_N(
             f["coef_v"] = (1 - hb) * f["one_minus_D"] + p["b_c"] * f["c"] * f["D_jp"]
         a0 = f["base0"] - bite * (1 - f["rel"]) + test * (p["kappa_cov"] * covid_share)
         lhs = np.stack([a0, f["coef_v"], test], axis=1)
+        if rows is not None:
+            lhs = lhs[rows]
         rhs = np.stack([np.ones_like(v), v, tau])
         return np.asarray(lhs @ rhs)
     comp = {

@@ -49,6 +49,32 @@ def _sampler(k: Kernel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
     return indptr, idx, row_of + within / total[row_of], total
 
 
+def _first_above(keys: np.ndarray, q: np.ndarray, lo: np.ndarray, hi: np.ndarray, span: int) -> np.ndarray:
+    """For each query, the first index i in [lo, hi] with keys[i] > q (hi when there is none): a binary search
+    bounded to each query's own group of at most ``span`` sorted keys, array-wise over the queries."""
+    lo, hi = lo.copy(), hi.copy()
+    for _ in range(max(1, int(span).bit_length())):
+        mid = (lo + hi) >> 1
+        right = keys[mid] <= q
+        lo = np.where(right, mid + 1, lo)
+        hi = np.where(right, hi, mid)
+    return np.minimum(lo, hi)
+
+
+def _action_keys(k: Kernel, pi: np.ndarray, n_live: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted keys for inverse-CDF sampling of actions: for type θ and row r of state s, θ·(n_live + 1) + s + the
+    cumulative probability of the rows of s up to r; plus the first and last row of every state."""
+    rs = k.row_s
+    n_rows, nt = pi.shape
+    csum = np.cumsum(pi, axis=0)
+    firsts = np.searchsorted(rs, np.arange(n_live))
+    lasts = np.searchsorted(rs, np.arange(n_live), side="right") - 1
+    base = np.vstack([np.zeros((1, nt)), csum])[firsts]  # cumulative mass before each state's rows
+    cum = csum - base[rs]
+    key = (rs[:, None] + np.minimum(cum, 1.0)).T + (np.arange(nt) * (n_live + 1))[:, None]
+    return key.ravel(), firsts, lasts
+
+
 def simulate(
     game: Game, n: int, seed: int, *, rule_id: int = 0, months: int | None = None, record_months: tuple[int, int] | None = None
 ) -> Paths:
@@ -56,7 +82,6 @@ def simulate(
     T = game.calendar.horizon
     months = T if months is None else months
     sp = game.space
-    width = ACTIONS.width
     nt = game.types.n
     occ = np.zeros((months + 1, sp.n_states))
     tdays = np.zeros(months)
@@ -70,7 +95,7 @@ def simulate(
     if months > T:
         pi_inf = game.policy(None)
     samplers: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
-    pads: dict[int, np.ndarray] = {}
+    actions: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
     u_rows = {t: game.flow_N(t if t < T else None) for t in range(min(months, T))}
     if months > T:
         u_inf = game.flow_N(None)
@@ -99,33 +124,25 @@ def simulate(
                 key = t if t < T else -1
                 if key not in samplers:
                     samplers[key] = _sampler(k)
-                    pad = np.full(sp.n_live * width, -1, dtype=np.int64)
-                    pad[k.row_s * width + k.row_k] = np.arange(k.row_s.size)
-                    pads[key] = pad
+                    actions[key] = _action_keys(k, pol[t] if t < T else pi_inf, sp.n_live)
+                n_rows = k.row_s.size
                 indptr, idx, ckey, _ = samplers[key]
-                pad = pads[key]
+                max_nnz = int(np.max(np.diff(indptr)))
+                akey, firsts, lasts = actions[key]
                 pi = pol[t] if t < T else pi_inf
                 u = u_rows[t] if t < T else u_inf
                 alive = s < sp.n_live
                 sa, ta = s[alive], theta[alive]
-                slots = pad[sa[:, None] * width + np.arange(width)[None, :]]  # (ma, width), -1 = invalid
-                pr = np.where(slots >= 0, pi[np.maximum(slots, 0), ta[:, None]], 0.0)
-                cum = np.cumsum(pr, axis=1)
-                ua = rng.random(sa.size) * cum[:, -1]
-                kk = np.minimum((cum <= ua[:, None]).sum(axis=1), width - 1)
-                while True:  # never land on a zero-probability slot at the right edge
-                    bad = slots[np.arange(sa.size), kk] < 0
-                    if not bad.any():
-                        break
-                    kk[bad] -= 1
-                rows = slots[np.arange(sa.size), kk]
+                # North Korea's action by inverse CDF: one search in the sorted keys (type, state, cumulative π)
+                q = ta * (sp.n_live + 1) + sa + rng.random(sa.size)
+                off = ta * n_rows
+                rows = _first_above(akey, q, off + firsts[sa], off + lasts[sa], ACTIONS.width) - off
                 # realised payoff: expected flow of the row minus σ log(π/w) (the expected shock of the choice)
                 val[alive] += disc[alive] * (u[rows, ta] - sig * (np.log(pi[rows, ta]) - k.f["logw"][rows]))
                 disc[alive] *= delta
                 # successor by inverse CDF on the kernel row
                 us = rng.random(sa.size)
-                pos = np.searchsorted(ckey, rows + us, side="right")
-                pos = np.clip(pos, indptr[rows], indptr[rows + 1] - 1)
+                pos = _first_above(ckey, rows + us, indptr[rows], indptr[rows + 1] - 1, max_nnz)
                 nxt = idx[pos]
                 if record_months is not None and record_months[0] <= t < record_months[1]:
                     assert k is game.kernel(record_months[0]), "recorded months must share one kernel"
@@ -134,7 +151,8 @@ def simulate(
                     np.add.at(trans, (rows, nxt), 1.0)
                 f = k.f
                 test = f["y"][rows] >= 1
-                tdays[t] += float(np.sum(test * (1 + rng.poisson(lam_d, size=sa.size))))
+                n_test = int(np.count_nonzero(test))  # 1 + Poisson(λ_d) days each: a sum of Poissons is Poisson
+                tdays[t] += n_test + float(rng.poisson(lam_d * n_test))
                 Wa = W[alive] + muW[alive] / 12 * f["prod"][rows]
                 j_now = f["j"][rows]
                 reset = (
