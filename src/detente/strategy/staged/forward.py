@@ -98,7 +98,7 @@ def forward(game: Game, months: int | None = None, *, light: bool = False, start
     """Exact metrics month by month; ``light`` computes only the occupancy and the president's payoff (the search
     needs nothing else)."""
     if mu_start is not None:
-        game.cover(start, mu_start.any(axis=1))
+        game.cover(start, np.asarray(mu_start.any(axis=1)))
     game.solve()
     T = game.calendar.horizon
     months = T if months is None else months
@@ -139,7 +139,7 @@ def forward(game: Game, months: int | None = None, *, light: bool = False, start
         k = game.kernel(tt)
         if tt is None:
             pi_inf = game.policy(None) if pi_inf is None else pi_inf
-            rows = np.flatnonzero(mu[: sp.n_live].any(axis=1)[k.row_s])
+            rows = np.flatnonzero(np.asarray(mu[: sp.n_live].any(axis=1))[k.row_s])
             pi = pi_inf[rows]
             Pr = k.P[rows]
         else:
