@@ -281,7 +281,18 @@ def test_saving_and_loading_leave_the_command_line_unloaded(tmp_path):
 
 # ---- library errors name arguments, the command line its options ------------------------------------------------
 OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
-NAMES_NO_OPTIONS = ("detente.scenario", "detente.files", "detente.workbook")
+NAMES_NO_OPTIONS = (
+    "detente.scenario",
+    "detente.files",
+    "detente.workbook",
+    "detente.execution",
+    "detente.uncertainty",
+    "detente.validation",
+    "detente.whatif",
+    "detente.api",
+    "detente.errors",
+    "detente.display",
+)
 """Packages whose errors are checked to name no command-line option."""
 
 

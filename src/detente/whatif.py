@@ -11,7 +11,7 @@ Every command that solves takes ``--variant NAME`` (repeatable: the scenario's n
 
 Each ``--set`` becomes an :class:`~detente.scenario.schema.Edit` (``op: set``) applied by
 :func:`detente.interventions.apply`, so it is validated as the file is: a value off its range is one
-:class:`~detente.errors.ParameterError` naming the option, the path, the value and what was expected.
+:class:`~detente.errors.ParameterError` naming the argument (the command line: the option), the path, the value and what was expected.
 
 The edited scenario carries a derived name (``korea-2019+seoul-centred+set(dprk.denuclearization.position=40)``) and
 the list of what was applied (:func:`edits_of`), which commands put in their titles and JSON output.
@@ -40,7 +40,7 @@ def _ids(ids: Sequence[str], limit: int = 12) -> str:
 
 def parse_set(text: str, scenario: Scenario) -> Edit:
     """One ``PATH=VALUE`` text as a validated ``set`` edit of ``scenario`` (see the module docstring for PATH)."""
-    opt = f"--set {_show(text)}"
+    opt = f"`sets` {_show(text)}"
     if "=" not in text:
         raise ParameterError(f"{opt}: expected PATH=VALUE with PATH one of {_FORMS}")
     path, raw = (x.strip() for x in text.split("=", 1))
@@ -117,7 +117,7 @@ def variant_edits(scenario: Scenario, variants: Sequence[str]) -> Variant | None
         try:
             found.append(scenario.variant(v))
         except DetenteError as e:
-            raise ParameterError(f"--variant {_show(v)}: {e}") from None
+            raise ParameterError(f"`variants` {_show(v)}: {e}") from None
     if len(found) == 1:
         return found[0]
     return Variant(
@@ -153,7 +153,7 @@ def what_if(
         try:
             s = apply(s, var, dated=dated, name=f"{name}+{var.id}")  # type: ignore[arg-type]
         except DetenteError as e:
-            raise ParameterError(f"--variant {_show(var.id)}: {e}") from None
+            raise ParameterError(f"`variants` {_show(var.id)}: {e}") from None
         name = s.name
         record += [{"variant": v} for v in variants]
     edits = [parse_set(t, s) for t in sets]
@@ -162,7 +162,7 @@ def what_if(
         try:
             s = apply(s, edits, name=cap(f"{name}{label}", 200))
         except DetenteError as e:
-            raise ParameterError(f"--set: {e}") from None
+            raise ParameterError(f"`sets`: {e}") from None
         record += [
             {"set": t.replace(" ", ""), "edit": e.model_dump(mode="json", exclude_none=True)}
             for t, e in zip(sets, edits)

@@ -75,7 +75,7 @@ def guarded() -> Iterator[None]:
     try:
         yield
     except DetenteError as e:
-        print(f"error: {e}", file=sys.stderr)
+        print(f"error: {with_options(e, COMMON_OPTIONS, quoted_only=True)}", file=sys.stderr)
         raise typer.Exit(2) from None
     except OSError as e:
         where = f"{e.filename}: " if getattr(e, "filename", None) else ""
@@ -330,14 +330,25 @@ def load_scenario(ref: str, input_format: str | None = None) -> Any:
 LOAD_OPTIONS = {"input_format": "--input-format", "scale": "--scale"}
 """The options that give :func:`detente.load`'s arguments."""
 
+COMMON_OPTIONS = {
+    "max_memory": "--max-memory",
+    "workers": "--workers",
+    "scheduler": "--scheduler",
+    "chunk": "--chunk",
+    "sets": "--set",
+    "variants": "--variant",
+}
+"""Library arguments that many commands give as these options: :func:`guarded` names the option wherever an error
+names the argument in backticks (```max_memory` 'lots': …`` → ``--max-memory 'lots': …``)."""
 
-def with_options(e: DetenteError, options: Mapping[str, str]) -> DetenteError:
+
+def with_options(e: DetenteError, options: Mapping[str, str], *, quoted_only: bool = False) -> DetenteError:
     """A library error with the function arguments it names given as the command line's options
-    (``input_format`` → ``--input-format``): an error that begins with the argument's name, a scenario error whose
-    ``where`` is the argument, or an argument named in backticks in the text."""
+    (``input_format`` → ``--input-format``): an argument named in backticks in the text, and unless ``quoted_only``
+    an error that begins with the argument's name or a scenario error whose ``where`` is the argument."""
     from detente.errors import ScenarioError
 
-    if isinstance(e, ScenarioError):
+    if isinstance(e, ScenarioError) and not quoted_only:
         where = options.get(e.where or "", e.where)
         message = e.message
         for argument, option in options.items():
@@ -347,11 +358,17 @@ def with_options(e: DetenteError, options: Mapping[str, str]) -> DetenteError:
         new = ScenarioError(message, file=e.file, where=where, has_value=False)
         new.value, new.expected = e.value, e.expected
         return new
-    text = str(e)
+    text = new_text = str(e)
     for argument, option in options.items():
-        if text.startswith(f"{argument} ") or text.startswith(f"{argument}:"):
-            return type(e)(option + text[len(argument) :])
-    return e
+        if not quoted_only and new_text.startswith((f"{argument} ", f"{argument}:")):
+            new_text = option + new_text[len(argument) :]
+        new_text = new_text.replace(f"`{argument}`", option)
+    if new_text == text:
+        return e
+    try:
+        return type(e)(new_text)
+    except TypeError:  # a subclass built from other arguments
+        return DetenteError(new_text)
 
 
 @contextmanager

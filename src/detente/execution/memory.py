@@ -41,18 +41,18 @@ class MemoryLimitError(DetenteError):
 def parse_size(text: str | int | float) -> int:
     """``"2GB"`` → 2·10⁹ bytes; also ``"1.5GiB"``, ``"500M"``, ``"1e9"``, a plain number of bytes."""
     if isinstance(text, bool):
-        raise DetenteError(f"--max-memory {text!r}: expected a size such as 2GB, 512MiB or 1e9")
+        raise DetenteError(f"`max_memory` {text!r}: expected a size such as 2GB, 512MiB or 1e9")
     if isinstance(text, (int, float)):
         value, unit = float(text), ""
     else:
         m = _SIZE.match(str(text))
         if not m or m.group(2).lower() not in _UNITS:
             shown = str(text) if len(str(text)) <= 40 else str(text)[:37] + "..."
-            raise DetenteError(f"--max-memory {shown!r}: expected a size such as 2GB, 512MiB or 1e9 (bytes)")
+            raise DetenteError(f"`max_memory` {shown!r}: expected a size such as 2GB, 512MiB or 1e9 (bytes)")
         value, unit = float(m.group(1)), m.group(2).lower()
     size = value * _UNITS[unit]
     if not size >= 1 or size != size or size == float("inf"):
-        raise DetenteError(f"--max-memory {text!r}: expected a positive size such as 2GB")
+        raise DetenteError(f"`max_memory` {text!r}: expected a positive size such as 2GB")
     return int(size)
 
 
@@ -86,5 +86,5 @@ def check_memory(need: float, limit: int, what: str, hint: str) -> None:
     if need > limit:
         raise MemoryLimitError(
             f"{what} needs about {format_bytes(need)} of memory, over the limit of {format_bytes(limit)} "
-            f"(--max-memory); {hint}"
+            f"(`max_memory`); {hint}"
         )

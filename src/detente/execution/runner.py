@@ -58,7 +58,7 @@ class DaskRunner:
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - dask is an optional extra
             raise DetenteError(
-                "--workers / --scheduler need Dask: pip install 'detente[parallel]' (dask[distributed])"
+                "`workers` / `scheduler` need Dask: pip install 'detente[parallel]' (dask[distributed])"
             ) from None
         self.cluster: Any = None
         try:
@@ -133,9 +133,9 @@ class DaskRunner:
 def runner(workers: int | None = None, scheduler: str | None = None) -> InProcess | DaskRunner:
     """The backend for ``--workers N`` / ``--scheduler ADDRESS``; in-process when neither is given."""
     if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
-        raise DetenteError(f"--workers {workers!r}: expected a number of worker processes >= 1")
+        raise DetenteError(f"`workers` {workers!r}: expected a number of worker processes >= 1")
     if workers is not None and scheduler is not None:
-        raise DetenteError("--workers and --scheduler: give one (a scheduler brings its own workers)")
+        raise DetenteError("`workers` and `scheduler`: give one (a scheduler brings its own workers)")
     if workers is None and scheduler is None:
         return InProcess()
     return DaskRunner(workers=workers, scheduler=scheduler)

@@ -475,7 +475,7 @@ def check_ensemble_memory(
         f"({format_bytes(kept)} kept for exact summaries, {format_bytes(concurrent * block)} for the blocks in flight)",
         "use fewer draws or raise the limit"
         if kept + BASE_BYTES > limit
-        else "use a smaller --chunk, fewer --workers, or raise the limit",
+        else "use a smaller `chunk`, fewer `workers`, or raise the limit",
     )
 
 

@@ -293,7 +293,7 @@ def sensitivity(
         BASE_BYTES + concurrent * per_block,
         resolve_limit(max_memory),
         f"Sobol analysis ({G} groups, blocks of {base} base samples, {step} evaluations per model call)",
-        "use a smaller --chunk, fewer --workers, or raise the limit",
+        "use a smaller `chunk`, fewer `workers`, or raise the limit",
     )
     spec_nc = spec.model_copy(
         update={
