@@ -52,7 +52,7 @@ def test_exchange_runs_one_issue_as_its_voting_outcome():
     assert fc.outcomes[0, 0] == pytest.approx(get("compromise").solve(one_issue).outcomes[0, 0], abs=1e-12)
     assert fc.tables["exchanges"].empty and fc.status[0, 0] == "converged"
     assert any("no exchange is possible" in n for n in fc.info["notes"])
-    assert ex.solve_final(one_issue).outcomes[0, 0] == fc.outcomes[0, 0]
+    assert ex.solve(one_issue, keep="final").outcomes[0, 0] == fc.outcomes[0, 0]
 
 
 def test_spatial_limits():

@@ -139,7 +139,7 @@ def test_large_batch_equals_single_calls(params):
     a = _arrays(np.random.default_rng(3), 40, 7, 2)  # 80 problems: the problems-last layout
     m = get("expected-utility", max_rounds=60, **params)
     f = m.solve(a)
-    lean = m.solve_final(a)
+    lean = m.solve(a, keep="final")
     np.testing.assert_array_equal(lean.outcomes, f.outcomes)
     np.testing.assert_array_equal(lean.rounds, f.rounds)
     assert (lean.status == f.status).all()

@@ -175,13 +175,12 @@ def test_blocks_of_draws_give_the_same_results(limit, monkeypatch):
 
 @pytest.mark.parametrize("params", [{}, {"preset": "decide_compat", "tol": 5.0}, {"p": 0.4, "max_rounds": 3}])
 @pytest.mark.parametrize("lockstep", [True, False])
-def test_solve_final_equals_solve(params, lockstep):
-    """``solve_final`` (what an ensemble asks for: no log, no tables) gives the numbers of ``solve``."""
+def test_keep_final_equals_full(params, lockstep):
+    """``keep="final"`` (what an ensemble asks for: no log, no tables) gives the numbers of a full run."""
     arr = perturbed_batch("korea-2019", 24).take(np.arange(6))
     model = get("exchange", **params)
     model._lockstep = lockstep
-    # the kernel alone: solve_final skips the scenario's delegations and vetoes, which the ensemble applies around it
-    full, lean = model.solve(arr, seed=3, delegations="separate", vetoes="off"), model.solve_final(arr, seed=3)
+    full, lean = model.solve(arr, seed=3), model.solve(arr, seed=3, keep="final")
     assert np.array_equal(lean.outcomes, full.outcomes, equal_nan=True)
     assert np.array_equal(lean.trajectory, full.trajectory[:, -1:], equal_nan=True)
     assert np.array_equal(lean.status, full.status) and np.array_equal(lean.rounds, full.rounds)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import detente
-from detente.errors import ParameterError
+from detente.errors import ParameterError, ScenarioError
 from detente.models import get
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 
@@ -178,13 +178,13 @@ def test_parameters_are_checked():
 
 def test_degenerate_scale_is_an_error():
     arr = ScenarioArrays.from_numpy(np.zeros((2, 2)), np.full((2, 2), 0.5), np.ones(2), lower=0.0, upper=0.0)
-    with pytest.raises(ParameterError, match="lower < upper"):
+    with pytest.raises(ScenarioError, match="lower < upper"):
         get("exchange").solve(arr)
 
 
 def test_positions_off_the_scale_are_an_error():
     arr = ScenarioArrays.from_numpy(np.array([[10.0, 120.0], [50, 50]]), np.full((2, 2), 0.5), np.ones(2))
-    with pytest.raises(ParameterError, match="A00.*I01.*120"):
+    with pytest.raises(ScenarioError, match="A00.*I01.*120"):
         get("exchange").solve(arr)
 
 

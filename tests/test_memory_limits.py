@@ -17,7 +17,7 @@ from detente.models import get
 from detente.scenario.arrays import to_arrays
 from detente.scenario.schema import Scenario
 from detente.uncertainty import ensemble, sensitivity
-from detente.uncertainty.ensemble import kept_bytes, solve_final
+from detente.uncertainty.ensemble import kept_bytes
 from detente.uncertainty.perturb import draw
 
 _load_commands()
@@ -94,7 +94,7 @@ def test_model_estimates_bound_the_measured_peak(name, draws):
     model = get(name)
     tracemalloc.start()
     try:
-        solve_final(model, batch, np.random.default_rng(1))
+        model.solve(batch, rng=np.random.default_rng(1), keep="final")
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()

@@ -260,7 +260,7 @@ def run_forecast(
         kw["mode"] = mode
     m = get(model, **kw)
     if rounds is not None:
-        if "max_rounds" not in type(m.params).model_fields:
+        if not m.capabilities.round_based:
             raise ParameterError(f"--rounds: model {m.name!r} has no rounds; expected no --rounds for a static model")
         m = get(model, **{**kw, "max_rounds": rounds})
     return s, _with_edits(s, m.solve(to_arrays(s), seed=seed, delegations=delegations, vetoes=vetoes))
@@ -271,7 +271,9 @@ def _with_edits(s: Any, fc: Any) -> Any:
     from detente.whatif import edits_of
 
     if edits_of(s):
-        fc.info = {**fc.info, "what_if": edits_of(s)}
+        from dataclasses import replace
+
+        return replace(fc, info={**fc.info, "what_if": edits_of(s)})
     return fc
 
 

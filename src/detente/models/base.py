@@ -1,8 +1,10 @@
 """The common result type, the model base class and the registry of models by name.
 
-A model is a small class with a docstring that cites its paper, a pydantic ``Params`` class (every parameter with
-its default and documentation), optional ``presets``, and one method ``_solve(arrays, rng) -> Solution`` that is
-vectorised over the leading batch axis. ``Model.solve`` adds provenance and returns a :class:`Forecast`.
+A model is a small class ``Model[P]`` with a docstring that cites its paper, a pydantic ``Params`` class ``P``
+(every parameter with its default and documentation), optional ``presets``, its declared ``capabilities`` and
+``outputs`` (:mod:`detente.models.contract`), and one method ``_solve(arrays, rng) -> Solution`` that is vectorised
+over the leading batch axis (a round-based model's ``_solve`` also takes ``keep``, ``stop_after`` and ``start``).
+``Model.solve`` adds provenance and returns a frozen :class:`Forecast`.
 
 Models are loadable by name with parameters, OpenSpiel-style::
 
@@ -16,18 +18,19 @@ Models are loadable by name with parameters, OpenSpiel-style::
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, TypeVar, cast
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from detente import display
 from detente.errors import ParameterError, ScenarioError, UnknownNameError
-from detente.models.contract import Capabilities
+from detente.models.contract import COMMON_OUTPUTS, Capabilities, Output, OutputKind, RunState, check_stop, find_output
 from detente.scenario.arrays import ScenarioArrays
 
 if TYPE_CHECKING:  # pandas loads on first use: `import detente` and `detente --help` stay light
@@ -76,6 +79,7 @@ class Solution:
     - ``tables``: model-specific tidy DataFrames (offers, exchanges, rounds, …).
     - ``arrays``: model-specific arrays (e.g. the median and mean by round, (B, R, m)).
     - ``info``: model-specific scalars/lists that go into JSON output as they are.
+    - ``state``: a round-based model's :class:`~detente.models.contract.RunState` at the stop (None for others).
     """
 
     outcomes: np.ndarray
@@ -85,11 +89,21 @@ class Solution:
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     info: dict[str, Any] = field(default_factory=dict)
+    state: RunState | None = None
 
 
-@dataclass(eq=False)
+Keep = Literal["full", "final"]
+"""What a run keeps: ``"full"`` everything; ``"final"`` outcomes, status, rounds and the final positions only."""
+
+
+@dataclass(frozen=True, eq=False)
 class Forecast:
-    """One result type for every model: outcomes, trajectory, convergence and provenance."""
+    """One result type for every model: outcomes, trajectory, convergence and provenance.
+
+    Frozen: a caller that adds to a forecast makes a new one (``dataclasses.replace``). With ``keep="final"`` the
+    trajectory holds only the final positions (B, 1, n, m) and there are no tables, arrays or info. A continued run
+    (``start=``) has the trajectory from its start (row 0 = the start state's positions) and counts ``rounds`` from
+    the beginning of the whole run."""
 
     model: str
     parameters: dict[str, Any]
@@ -108,6 +122,23 @@ class Forecast:
     info: dict[str, Any] = field(default_factory=dict)
     scales: dict[str, list[float]] = field(default_factory=dict)
     """Each issue's scale ``[lower, upper]`` (see :func:`issue_scales`)."""
+    outputs: tuple[Output, ...] = ()
+    """The model's declared outputs (:mod:`detente.models.contract`), read with :meth:`output`."""
+    state: RunState | None = None
+    """Where a round-based model stopped (pass it as ``start=`` to continue); None for other models."""
+
+    def output(self, name: str, default: Any = None, *, kind: OutputKind | None = None) -> Any:
+        """The declared output ``name`` (from ``tables``, ``arrays`` or ``info`` by its declared kind; ``kind``
+        picks one where a name is declared as two), or ``default`` when this run has none (a conditional output,
+        or ``keep="final"``).
+
+        Raises :class:`~detente.errors.UnknownNameError` for a name the model does not declare."""
+        out = find_output(self.outputs or COMMON_OUTPUTS, name, kind)
+        if out is None:
+            names = ", ".join(sorted({o.name for o in self.outputs}))
+            raise UnknownNameError(f"model {self.model!r} declares no output {name!r}; expected one of {names}")
+        where: dict[str, Any] = {"table": self.tables, "array": self.arrays, "info": self.info}[out.kind]
+        return where.get(name, default)
 
     def __repr__(self) -> str:
         return display.text(self._summary())
@@ -282,17 +313,24 @@ class NoParams(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
-class Model:
-    """Base class of every model. Subclasses set ``name``, ``Params``, optionally ``presets``, and ``_solve``."""
+P = TypeVar("P", bound=BaseModel)
+
+
+class Model(Generic[P]):
+    """Base class of every model, generic in its parameters' type ``P``: ``class M(Model[MParams])`` with
+    ``Params = MParams`` makes ``self.params`` an ``MParams``. Subclasses set ``name``, ``Params``, ``capabilities``,
+    ``outputs``, optionally ``presets``, and ``_solve``."""
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     Params: ClassVar[type[BaseModel]] = NoParams
     presets: ClassVar[dict[str, dict[str, Any]]] = {}
     default_preset: ClassVar[str | None] = None
-    stochastic: ClassVar[bool] = False
     capabilities: ClassVar[Capabilities] = Capabilities()
     """What the model can do and needs (:mod:`detente.models.contract`); every model declares its own."""
+    outputs: ClassVar[tuple[Output, ...]] = ()
+    """Every table, array and info entry the model's forecasts carry (:mod:`detente.models.contract`)."""
+    params: P
 
     def __init__(self, preset: str | None = None, **params: Any) -> None:
         preset = preset if preset is not None else self.default_preset
@@ -305,7 +343,7 @@ class Model:
             base = dict(self.presets[preset])
         self.preset = preset
         try:
-            self.params = self.Params(**{**base, **params})
+            self.params = cast(P, self.Params(**{**base, **params}))
         except ValidationError as e:
             raise ParameterError(_param_message(self.name, e)) from None
 
@@ -334,16 +372,36 @@ class Model:
         if reason is not None:
             raise ScenarioError(f"model {self.name!r} cannot run it: {reason}", file=arrays.name)
 
+    def uses_randomness(self) -> bool:
+        """Whether this model's result depends on ``seed``/``rng`` with the parameters it has (never, unless its
+        capabilities say ``stochastic``)."""
+        return self.capabilities.stochastic
+
+    @classmethod
+    def declared_outputs(cls) -> tuple[Output, ...]:
+        """The outputs a forecast of this model can carry: its own and those added around every model."""
+        return (*cls.outputs, *COMMON_OUTPUTS)
+
     def solve(
         self,
         arrays: ScenarioArrays,
         *,
         seed: int | None = None,
         rng: np.random.Generator | None = None,
+        keep: Keep = "full",
+        stop_after: int | None = None,
+        start: RunState | None = None,
         delegations: str | None = None,
         vetoes: str | None = None,
     ) -> Forecast:
         """Run the model on a batch of scenarios; ``seed``/``rng`` drive any randomness (same seed, same bytes).
+
+        ``keep="final"`` keeps outcomes, status, rounds and the final positions (trajectory (B, 1, n, m)), no tables,
+        arrays or info: what an ensemble needs, faster for large batches; the numbers are those of ``"full"``.
+        ``stop_after=r`` (round-based models) stops after round ``r`` of the run; ``start=state`` continues from a
+        forecast's ``state`` (rounds count from the beginning of the whole run, so ``stop_after`` is a round number,
+        not a count of further rounds). Without ``seed``/``rng`` a continued run draws from the generator's state
+        at the stop, so that stopping and continuing gives the numbers of one run.
 
         ``delegations`` (``"collapse"`` or ``"separate"``) and ``vetoes`` (``"on"`` or ``"off"``) set the two-level
         structure (:mod:`detente.scenario.twolevel`); by default a scenario's declared delegations are collapsed and
@@ -353,13 +411,27 @@ class Model:
         from detente.execution.footprint import check_solve
         from detente.scenario.twolevel import plan
 
+        if keep not in ("full", "final"):
+            raise ParameterError(f"keep={keep!r}: expected 'full' or 'final'")
+        check_stop(self, stop_after, start)
         check_solve(self, arrays.n_actors, arrays.n_issues, arrays.batch)
         if rng is None:
-            rng = np.random.default_rng(seed)
+            if seed is None and start is not None and "rng" in start.internal:
+                rng = np.random.default_rng()
+                rng.bit_generator.state = start.internal["rng"]
+            else:
+                rng = np.random.default_rng(seed)
         pl = plan(arrays, delegations, vetoes)
-        run, keep = pl.prepare(arrays)
+        run, kept = pl.prepare(arrays)
         self.check_runnable(run)
-        sol = settle(run, self._solve(run, rng))
+        if start is not None:  # the run continues from the state's positions
+            start.check(self, run.actors, run.issues, run.batch)
+            run = dataclasses.replace(run, position=np.where(run.mask, start.positions, run.position))
+        if self.capabilities.round_based:
+            sol = self._solve_rounds(run, rng, keep, stop_after, start)
+        else:
+            sol = self._solve(run, rng)
+        sol = settle(run, sol)
         outcomes, status, extra = pl.constrain(arrays, sol.outcomes, sol.status)
         nobody = no_stances(arrays)
         if nobody.any():  # an issue nobody holds a stance on has no forecast, vetoes or not
@@ -367,10 +439,13 @@ class Model:
             status = np.where(nobody, "no_stances", np.asarray(status, dtype=object)).astype(object)
         info = dict(sol.info)
         trajectory = sol.trajectory
+        if keep == "final":
+            trajectory = final_positions(trajectory, sol.rounds)[:, None]
         if pl.struct:
-            info["structure"] = pl.describe()
-            if not keep.all():  # members seated in their delegation keep their own (input) positions, unmoved
-                trajectory = np.where(keep[None, None, :, None], trajectory, arrays.position[:, None, :, :])
+            if keep == "full":
+                info["structure"] = pl.describe()
+            if not kept.all():  # members seated in their delegation keep their own (input) positions, unmoved
+                trajectory = np.where(kept[None, None, :, None], trajectory, arrays.position[:, None, :, :])
         return Forecast(
             model=self.name,
             parameters=self.parameters(),
@@ -384,11 +459,25 @@ class Model:
             trajectory=trajectory,
             status=status,
             rounds=sol.rounds,
-            tables=sol.tables,
-            arrays={**sol.arrays, **extra},
-            info=info,
+            tables=sol.tables if keep == "full" else {},
+            arrays={**sol.arrays, **extra} if keep == "full" else {},
+            info=info if keep == "full" else {},
             scales=issue_scales(arrays.issues, arrays.lower, arrays.upper),
+            outputs=self.declared_outputs(),
+            state=sol.state,
         )
+
+    def _solve_rounds(
+        self,
+        arrays: ScenarioArrays,
+        rng: np.random.Generator,
+        keep: Keep,
+        stop_after: int | None,
+        start: RunState | None,
+    ) -> Solution:  # pragma: no cover
+        """A round-based model's kernel: honours ``keep`` (it may skip histories for ``"final"``), stops after round
+        ``stop_after`` and continues from ``start``, and returns its :class:`RunState` in ``Solution.state``."""
+        raise NotImplementedError(f"model {self.name!r} declares round_based but does not implement _solve_rounds")
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:  # pragma: no cover
         raise NotImplementedError
@@ -409,6 +498,18 @@ def static_solution(arrays: ScenarioArrays, outcomes: np.ndarray, status: np.nda
             rounds=np.zeros((B, m), dtype=int),
         ),
     )
+
+
+def final_positions(trajectory: np.ndarray, rounds: np.ndarray) -> np.ndarray:
+    """The actors' last positions (B, n, m): the last trajectory row, or row ``rounds`` where a model pads with NaN."""
+    traj = np.asarray(trajectory)
+    last = traj[:, -1]
+    if traj.shape[1] == 1 or np.isfinite(last).all():
+        return last
+    B, R, n, m = traj.shape
+    idx = np.clip(np.asarray(rounds, int), 0, R - 1)
+    picked = np.take_along_axis(traj, np.broadcast_to(idx[:, None, None, :], (B, 1, n, m)), axis=1)[:, 0]
+    return np.where(np.isfinite(last), last, picked)
 
 
 def no_stances(arrays: ScenarioArrays) -> np.ndarray:

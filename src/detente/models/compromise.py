@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from detente.models.base import Model, Solution, register, static_solution
+from detente.models.base import Model, NoParams, Solution, register, static_solution
 from detente.models.contract import Capabilities
 from detente.scenario.arrays import ScenarioArrays
 
@@ -58,7 +58,7 @@ def weighted_mean(position: np.ndarray, weights: tuple[np.ndarray, ...]) -> np.n
 
 
 @register
-class Compromise(Model):
+class Compromise(Model[NoParams]):
     """Capability × salience weighted mean (Achen 2006)."""
 
     name = "compromise"

@@ -111,7 +111,7 @@ def core_compromise(
 
 
 @register
-class CoreCompromise(Model):
+class CoreCompromise(Model[CoreCompromiseParams]):
     """Moderated capability × salience weighted mean within the θ-core (fitted on DEU III by grouped CV)."""
 
     name = "core-compromise"
@@ -121,7 +121,6 @@ class CoreCompromise(Model):
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
         p = self.params
-        assert isinstance(p, CoreCompromiseParams)
         out = core_compromise(arrays.position, issue_weights(arrays), arrays.mask, p.extreme_weight, p.theta)
         status = np.where(np.isnan(out), "no_agreement", "static").astype(object)
         out = np.where(np.isnan(out), arrays.status_quo, out)

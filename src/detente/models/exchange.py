@@ -59,11 +59,11 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from detente.errors import ParameterError
+from detente.errors import ScenarioError
 from detente.execution.runner import step as progress_step
 from detente.models._exchange_tables import ExchangeLog, build_tables, round_documents
-from detente.models.base import Model, Solution, register, settle
-from detente.models.contract import Capabilities
+from detente.models.base import Keep, Model, Solution, register
+from detente.models.contract import Capabilities, RunState, array, info, table
 from detente.scenario.arrays import ScenarioArrays
 
 MOVE_EPS = 1e-10
@@ -581,6 +581,23 @@ def play_round_lockstep(
     return cand.cur.reshape(shape), cand.supplied.reshape(shape), counts, per_draw
 
 
+def _resume(
+    start: RunState, x_all: np.ndarray, arrays: ScenarioArrays, order: np.ndarray, lower: np.ndarray, span: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
+    """A continued run's (internal preferences (B, n, m) in sorted-id order, draws already stopped, the last voting
+    outcome, whether there is one). The exact internal preferences of the stopped run are used wherever the
+    positions are still the ones it stopped at (``x_all``, converted from the scale, elsewhere: after an edit)."""
+    st = start.internal
+    B = x_all.shape[0]
+    if tuple(arrays.actors[k] for k in order) == st["actors_sorted"]:
+        x_prev = st["x"]
+        unchanged = (x_prev * span + lower == np.asarray(arrays.position)[:, order]) | ~np.asarray(arrays.mask)[:, order]
+        x_all = np.ascontiguousarray(np.where(unchanged, x_prev, x_all))
+    if start.restarted:
+        return x_all, np.zeros(B, bool), np.full_like(st["vote"], np.nan), False
+    return x_all, start.stopped.all(axis=1), st["vote"], bool(st["has_vote"])
+
+
 def tie_note(ties: list[dict[str, int]]) -> str:
     """The note of a ``decide_compat`` run: how ties are broken here and in decide-exchange-model, and the first."""
     first = f"round {ties[0]['round']}, exchange {ties[0]['order']}" if ties else "none in this run"
@@ -645,7 +662,7 @@ ONE_ISSUE_NOTE = (
 
 
 @register
-class ExchangeModel(Model):
+class ExchangeModel(Model[ExchangeParams]):
     """Stokman's exchange model: equal-gain vote trading across issue pairs; REX with p > 0 (Stokman & Van Oosten
     1994; Dijkstra et al. 2018)."""
 
@@ -655,54 +672,93 @@ class ExchangeModel(Model):
     Params = ExchangeParams
     presets = {"default": {}, "decide_compat": {"move_budget": "decide"}}
     default_preset = "default"
-    stochastic = True
+    outputs = (
+        table(
+            "exchanges",
+            "draw, round, order, actor_a, actor_b, supply_a, supply_b, gain, … (docs/exchange.md)",
+            "every realised exchange: who traded which concession for which, the moves and the gains",
+        ),
+        table(
+            "externalities",
+            "draw, round, order, actor, value, class",
+            "each realised exchange's effect on every other actor present on both issues (own, inner, outer)",
+        ),
+        array("voting_outcome", "(B, R, m)", "the voting outcome O^vote after each round's exchanges"),
+        array("preference_outcome", "(B, R+1, m)", "the outcome of the preferences at the start and after each round"),
+        array("round1_outcome", "(B, m)", "the voting outcome of the first round"),
+        array("voting_positions", "(B, R, n, m)", "the actors' voting positions after each round's exchanges"),
+        info("exchange_rounds", "list of round documents", "draw 0's exchanges round by round (the JSON 'rounds')"),
+        info("candidates_per_round", "list[int]", "draw 0's candidate exchanges per round"),
+        info("exchanges_per_round", "list[int]", "draw 0's realised exchanges per round"),
+        info("round1_outcome", "dict issue → float", "draw 0's voting outcome of the first round"),
+        info("initial_outcome", "dict issue → float", "draw 0's outcome of the initial preferences"),
+        info("ties", "list of {round, order, tied_with}", "draw 0's realised exchanges that had equal-gain rivals"),
+        info("notes", "list[str]", "caveats of this run", "one issue, or move_budget='decide'"),
+    )
     #: p = 0 runs the batch's draws in lock-step (:func:`play_round_lockstep`); False keeps the per-draw loop
     #: (identical results; kept for tests and for REX, whose random stream is consumed draw after draw).
     _lockstep = True
 
+    def uses_randomness(self) -> bool:
+        """REX (p > 0) draws; plain equal gain (p = 0) is deterministic."""
+        return self.params.p > 0.0
+
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
         return self._run(arrays, rng, histories=True)
 
-    def solve_final(
-        self, arrays: ScenarioArrays, *, seed: int | None = None, rng: np.random.Generator | None = None
+    def _solve_rounds(
+        self,
+        arrays: ScenarioArrays,
+        rng: np.random.Generator,
+        keep: Keep,
+        stop_after: int | None,
+        start: RunState | None,
     ) -> Solution:
-        """The outcomes, status and rounds of :meth:`solve`, with only the final positions as the trajectory.
+        """``keep="final"`` skips the exchange log and its tables (trajectory: the preferences after the last round).
+        A continued REX run (p > 0) of several draws gives the numbers of one run only with its generator as one run
+        leaves it: the per-draw loop draws for draw 0's rounds, then draw 1's."""
+        return self._run(arrays, rng, histories=keep == "full", stop_after=stop_after, start=start)
 
-        What an ensemble keeps of a run (``trajectory`` is (B, 1, n, m): the preferences after the last round, the
-        input position where absent; no tables, arrays or info). The numbers are those of :meth:`solve` with the
-        same ``seed``/``rng``; skipping the exchange log and its tables makes large batches cheaper.
-        """
-        self.check_runnable(arrays)
-        return settle(
-            arrays, self._run(arrays, rng if rng is not None else np.random.default_rng(seed), histories=False)
-        )
-
-    def _run(self, arrays: ScenarioArrays, rng: np.random.Generator, *, histories: bool) -> Solution:
-        prm: ExchangeParams = self.params  # type: ignore[assignment]
+    def _run(
+        self,
+        arrays: ScenarioArrays,
+        rng: np.random.Generator,
+        *,
+        histories: bool,
+        stop_after: int | None = None,
+        start: RunState | None = None,
+    ) -> Solution:
+        prm = self.params
         lower, upper = np.asarray(arrays.lower, float), np.asarray(arrays.upper, float)
         if np.any(~(upper > lower)):
             bad = int(np.argmax(~(upper > lower)))
-            raise ParameterError(
-                f"exchange: issue {arrays.issues[bad]!r} has scale [{lower[bad]}, {upper[bad]}]; expected lower < upper"
+            raise ScenarioError(
+                f"exchange: issue {arrays.issues[bad]!r} has scale [{lower[bad]}, {upper[bad]}]; expected lower < upper",
+                file=arrays.name,
             )
         sal_all = np.asarray(arrays.salience, float)
         if np.any((sal_all < 0) | (sal_all > 1)) or np.any(np.asarray(arrays.capability) < 0):
-            raise ParameterError("exchange: salience must lie in [0, 1] and capability must be ≥ 0")
+            raise ScenarioError(
+                "exchange: salience must lie in [0, 1] and capability must be ≥ 0", file=arrays.name
+            )
         span = (upper - lower) / 100.0
         outside = arrays.mask & (
             (arrays.position < lower - 1e-9 * span * 100) | (arrays.position > upper + 1e-9 * span * 100)
         )
         if outside.any():
             b_, a_, i_ = (int(v[0]) for v in np.nonzero(outside))
-            raise ParameterError(
+            raise ScenarioError(
                 f"exchange: actor {arrays.actors[a_]!r} on issue {arrays.issues[i_]!r}: position "
-                f"{arrays.position[b_, a_, i_]} lies outside the scale [{lower[i_]}, {upper[i_]}]"
+                f"{arrays.position[b_, a_, i_]} lies outside the scale [{lower[i_]}, {upper[i_]}]",
+                file=arrays.name,
             )
         # work in sorted-id actor order so that tie-breaking does not depend on the input order
         order = np.array(sorted(range(arrays.n_actors), key=lambda k: arrays.actors[k]), dtype=int)
         inv = np.argsort(order)
         B, n, m = arrays.position.shape
-        R = prm.max_rounds
+        r0 = 0 if start is None else start.round  # rounds run before this call (a continued run)
+        last = prm.max_rounds if stop_after is None else min(prm.max_rounds, stop_after)
+        R = max(last - r0, 0)  # rounds this call may run
         traj = np.empty((B, R + 1, n, m))
         voting = np.full((B, R, n, m), np.nan)
         o_pref = np.full((B, R + 1, m), np.nan)
@@ -721,9 +777,14 @@ class ExchangeModel(Model):
         cs_all = cap_s * sal_s
         logs = [ExchangeLog(actors_sorted, arrays.issues, span) for _ in range(B)]
         candidates: list[list[int]] = [[] for _ in range(B)]
-        traj[:, 0] = x_all[:, inv]
-        done = np.full(B, R)  # rounds run per draw
+        done = np.full(B, R)  # rounds run per draw (in this call)
         converged = np.zeros(B, bool)  # stopped by convergence (possibly in the last round)
+        prev_vote = np.full((B, m), np.nan)  # the voting outcome of the round before this call's first (tol)
+        has_prev = False
+        if start is not None:
+            x_all, converged, prev_vote, has_prev = _resume(start, x_all, arrays, order, lower, span)
+            done[converged] = 0
+        traj[:, 0] = x_all[:, inv]
 
         def after_round(bidx: int, r: int, x: np.ndarray, y: np.ndarray, supplied: np.ndarray) -> bool:
             """Record round ``r`` of draw ``bidx``, update its preferences (in ``x_all``); True if it stops."""
@@ -735,19 +796,22 @@ class ExchangeModel(Model):
             traj[bidx, r + 1] = x[inv]
             o_pref[bidx, r + 1] = outcome(x, cs, mask)
             stop = not supplied.any()
-            if not stop and prm.tol is not None and r > 0:
-                change = np.abs(o_vote[bidx, r] - o_vote[bidx, r - 1]) * span
+            if not stop and prm.tol is not None and (r > 0 or has_prev):
+                before = o_vote[bidx, r - 1] if r > 0 else prev_vote[bidx]
+                change = np.abs(o_vote[bidx, r] - before) * span
                 stop = float(np.nanmax(change, initial=0.0)) < prm.tol
             if stop:
                 done[bidx], converged[bidx] = r + 1, True
             return stop
 
+        running = np.flatnonzero(~converged)  # draws a continued run still moves
         if prm.p == 0.0 and self._lockstep:
             # blocks of draws in lock-step, at most about _LOCKSTEP_CANDIDATES candidates each (memory)
             block = max(1, _LOCKSTEP_CANDIDATES // max(1, (n * (n - 1) // 2) * (m * (m - 1) // 2)))
             o_pref[:, 0] = outcome(x_all, cs_all, mask_all)
             for first in range(0, B, block):
                 active = np.arange(first, min(B, first + block))
+                active = active[~converged[active]]
                 for r in range(R):
                     if active.size == 0:
                         break
@@ -758,7 +822,7 @@ class ExchangeModel(Model):
                     )
                     if histories:
                         for bidx, nc, (ex, ext) in zip(active.tolist(), n_cand.tolist(), per_draw, strict=True):
-                            logs[bidx].add_round(r + 1, ex, ext)
+                            logs[bidx].add_round(r0 + r + 1, ex, ext)
                             candidates[bidx].append(nc)
                     voting[active, r] = y[:, inv]
                     o_vote[active, r] = outcome(y, cs, mask)
@@ -767,20 +831,21 @@ class ExchangeModel(Model):
                     traj[active, r + 1] = x[:, inv]
                     o_pref[active, r + 1] = outcome(x, cs, mask)
                     stop = ~supplied.any(axis=(1, 2))
-                    if prm.tol is not None and r > 0:
-                        change = np.abs(o_vote[active, r] - o_vote[active, r - 1]) * span
+                    if prm.tol is not None and (r > 0 or has_prev):
+                        before = o_vote[active, r - 1] if r > 0 else prev_vote[active]
+                        change = np.abs(o_vote[active, r] - before) * span
                         stop |= np.nanmax(change, axis=1, initial=0.0) < prm.tol
                     done[active[stop]], converged[active[stop]] = r + 1, True
                     active = active[~stop]
         else:
-            for bidx in range(B):
+            for bidx in running.tolist():
                 log = logs[bidx]
                 sal, cap, mask = sal_s[bidx], cap_s[bidx], mask_all[bidx]
                 o_pref[bidx, 0] = outcome(x_all[bidx], cs_all[bidx], mask)
                 for r in range(R):
                     progress_step(bidx + r / R, B)
                     x = x_all[bidx]
-                    log.start_round(r + 1)
+                    log.start_round(r0 + r + 1)
                     y, supplied, nc = play_round(
                         x, sal, cap, mask, p=prm.p, rng=rng, log=log if histories else None, move_budget=prm.move_budget
                     )
@@ -794,25 +859,49 @@ class ExchangeModel(Model):
             d = int(done[bidx])
             if d < R:  # a stop: later rounds repeat the last state
                 traj[bidx, d + 1 :] = traj[bidx, d]
-                voting[bidx, d:] = voting[bidx, d - 1]
-                o_vote[bidx, d:] = o_vote[bidx, d - 1]
+                if d > 0:
+                    voting[bidx, d:] = voting[bidx, d - 1]
+                    o_vote[bidx, d:] = o_vote[bidx, d - 1]
                 o_pref[bidx, d + 1 :] = o_pref[bidx, d]
             status[bidx] = "converged" if converged[bidx] else "max_rounds"
             rounds[bidx] = d
         R = int(rounds.max())  # rounds run by the longest draw; shorter draws repeat their last state
         traj, voting, o_vote, o_pref = traj[:, : R + 1], voting[:, :R], o_vote[:, :R], o_pref[:, : R + 1]
+        if start is not None:  # rounds count from the beginning of the run; a draw stopped before keeps its count
+            rounds = np.where(start.stopped, start.rounds, rounds + r0)
         to_scale = lambda a: a * span + lower  # noqa: E731
         traj_s = to_scale(traj)
         traj_s = np.where(arrays.mask[:, None], traj_s, np.nan)  # no position where the actor holds no stance
         vote_o, pref_o = to_scale(o_vote), to_scale(o_pref)
+        # each draw's last voting outcome (internal units): this call's last round, or the one it started after
+        last_vote = np.where((rounds[:, :1] > 0), o_vote[:, -1], prev_vote) if R > 0 else prev_vote
+        state = RunState(
+            model=self.name,
+            actors=arrays.actors,
+            issues=arrays.issues,
+            round=r0 + R,
+            positions=traj_s[:, -1].copy(),
+            rounds=rounds.copy(),
+            stopped=np.broadcast_to(converged[:, None], (B, m)).copy(),
+            internal={
+                "x": x_all.copy(),
+                "actors_sorted": actors_sorted,
+                "vote": last_vote,
+                "has_vote": bool(has_prev or R > 0),
+                **({"rng": rng.bit_generator.state} if self.uses_randomness() else {}),
+            },
+        )
+        # outcome: the last voting outcome (a continued run whose draws had all stopped: the one it started from)
+        final_vote = vote_o[:, -1].copy() if R > 0 else to_scale(prev_vote)
         if not histories:
-            return Solution(outcomes=vote_o[:, -1].copy(), trajectory=traj_s[:, -1:], status=status, rounds=rounds)
+            return Solution(outcomes=final_vote, trajectory=traj_s[:, -1:], status=status, rounds=rounds, state=state)
+        first_vote = vote_o[:, 0] if R > 0 else final_vote  # the first round of this call
         tables = build_tables(logs, lower)
         info: dict[str, Any] = {
             "exchange_rounds": round_documents(logs[0], candidates[0], lower),
             "candidates_per_round": candidates[0],
             "exchanges_per_round": [int(rd["a"].size) for rd in logs[0].rounds],
-            "round1_outcome": {iid: float(vote_o[0, 0, j]) for j, iid in enumerate(arrays.issues)},
+            "round1_outcome": {iid: float(first_vote[0, j]) for j, iid in enumerate(arrays.issues)},
             "initial_outcome": {iid: float(pref_o[0, 0, j]) for j, iid in enumerate(arrays.issues)},
             "ties": logs[0].ties(),
         }
@@ -824,7 +913,7 @@ class ExchangeModel(Model):
         if notes:
             info["notes"] = notes
         return Solution(
-            outcomes=vote_o[:, -1].copy(),
+            outcomes=final_vote,
             trajectory=traj_s,
             status=status,
             rounds=rounds,
@@ -832,8 +921,9 @@ class ExchangeModel(Model):
             arrays={
                 "voting_outcome": vote_o,
                 "preference_outcome": pref_o,
-                "round1_outcome": vote_o[:, 0].copy(),
+                "round1_outcome": first_vote.copy(),
                 "voting_positions": np.where(arrays.mask[:, None], to_scale(voting), np.nan),
             },
             info=info,
+            state=state,
         )

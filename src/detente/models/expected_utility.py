@@ -26,8 +26,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from detente.errors import ParameterError, UnknownNameError
 from detente.execution.runner import step as progress_step
 from detente.models import _eu_kernel as K
-from detente.models.base import Model, Solution, register, settle
-from detente.models.contract import Capabilities
+from detente.models.base import Keep, Model, Solution, register
+from detente.models.contract import Capabilities, RunState, array, info, table
 from detente.scenario.arrays import ScenarioArrays
 
 if TYPE_CHECKING:  # pandas loads when the tables are built
@@ -134,7 +134,7 @@ _DEFAULT = {k: f.default for k, f in ExpectedUtilityParams.model_fields.items()}
 
 
 @register
-class ExpectedUtility(Model):
+class ExpectedUtility(Model[ExpectedUtilityParams]):
     """Bueno de Mesquita's expected-utility model (Scholz, Calbert & Smith 2011 reading), per issue."""
 
     name = "expected-utility"
@@ -143,19 +143,40 @@ class ExpectedUtility(Model):
     Params = ExpectedUtilityParams
     presets = {"default": _DEFAULT, "scholz_compat": _SCHOLZ}
     default_preset = "default"
+    outputs = (
+        table(
+            "offers",
+            "draw, round, issue, actor, proposer, kind, from, to",
+            "every accepted offer: who moved, on whose offer, which kind (conflict, compromise, capitulation)",
+        ),
+        table(
+            "stop",
+            "draw, issue, status, rounds, outcome, mean, median_min, median_max, cycle, period",
+            "why and where each issue stopped, with the median's range at the stop",
+        ),
+        array("median", "(B, R, m)", "the weighted median voter position by round"),
+        array("mean", "(B, R, m)", "the capability × salience weighted mean position by round"),
+        array("risk", "(B, R, n, m)", "each actor's risk exponent r_i by round (NaN at round 0 and after the stop)"),
+        array("offer_kind", "(B, R, n, m) int8", "the kind of offer each actor accepted by round (0: none)"),
+        array("median_range", "(B, 2, m)", "the median's lowest and highest value over the stop's window"),
+        info("rounds", "list of {round, issue, median, mean}", "draw 0's median and mean by round"),
+        info("stop", "dict issue → {status, rounds, median, mean, median_min, …}", "draw 0's stopping report"),
+    )
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
-        return solve_arrays(arrays, self.params)  # type: ignore[arg-type]
+        return solve_arrays(arrays, self.params)
 
-    def solve_final(self, arrays: ScenarioArrays, *, rng: np.random.Generator | None = None) -> Solution:
-        """The outcomes, status and rounds of :meth:`solve`, with only the final positions as the trajectory.
-
-        What an ensemble keeps of a run (``trajectory`` is (B, 1, n, m): the actors' positions at each issue's stop,
-        NaN where absent; no tables, arrays or info). The numbers are those of :meth:`solve`; skipping the per-round
-        histories and the offers table makes large batches cheaper. ``rng`` is unused (the model is deterministic).
-        """
-        self.check_runnable(arrays)
-        return settle(arrays, solve_arrays(arrays, self.params, histories=False))  # type: ignore[arg-type]
+    def _solve_rounds(
+        self,
+        arrays: ScenarioArrays,
+        rng: np.random.Generator,
+        keep: Keep,
+        stop_after: int | None,
+        start: RunState | None,
+    ) -> Solution:
+        """Without histories for ``keep="final"`` (trajectory: the positions at each issue's stop); ``rng`` is
+        unused (the model is deterministic)."""
+        return solve_arrays(arrays, self.params, histories=keep == "full", stop_after=stop_after, start=start)
 
 
 # ---- the round loop -------------------------------------------------------------------------------------------
@@ -196,8 +217,19 @@ def _initial_range(x: np.ndarray, mask: np.ndarray, width: np.ndarray, spec: Any
     return np.where(R > 0, R, np.where(width > 0, width, 1.0))
 
 
-def _run(p: dict[str, np.ndarray], prm: ExpectedUtilityParams, block: int, histories: bool = True) -> dict[str, Any]:
+def _run(
+    p: dict[str, np.ndarray],
+    prm: ExpectedUtilityParams,
+    block: int,
+    histories: bool = True,
+    stop_after: int | None = None,
+    init: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """The round loop over all problems; finished problems drop out of the computation.
+
+    ``stop_after``: stop after that round (the run's state at the stop is returned, see :func:`_start`); ``init``:
+    the state to continue from (:func:`_start`), whose rounds, median history, stopping counters, cycle buffer and
+    range R continue here exactly as in one run.
 
     Each round evaluates the kernels on the active problems in blocks of at most ``block`` problems (to bound the
     memory of the pairwise arrays) and records only the active rows (``records``: round, problem indices, new
@@ -207,7 +239,7 @@ def _run(p: dict[str, np.ndarray], prm: ExpectedUtilityParams, block: int, histo
     """
     x, w, s, mask = p["x"], p["w"], p["s"], p["mask"]
     Pn, n = x.shape
-    R0 = _initial_range(x, mask, p["width"], prm.range)
+    R0 = _initial_range(x, mask, p["width"], prm.range) if init is None else init["R0"]
     opts: dict[str, Any] = dict(
         p_success=prm.p_success,
         reverse_salience=prm.reverse_salience,
@@ -219,25 +251,33 @@ def _run(p: dict[str, np.ndarray], prm: ExpectedUtilityParams, block: int, histo
         zero=prm.zero,
     )
     stop_tol = max(prm.tol, 1e-12)
-    cur = x.copy()
-    med = [K.weighted_median(x, w, mask)]
-    mean = [K.weighted_mean(x, w, mask)] if histories else []  # (without histories only the final mean is needed)
-    records: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    active = np.ones(Pn, bool)
-    converged = np.zeros(Pn, bool)
-    rounds = np.zeros(Pn, int)
-    period = np.zeros(Pn, int)  # exact cycle period (0: none)
-    still = np.zeros(Pn, int)  # consecutive rounds with an unchanged median
     W = max(1, min(prm.cycle_window, prm.max_rounds))  # ring buffer: positions after round u sit in slot u % W
-    ring = np.empty((W, Pn, n))  # slot-major: a round's positions are written to one contiguous slab
-    ring[0] = x
+    if init is None:
+        t0 = 0
+        cur = x.copy()
+        med = [K.weighted_median(x, w, mask)]
+        active = np.ones(Pn, bool)
+        converged = np.zeros(Pn, bool)
+        rounds = np.zeros(Pn, int)
+        period = np.zeros(Pn, int)  # exact cycle period (0: none)
+        still = np.zeros(Pn, int)  # consecutive rounds with an unchanged median
+        ring = np.empty((W, Pn, n))  # slot-major: a round's positions are written to one contiguous slab
+        ring[0] = x
+    else:
+        t0, cur, med = init["t"], init["cur"].copy(), list(init["median"])
+        active, converged, rounds = init["active"].copy(), init["converged"].copy(), init["rounds"].copy()
+        period, still, ring = init["period"].copy(), init["still"].copy(), init["ring"].copy()
+    # (without histories only the final mean is needed)
+    mean = [K.weighted_mean(cur, w, mask)] if histories else []
+    records: list[tuple[int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     flat_ring = ring.reshape(W, Pn * n)
     nobody = np.logical_not(mask.any(axis=1))
     owned = True  # whether ``cur`` may be updated in place (not an array held by ``records``)
     mw, mt = K.median_weights(w, mask)
     count = -1  # problems active in the previous round (the active set only shrinks)
     new, mu_now = x, med[0]  # the previous round's positions and medians (first read in round 2)
-    for t in range(1, prm.max_rounds + 1):
+    last = prm.max_rounds if stop_after is None else min(prm.max_rounds, stop_after)
+    for t in range(t0 + 1, last + 1):
         progress_step(t - 1, prm.max_rounds)
         idx = np.flatnonzero(active)
         if idx.size == 0:
@@ -325,6 +365,55 @@ def _run(p: dict[str, np.ndarray], prm: ExpectedUtilityParams, block: int, histo
         "median_max": hi_m,
         "cycle": cycle_kind,
         "T": med_a.shape[0],
+        "t0": t0,
+        "state": {
+            "R0": R0, "active": active, "converged": converged, "still": still, "ring": ring, "cur": cur,
+        },
+    }
+
+
+def _start(state: RunState, flat: dict[str, np.ndarray], prm: ExpectedUtilityParams) -> dict[str, Any]:
+    """The round loop's state to continue from (all problems, draw-major): exactly the stopped run's, or after
+    :meth:`RunState.restart` the new positions with every problem running again (no cycle remembered across the
+    restart; the range R widened to the new spread for ``range='initial'``)."""
+    st = state.internal
+    Pn, n = flat["x"].shape
+    init = {
+        "t": state.round,
+        "median": st["median"],
+        "R0": st["R0"],
+        "rounds": st["rounds"],
+        "period": st["period"],
+        "active": st["active"],
+        "converged": st["converged"],
+        "still": st["still"],
+        "ring": st["ring"],
+        "cur": st["cur"],
+    }
+    if not state.restarted:
+        return init
+    x, w, mask = flat["x"], flat["w"], flat["mask"]
+    W = max(1, min(prm.cycle_window, prm.max_rounds))
+    ring = np.full((W, Pn, n), np.nan)
+    ring[state.round % W] = x
+    R0 = st["R0"]
+    if prm.range == "initial":
+        R0 = np.maximum(R0, _initial_range(x, mask, flat["width"], "initial"))
+    elif prm.range not in ("dynamic", "scale"):
+        _initial_range(x, mask, flat["width"], prm.range)  # refuses a fixed R below the new spread
+    med = np.array(st["median"], copy=True)
+    med[-1] = K.weighted_median(x, w, mask)
+    return {
+        **init,
+        "median": med,
+        "R0": R0,
+        "rounds": np.full(Pn, state.round),
+        "period": np.zeros(Pn, int),
+        "active": np.ones(Pn, bool),
+        "converged": np.zeros(Pn, bool),
+        "still": np.zeros(Pn, int),
+        "ring": ring,
+        "cur": x.copy(),
     }
 
 
@@ -385,9 +474,10 @@ def _classify(
 
 
 def _assemble(
-    parts: list[dict[str, Any]], starts: list[int], flat: dict[str, np.ndarray], B: int, m: int, T: int
+    parts: list[dict[str, Any]], starts: list[int], flat: dict[str, np.ndarray], B: int, m: int, T: int, t0: int = 0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
-    """Full histories in the output layout (B, T, n, m) from the recorded active rows, written once.
+    """Full histories in the output layout (B, T, n, m) from the recorded active rows, written once (row 0: round
+    ``t0``, where the run started).
 
     Trajectory: positions after each round, the final positions after a problem's stop, NaN where an actor is
     absent. Risk exponents: NaN at round 0, after the stop and for absent actors. Offer kinds: 0 where nobody moved.
@@ -407,9 +497,9 @@ def _assemble(
         for t, idx, new, r, kd, pj in p["records"]:
             q = idx + q0
             b, k = q // m, q % m
-            traj[b, t, :, k] = np.where(mask[q], new, np.nan)
-            risk[b, t, :, k] = r
-            kind[b, t, :, k] = kd
+            traj[b, t - t0, :, k] = np.where(mask[q], new, np.nan)
+            risk[b, t - t0, :, k] = r
+            kind[b, t - t0, :, k] = kd
             rr, ii = np.nonzero(kd)
             by_round.setdefault(t, []).append((q[rr], ii, pj[rr, ii], kd[rr, ii]))
     offers = [(np.full(q.size, t), q, i, j, c) for t in sorted(by_round) for q, i, j, c in by_round[t]]
@@ -420,12 +510,21 @@ def _assemble(
     return traj, risk, kind, cols
 
 
-def solve_arrays(arrays: ScenarioArrays, prm: ExpectedUtilityParams, *, histories: bool = True) -> Solution:
+def solve_arrays(
+    arrays: ScenarioArrays,
+    prm: ExpectedUtilityParams,
+    *,
+    histories: bool = True,
+    stop_after: int | None = None,
+    start: RunState | None = None,
+) -> Solution:
     """Run the model on every draw and issue of ``arrays`` (one round loop; kernels vectorised in blocks).
 
     ``histories=False`` skips what only the full output needs (the per-round trajectory, risk exponents and offer
     kinds, the offers and stop tables, the info): the trajectory is then (B, 1, n, m), the positions at each issue's
-    stop. Outcomes, status and rounds are the same either way.
+    stop. Outcomes, status and rounds are the same either way. ``stop_after`` stops after that round; ``start``
+    continues a stopped run (its positions are ``arrays.position``); the per-round outputs then cover the rounds
+    from the start on, and ``rounds`` counts from the beginning of the run. The run's state is ``Solution.state``.
     """
     B, n, m = arrays.position.shape
     flat = _flatten(arrays)
@@ -437,8 +536,20 @@ def solve_arrays(arrays: ScenarioArrays, prm: ExpectedUtilityParams, *, historie
     group = max(size, _GROUP_PROBLEMS)
     block = max(1, min(size, _BLOCK_ELEMENTS // max(n * n, 1)))
     starts = list(range(0, Pn, group)) or [0]
-    parts = [_run({k: v[c : c + group] for k, v in flat.items()}, prm, block, histories) for c in starts]
+    init = _start(start, flat, prm) if start is not None else None
+
+    def part(c: int) -> dict[str, Any] | None:
+        if init is None:
+            return None
+        return {k: (v if k == "t" else v[:, c : c + group] if k in ("median", "ring") else v[c : c + group])
+                for k, v in init.items()}
+
+    parts = [
+        _run({k: v[c : c + group] for k, v in flat.items()}, prm, block, histories, stop_after, part(c))
+        for c in starts
+    ]
     T = max(p["T"] for p in parts)
+    t0 = parts[0]["t0"]
 
     def cat(key: str) -> np.ndarray:  # (T0, Pn) series padded to T rounds by repeating the last entry
         if len(parts) == 1:
@@ -451,6 +562,7 @@ def solve_arrays(arrays: ScenarioArrays, prm: ExpectedUtilityParams, *, historie
         return (parts[0][key] if len(parts) == 1 else np.concatenate([p[key] for p in parts])).reshape(B, m)
 
     status, rounds = join("status"), join("rounds")
+    state = _state(arrays, parts, cat("median"), T, flat)
     if not histories:
         final = parts[0]["final"] if len(parts) == 1 else np.concatenate([p["final"] for p in parts])
         if prm.outcome == "median":  # each problem's median at its stop
@@ -463,12 +575,16 @@ def solve_arrays(arrays: ScenarioArrays, prm: ExpectedUtilityParams, *, historie
             trajectory=np.ascontiguousarray(final)[:, None],
             status=status,
             rounds=rounds,
+            state=state,
         )
     med, mean = cat("median"), cat("mean")
-    trajectory, risk, kind, offers = _assemble(parts, starts, flat, B, m, T)
-    med_b = np.ascontiguousarray(med.reshape(T, B, m).transpose(1, 0, 2))
-    mean_b = np.ascontiguousarray(mean.reshape(T, B, m).transpose(1, 0, 2))
-    outcomes = (med_b if prm.outcome == "median" else mean_b)[np.arange(B)[:, None], rounds, np.arange(m)[None, :]]
+    trajectory, risk, kind, offers = _assemble(parts, starts, flat, B, m, T - t0, t0)
+    med_full = np.ascontiguousarray(med.reshape(T, B, m).transpose(1, 0, 2))
+    med_b = med_full[:, t0:]  # the rounds of this run (from the start state on)
+    mean_b = np.ascontiguousarray(mean.reshape(T - t0, B, m).transpose(1, 0, 2))
+    at = np.maximum(rounds - t0, 0)  # each issue's stop within this run (0: it had stopped before the start)
+    b_, k_ = np.arange(B)[:, None], np.arange(m)[None, :]
+    outcomes = med_full[b_, rounds, k_] if prm.outcome == "median" else mean_b[b_, at, k_]
     mmin, mmax = join("median_min"), join("median_max")
     period, cycle = join("period"), join("cycle")
     return Solution(
@@ -477,8 +593,8 @@ def solve_arrays(arrays: ScenarioArrays, prm: ExpectedUtilityParams, *, historie
         status=status,
         rounds=rounds,
         tables={
-            "offers": _offers_table(arrays, trajectory, *offers),
-            "stop": _stop_table(arrays, status, rounds, outcomes, mmin, mmax, cycle, period, mean_b),
+            "offers": _offers_table(arrays, trajectory, *offers, t0),
+            "stop": _stop_table(arrays, status, rounds, outcomes, mmin, mmax, cycle, period, mean_b, t0),
         },
         arrays={
             "median": med_b,
@@ -487,7 +603,41 @@ def solve_arrays(arrays: ScenarioArrays, prm: ExpectedUtilityParams, *, historie
             "offer_kind": kind,
             "median_range": np.stack([mmin, mmax], axis=1),  # (B, 2, m)
         },
-        info=_info(arrays, med_b, mean_b, status, rounds, mmin, mmax, cycle, period),
+        info=_info(arrays, med_b, mean_b, status, rounds, mmin, mmax, cycle, period, t0),
+        state=state,
+    )
+
+
+def _state(
+    arrays: ScenarioArrays, parts: list[dict[str, Any]], med: np.ndarray, T: int, flat: dict[str, np.ndarray]
+) -> RunState:
+    """The run's :class:`RunState` at its stop (problems draw-major, as the round loop holds them)."""
+    B, n, m = arrays.position.shape
+
+    def cat(key: str, axis: int = 0) -> np.ndarray:
+        got = [p["state"][key] if key in p["state"] else p[key] for p in parts]
+        return got[0] if len(got) == 1 else np.concatenate(got, axis=axis)
+
+    cur, active = cat("cur"), cat("active")
+    return RunState(
+        model="expected-utility",
+        actors=arrays.actors,
+        issues=arrays.issues,
+        round=T - 1,
+        positions=np.ascontiguousarray(np.where(flat["mask"], cur, np.nan).reshape(B, m, n).transpose(0, 2, 1)),
+        rounds=cat("rounds").reshape(B, m),
+        stopped=~active.reshape(B, m),
+        internal={
+            "median": med,
+            "R0": cat("R0"),
+            "rounds": cat("rounds"),
+            "period": cat("period"),
+            "active": active,
+            "converged": cat("converged"),
+            "still": cat("still"),
+            "ring": cat("ring", axis=1),
+            "cur": cur,
+        },
     )
 
 
@@ -499,11 +649,12 @@ def _offers_table(
     i: np.ndarray,
     j: np.ndarray,
     code: np.ndarray,
+    t0: int = 0,
 ) -> pd.DataFrame:
     """Tidy table of accepted offers: draw, round, issue, actor (who moved), proposer, kind, from, to.
 
-    ``traj`` is the (B, T, n, m) trajectory; (t, q, i, j, code) the round, problem (draw·m + issue), mover, proposer
-    and kind code of every accepted offer.
+    ``traj`` is the (B, T, n, m) trajectory from round ``t0``; (t, q, i, j, code) the round, problem
+    (draw·m + issue), mover, proposer and kind code of every accepted offer.
     """
     import pandas as pd
 
@@ -511,7 +662,7 @@ def _offers_table(
     b, k = q // m, q % m
     kinds = [K.KIND_NAMES[c] for c in sorted(K.KIND_NAMES)]
     _, T, n, _ = traj.shape
-    at = ((b * T + t) * n + i) * m + k  # flat index of traj[b, t, i, k]
+    at = ((b * T + t - t0) * n + i) * m + k  # flat index of traj[b, t - t0, i, k]
     flat_traj = traj.reshape(-1)
 
     def cat(codes: np.ndarray, names: Any) -> Any:  # categorical for big batches, plain strings otherwise
@@ -544,11 +695,13 @@ def _stop_table(
     cycle: np.ndarray,
     period: np.ndarray,
     mean_b: np.ndarray,
+    t0: int = 0,
 ) -> pd.DataFrame:
     import pandas as pd
 
     B, m = status.shape
     d, k = np.meshgrid(np.arange(B), np.arange(m), indexing="ij")
+    at = np.maximum(rounds - t0, 0)  # the stop within mean_b, which starts at round t0
     return pd.DataFrame(
         {
             "draw": d.ravel(),
@@ -556,7 +709,7 @@ def _stop_table(
             "status": status.ravel(),
             "rounds": rounds.ravel(),
             "outcome": outcomes.ravel(),
-            "mean": mean_b[d.ravel(), rounds.ravel(), k.ravel()],
+            "mean": mean_b[d.ravel(), at.ravel(), k.ravel()],
             "median_min": mmin.ravel(),
             "median_max": mmax.ravel(),
             "cycle": cycle.ravel(),
@@ -575,19 +728,22 @@ def _info(
     mmax: np.ndarray,
     cycle: np.ndarray,
     period: np.ndarray,
+    t0: int = 0,
 ) -> dict[str, Any]:
-    """JSON extras for draw 0: median and mean by round, and the stopping report per issue."""
+    """JSON extras for draw 0: median and mean by round (``med``, ``mean`` from round ``t0``), and the stopping
+    report per issue."""
     rows = [
-        {"round": t, "issue": iid, "median": float(med[0, t, k]), "mean": float(mean[0, t, k])}
+        {"round": t, "issue": iid, "median": float(med[0, t - t0, k]), "mean": float(mean[0, t - t0, k])}
         for k, iid in enumerate(arrays.issues)
-        for t in range(int(rounds[0, k]) + 1)
+        for t in range(t0, max(int(rounds[0, k]), t0) + 1)
     ]
+    at = np.maximum(rounds - t0, 0)
     stop = {
         iid: {
             "status": str(status[0, k]),
             "rounds": int(rounds[0, k]),
-            "median": float(med[0, rounds[0, k], k]),
-            "mean": float(mean[0, rounds[0, k], k]),
+            "median": float(med[0, at[0, k], k]),
+            "mean": float(mean[0, at[0, k], k]),
             "median_min": float(mmin[0, k]),
             "median_max": float(mmax[0, k]),
             "cycle": cycle[0, k],
@@ -641,7 +797,7 @@ def perspective(
     import pandas as pd
 
     model = model if model is not None else ExpectedUtility()
-    prm: ExpectedUtilityParams = model.params  # type: ignore[assignment]
+    prm = model.params
     i = _index(arrays.actors, actor, "actor")
     k = _index(arrays.issues, issue, "issue")
     if round < 1:

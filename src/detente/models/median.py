@@ -67,7 +67,7 @@ class MedianParams(BaseModel):
 
 
 @register
-class Median(Model):
+class Median(Model[MedianParams]):
     """Weighted median = Condorcet winner under linear votes (Black 1948; Bueno de Mesquita 1994)."""
 
     name = "median"
@@ -77,7 +77,6 @@ class Median(Model):
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
         p = self.params
-        assert isinstance(p, MedianParams)
         # capability × salience; where nobody has salience, capability, then head count (as the compromise model)
         first, *fallbacks = fallback_weights(arrays)
         out = weighted_median(arrays.position, first, p.tie)

@@ -76,7 +76,7 @@ def nash_solution(
 
 
 @register
-class Nash(Model):
+class Nash(Model[NashParams]):
     """Asymmetric Nash bargaining solution, status quo as disagreement point (Nash 1950; Kalai 1977)."""
 
     name = "nash"
@@ -88,7 +88,6 @@ class Nash(Model):
         """An issue with stances needs a status quo (``disagreement="status_quo"``), and where it has none, some
         actor with salience and capability > 0: otherwise there is neither a bargain nor a point to stay at."""
         prm = self.params
-        assert isinstance(prm, NashParams)
         held = arrays.mask.any(axis=1)
         missing = np.isnan(arrays.status_quo) & held
         if prm.disagreement == "status_quo":
@@ -105,7 +104,6 @@ class Nash(Model):
 
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
         prm = self.params
-        assert isinstance(prm, NashParams)
         x = arrays.position
         d = arrays.status_quo[:, None, :]
         worst = np.maximum(x - arrays.lower, arrays.upper - x)

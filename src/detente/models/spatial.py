@@ -77,6 +77,7 @@ Position classes (below) still compare whole position vectors, where an unheld c
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
@@ -85,8 +86,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from detente.errors import ParameterError, ScenarioError
 from detente.models._pce import coalitions_sparse, option_probs, pairwise_victory, pce, vote
-from detente.models.base import Model, Solution, first_where, register
-from detente.models.contract import Capabilities
+from detente.models.base import Keep, Model, Solution, first_where, register
+from detente.models.contract import Capabilities, RunState, array, info, table
 from detente.scenario.arrays import ScenarioArrays
 
 if TYPE_CHECKING:  # pandas loads when the tables are built
@@ -632,12 +633,17 @@ def simulate(
     params: SpatialParams,
     rng: np.random.Generator | None = None,
     held: np.ndarray | None = None,
+    stop_after: int | None = None,
+    init: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Run the SMP on KTAB's [0, 1] scale: ``x0``/``s`` (B, N, D) positions and salience shares, ``c`` (B, N);
     ``held`` (B, N, D) whether the actor holds a stance on the dimension (None: every actor on every one).
+    ``stop_after``: stop after that turn; ``init``: continue a stopped run (``turn``, ``ideals``, ``first_change``,
+    ``active``, ``turns``, ``converged`` as the stopped run's ``state`` returned them; ``x0`` its positions).
 
     Returns a dict with ``positions`` (B, T+1, N, D), ``ideals``, ``win_prob`` (B, T+1, N), ``risk``,
-    ``stop_ratio`` (B, T+1), ``turns`` (B,), ``converged`` (B,) and per-turn ``records`` (list of dicts).
+    ``stop_ratio`` (B, T+1), ``turns`` (B,), ``converged`` (B,), per-turn ``records`` (list of dicts) and the
+    ``state`` at the stop.
     """
     rng = rng if rng is not None else np.random.default_rng(0)
     x0 = np.asarray(x0, float)
@@ -652,18 +658,25 @@ def simulate(
         if held.all():
             held = None
     eng = _Engine(params, s, c, A, held)
+    y0 = x0 if init is None else np.asarray(init["ideals"], float)
     xs = [x0.copy()]
-    ys = [x0.copy()]
-    st = eng.state(x0, x0)
+    ys = [y0.copy()]
+    st = eng.state(x0, y0)
     wps = [eng.win_probs(st)]
     risks = [st.R]
     ratios = [np.full(B, np.nan)]
-    first_change = np.zeros(B)
-    active = np.ones(B, bool)
-    turns = np.zeros(B, int)
-    converged = np.zeros(B, bool)
+    if init is None:
+        first_change = np.zeros(B)
+        active = np.ones(B, bool)
+        turns = np.zeros(B, int)
+        converged = np.zeros(B, bool)
+        t = 0
+    else:
+        first_change, active = init["first_change"].copy(), init["active"].copy()
+        turns, converged, t = init["turns"].copy(), init["converged"].copy(), int(init["turn"])
+    last = params.max_rounds if stop_after is None else min(params.max_rounds, stop_after)
+    active &= t < last
     records: list[dict[str, Any]] = []
-    t = 0
     states = st
     while active.any():
         t += 1
@@ -699,6 +712,8 @@ def simulate(
         converged[idx[stop_conv]] = True
         stop = stop_conv | (t >= params.max_rounds)
         active[idx[stop]] = False
+        if stop_after is not None and t >= stop_after:
+            break
     # the forecast: PCE-probability-weighted mean of the distinct final positions
     if held is None:
         _, final_w = eng.win_probs(states, with_options=True)
@@ -717,6 +732,10 @@ def simulate(
         "converged": converged,
         "records": records,
         "engine": eng,
+        "state": {
+            "turn": t, "x": states.x, "ideals": states.y, "first_change": first_change, "active": active,
+            "turns": turns, "converged": converged,
+        },
     }
 
 
@@ -771,6 +790,11 @@ def _merge(parts: list[dict[str, Any]], step: int) -> dict[str, Any]:
             records.append({**rec, "draws": np.asarray(rec["draws"]) + k * step})
     out["records"] = records
     out["engine"] = parts[0]["engine"]
+    out["t0"] = parts[0].get("t0", 0)
+    out["state"] = {
+        k: (max(p["state"][k] for p in parts) if k == "turn" else np.concatenate([p["state"][k] for p in parts]))
+        for k in parts[0]["state"]
+    }
     return out
 
 
@@ -824,7 +848,7 @@ def ktab_inputs(arrays: ScenarioArrays, mapping: str = "share_capped") -> tuple[
 
 
 @register
-class Spatial(Model):
+class Spatial(Model[SpatialParams]):
     """KTAB's spatial model of politics (probabilistic Condorcet elections, multi-dimensional). See module docs."""
 
     name: ClassVar[str] = "spatial"
@@ -832,13 +856,34 @@ class Spatial(Model):
     summary: ClassVar[str] = (
         "KTAB's spatial model of politics: challenges, bargains and PCE votes in all issues at once"
     )
-    Params: ClassVar[type[BaseModel]] = SpatialParams
+    Params = SpatialParams
     presets: ClassVar[dict[str, dict[str, Any]]] = {
         "corrected": {"mode": "corrected"},
         "ktab_compat": {"mode": "ktab_compat"},
     }
     default_preset: ClassVar[str | None] = "corrected"
-    stochastic: ClassVar[bool] = True
+    outputs = (
+        table(
+            "moves",
+            "draw, turn, actor, moved, bargain, initiator, receiver, partner, via, p_win, choice_prob, queue_len, shift",
+            "for every turn and actor the bargain it took and its partner (why did this actor move)",
+        ),
+        table("proposals", "draw, turn, initiator, target, gain, p_win", "every challenge made"),
+        array("win_prob", "(B, R, n)", "the PCE probability of each actor's position class by turn"),
+        array("stop_ratio", "(B, R)", "change / (first change + 1e-4) by turn (NaN at turn 0 and after the stop)"),
+        array("risk", "(B, R, n)", "each actor's risk attitude by turn"),
+        array("ideals", "(B, R, n, m)", "each actor's ideal point by turn, on the issues' scales"),
+        array("turns", "(B,) int", "turns run per draw (the rounds of the other models)"),
+        info("turns", "list[int]", "turns run per draw (the rounds of the other models)"),
+        info("stop_ratio", "list of lists", "each draw's stop ratio by turn"),
+        info("win_prob", "list of lists", "draw 0's win probabilities by turn"),
+        info(
+            "zero_salience_actors",
+            "{actors, note}",
+            "actors with salience 0 on every issue, left out of the coalition arithmetic",
+            "some actor has salience 0 on every issue",
+        ),
+    )
 
     def cannot_run(self, arrays: ScenarioArrays) -> str | None:
         """KTAB's SMP needs two actors who care about some issue (salience > 0; the others are left out of the
@@ -856,30 +901,58 @@ class Spatial(Model):
             "expected a capability > 0",
         )
 
+    def uses_randomness(self) -> bool:
+        """Stochastic state transitions draw; deterministic ones (the default) do not."""
+        return self.params.state_transitions == "Stochastic"
+
     def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
+        return self._solve_rounds(arrays, rng, "full", None, None)
+
+    def _solve_rounds(
+        self,
+        arrays: ScenarioArrays,
+        rng: np.random.Generator,
+        keep: Keep,
+        stop_after: int | None,
+        start: RunState | None,
+    ) -> Solution:
+        """The full run either way (``keep`` is applied by :meth:`Model.solve`). A continued stochastic run gives the
+        numbers of one run when the batch ran as one block and one group of caring actors (draws are made turn by
+        turn over the whole block)."""
+        init = None if start is None else _init(start, arrays)
         cares = np.where(arrays.mask, arrays.salience, 0.0).sum(axis=-1) > 0  # (B, n)
         if cares.all():
-            return self._solve_caring(arrays, rng)
-        # actors with salience 0 on every issue have no utility to vote with: out of the coalition arithmetic
-        patterns, which = np.unique(cares, axis=0, return_inverse=True)
-        parts = []
-        for k, keep in enumerate(patterns):
-            idx = np.flatnonzero(which.ravel() == k)
-            sub = arrays.take(idx) if len(patterns) > 1 else arrays
-            kept = np.flatnonzero(keep)
-            sol = self._solve_caring(sub.select_actors(kept), rng)
-            parts.append((idx, _expand_actors(sol, sub, kept)))
-        sol = parts[0][1] if len(parts) == 1 else _stitch(parts, arrays.batch)
-        dropped = [arrays.actors[i] for i in np.flatnonzero(~cares[0])]
-        if dropped:
-            sol.info["zero_salience_actors"] = {
-                "actors": dropped,
-                "note": "salience 0 on every issue: left out of challenges, bargains and votes; position unchanged",
-            }
+            sol = self._solve_caring(arrays, rng, stop_after, init)
+        else:
+            # actors with salience 0 on every issue have no utility to vote with: out of the coalition arithmetic
+            patterns, which = np.unique(cares, axis=0, return_inverse=True)
+            parts = []
+            for k, keep_actors in enumerate(patterns):
+                idx = np.flatnonzero(which.ravel() == k)
+                sub = arrays.take(idx) if len(patterns) > 1 else arrays
+                kept = np.flatnonzero(keep_actors)
+                sub_init = None if init is None else _take_init(init, idx if len(patterns) > 1 else None, kept)
+                sol = self._solve_caring(sub.select_actors(kept), rng, stop_after, sub_init)
+                parts.append((idx, _expand_actors(sol, sub, kept)))
+            sol = parts[0][1] if len(parts) == 1 else _stitch(parts, arrays.batch)
+            dropped = [arrays.actors[i] for i in np.flatnonzero(~cares[0])]
+            if dropped:
+                sol.info["zero_salience_actors"] = {
+                    "actors": dropped,
+                    "note": "salience 0 on every issue: left out of challenges, bargains and votes; position unchanged",
+                }
+        if sol.state is not None and self.uses_randomness():
+            sol.state = dataclasses.replace(sol.state, internal={**sol.state.internal, "rng": rng.bit_generator.state})
         return sol
 
-    def _solve_caring(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
-        p: SpatialParams = self.params  # type: ignore[assignment]
+    def _solve_caring(
+        self,
+        arrays: ScenarioArrays,
+        rng: np.random.Generator,
+        stop_after: int | None = None,
+        init: dict[str, Any] | None = None,
+    ) -> Solution:
+        p = self.params
         if arrays.n_actors < 2:
             raise ScenarioError(
                 "the spatial model needs at least two actors who care about some issue (salience > 0)",
@@ -887,18 +960,64 @@ class Spatial(Model):
                 value=arrays.n_actors,
             )
         x0, s, c = ktab_inputs(arrays, p.salience_mapping)
+        if init is not None:
+            x0 = init["x"]
         B, N, _ = x0.shape
         step = max(1, int(CHUNK_CELLS // max(N**3, 1)))  # bound the (B, N, N, N) utility tensors
         held = None if arrays.mask.all() else arrays.mask
         if B <= step:
-            return solution_from_run(arrays, simulate(x0, s, c, p, rng, held))
+            res = simulate(x0, s, c, p, rng, held, stop_after, init)
+            res["t0"] = 0 if init is None else int(init["turn"])
+            return solution_from_run(arrays, res)
         parts = [
             simulate(
-                x0[k : k + step], s[k : k + step], c[k : k + step], p, rng, None if held is None else held[k : k + step]
+                x0[k : k + step], s[k : k + step], c[k : k + step], p, rng, None if held is None else held[k : k + step],
+                stop_after, None if init is None else _take_init(init, np.arange(k, min(k + step, B)), None),
             )
             for k in range(0, B, step)
         ]
+        for part in parts:
+            part["t0"] = 0 if init is None else int(init["turn"])
         return solution_from_run(arrays, _merge(parts, step))
+
+
+def _init(start: RunState, arrays: ScenarioArrays) -> dict[str, Any]:
+    """:func:`simulate`'s state to continue from, for all actors (KTAB's [0, 1] scale). The stopped run's exact
+    positions and ideals are used where an actor's position is still the one it stopped at; elsewhere (after an
+    edit) the new position, which is then also the actor's ideal."""
+    st = start.internal
+    lo, hi = arrays.lower, arrays.upper
+    x = np.asarray((arrays.position - lo) / (hi - lo), float)
+    y = x.copy()
+    B = arrays.batch
+    if st["actors"] == arrays.actors:
+        same = (lo + st["x"] * (hi - lo) == arrays.position) | ~arrays.mask
+        x = np.where(same, st["x"], x)
+        y = np.where(same.all(axis=-1, keepdims=True), st["ideals"], x)
+    if start.restarted:
+        return {
+            "turn": start.round,
+            "x": x,
+            "ideals": y,
+            "first_change": st["first_change"],
+            "active": np.ones(B, bool),
+            "turns": np.full(B, start.round),
+            "converged": np.zeros(B, bool),
+        }
+    return {"turn": start.round, "x": x, "ideals": y, **{k: st[k] for k in ("first_change", "active", "turns",
+                                                                          "converged")}}
+
+
+def _take_init(init: dict[str, Any], draws: np.ndarray | None, actors: np.ndarray | None) -> dict[str, Any]:
+    """``init`` for some draws and actors."""
+    out = {}
+    for k, v in init.items():
+        if k == "turn":
+            out[k] = v
+            continue
+        v = v if draws is None else v[draws]
+        out[k] = v[:, actors] if actors is not None and k in ("x", "ideals") else v
+    return out
 
 
 def _expand_actors(sol: Solution, arrays: ScenarioArrays, kept: np.ndarray) -> Solution:
@@ -917,8 +1036,30 @@ def _expand_actors(sol: Solution, arrays: ScenarioArrays, kept: np.ndarray) -> S
     ideals[:, :, kept] = sol.arrays["ideals"]
     out["ideals"] = ideals
     info = dict(sol.info)
-    info["win_prob"] = [[_clean(w) for w in out["win_prob"][b, : int(out["turns"][b]) + 1]] for b in range(min(B, 1))]
-    return Solution(sol.outcomes, traj, sol.status, sol.rounds, sol.tables, out, info)
+    rel = _rel_turns(sol)
+    info["win_prob"] = [[_clean(w) for w in out["win_prob"][b, : int(rel[b]) + 1]] for b in range(min(B, 1))]
+    return Solution(sol.outcomes, traj, sol.status, sol.rounds, sol.tables, out, info, _widen_state(sol, arrays, kept))
+
+
+def _rel_turns(sol: Solution) -> np.ndarray:
+    """Each draw's turns within this run's rows (turns counted from a continued run's start)."""
+    t0 = 0 if sol.state is None else int(sol.state.internal["t0"])
+    return np.maximum(np.asarray(sol.arrays["turns"]) - t0, 0)
+
+
+def _widen_state(sol: Solution, arrays: ScenarioArrays, kept: np.ndarray) -> RunState | None:
+    """A kept-actors :class:`RunState` widened to all actors: the others hold their positions (and ideals)."""
+    st = sol.state
+    if st is None:
+        return None
+    x01 = (arrays.position - arrays.lower) / (arrays.upper - arrays.lower)
+    x, y = x01.astype(float), x01.astype(float)
+    x[:, kept], y[:, kept] = st.internal["x"], st.internal["ideals"]
+    pos = np.where(arrays.mask, arrays.position, np.nan).astype(float)
+    pos[:, kept] = st.positions
+    return dataclasses.replace(
+        st, actors=arrays.actors, positions=pos, internal={**st.internal, "x": x, "ideals": y, "actors": arrays.actors}
+    )
 
 
 def _stitch(parts: list[tuple[np.ndarray, Solution]], B: int) -> Solution:
@@ -953,11 +1094,29 @@ def _stitch(parts: list[tuple[np.ndarray, Solution]], B: int) -> Solution:
             frames.append(f)
         tables[k] = pd.concat(frames, ignore_index=True).sort_values(["draw", "turn"], kind="stable", ignore_index=True)
     turns = arrays["turns"]
+    states = [st for _, st in ((i, s.state) for i, s in parts) if st is not None]
+    t0 = int(states[0].internal["t0"]) if states else 0
+    rel = np.maximum(turns - t0, 0)
     info: dict[str, Any] = {
         "turns": [int(t) for t in turns],
-        "stop_ratio": [_clean(r[1 : t + 1]) for r, t in zip(arrays["stop_ratio"], turns)],
-        "win_prob": [[_clean(w) for w in arrays["win_prob"][0, : int(turns[0]) + 1]]],
+        "stop_ratio": [_clean(r[1 : t + 1]) for r, t in zip(arrays["stop_ratio"], rel)],
+        "win_prob": [[_clean(w) for w in arrays["win_prob"][0, : int(rel[0]) + 1]]],
     }
+    state = None
+    if len(states) == len(parts):
+        first_st = states[0]
+        state = dataclasses.replace(
+            first_st,
+            round=max(st.round for st in states),
+            positions=place([st.positions for st in states]),
+            rounds=place([st.rounds for st in states]),
+            stopped=place([st.stopped for st in states]),
+            internal={
+                **first_st.internal,
+                **{k: place([st.internal[k] for st in states]) for k in ("x", "ideals", "first_change", "active",
+                                                                         "turns", "converged")},
+            },
+        )
     return Solution(
         outcomes=place([s.outcomes for _, s in parts]),
         trajectory=place([pad(s.trajectory) for _, s in parts]),
@@ -966,6 +1125,7 @@ def _stitch(parts: list[tuple[np.ndarray, Solution]], B: int) -> Solution:
         tables=tables,
         arrays=arrays,
         info=info,
+        state=state,
     )
 
 
@@ -983,10 +1143,11 @@ def solution_from_run(arrays: ScenarioArrays, res: dict[str, Any]) -> Solution:
     status[~arrays.mask.any(axis=1)] = "no_stances"
     rounds = np.broadcast_to(res["turns"][:, None], (B, D)).copy()
     moves, proposals = _tables(arrays, res)
+    rel = np.maximum(res["turns"] - res.get("t0", 0), 0)  # turns within this run's rows
     info: dict[str, Any] = {
         "turns": [int(t) for t in res["turns"]],
-        "stop_ratio": [_clean(r[1 : t + 1]) for r, t in zip(res["stop_ratio"], res["turns"])],
-        "win_prob": [[_clean(w) for w in wp[b, : res["turns"][b] + 1]] for b in range(min(B, 1))],
+        "stop_ratio": [_clean(r[1 : t + 1]) for r, t in zip(res["stop_ratio"], rel)],
+        "win_prob": [[_clean(w) for w in wp[b, : rel[b] + 1]] for b in range(min(B, 1))],
     }
     return Solution(
         outcomes=outcomes,
@@ -1002,6 +1163,29 @@ def solution_from_run(arrays: ScenarioArrays, res: dict[str, Any]) -> Solution:
             "turns": res["turns"],
         },
         info=info,
+        state=_run_state(arrays, res),
+    )
+
+
+def _run_state(arrays: ScenarioArrays, res: dict[str, Any]) -> RunState:
+    """The :class:`RunState` of a :func:`simulate` run on ``arrays``' actors (positions back on the scales)."""
+    st = res["state"]
+    lo, hi = arrays.lower, arrays.upper
+    B, D = arrays.batch, arrays.n_issues
+    turns = np.asarray(st["turns"])
+    return RunState(
+        model="spatial",
+        actors=arrays.actors,
+        issues=arrays.issues,
+        round=int(st["turn"]),
+        positions=np.where(arrays.mask, lo + st["x"] * (hi - lo), np.nan),
+        rounds=np.broadcast_to(turns[:, None], (B, D)).copy(),
+        stopped=np.broadcast_to(~np.asarray(st["active"])[:, None], (B, D)).copy(),
+        internal={
+            **{k: st[k] for k in ("x", "ideals", "first_change", "active", "turns", "converged")},
+            "t0": int(res.get("t0", 0)),
+            "actors": arrays.actors,
+        },
     )
 
 
@@ -1045,7 +1229,8 @@ def _tables(arrays: ScenarioArrays, res: dict[str, Any]) -> tuple[pd.DataFrame, 
         mm = np.where(took, m, 0)
         rcv = np.take_along_axis(tgt, mm, axis=1)
         rcv = np.where(took, rcv, 0)
-        delta = (pos[draws, t] - pos[draws, t - 1]) * span
+        t0 = res.get("t0", 0)  # the turn ``positions`` start at (a continued run)
+        delta = (pos[draws, t - t0] - pos[draws, t - t0 - 1]) * span
         shift = np.sqrt(np.sum(delta * delta, axis=-1))
         own = took & (mm == who)
         none = np.full((R, N), None, dtype=object)

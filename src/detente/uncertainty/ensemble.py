@@ -360,7 +360,7 @@ def run_block(job: Job, k: int) -> list[tuple[np.ndarray, ...]]:
                 outcomes, positions, status, rounds = fc.outcomes, final_positions(fc), fc.status, fc.rounds
                 clipped[i] += int(counter.get("clipped", 0))
             else:
-                outcomes, positions, status, rounds = solve_final(
+                outcomes, positions, status, rounds = solve_draws(
                     job.model, batch, rngs[i], job.delegations, job.vetoes
                 )
             parts[i].append(
@@ -479,7 +479,7 @@ def check_ensemble_memory(
     )
 
 
-def solve_final(
+def solve_draws(
     model: Model,
     batch: ScenarioArrays,
     rng: np.random.Generator,
@@ -488,26 +488,11 @@ def solve_final(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(outcomes, final positions, status, rounds) of ``model`` on ``batch``: all that an ensemble keeps of a run.
 
-    A model that offers ``solve_final(arrays, rng=...)`` (a Solution whose trajectory holds only the final positions,
-    e.g. the expected-utility model) is asked for that, which skips building per-round histories and tables. Other
-    models build theirs for one chunk at a time, which is dropped once its final state is copied out.
+    ``model.solve(..., keep="final")``: a model skips building per-round histories and tables where it can.
     ``delegations`` and ``vetoes`` are as in :meth:`Model.solve` (None: the scenario's default).
     """
-    from detente.scenario.twolevel import plan
-
-    pl = plan(batch, delegations, vetoes)  # delegations and veto players, as Model.solve applies them
-    run, keep = pl.prepare(batch)
-    lean = getattr(model, "solve_final", None)
-    if callable(lean):
-        sol = lean(run, rng=rng)
-        outcomes, positions, status, rounds = sol.outcomes, np.asarray(sol.trajectory[:, -1]), sol.status, sol.rounds
-    else:
-        fc = model.solve(run, rng=rng, delegations="separate", vetoes="off")
-        outcomes, positions, status, rounds = fc.outcomes, final_positions(fc), fc.status, fc.rounds
-    outcomes, status, _ = pl.constrain(batch, outcomes, status)
-    if not keep.all():  # members seated in their delegation keep their own positions
-        positions = np.where(keep[None, :, None], positions, batch.position)
-    return outcomes, positions, status, rounds
+    fc = model.solve(batch, rng=rng, keep="final", delegations=delegations, vetoes=vetoes)
+    return fc.outcomes, np.asarray(fc.trajectory[:, -1]), fc.status, fc.rounds
 
 
 def build(

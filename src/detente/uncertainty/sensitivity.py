@@ -33,7 +33,7 @@ from detente.models.base import Model, _jsonable, issue_scales, no_forecast, no_
 from detente.results import Provenance
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario
-from detente.uncertainty.ensemble import base_provenance, prepare, solve_final, structure_modes
+from detente.uncertainty.ensemble import base_provenance, prepare, solve_draws, structure_modes
 from detente.uncertainty.perturb import Uniforms
 from detente.uncertainty.perturb import perturb as perturb_batch
 from detente.uncertainty.sobol import SobolSums, block_size, design
@@ -199,7 +199,7 @@ def evaluate(job: SobolJob, x: np.ndarray, rng: np.random.Generator) -> np.ndarr
             a.actors, cube[:, 0], cube[:, 1], cube[:, 2], np.ones((c, n)), np.ones((c, n)), np.full((c, n, m), 0.5)
         )
         batch = perturb_batch(a, job.spec, u)
-        out[start : start + c] = solve_final(job.model, batch, rng, job.delegations, job.vetoes)[0]
+        out[start : start + c] = solve_draws(job.model, batch, rng, job.delegations, job.vetoes)[0]
     return out
 
 
