@@ -3,8 +3,6 @@ acceptance line "removing an actor by intervention equals the scenario without t
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -14,8 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from detente import interventions as iv
 from detente.errors import ParameterError, ScenarioError, UnknownNameError
 from detente.models import available, get
-from detente.models.base import Model, Solution
-from detente.models.contract import Capabilities
+from detente.models.base import Keep, Model, Solution
+from detente.models.contract import Capabilities, RunState
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario
 
@@ -191,26 +189,37 @@ class _Rounds(BaseModel):
     max_rounds: int = Field(default=40, ge=1)
 
 
-class HalfwayModel(Model):
+class HalfwayModel(Model[_Rounds]):
     """A test model (not registered): each round every actor moves halfway to the weighted mean, which therefore
     stays where it is; the outcome is that mean. A dated position edit at round r changes it by w_a (v − x_a(r)) / W."""
 
     name = "halfway-test"
-    Params: ClassVar[type[BaseModel]] = _Rounds
+    Params = _Rounds
     capabilities = Capabilities(round_based=True)
 
-    def _solve(self, arrays: ScenarioArrays, rng: np.random.Generator) -> Solution:
+    def _solve_rounds(
+        self,
+        arrays: ScenarioArrays,
+        rng: np.random.Generator,
+        keep: Keep,
+        stop_after: int | None,
+        start: RunState | None,
+    ) -> Solution:
         w = arrays.weight
-        x = arrays.position.copy()
+        x = arrays.position.copy()  # (a continued run: Model.solve puts the start state's positions here)
         traj = [x]
-        for _ in range(self.params.max_rounds):  # type: ignore[attr-defined]
+        t0 = 0 if start is None else start.round
+        last = self.params.max_rounds if stop_after is None else min(stop_after, self.params.max_rounds)
+        for _ in range(t0, last):
             mean = (w * x).sum(axis=1, keepdims=True) / w.sum(axis=1, keepdims=True)
             x = np.where(arrays.mask, x + 0.5 * (mean - x), x)
             traj.append(x)
         B, m = arrays.batch, arrays.n_issues
         out = (w * x).sum(axis=1) / w.sum(axis=1)
-        R = self.params.max_rounds  # type: ignore[attr-defined]
-        return Solution(out, np.stack(traj, axis=1), np.full((B, m), "max_rounds", dtype=object), np.full((B, m), R))
+        R = max(last, t0)
+        rounds = np.full((B, m), R)
+        state = RunState(self.name, arrays.actors, arrays.issues, R, x, rounds, np.zeros((B, m), bool))
+        return Solution(out, np.stack(traj, axis=1), np.full((B, m), "max_rounds", dtype=object), rounds, state=state)
 
 
 def test_dated_edit_is_applied_at_its_round():
@@ -224,8 +233,9 @@ def test_dated_edit_is_applied_at_its_round():
     edit = {"op": "set", "actor": "a", "issue": "i1", "field": "position", "value": v, "round": r}
     fc = iv.solve(HalfwayModel(max_rounds=10), s, [edit])
     assert fc.outcomes[0, 0] == pytest.approx(mu + w[0] * (v - x_r) / w.sum(), rel=1e-12)
-    assert fc.trajectory.shape[1] == r + 10 + 1 and fc.trajectory[0, r, 0, 0] == v
-    assert fc.rounds[0, 0] == r + 10 and fc.info["dated_edits"][0]["round"] == r
+    # one run of 10 rounds with an edit at round 3 (the round limit counts every round)
+    assert fc.trajectory.shape[1] == 10 + 1 and fc.trajectory[0, r, 0, 0] == v
+    assert fc.rounds[0, 0] == 10 and fc.info["dated_edits"][0]["round"] == r
     undated = iv.solve(HalfwayModel(max_rounds=10), s, [{**edit, "round": None}])
     assert undated.outcomes[0, 0] == pytest.approx(mu + w[0] * (v - x0[0]) / w.sum(), rel=1e-12)
     # apply() works on data without rounds: dated edits at round 0 by default, or refused on request
@@ -287,7 +297,7 @@ def test_dated_removal_and_arrival_of_actors():
         },
     ]
     fc = iv.solve(HalfwayModel(max_rounds=5), toy(), edits)
-    assert fc.actors == ("a", "b", "d", "e") and fc.trajectory.shape == (1, 4 + 5 + 1, 4, 2)
+    assert fc.actors == ("a", "b", "d", "e") and fc.trajectory.shape == (1, 5 + 1, 4, 2)
     assert np.isnan(fc.trajectory[0, :4, 3]).all() and fc.trajectory[0, 4, 3, 0] == 70
     np.testing.assert_allclose(fc.trajectory[0, 0, :3], to_arrays(toy()).position[0, [0, 1, 3]])
 

@@ -47,25 +47,25 @@ def exchanges(
         _, fc = run_forecast(
             scenario, "exchange", preset, rounds, param, seed, input_format, variants=variant, sets=set_
         )
-        docs: list[dict[str, Any]] = fc.info["exchange_rounds"]
+        docs: list[dict[str, Any]] = fc.output("exchange_rounds")
         if round is not None:
             if round > len(docs):
                 raise ParameterError(f"--round {round}: the model stopped after {len(docs)} rounds")
             docs = [d for d in docs if d["round"] == round]
-        notes: list[str] = fc.info.get("notes", [])
+        notes: list[str] = fc.output("notes", [])
 
         def doc() -> dict[str, Any]:
             d = {
                 **fc.provenance(),
-                **({"what_if": fc.info["what_if"]} if "what_if" in fc.info else {}),
+                **({"what_if": fc.output("what_if")} if fc.output("what_if") is not None else {}),
                 "rounds": docs,
-                "ties": fc.info["ties"],
+                "ties": fc.output("ties"),
             }
             if notes:
                 d["notes"] = notes
             return d
 
-        table = fc.tables["exchanges"]
+        table = fc.output("exchanges")
         table = table[table["draw"] == 0].drop(columns="draw")
         if round is not None:
             table = table[table["round"] == round]

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 import typer
 from rich import box
+from rich.markup import escape
 from rich.table import Table
 
 from detente.cli.app import (
@@ -448,8 +449,8 @@ def forecast(
             if has_obs:
                 cells.append("" if r["observed"] is None else f"{r['observed']:g}")
             t.add_row(*cells)
-        if fc.info.get("notes"):
-            t.caption = "\n".join(f"note: {n}" for n in fc.info["notes"])
+        if fc.output("notes"):
+            t.caption = "\n".join(f"note: {n}" for n in fc.output("notes"))
             t.caption_justify = "left"
         print_tables([t, _by_round_table(fc)], out)
 
@@ -468,7 +469,7 @@ def _forecast_frames(rows: list[dict[str, Any]], *fcs: Any, single: bool = False
 
 def _structure_note(fc: Any) -> str:
     """' (delegations collapse, vetoes on)' for a scenario with a two-level structure, else ''."""
-    st = fc.info.get("structure")
+    st = fc.output("structure")
     return "" if not st else f" (delegations {st['delegations']}, vetoes {st['vetoes']})"
 
 
@@ -586,9 +587,9 @@ def _by_round_table(fc: Any) -> Table | None:
     """Median and mean by round for models that report them (e.g. expected-utility)."""
     import numpy as np
 
-    if "median" not in fc.arrays or "mean" not in fc.arrays:
+    if not (fc.declares("median") and fc.declares("mean")) or fc.output("median", kind="array") is None:
         return None
-    med, mean = fc.arrays["median"][0], fc.arrays["mean"][0]
+    med, mean = fc.output("median", kind="array")[0], fc.output("mean", kind="array")[0]
     t = Table(title="median and mean by round")
     for name in ["round", *[f"{i}\nmedian" for i in fc.issues], *[f"{i}\nmean" for i in fc.issues]]:
         t.add_column(name, justify="right", no_wrap=True)
@@ -638,19 +639,33 @@ def _choices(annotation: Any) -> str:
 
 def _model_tables(name: str, cls: Any) -> list[Any]:
     fields = cls.Params.model_fields
+    tables: list[Any] = []
     if not fields:
-        return [f"{name}: {cls.summary}", "This model has no parameters."]
-    t = Table("parameter", "default", "values", "meaning", title=f"{name}: {cls.summary}", box=box.SIMPLE_HEAD,
-              caption=f"set with --param KEY=VALUE (e.g. `detente forecast korea-2019 --model {name} --param "
-              f"KEY=VALUE`)")
-    for key, f in fields.items():
-        t.add_row(key, repr(f.default), _choices(f.annotation), f.description or "")
-    tables: list[Any] = [t]
+        tables += [f"{name}: {cls.summary}", "This model has no parameters."]
+    else:
+        t = Table("parameter", "default", "values", "meaning", title=f"{name}: {cls.summary}", box=box.SIMPLE_HEAD,
+                  caption=f"set with --param KEY=VALUE (e.g. `detente forecast korea-2019 --model {name} --param "
+                  f"KEY=VALUE`)")
+        for key, f in fields.items():
+            t.add_row(key, repr(f.default), _choices(f.annotation), f.description or "")
+        tables.append(t)
     if cls.presets:
         p = Table("preset", "settings", title=f"{name}: presets (--preset NAME)", box=box.SIMPLE_HEAD)
         for pname, values in cls.presets.items():
             p.add_row(pname, ", ".join(f"{k}={v!r}" for k, v in values.items()) or "(the defaults)")
         tables.append(p)
+    c = Table("capability", "", "meaning", title=f"{name}: capabilities", box=box.SIMPLE_HEAD)
+    for what, value, meaning in cls.capabilities.describe():
+        c.add_row(what.replace("_", "-"), "yes" if value else "no", meaning)
+    if cls.capabilities.order_dependent:
+        c.caption = f"actor order: {cls.capabilities.order_dependent}"
+    tables.append(c)
+    o = Table("output", "kind", "columns or shape", "meaning", title=f"{name}: outputs", box=box.SIMPLE_HEAD,
+              caption="B draws, R rounds (+1: with round 0), n actors, m issues; every model's forecast also has "
+              "outcomes, trajectory, status and rounds")
+    for out in cls.declared_outputs():
+        o.add_row(out.name, out.kind, escape(out.shape), escape(out.meaning + (f" (when: {out.when})" if out.when else "")))
+    tables.append(o)
     return tables
 
 

@@ -9,11 +9,13 @@ from typing import Literal
 
 import numpy as np
 
+from detente.errors import ParameterError
 from detente.interventions.edits import EditsLike, resolve
 from detente.interventions.on_arrays import apply_labelled
 from detente.interventions.on_scenario import apply
 from detente.models.base import Forecast, Model, get
-from detente.models.contract import require
+from detente.models.base import final_positions as _final
+from detente.models.contract import RunState, require
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario
 
@@ -22,14 +24,7 @@ __all__ = ["final_positions", "solve"]
 
 def final_positions(forecast: Forecast) -> np.ndarray:
     """The actors' last positions (B, n, m): the last trajectory row, or row ``rounds`` where the model pads with NaN."""
-    traj = forecast.trajectory
-    last = traj[:, -1]
-    if np.isfinite(last).all() or traj.shape[1] == 1:
-        return np.asarray(last)
-    B, R, n, m = traj.shape
-    idx = np.clip(np.asarray(forecast.rounds, int), 0, R - 1)
-    picked = np.take_along_axis(traj, np.broadcast_to(idx[:, None, None, :], (B, 1, n, m)), axis=1)[:, 0]
-    return np.where(np.isfinite(last), last, picked)
+    return _final(forecast.trajectory, forecast.rounds)
 
 
 def solve(
@@ -49,11 +44,14 @@ def solve(
 
     For a Scenario, undated edits go through :func:`~detente.interventions.apply` (validated); for arrays (a batch)
     through :func:`~detente.interventions.apply_arrays`. Dated edits need a round-based model (its ``capabilities``
-    say so): the model runs ``r`` rounds, the edit is applied to the positions reached and the model continues from
-    there. The returned forecast's trajectory joins the segments (round ``r`` holds the edited positions), ``rounds``
-    counts all rounds and ``info["dated_edits"]`` lists what was applied when. ``base`` is the scenario to look a
-    variant id up in when ``scenario`` is arrays. ``delegations`` and ``vetoes`` are as in :meth:`Model.solve`.
-    Neither the inputs nor any forecast a model returned are modified.
+    say so): the model runs to round ``r`` (``solve(stop_after=r)``), the edit is applied to the positions reached and
+    the model continues from its own state (``solve(start=state.restart(...))``: its round count, histories and
+    random generator go on, so the run is one run of the model with an edit in it; its round limit counts all
+    rounds). An edit dated after a run that stopped by its own rule finds the actors where they stopped; one dated
+    after the model's round limit is refused. The returned forecast's trajectory joins the segments (round ``r``
+    holds the edited positions), ``rounds`` counts all rounds and ``info["dated_edits"]`` lists what was applied
+    when. ``base`` is the scenario to look a variant id up in when ``scenario`` is arrays. ``delegations`` and
+    ``vetoes`` are as in :meth:`Model.solve`. Neither the inputs nor any forecast a model returned are modified.
     """
     m = get(model) if isinstance(model, str) else model
     if rng is None:
@@ -71,32 +69,64 @@ def solve(
         arrays = apply_labelled(scenario, undated, on_bounds, counter) if undated else scenario
     if not dated:
         return m.solve(arrays, seed=seed, rng=rng, delegations=delegations, vetoes=vetoes)
-    params = m.parameters()
     segments: list[tuple[tuple[str, ...], np.ndarray]] = []
+    state: RunState | None = None
     done = 0
+    # ``arrays``: the scenario's data with the edits applied so far (its positions are the stated ones, which veto
+    # players' bounds and members seated in a delegation keep); the model's own positions travel in its state
     for r in sorted({le.round for le in dated}):
+        part = m.solve(arrays, rng=rng, stop_after=r, start=state, delegations=delegations, vetoes=vetoes)
+        assert part.state is not None  # a round-based model returns its state
+        here = [le for le in dated if le.round == r]
+        if part.state.round < r and not part.state.stopped.all():
+            le = here[0]
+            raise ParameterError(
+                f"{le.label} ({le.describe()}) is dated round={r}, but model {m.name!r} stops at its round limit "
+                f"({part.state.round}); expected a round below it, or a higher round limit"
+            )
         steps = r - done
-        part = type(m)(**{**params, "max_rounds": steps}).solve(arrays, rng=rng, delegations=delegations, vetoes=vetoes)
         traj = part.trajectory[:, : steps + 1]
-        if traj.shape[1] < steps + 1:  # converged early: the actors stay where they are until round r
+        if traj.shape[1] < steps + 1:  # stopped early: the actors stay where they are until round r
             pad = np.repeat(final_positions(part)[:, None], steps + 1 - traj.shape[1], axis=1)
             traj = np.concatenate([traj, pad], axis=1)
-        segments.append((arrays.actors, traj[:, :-1]))
-        here = [le for le in dated if le.round == r]
-        # absent cells keep the arrays' convention (the lower bound); the forecast reports them as NaN
-        arrays = replace(arrays, position=np.where(arrays.mask, final_positions(part), arrays.position))
-        arrays = apply_labelled(arrays, here, on_bounds, counter)
+        segments.append((part.actors, traj[:, :-1]))
+        # the edits act on the positions reached (absent cells keep the arrays' convention, the lower bound)
+        reached = replace(arrays, position=np.where(arrays.mask, final_positions(part), arrays.position))
+        moved = apply_labelled(reached, here, on_bounds, counter)
+        state = _restart(part.state, reached, moved, r, delegations, vetoes)
+        arrays = apply_labelled(arrays, here, "clip", None)
         done = r
-    fin = m.solve(arrays, seed=seed, rng=rng, delegations=delegations, vetoes=vetoes)
+    fin = m.solve(arrays, rng=rng, start=state, delegations=delegations, vetoes=vetoes)
     return replace(
         fin,
+        seed=seed,
         trajectory=np.concatenate([*(_on_actors(t, a, fin.actors) for a, t in segments), fin.trajectory], axis=1),
-        rounds=np.asarray(fin.rounds) + done,
         info={
             **fin.info,
             "dated_edits": [{"round": le.round, "edit": le.label, "what": le.describe()} for le in dated],
         },
     )
+
+
+def _restart(
+    state: RunState,
+    reached: ScenarioArrays,
+    edited: ScenarioArrays,
+    r: int,
+    delegations: str | None,
+    vetoes: str | None,
+) -> RunState:
+    """The state to continue from after the edits at round ``r``: the model's own positions wherever the edits left
+    a cell of the arrays the model runs on (delegations collapsed) as it was, the edited ones elsewhere."""
+    from detente.scenario.twolevel import plan
+
+    after, _ = plan(edited, delegations, vetoes).prepare(edited)
+    positions = np.where(after.mask, after.position, np.nan)
+    if after.actors == state.actors:
+        before, _ = plan(reached, delegations, vetoes).prepare(reached)
+        kept = (before.position == after.position) & (before.mask == after.mask)
+        positions = np.where(kept, state.positions, positions)
+    return state.restart(positions, after.actors, round=r)
 
 
 def _on_actors(traj: np.ndarray, actors: tuple[str, ...], final: tuple[str, ...]) -> np.ndarray:

@@ -137,8 +137,15 @@ class Forecast:
         if out is None:
             names = ", ".join(sorted({o.name for o in self.outputs}))
             raise UnknownNameError(f"model {self.model!r} declares no output {name!r}; expected one of {names}")
-        where: dict[str, Any] = {"table": self.tables, "array": self.arrays, "info": self.info}[out.kind]
-        return where.get(name, default)
+        if out.kind == "table":
+            return self.tables.get(name, default)
+        if out.kind == "array":
+            return self.arrays.get(name, default)
+        return self.info.get(name, default)
+
+    def declares(self, name: str) -> bool:
+        """Whether the model declares an output ``name`` (of any kind)."""
+        return any(o.name == name for o in (*self.outputs, *COMMON_OUTPUTS))
 
     def __repr__(self) -> str:
         return display.text(self._summary())
@@ -397,7 +404,8 @@ class Model(Generic[P]):
         """Run the model on a batch of scenarios; ``seed``/``rng`` drive any randomness (same seed, same bytes).
 
         ``keep="final"`` keeps outcomes, status, rounds and the final positions (trajectory (B, 1, n, m)), no tables,
-        arrays or info: what an ensemble needs, faster for large batches; the numbers are those of ``"full"``.
+        arrays or info beyond the provenance's (``structure``): what an ensemble needs, faster for large batches; the
+        numbers are those of ``"full"``.
         ``stop_after=r`` (round-based models) stops after round ``r`` of the run; ``start=state`` continues from a
         forecast's ``state`` (rounds count from the beginning of the whole run, so ``stop_after`` is a round number,
         not a count of further rounds). Without ``seed``/``rng`` a continued run draws from the generator's state
@@ -441,9 +449,10 @@ class Model(Generic[P]):
         trajectory = sol.trajectory
         if keep == "final":
             trajectory = final_positions(trajectory, sol.rounds)[:, None]
+        if keep == "final":  # only the provenance's part of the info
+            info = {}
         if pl.struct:
-            if keep == "full":
-                info["structure"] = pl.describe()
+            info["structure"] = pl.describe()
             if not kept.all():  # members seated in their delegation keep their own (input) positions, unmoved
                 trajectory = np.where(kept[None, None, :, None], trajectory, arrays.position[:, None, :, :])
         return Forecast(
@@ -461,7 +470,7 @@ class Model(Generic[P]):
             rounds=sol.rounds,
             tables=sol.tables if keep == "full" else {},
             arrays={**sol.arrays, **extra} if keep == "full" else {},
-            info=info if keep == "full" else {},
+            info=info,
             scales=issue_scales(arrays.issues, arrays.lower, arrays.upper),
             outputs=self.declared_outputs(),
             state=sol.state,

@@ -139,7 +139,9 @@ def info(name: str, shape: str, meaning: str, when: str = "") -> Output:
 
 COMMON_OUTPUTS: tuple[Output, ...] = (
     info(
-        "structure", "dict", "the two-level structure in force: delegation and veto modes, delegations, veto players",
+        "structure",
+        "dict",
+        "the two-level structure in force: delegation and veto modes, delegations, veto players",
         "the scenario declares delegations or veto players",
     ),
     array("unconstrained", "(B, m)", "the outcome before the veto players' bounds", "veto players bind (vetoes on)"),
@@ -148,6 +150,7 @@ COMMON_OUTPUTS: tuple[Output, ...] = (
     array("vetoed", "(B, m) bool", "the veto players moved the outcome", "veto players bind (vetoes on)"),
     info("what_if", "list", "the what-if edits that made the scenario", "the scenario was edited (--set, --variant)"),
     info("dated_edits", "list", "the dated edits applied, with their rounds", "edits dated at a round"),
+    info("notes", "list[str]", "caveats of this run, one line each", "the model has a caveat for this run"),
 )
 """Outputs any model's forecast can carry, added around the model (two-level structure, what-if edits)."""
 
@@ -182,16 +185,26 @@ class RunState:
     restarted: bool = False
     """True after :meth:`restart`: the positions may differ from where the run left them."""
 
-    def restart(self, positions: np.ndarray, actors: tuple[str, ...]) -> RunState:
-        """This state with new ``positions`` (B, n, m) of ``actors`` (after an edit at round ``round``): every issue
-        runs again from round ``round`` (an edit may move a stopped issue off its fixed point). The model keeps what
-        of its own state still applies (see each model's ``start``)."""
+    def restart(self, positions: np.ndarray, actors: tuple[str, ...], round: int | None = None) -> RunState:
+        """This state with new ``positions`` (B, n, m) of ``actors`` after an edit at round ``round`` (default: where
+        the run stopped; a later round when every issue had stopped before it, the actors staying put meanwhile):
+        every issue runs again from there (an edit may move a stopped issue off its fixed point). The model keeps
+        what of its own state still applies (see each model's ``_solve_rounds``)."""
+        at = self.round if round is None else int(round)
+        if at < self.round:
+            raise ParameterError(f"restart at round {at}: the run is already at round {self.round}")
+        if at > self.round and not self.stopped.all():
+            raise ParameterError(
+                f"restart at round {at}: the run stopped at round {self.round} with issues still moving (its round "
+                f"limit); expected a round ≤ {self.round}, or a higher round limit"
+            )
         B, m = self.rounds.shape
         return _replace(
             self,
             actors=tuple(actors),
+            round=at,
             positions=np.asarray(positions, float),
-            rounds=np.full((B, m), self.round),
+            rounds=np.full((B, m), at),
             stopped=np.zeros((B, m), bool),
             restarted=True,
         )

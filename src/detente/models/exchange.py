@@ -591,11 +591,14 @@ def _resume(
     B = x_all.shape[0]
     if tuple(arrays.actors[k] for k in order) == st["actors_sorted"]:
         x_prev = st["x"]
-        unchanged = (x_prev * span + lower == np.asarray(arrays.position)[:, order]) | ~np.asarray(arrays.mask)[:, order]
+        unchanged = (x_prev * span + lower == np.asarray(arrays.position)[:, order]) | ~np.asarray(arrays.mask)[
+            :, order
+        ]
         x_all = np.ascontiguousarray(np.where(unchanged, x_prev, x_all))
-    if start.restarted:
-        return x_all, np.zeros(B, bool), np.full_like(st["vote"], np.nan), False
-    return x_all, start.stopped.all(axis=1), st["vote"], bool(st["has_vote"])
+    if start.restarted:  # the outcome until a round is played: that of the (edited) preferences
+        cs = np.where(arrays.mask, arrays.capability * arrays.salience, 0.0)[:, order]
+        return x_all, np.zeros(B, bool), outcome(x_all, cs, np.asarray(arrays.mask)[:, order]), False
+    return x_all, np.asarray(start.stopped.all(axis=1), bool), st["vote"], bool(st["has_vote"])
 
 
 def tie_note(ties: list[dict[str, int]]) -> str:
@@ -675,13 +678,29 @@ class ExchangeModel(Model[ExchangeParams]):
     outputs = (
         table(
             "exchanges",
-            "draw, round, order, actor_a, actor_b, supply_a, supply_b, gain, … (docs/exchange.md)",
-            "every realised exchange: who traded which concession for which, the moves and the gains",
+            "draw, round, order, actor_1, supply_1, demand_1, from_1, move_1, to_1, toward_1, gain_1, actor_2, "
+            "supply_2, demand_2, from_2, move_2, to_2, toward_2, gain_2, gain",
+            "every realised exchange in order: each side's supplied and demanded issue, move and gain",
         ),
         table(
             "externalities",
-            "draw, round, order, actor, value, class",
-            "each realised exchange's effect on every other actor present on both issues (own, inner, outer)",
+            "draw, round, order, actor, issue_1, issue_2, class, value",
+            "each realised exchange's effect on every actor present on both issues (class own, inner or outer)",
+        ),
+        table(
+            "externalities_by_actor",
+            "draw, round, actor, own_positive, own_negative, inner_positive, inner_negative, outer_positive, outer_negative, total",
+            "externalities summed per round and actor, by class and sign",
+        ),
+        table(
+            "externalities_by_pair",
+            "draw, round, issue_1, issue_2, own_positive, own_negative, inner_positive, inner_negative, outer_positive, outer_negative, total",
+            "externalities summed per round and issue pair, by class and sign",
+        ),
+        table(
+            "externalities_by_exchange",
+            "draw, round, order, own_positive, own_negative, inner_positive, inner_negative, outer_positive, outer_negative, total",
+            "externalities summed per exchange, by class and sign",
         ),
         array("voting_outcome", "(B, R, m)", "the voting outcome O^vote after each round's exchanges"),
         array("preference_outcome", "(B, R+1, m)", "the outcome of the preferences at the start and after each round"),
@@ -693,7 +712,6 @@ class ExchangeModel(Model[ExchangeParams]):
         info("round1_outcome", "dict issue → float", "draw 0's voting outcome of the first round"),
         info("initial_outcome", "dict issue → float", "draw 0's outcome of the initial preferences"),
         info("ties", "list of {round, order, tied_with}", "draw 0's realised exchanges that had equal-gain rivals"),
-        info("notes", "list[str]", "caveats of this run", "one issue, or move_budget='decide'"),
     )
     #: p = 0 runs the batch's draws in lock-step (:func:`play_round_lockstep`); False keeps the per-draw loop
     #: (identical results; kept for tests and for REX, whose random stream is consumed draw after draw).
@@ -738,9 +756,7 @@ class ExchangeModel(Model[ExchangeParams]):
             )
         sal_all = np.asarray(arrays.salience, float)
         if np.any((sal_all < 0) | (sal_all > 1)) or np.any(np.asarray(arrays.capability) < 0):
-            raise ScenarioError(
-                "exchange: salience must lie in [0, 1] and capability must be ≥ 0", file=arrays.name
-            )
+            raise ScenarioError("exchange: salience must lie in [0, 1] and capability must be ≥ 0", file=arrays.name)
         span = (upper - lower) / 100.0
         outside = arrays.mask & (
             (arrays.position < lower - 1e-9 * span * 100) | (arrays.position > upper + 1e-9 * span * 100)

@@ -367,7 +367,12 @@ def _run(
         "T": med_a.shape[0],
         "t0": t0,
         "state": {
-            "R0": R0, "active": active, "converged": converged, "still": still, "ring": ring, "cur": cur,
+            "R0": R0,
+            "active": active,
+            "converged": converged,
+            "still": still,
+            "ring": ring,
+            "cur": cur,
         },
     }
 
@@ -402,6 +407,8 @@ def _start(state: RunState, flat: dict[str, np.ndarray], prm: ExpectedUtilityPar
     elif prm.range not in ("dynamic", "scale"):
         _initial_range(x, mask, flat["width"], prm.range)  # refuses a fixed R below the new spread
     med = np.array(st["median"], copy=True)
+    if med.shape[0] < state.round + 1:  # every problem had stopped: the median stayed where it was until now
+        med = np.concatenate([med, np.repeat(med[-1:], state.round + 1 - med.shape[0], axis=0)])
     med[-1] = K.weighted_median(x, w, mask)
     return {
         **init,
@@ -541,12 +548,13 @@ def solve_arrays(
     def part(c: int) -> dict[str, Any] | None:
         if init is None:
             return None
-        return {k: (v if k == "t" else v[:, c : c + group] if k in ("median", "ring") else v[c : c + group])
-                for k, v in init.items()}
+        return {
+            k: (v if k == "t" else v[:, c : c + group] if k in ("median", "ring") else v[c : c + group])
+            for k, v in init.items()
+        }
 
     parts = [
-        _run({k: v[c : c + group] for k, v in flat.items()}, prm, block, histories, stop_after, part(c))
-        for c in starts
+        _run({k: v[c : c + group] for k, v in flat.items()}, prm, block, histories, stop_after, part(c)) for c in starts
     ]
     T = max(p["T"] for p in parts)
     t0 = parts[0]["t0"]
@@ -593,7 +601,7 @@ def solve_arrays(
         status=status,
         rounds=rounds,
         tables={
-            "offers": _offers_table(arrays, trajectory, *offers, t0),
+            "offers": _offers_table(arrays, trajectory, offers[0], offers[1], offers[2], offers[3], offers[4], t0),
             "stop": _stop_table(arrays, status, rounds, outcomes, mmin, mmax, cycle, period, mean_b, t0),
         },
         arrays={

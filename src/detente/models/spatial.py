@@ -105,8 +105,9 @@ class SpatialParams(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     mode: Literal["ktab_compat", "corrected"] = Field(
-        "corrected", description="ktab_compat: keep KTAB's third-party and receiver-probability quirks (module docs, "
-        "docs/spatial.md); corrected: fix them"
+        "corrected",
+        description="ktab_compat: keep KTAB's third-party and receiver-probability quirks (module docs, "
+        "docs/spatial.md); corrected: fix them",
     )
     voting_rule: Literal["Binary", "PropBin", "Proportional", "PropCbc", "Cubic", "ASymProsp"] = Field(
         "Proportional",
@@ -130,7 +131,8 @@ class SpatialParams(BaseModel):
         "probability (needs --seed)",
     )
     big_r_range: Literal["Min", "Mid", "Max"] = Field(
-        "Mid", description="KTAB's BigRRange: how an actor's win probability, against the lowest and highest, becomes its "
+        "Mid",
+        description="KTAB's BigRRange: how an actor's win probability, against the lowest and highest, becomes its "
         "risk attitude R (Min, Mid, Max)",
     )
     big_r_adjust: Literal["None", "OneThird", "Half", "TwoThirds", "Full"] = Field(
@@ -733,8 +735,13 @@ def simulate(
         "records": records,
         "engine": eng,
         "state": {
-            "turn": t, "x": states.x, "ideals": states.y, "first_change": first_change, "active": active,
-            "turns": turns, "converged": converged,
+            "turn": t,
+            "x": states.x,
+            "ideals": states.y,
+            "first_change": first_change,
+            "active": active,
+            "turns": turns,
+            "converged": converged,
         },
     }
 
@@ -971,8 +978,14 @@ class Spatial(Model[SpatialParams]):
             return solution_from_run(arrays, res)
         parts = [
             simulate(
-                x0[k : k + step], s[k : k + step], c[k : k + step], p, rng, None if held is None else held[k : k + step],
-                stop_after, None if init is None else _take_init(init, np.arange(k, min(k + step, B)), None),
+                x0[k : k + step],
+                s[k : k + step],
+                c[k : k + step],
+                p,
+                rng,
+                None if held is None else held[k : k + step],
+                stop_after,
+                None if init is None else _take_init(init, np.arange(k, min(k + step, B)), None),
             )
             for k in range(0, B, step)
         ]
@@ -1004,8 +1017,12 @@ def _init(start: RunState, arrays: ScenarioArrays) -> dict[str, Any]:
             "turns": np.full(B, start.round),
             "converged": np.zeros(B, bool),
         }
-    return {"turn": start.round, "x": x, "ideals": y, **{k: st[k] for k in ("first_change", "active", "turns",
-                                                                          "converged")}}
+    return {
+        "turn": start.round,
+        "x": x,
+        "ideals": y,
+        **{k: st[k] for k in ("first_change", "active", "turns", "converged")},
+    }
 
 
 def _take_init(init: dict[str, Any], draws: np.ndarray | None, actors: np.ndarray | None) -> dict[str, Any]:
@@ -1113,8 +1130,10 @@ def _stitch(parts: list[tuple[np.ndarray, Solution]], B: int) -> Solution:
             stopped=place([st.stopped for st in states]),
             internal={
                 **first_st.internal,
-                **{k: place([st.internal[k] for st in states]) for k in ("x", "ideals", "first_change", "active",
-                                                                         "turns", "converged")},
+                **{
+                    k: place([st.internal[k] for st in states])
+                    for k in ("x", "ideals", "first_change", "active", "turns", "converged")
+                },
             },
         )
     return Solution(
