@@ -184,7 +184,7 @@ def test_keep_final_equals_full(params, lockstep):
     assert np.array_equal(lean.outcomes, full.outcomes, equal_nan=True)
     assert np.array_equal(lean.trajectory, full.trajectory[:, -1:], equal_nan=True)
     assert np.array_equal(lean.status, full.status) and np.array_equal(lean.rounds, full.rounds)
-    assert lean.tables == {} and lean.info == {}
+    assert lean.tables == {} and set(lean.info) <= {"structure"}  # only the provenance's part
 
 
 @pytest.mark.parametrize("m", [2, 3, 4])  # the exchange model needs two issues
