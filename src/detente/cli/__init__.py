@@ -20,6 +20,7 @@ _HOME = {
     "exchanges": "exchange",
     "perspective": "expected_utility",
     "random-scenario": "spatial",
+    **dict.fromkeys(("serve", "report"), "web"),
     **dict.fromkeys(
         ("strategy", "strategy-params", "strategy-fit", "experiment", "experiments", "strategy-replay"), "strategy"
     ),
