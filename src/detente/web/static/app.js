@@ -1,7 +1,7 @@
 // detente's page: plain JavaScript on the REST API (/openapi.json), charts with plotly.js served by the app itself.
 "use strict";
 
-const state = { ref: "korea-2019", doc: null, models: [], forecast: null, selected: null, timer: null, seq: 0 };
+const state = { ref: "korea-2019", base: null, doc: null, models: [], forecast: null, selected: null, timer: null, seq: 0 };
 const $ = (sel) => document.querySelector(sel);
 const esc = (x) => String(x ?? "").replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c]));
 const num = (x, d = 1) => (x === null || x === undefined || !isFinite(x) ? "—" : Number(x).toFixed(d));
@@ -71,6 +71,7 @@ async function openScenario(ref) {
   state.ref = ref;
   status(`loading ${ref}…`);
   state.doc = await api(`/api/scenarios/${encodeURIComponent(ref)}`);
+  state.base = JSON.stringify(state.doc);
   state.selected = null;
   renderScenario();
   status("");
@@ -89,7 +90,7 @@ function stanceOf(actor, issue) {
 function renderScenario() {
   const d = state.doc;
   $("#scenario-title").textContent = `${d.name} — ${d.title || ""}`;
-  $("#scenario-description").textContent = (d.description || "").split("\n")[0];
+  $("#scenario-description").textContent = (d.description || "").trim();
   const issues = d.issues.map((i) => i.id);
   let html = "<thead><tr><th>actor</th><th class='num'>capability</th>" +
     d.issues.map((i) => `<th title="${esc(i.name || i.id)}">${esc(i.id)}<div class="muted small">${i.scale ? `${i.scale.lower ?? 0}–${i.scale.upper ?? 100}` : "0–100"}</div></th>`).join("") + "</tr></thead><tbody>";
@@ -130,8 +131,8 @@ function showBasis(k) {
   if (td) td.classList.add("sel");
   const row = (field) => {
     const b = s[field + "_basis"] || {};
-    return `<div><b>${field}</b> = ${esc(s[field] ?? "—")} &nbsp; <label>source <input type="text" data-basis="${field}" data-part="source" value="${esc(b.source || "")}"></label>` +
-      `<label>note <textarea data-basis="${field}" data-part="note">${esc(b.note || "")}</textarea></label></div>`;
+    return `<div class="basis-row"><b>${field} = ${esc(s[field] ?? "—")}</b><label>source <input type="text" class="source" data-basis="${field}" data-part="source" value="${esc(b.source || "")}"></label>` +
+      `<label>note <input type="text" class="note" data-basis="${field}" data-part="note" value="${esc(b.note || "")}"></label></div>`;
   };
   const panel = $("#basis-panel");
   panel.innerHTML = `<b>${esc(s.actor)} · ${esc(s.issue)}</b> — what each number rests on (edit and it is kept in the downloaded file and the report)` +
@@ -175,6 +176,27 @@ function schedule() {
   state.timer = setTimeout(validateAndForecast, 350);
 }
 
+// the request for the edited scenario: the stored scenario with `ACTOR.ISSUE.FIELD=VALUE` edits (recorded with the run
+// as the CLI's --set records them) while only numbers changed, else the whole edited document
+function scenarioBody() {
+  const variants = selectedVariants();
+  if (!state.base) return { document: state.doc, variants };
+  const base = JSON.parse(state.base);
+  const d = state.doc;
+  const sets = [];
+  const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+  const strip = (doc) => ({ ...doc, stances: doc.stances.map((s) => ({ ...s, position: 0, salience: 0, capability: s.capability == null ? null : 0 })), actors: doc.actors.map((a) => ({ ...a, capability: 0 })) });
+  if (d.stances.length !== base.stances.length || d.actors.length !== base.actors.length || !same(strip(d), strip(base))) return { document: d, variants };
+  d.actors.forEach((a, k) => { if (a.capability !== base.actors[k].capability) sets.push(`${a.id}.capability=${a.capability}`); });
+  d.stances.forEach((s, k) => {
+    for (const f of ["position", "salience", "capability"]) {
+      if (s[f] !== base.stances[k][f] && s[f] != null) sets.push(`${s.actor}.${s.issue}.${f}=${s[f]}`);
+    }
+  });
+  if (sets.some((x) => /=[^0-9.eE+-]/.test(x) || /=$/.test(x))) return { document: d, variants };
+  return { scenario: state.ref, sets, variants };
+}
+
 function selectedVariants() {
   return Array.from($("#variant-select").selectedOptions).map((o) => o.value);
 }
@@ -193,6 +215,7 @@ function markFindings(findings) {
 async function validateAndForecast() {
   const seq = ++state.seq;
   const body = { document: state.doc, variants: selectedVariants() };
+  const run = scenarioBody();
   let v;
   try {
     v = await api("/api/validate", { json: body });
@@ -204,7 +227,7 @@ async function validateAndForecast() {
   if (!v.ok) { status("fix the errors marked in the grid to forecast", true); return; }
   status("forecasting with every model…");
   try {
-    const fc = await api("/api/forecast", { json: { ...body, models: ["all"], seed: 1 } });
+    const fc = await api("/api/forecast", { json: { ...run, models: ["all"], seed: 1 } });
     if (seq !== state.seq) return;
     state.forecast = fc;
     renderForecast(fc, "#forecast-table", "forecast-chart");
@@ -223,9 +246,12 @@ function renderForecast(fc, tableSel, chartId) {
   let html = table(["issue", ...models, ...(hasObs ? ["observed"] : [])], rows, [false, ...models.map(() => true), true]);
   if (fc.cannot_run && fc.cannot_run.length) html += `<p class="muted small">not run: ${fc.cannot_run.map((k) => `${esc(k.model)} (${esc(k.reason)})`).join("; ")}</p>`;
   $(tableSel).innerHTML = html;
-  const data = fc.forecasts.map((f) => ({ type: "scatter", mode: "markers", name: f.model, y: issues, x: issues.map((i) => f.outcomes[i] ?? null), marker: { size: 10 } }));
-  if (hasObs) data.push({ type: "scatter", mode: "markers", name: "observed", y: issues, x: issues.map((i) => obs[i] ?? null), marker: { symbol: "line-ns-open", size: 22, line: { width: 3 }, color: "#111" } });
-  plot(chartId, data, { title: { text: "forecast per issue, every model", font: { size: 14 } }, height: 90 + 38 * issues.length, xaxis: { title: "outcome on the issue's scale" }, yaxis: { autorange: "reversed" } });
+  // one row per issue, the models side by side within it (equal forecasts stay visible)
+  const n = fc.forecasts.length;
+  const symbols = ["circle", "square", "diamond", "triangle-up", "triangle-down", "cross", "x", "star", "hexagon"];
+  const data = fc.forecasts.map((f, k) => ({ type: "scatter", mode: "markers", name: f.model, y: issues.map((_, j) => j + (k - (n - 1) / 2) * 0.09), x: issues.map((i) => f.outcomes[i] ?? null), text: issues, hovertemplate: `${esc(f.model)} · %{text}: %{x:.2f}<extra></extra>`, marker: { size: 9, symbol: symbols[k % symbols.length] } }));
+  if (hasObs) data.push({ type: "scatter", mode: "markers", name: "observed", y: issues.map((_, j) => j), x: issues.map((i) => obs[i] ?? null), text: issues, hovertemplate: "observed · %{text}: %{x}<extra></extra>", marker: { symbol: "line-ns-open", size: 26, line: { width: 3 }, color: "#111" } });
+  plot(chartId, data, { title: { text: "forecast per issue, every model (bar: observed)", font: { size: 14 } }, height: 110 + 44 * issues.length, xaxis: { title: "outcome on the issue's scale" }, yaxis: { autorange: "reversed", tickmode: "array", tickvals: issues.map((_, j) => j), ticktext: issues, zeroline: false } });
   if (tableSel === "#forecast-table") renderWhy(fc);
 }
 
@@ -267,14 +293,17 @@ function modelOptions(sel, value) {
 function fillCompare() {
   if (!state.doc) return;
   const box = $("#compare-variants");
-  box.innerHTML = "<legend>variants</legend>" + (state.doc.variants || []).map((v, k) => `<label title="${esc(v.title)}"><input type="checkbox" name="variant" value="${esc(v.id)}" ${k === 0 ? "checked" : ""}>${esc(v.id)}</label>`).join("");
+  const vs = state.doc.variants || [];
+  const pick = vs.some((v) => v.id === "step-for-step") ? "step-for-step" : vs.length ? vs[0].id : null;
+  box.innerHTML = "<legend>variants</legend>" + vs.map((v) => `<label title="${esc(v.title)}"><input type="checkbox" name="variant" value="${esc(v.id)}" ${v.id === pick ? "checked" : ""}>${esc(v.id)}</label>`).join("");
 }
 
 async function runCompare(ev) {
   ev.preventDefault();
   const f = new FormData(ev.target);
   const variants = f.getAll("variant");
-  const body = { document: state.doc, variants, model: f.get("model"), draws: +f.get("draws"), seed: +f.get("seed"), level: +f.get("level") };
+  const { variants: _v, ...scen } = scenarioBody();
+  const body = { ...scen, variants, model: f.get("model"), draws: +f.get("draws"), seed: +f.get("seed"), level: +f.get("level") };
   status("comparing on common random numbers…");
   $("#compare-run").disabled = true;
   try {
@@ -300,7 +329,7 @@ async function pollJob(id, boxSel, onDone) {
   for (;;) {
     let j;
     try { j = await api(`/api/jobs/${id}`); } catch (e) { box.innerHTML = `<div class="error-box">${esc(e.message)}</div>`; return; }
-    box.innerHTML = `<p>job ${esc(j.id)} (${esc(j.kind)}): <b>${esc(j.status)}</b> <span class="progress"><div style="width:${Math.round(j.progress * 100)}%"></div></span> ${Math.round(j.progress * 100)}% · ${j.elapsed_s.toFixed(1)} s ` +
+    box.innerHTML = `<p>job ${esc(j.id)} (${esc(j.kind)}): <b>${esc(j.status)}</b> <span class="progress"><span style="width:${Math.round(j.progress * 100)}%"></span></span> ${Math.round(j.progress * 100)}% · ${j.elapsed_s.toFixed(1)} s ` +
       (j.status === "running" ? `<button data-cancel="${esc(j.id)}">Cancel</button>` : "") + (j.run_id ? ` · run <a href="#/runs/${j.run_id}">${j.run_id}</a>` : "") + "</p>" + (j.error ? `<div class="error-box">${esc(j.error)}</div>` : "");
     if (j.status !== "running") { if (j.status === "done") onDone(j.result); return; }
     await new Promise((r) => setTimeout(r, 400));
@@ -311,7 +340,7 @@ async function startJob(ev) {
   ev.preventDefault();
   const f = new FormData(ev.target);
   const kind = f.get("kind");
-  const body = { document: state.doc, variants: selectedVariants(), model: f.get("model"), draws: +f.get("draws"), seed: +f.get("seed") };
+  const body = { ...scenarioBody(), model: f.get("model"), draws: +f.get("draws"), seed: +f.get("seed") };
   try {
     const j = await api(`/api/jobs/${kind}`, { json: body });
     $("#job-result").innerHTML = "";
@@ -349,7 +378,7 @@ async function runStrategy(ev) {
   ev.preventDefault();
   const f = new FormData(ev.target);
   const grid = String(f.get("grid") || "").trim();
-  const body = { document: state.doc, rules: f.getAll("rule"), best_rule: f.get("best") === "on", paths: +f.get("paths"), seed: 1, grid: grid ? grid.split(",").map(Number) : null };
+  const body = { ...scenarioBody(), rules: f.getAll("rule"), best_rule: f.get("best") === "on", paths: +f.get("paths"), seed: 1, grid: grid ? grid.split(",").map(Number) : null };
   try {
     const j = await api("/api/jobs/strategy", { json: body });
     pollJob(j.id, "#strategy-job", showStrategy);
@@ -375,7 +404,7 @@ async function showClaims() {
     const rows = (doc.claims || []).map((c) => Object.entries(c).filter(([, v]) => typeof v !== "object").slice(0, 8));
     box.innerHTML = rows.length ? table(rows[0].map(([k]) => k), rows.map((r) => r.map(([, v]) => esc(typeof v === "number" ? v.toFixed(3) : v)))) : `<pre>${esc(JSON.stringify(doc, null, 1).slice(0, 20000))}</pre>`;
   } catch (e) {
-    box.innerHTML = `<p class="error-box" id="claims-unavailable">${esc(e.message)}</p>`;
+    box.innerHTML = `<p class="notice" id="claims-unavailable">${esc(e.message)}</p>`;
   }
 }
 
@@ -386,7 +415,7 @@ async function showBacktest() {
   try {
     const doc = await api("/api/backtest");
     const lb = doc.leaderboard;
-    box.innerHTML = table(["rank", "model", "MAE % of scale", "median AE %", "issues", "wins", "beats baseline", "in range"], lb.map((r) => [r.rank, esc(r.model), num(r.mae_pct, 1), num(r.median_ae_pct, 1), r.issues, r.wins ?? "—", r.beats_baseline ?? "—", `${r.in_range ?? "—"}/${r.with_range ?? "—"}`]), [true, false, true, true, true, true, true, true]);
+    box.innerHTML = table(["rank", "model", "MAE % of scale", "median AE %", "issues", "wins", "beats baseline", "in range"], lb.map((r) => [r.rank, esc(r.model), num(r.mae_pct, 1), num(r.median_ae_pct, 1), r.issues, r.wins == null ? "—" : num(r.wins, 2), r.beats_baseline ?? "—", `${r.in_range ?? "—"}/${r.with_range ?? "—"}`]), [true, false, true, true, true, true, true, true]);
     plot("backtest-chart", [{ type: "bar", orientation: "h", y: lb.map((r) => r.model), x: lb.map((r) => r.mae_pct), marker: { color: lb.map((r) => (r.model === "baseline" ? "#999" : "#2458a6")) } }], { title: { text: "mean absolute error, % of the issue's scale (lower is better)", font: { size: 14 } }, height: 120 + 30 * lb.length, yaxis: { autorange: "reversed" } });
     box.dataset.done = "1";
   } catch (e) { box.innerHTML = `<p class="error-box">${esc(e.message)}</p>`; }
@@ -415,7 +444,7 @@ async function showRun(id) {
     $("#run-meta").innerHTML = table(["kind", "created", "scenario", "hash", "model", "seed", "version", "seconds", "edits"],
       [[esc(r.kind), esc(r.created), esc(r.scenario), esc(r.scenario_hash), esc(r.model).slice(0, 120), r.seed ?? "", esc(r.version), num(r.duration_s, 2), esc(r.edits.map((e) => e.set || e.variant || JSON.stringify(e)).join("; "))]]) +
       `<p><button id="run-open">Open this run's scenario in the editor</button></p>`;
-    $("#run-open").onclick = () => { state.doc = r.scenario_content; renderScenario(); location.hash = "#/scenario"; validateAndForecast(); };
+    $("#run-open").onclick = () => { state.doc = r.scenario_content; state.base = null; renderScenario(); location.hash = "#/scenario"; validateAndForecast(); };
     if (r.kind === "forecast") renderForecast(r.results, "#run-table", "run-chart");
     else $("#run-table").innerHTML = `<details open><summary>results</summary><pre>${esc(JSON.stringify(r.results, null, 1).slice(0, 30000))}</pre></details>`;
   } catch (e) { $("#run-meta").innerHTML = `<p class="error-box">${esc(e.message)}</p>`; }
@@ -466,7 +495,7 @@ async function main() {
     } catch (e) { status(e.message, true); }
   });
   $("#download").addEventListener("click", () => saveBlob(`/api/download?format=${$("#download-format").value}`, { document: state.doc }, "scenario"));
-  $("#report").addEventListener("click", () => saveBlob("/api/report", { document: state.doc, variants: selectedVariants(), models: ["all"], seed: 1 }, "report.html"));
+  $("#report").addEventListener("click", () => saveBlob("/api/report", { ...scenarioBody(), models: ["all"], seed: 1 }, "report.html"));
   window.addEventListener("hashchange", route);
   try {
     state.models = await api("/api/models");
