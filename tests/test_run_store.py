@@ -154,8 +154,7 @@ def _postgres_url() -> str | None:
 def test_the_store_on_postgresql():
     url = _postgres_url()
     if url is None:
-        pytest.skip("no PostgreSQL server reachable: set DETENTE_TEST_POSTGRES=postgresql+psycopg://... (.ci/run "
-                    "starts one where it can)")
+        pytest.skip("no PostgreSQL server reachable: set DETENTE_TEST_POSTGRES=postgresql+psycopg://USER@HOST/DB")
     store = RunStore(url)
     ra, rb = _fill(store)
     assert store.get(ra)["results"]["forecasts"][0]["model"] == "median"
