@@ -284,7 +284,11 @@ def create_app(store: str | None = None) -> FastAPI:
 
     @app.exception_handler(DetenteError)
     async def _detente_error(request: Request, exc: DetenteError) -> JSONResponse:
-        return JSONResponse({"error": str(exc)}, status_code=_status(exc))
+        from detente.cli.app import COMMON_OPTIONS, with_options
+
+        # the command line's message: the library's arguments named as its options (`sets` → --set)
+        return JSONResponse({"error": str(with_options(exc, COMMON_OPTIONS, quoted_only=True))},
+                            status_code=_status(exc))
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
