@@ -47,8 +47,31 @@ def read_bdm_csv(data: bytes, file: str) -> Scenario:
     or ``scale=`` / ``--scale`` declares one, the scale is the positions' range [min, max], the convention of the
     expected-utility replications (Scholz et al. 2011); the issue's description says which scale was used.
     """
-    text = decode_text(data, file)
-    lines = text.splitlines()
+    lines = decode_text(data, file).splitlines()
+    declared, start = _comments(lines, file)
+    delim = _header(lines[start] if start < len(lines) else "", file, start + 1)
+    rows = [_row(ln, delim, file, k) for k, ln in enumerate(lines[start + 1 :], start=start + 2) if ln.strip()]
+    if not rows:
+        raise ScenarioError(
+            "no actor rows", file=file, where=f"line {start + 2}", has_value=False, expected="one row per actor"
+        )
+    stem = Path(file).stem if not file.startswith("<") else "issue"
+    iid = re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-").lower() or "issue"
+    (lo, hi), how = _scale(declared, [pos for _, _, pos, _ in rows])
+    doc = {
+        "name": iid,
+        "issues": [{"id": iid, "description": how, "scale": {"lower": lo, "upper": hi}}],
+        "actors": [{"id": aid, "capability": cap} for aid, cap, _, _ in rows],
+        "stances": [
+            {"actor": aid, "issue": iid, "position": pos, "salience": round(sal * 100.0, 12)}
+            for aid, _, pos, sal in rows
+        ],
+    }
+    return from_dict(doc, file)
+
+
+def _comments(lines: list[str], file: str) -> tuple[tuple[float, float] | None, int]:
+    """The scale a ``# scale: LO,HI`` line declares (None without one), and the index of the first other line."""
     declared = None
     start = 0
     while start < len(lines) and (not lines[start].strip() or lines[start].lstrip().startswith("#")):
@@ -56,72 +79,64 @@ def read_bdm_csv(data: bytes, file: str) -> Scenario:
         if m:
             declared = parse_scale(m.group(1), f"line {start + 1}", file)
         start += 1
-    header = lines[start] if start < len(lines) else ""
+    return declared, start
+
+
+def _header(header: str, file: str, lineno: int) -> str:
+    """The delimiter of the header line ``Actor,Capability,Position,Salience`` (checked)."""
     delim = next((d for d in (",", ";", "\t") if len(header.split(d)) == 4), None)
     if delim is None:
         raise ScenarioError(
             "cannot detect the delimiter",
             file=file,
-            where=f"line {start + 1}",
+            where=f"line {lineno}",
             value=header[:60],
             expected="Actor,Capability,Position,Salience separated by ',', ';' or a tab",
         )
-    cols = [c.strip().lower() for c in header.split(delim)]
-    if cols != ["actor", "capability", "position", "salience"]:
+    if [c.strip().lower() for c in header.split(delim)] != ["actor", "capability", "position", "salience"]:
         raise ScenarioError(
             "unexpected header",
             file=file,
-            where=f"line {start + 1}",
+            where=f"line {lineno}",
             value=header[:60],
             expected="Actor,Capability,Position,Salience",
         )
-    actors, stances, positions = [], [], []
-    for k, ln in enumerate(lines[start + 1 :], start=start + 2):
-        if not ln.strip():
-            continue
-        f = csv_fields(ln, delim, file, k)
-        if len(f) != 4:
-            raise ScenarioError(
-                f"{len(f)} fields — truncated line or wrong delimiter?",
-                file=file,
-                where=f"line {k}",
-                value=ln[:60],
-                expected=f"4 fields separated by {delim!r}",
-            )
-        aid = f[0].strip()
-        cap = number(f[1].strip(), file, k, "Capability")
-        pos = number(f[2].strip(), file, k, "Position")
-        sal = number(f[3].strip(), file, k, "Salience")
-        if not 0 <= sal <= 1:
-            raise ScenarioError(
-                None, file=file, where=f"line {k}, field Salience", value=sal, expected="a probability in [0, 1]"
-            )
-        actors.append({"id": aid, "capability": cap})
-        stances.append({"actor": aid, "issue": None, "position": pos, "salience": round(sal * 100.0, 12)})
-        positions.append(pos)
-    if not actors:
+    return delim
+
+
+def _row(ln: str, delim: str, file: str, k: int) -> tuple[str, float, float, float]:
+    """(actor, capability, position, salience) of line ``k``; salience a probability."""
+    f = csv_fields(ln, delim, file, k)
+    if len(f) != 4:
         raise ScenarioError(
-            "no actor rows", file=file, where=f"line {start + 2}", has_value=False, expected="one row per actor"
+            f"{len(f)} fields — truncated line or wrong delimiter?",
+            file=file,
+            where=f"line {k}",
+            value=ln[:60],
+            expected=f"4 fields separated by {delim!r}",
         )
-    stem = Path(file).stem if not file.startswith("<") else "issue"
-    iid = re.sub(r"[^A-Za-z0-9]+", "-", stem).strip("-").lower() or "issue"
-    for st in stances:
-        st["issue"] = iid
+    cap = number(f[1].strip(), file, k, "Capability")
+    pos = number(f[2].strip(), file, k, "Position")
+    sal = number(f[3].strip(), file, k, "Salience")
+    if not 0 <= sal <= 1:
+        raise ScenarioError(
+            None, file=file, where=f"line {k}, field Salience", value=sal, expected="a probability in [0, 1]"
+        )
+    return f[0].strip(), cap, pos, sal
+
+
+def _scale(declared: tuple[float, float] | None, positions: list[float]) -> tuple[tuple[float, float], str]:
+    """The issue's scale — declared, else the positions' range — and the description that says which."""
     if declared is not None:
         lo, hi = declared
-        how = f"scale: [{lo:g}, {hi:g}], declared in the file"
-    else:
-        lo, hi = min(positions), max(positions)
-        if lo == hi:
-            hi = lo + 1.0
-        how = f"scale: [{lo:g}, {hi:g}], the positions' range (the table declares none; set it with --scale LO,HI)"
-    doc = {
-        "name": iid,
-        "issues": [{"id": iid, "description": how, "scale": {"lower": lo, "upper": hi}}],
-        "actors": actors,
-        "stances": stances,
-    }
-    return from_dict(doc, file)
+        return (lo, hi), f"scale: [{lo:g}, {hi:g}], declared in the file"
+    lo, hi = min(positions), max(positions)
+    if lo == hi:
+        hi = lo + 1.0
+    return (
+        lo,
+        hi,
+    ), f"scale: [{lo:g}, {hi:g}], the positions' range (the table declares none; set it with --scale LO,HI)"
 
 
 def write_bdm_csv(s: Scenario) -> str:

@@ -296,28 +296,28 @@ def _scale(points: list[tuple[float, str]]) -> dict[str, Any]:
 
 # ---- writing --------------------------------------------------------------------------------------------------------
 def decide_records(s: Scenario) -> list[list[str]]:
-    """#A/#P/#M/#D records. Salience is written as a fraction (0–1), power per actor-issue.
-
-    The reader takes an issue's bounds from its extreme #M points, so unlabelled bound points are written where no
-    labelled point sits on a bound.
-    """
+    """#A/#P/#M/#D records. Salience is written as a fraction (0–1), power per actor-issue."""
     rec: list[list[str]] = [["#O", s.title]] if s.title else []
     rec.extend(["#/", line] for line in (s.description or "").splitlines() if line.strip())
-    for a in s.actors:
-        rec.append(["#A", a.id, a.name or a.id, a.description or ""])
+    rec.extend(["#A", a.id, a.name or a.id, a.description or ""] for a in s.actors)
     for i in s.issues:
         rec.append(["#P", i.id, i.name or i.id, i.description or ""])
-        pts = [(p.value, p.label) for p in i.scale.points]
-        values = {v for v, _ in pts}
-        pts = ([] if i.scale.lower in values else [(i.scale.lower, "")]) + pts
-        pts += [] if i.scale.upper in values else [(i.scale.upper, "")]
-        rec.extend(["#M", i.id, fmt_number(v), label] for v, label in pts)
+        rec.extend(["#M", i.id, fmt_number(v), label] for v, label in _scale_points(i))
     caps = {a.id: a.capability for a in s.actors}
     for st in s.stances:
         cap = caps[st.actor] if st.capability is None else st.capability
         row = ["#D", st.actor, st.issue, fmt_number(st.position), fmt_number(st.salience / 100.0), fmt_number(cap)]
         rec.append(row + ([st.note] if st.note else []))
     return rec
+
+
+def _scale_points(issue: Any) -> list[tuple[float, str]]:
+    """An issue's labelled points, with unlabelled points on its bounds where no labelled point sits there (the
+    reader takes an issue's bounds from its extreme #M points)."""
+    pts = [(p.value, p.label) for p in issue.scale.points]
+    values = {v for v, _ in pts}
+    pts = ([] if issue.scale.lower in values else [(issue.scale.lower, "")]) + pts
+    return pts + ([] if issue.scale.upper in values else [(issue.scale.upper, "")])
 
 
 def write_decide_csv(s: Scenario) -> str:
