@@ -288,3 +288,20 @@ def test_a_dated_edit_that_changes_nothing_is_one_run(name, delegations):
     one = get(name).solve(korea(), delegations=delegations)
     assert_same_run(fc, one)
     assert same(fc.trajectory, one.trajectory)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_detente_models_name_prints_capabilities_and_outputs(name):
+    from typer.testing import CliRunner
+
+    from detente.cli import _load_commands, app
+
+    _load_commands()
+    res = CliRunner().invoke(app, ["models", name], env={"COLUMNS": "250"})
+    assert res.exit_code == 0, res.output
+    assert f"{name}: capabilities" in res.output and f"{name}: outputs" in res.output
+    caps = available()[name].capabilities
+    for what, value, _ in caps.describe():
+        assert re.search(rf"{what.replace('_', '-')}\s+{'yes' if value else 'no'}\b", res.output), what
+    for out in available()[name].declared_outputs():
+        assert re.search(rf"^\s*{re.escape(out.name)}\s+{out.kind}\b", res.output, re.M), out.name

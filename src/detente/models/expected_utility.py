@@ -809,7 +809,7 @@ def perspective(
     i = _index(arrays.actors, actor, "actor")
     k = _index(arrays.issues, issue, "issue")
     if round < 1:
-        raise ParameterError(f"--round {round}: expected a round number ≥ 1")
+        raise ParameterError(f"round={round}: expected a round number ≥ 1")
     one = arrays.take(draw).select_issues([k])
     if not bool(one.mask[0, i, 0]):
         raise ParameterError(f"actor {actor!r} takes no part in issue {one.issues[0]!r}")
