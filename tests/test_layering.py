@@ -44,8 +44,8 @@ DATA_LAYER = (
 HOW_TO_FIX_CLI = (
     "the library must not import the command line (detente.cli loads typer and rich, and names CLI options). "
     "Move what it needs below the CLI — files are written by detente.files.write_atomic, workbooks by "
-    "detente.workbook.workbook_bytes — and let errors name the function's argument; the CLI catches them and adds "
-    "its option's name"
+    "detente.workbook.workbook_bytes, library arguments named as options by detente.options.with_options — and let "
+    "errors name the function's argument; the CLI catches them and adds its option's name"
 )
 
 

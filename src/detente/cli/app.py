@@ -23,6 +23,7 @@ from rich.console import Console
 
 from detente.errors import DetenteError, ParameterError, _show
 from detente.files import check_writable, write_atomic
+from detente.options import COMMON_OPTIONS, LOAD_OPTIONS, with_options
 from detente.scenario.formats import FORMATS as SCENARIO_FORMATS
 from detente.workbook import cell_value, workbook_bytes
 
@@ -325,50 +326,6 @@ def load_scenario(ref: str, input_format: str | None = None) -> Any:
 
     with options_named(LOAD_OPTIONS):
         return load(ref, input_format=input_format, scale=_SCALE.get())
-
-
-LOAD_OPTIONS = {"input_format": "--input-format", "scale": "--scale"}
-"""The options that give :func:`detente.load`'s arguments."""
-
-COMMON_OPTIONS = {
-    "max_memory": "--max-memory",
-    "workers": "--workers",
-    "scheduler": "--scheduler",
-    "chunk": "--chunk",
-    "sets": "--set",
-    "variants": "--variant",
-}
-"""Library arguments that many commands give as these options: :func:`guarded` names the option wherever an error
-names the argument in backticks (```max_memory` 'lots': …`` → ``--max-memory 'lots': …``)."""
-
-
-def with_options(e: DetenteError, options: Mapping[str, str], *, quoted_only: bool = False) -> DetenteError:
-    """A library error with the function arguments it names given as the command line's options
-    (``input_format`` → ``--input-format``): an argument named in backticks in the text, and unless ``quoted_only``
-    an error that begins with the argument's name or a scenario error whose ``where`` is the argument."""
-    from detente.errors import ScenarioError
-
-    if isinstance(e, ScenarioError) and not quoted_only:
-        where = options.get(e.where or "", e.where)
-        message = e.message
-        for argument, option in options.items():
-            message = message.replace(f"`{argument}`", option)
-        if where == e.where and message == e.message:
-            return e
-        new = ScenarioError(message, file=e.file, where=where, has_value=False)
-        new.value, new.expected = e.value, e.expected
-        return new
-    text = new_text = str(e)
-    for argument, option in options.items():
-        if not quoted_only and new_text.startswith((f"{argument} ", f"{argument}:")):
-            new_text = option + new_text[len(argument) :]
-        new_text = new_text.replace(f"`{argument}`", option)
-    if new_text == text:
-        return e
-    try:
-        return type(e)(new_text)
-    except TypeError:  # a subclass built from other arguments
-        return DetenteError(new_text)
 
 
 @contextmanager

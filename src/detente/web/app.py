@@ -284,7 +284,7 @@ def create_app(store: str | None = None) -> FastAPI:
 
     @app.exception_handler(DetenteError)
     async def _detente_error(request: Request, exc: DetenteError) -> JSONResponse:
-        from detente.cli.app import COMMON_OPTIONS, with_options
+        from detente.options import COMMON_OPTIONS, with_options
 
         # the command line's message: the library's arguments named as its options (`sets` → --set)
         return JSONResponse({"error": str(with_options(exc, COMMON_OPTIONS, quoted_only=True))},
