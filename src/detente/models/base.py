@@ -96,9 +96,10 @@ Keep = Literal["full", "final"]
 """What a run keeps: ``"full"`` everything; ``"final"`` outcomes, status, rounds and the final positions only."""
 
 
-@dataclass(frozen=True, eq=False)
-class Forecast:
-    """One result type for every model: outcomes, trajectory, convergence and provenance.
+@dataclass(frozen=True, eq=False, repr=False)
+class Forecast(display.SummaryRepr):
+    """One result type for every model: outcomes, trajectory, convergence and provenance (a
+    :class:`~detente.results.Result`).
 
     Frozen: a caller that adds to a forecast makes a new one (``dataclasses.replace``). With ``keep="final"`` the
     trajectory holds only the final positions (B, 1, n, m) and there are no tables, arrays or info. A continued run
@@ -146,12 +147,6 @@ class Forecast:
     def declares(self, name: str) -> bool:
         """Whether the model declares an output ``name`` (of any kind)."""
         return any(o.name == name for o in (*self.outputs, *COMMON_OUTPUTS))
-
-    def __repr__(self) -> str:
-        return display.text(self._summary())
-
-    def _repr_html_(self) -> str:
-        return display.html(self._summary())
 
     def _summary(self) -> display.Summary:
         out = ", ".join(f"{i}={display.fmt(v)}" for i, v in list(self.outcome.items())[:6])
