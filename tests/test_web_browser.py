@@ -251,3 +251,31 @@ def test_ensemble_job_shows_progress_and_a_result(server, browser):
     _wait(lambda: d.find_elements(By.CSS_SELECTOR, "#job-result tbody tr"), what="the ensemble table")
     assert "100%" in d.find_element(By.ID, "jobs").text
     _shot(d, "ensemble")
+
+
+def test_strategy_rules_and_best_rule(server, browser):
+    from selenium.webdriver.common.by import By
+
+    d = browser
+    d.get(server + "/#/strategy")
+    _wait(lambda: d.find_elements(By.CSS_SELECTOR, "#strategy-rules input"), what="the rules")
+    d.find_element(By.CSS_SELECTOR, "#strategy-form button").click()
+    _wait(lambda: "done" in d.find_element(By.ID, "strategy-job").text, timeout=180, what="the strategy job")
+    rows = _wait(lambda: d.find_elements(By.CSS_SELECTOR, "#strategy-result tbody tr"), what="the rules table")
+    assert [r.text.split()[0] for r in rows] == ["hanoi", "sfs-freeze"]
+    _shot(d, "strategy")
+
+
+def test_the_report_opens_offline(server, browser, tmp_path):
+    from selenium.webdriver.common.by import By
+
+    report = tmp_path / "korea-2019-report.html"
+    r = subprocess.run([sys.executable, "-m", "detente", "report", "korea-2019", "--seed", "1", "--out", str(report)],
+                       env={**os.environ, "PYTHONPATH": str(ROOT / "src")}, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    d = browser
+    d.get(report.as_uri())  # a file: URL, no server involved
+    assert d.find_elements(By.CSS_SELECTOR, "svg") and "korea-2019" in d.title
+    _shot(d, "report")
+    d.execute_script("document.querySelector('h2').scrollIntoView()")
+    _shot(d, "report-forecasts")

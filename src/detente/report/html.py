@@ -21,7 +21,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
        max-width: 1100px; padding: 24px 28px 60px; }
 h1 { font-size: 26px; margin: 0 0 4px; } h2 { font-size: 19px; margin: 32px 0 8px; border-bottom: 2px solid var(--rule);
 padding-bottom: 4px; } h3 { font-size: 15px; margin: 18px 0 6px; }
-p.lead { color: var(--muted); margin: 0 0 12px; white-space: pre-line; }
+p.lead { color: var(--muted); margin: 0 0 10px; max-width: 900px; }
 table { border-collapse: collapse; width: 100%; margin: 6px 0 14px; font-size: 12.5px; }
 th, td { border: 1px solid var(--rule); padding: 3px 6px; vertical-align: top; text-align: left; }
 th { background: var(--band); font-weight: 600; }
@@ -173,7 +173,8 @@ def report_html(
         f"<title>{_e(s.name)} — detente report</title>",
         f"<style>{_CSS}</style></head><body>",
         f"<h1>{_e(s.title or s.name)}</h1>",
-        f'<p class="lead">{_e((s.description or "").strip())}</p>',
+        *(f'<p class="lead">{_e(" ".join(par.split()))}</p>' for par in (s.description or "").strip().split("\n\n")
+          if par.strip()),
     ]
     # ---- forecasts --------------------------------------------------------------------------------------------
     out.append("<h2>Forecasts, every model side by side</h2>")

@@ -391,8 +391,10 @@ function showStrategy(doc) {
   const rows = doc.rules.map((r) => [esc(r.name), ...cols.map((c) => num(r.metrics[horizon][c], 3)), num(r.president_value, 2)]);
   let html = `<p class="muted small">${esc(horizon)} · ${esc(doc.warning)}</p>` + table(["rule", ...cols, "president's payoff"], rows, [false, ...cols.map(() => true), true]);
   if (doc.best_rule_search) html += `<p><b>president's best rule:</b> ${esc(doc.best_rule_search.best)} (payoff ${num(doc.best_rule_search.president_value, 2)}; ${doc.best_rule_search.rules_evaluated} rules evaluated)</p>`;
-  $("#strategy-result").innerHTML = html;
-  plot("strategy-chart", cols.map((c) => ({ type: "bar", name: c, x: doc.rules.map((r) => r.name), y: doc.rules.map((r) => r.metrics[horizon][c]) })), { title: { text: `metrics by rule (${horizon})`, font: { size: 14 } }, barmode: "group", height: 360, margin: { l: 50, r: 20, t: 40, b: 60 } });
+  $("#strategy-result").innerHTML = `<div class="grid-wrap">${html}</div>`;
+  // the probabilities (shares of outcomes) on one chart; counts such as test days or warheads stay in the table
+  const shares = cols.filter((c) => !c.startsWith("expected") && doc.rules.every((r) => r.metrics[horizon][c] >= 0 && r.metrics[horizon][c] <= 1));
+  plot("strategy-chart", shares.map((c) => ({ type: "bar", name: c, x: doc.rules.map((r) => r.name), y: doc.rules.map((r) => r.metrics[horizon][c]) })), { title: { text: `probabilities by rule (${horizon})`, font: { size: 14 } }, barmode: "group", height: 380, yaxis: { range: [0, 1], title: "probability" }, margin: { l: 60, r: 20, t: 40, b: 60 } });
 }
 
 // ---- claims, back-test, runs -----------------------------------------------------------------------------------------
