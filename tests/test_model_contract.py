@@ -13,6 +13,8 @@ from functools import cache
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import detente
 from detente.errors import ParameterError, ScenarioError, UnknownNameError
@@ -20,6 +22,7 @@ from detente.models import available, get
 from detente.models.base import Forecast, Model
 from detente.models.contract import COMMON_OUTPUTS, RunState, require
 from detente.scenario.arrays import ScenarioArrays, to_arrays
+from detente.testing import scenario_arrays
 from detente.uncertainty.perturb import draw as perturbed
 
 NAMES = sorted(available())
@@ -171,6 +174,27 @@ def test_stop_after_then_start_equals_one_run(name, r):
         assert_same_run(model.solve(arrays, start=mid.state), one)
 
 
+#: round limits low enough for random scenarios to hit them (and for the test to stay quick)
+SHORT = {"exchange": {"max_rounds": 6}, "expected-utility": {"max_rounds": 12}, "spatial": {"max_rounds": 8}}
+
+
+@pytest.mark.parametrize("name", ROUND_BASED)
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    arrays=scenario_arrays(min_issues=2, max_actors=6, batch=2, grid=True),
+    r=st.integers(0, 7),
+    keep=st.sampled_from(["full", "final"]),
+)
+def test_stop_and_start_on_random_scenarios(name, arrays, r, keep):
+    """Random scales, ties, absent stances, zero saliences, draws that stop before others, ``stop_after=0``."""
+    model = get(name, **SHORT.get(name, {}))
+    if model.cannot_run(arrays) is not None:
+        return
+    one = model.solve(arrays)
+    part = model.solve(arrays, stop_after=r, keep=keep)
+    assert_same_run(model.solve(arrays, start=part.state, keep=keep), one)
+
+
 @pytest.mark.parametrize("name", [n for n in ROUND_BASED if n in DRAWING])
 def test_a_drawing_run_continues_with_its_generator(name):
     """One draw: the generator's state at the stop is part of the model's state."""
@@ -305,3 +329,18 @@ def test_detente_models_name_prints_capabilities_and_outputs(name):
         assert re.search(rf"{what.replace('_', '-')}\s+{'yes' if value else 'no'}\b", res.output), what
     for out in available()[name].declared_outputs():
         assert re.search(rf"^\s*{re.escape(out.name)}\s+{out.kind}\b", res.output, re.M), out.name
+
+
+@pytest.mark.parametrize("name", ROUND_BASED)
+@pytest.mark.parametrize("r", [0, 1])
+def test_a_draw_that_stopped_before_the_others_keeps_its_outcome(name, r):
+    """Draw 1 has nothing to move (every actor at one point) and stops at once; draw 0 runs on."""
+    position = np.array([[[0.0, 0.0], [0.25, 0.25]], [[0.25, 0.25], [0.25, 0.25]]])
+    salience = np.array([[[0.5, 1.0], [1.0, 1.0]], [[1.0, 1.0], [1.0, 1.0]]])
+    arrays = ScenarioArrays.from_numpy(position, salience, np.ones((2, 2)), lower=0.0, upper=1.0)
+    model = get(name)
+    one = model.solve(arrays)
+    part = model.solve(arrays, stop_after=r)
+    rest = model.solve(arrays, start=part.state)
+    assert_same_run(rest, one)
+    assert np.isfinite(rest.outcomes).all() and np.isfinite(part.outcomes).all()

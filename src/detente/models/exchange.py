@@ -795,7 +795,9 @@ class ExchangeModel(Model[ExchangeParams]):
         candidates: list[list[int]] = [[] for _ in range(B)]
         done = np.full(B, R)  # rounds run per draw (in this call)
         converged = np.zeros(B, bool)  # stopped by convergence (possibly in the last round)
-        prev_vote = np.full((B, m), np.nan)  # the voting outcome of the round before this call's first (tol)
+        # the voting outcome before this call's first round (that of the preferences at the start; the tol rule
+        # compares with it only in a continued run)
+        prev_vote = outcome(x_all, cs_all, mask_all)
         has_prev = False
         if start is not None:
             x_all, converged, prev_vote, has_prev = _resume(start, x_all, arrays, order, lower, span)
@@ -890,7 +892,7 @@ class ExchangeModel(Model[ExchangeParams]):
         traj_s = np.where(arrays.mask[:, None], traj_s, np.nan)  # no position where the actor holds no stance
         vote_o, pref_o = to_scale(o_vote), to_scale(o_pref)
         # each draw's last voting outcome (internal units): this call's last round, or the one it started after
-        last_vote = np.where((rounds[:, :1] > 0), o_vote[:, -1], prev_vote) if R > 0 else prev_vote
+        last_vote = np.where((done > 0)[:, None], o_vote[:, -1], prev_vote) if R > 0 else prev_vote
         state = RunState(
             model=self.name,
             actors=arrays.actors,
@@ -908,10 +910,11 @@ class ExchangeModel(Model[ExchangeParams]):
             },
         )
         # outcome: the last voting outcome (a continued run whose draws had all stopped: the one it started from)
-        final_vote = vote_o[:, -1].copy() if R > 0 else to_scale(prev_vote)
+        final_vote = to_scale(last_vote)
         if not histories:
             return Solution(outcomes=final_vote, trajectory=traj_s[:, -1:], status=status, rounds=rounds, state=state)
-        first_vote = vote_o[:, 0] if R > 0 else final_vote  # the first round of this call
+        # the first round of this call (a draw that had stopped before it: its last outcome)
+        first_vote = np.where((done > 0)[:, None], vote_o[:, 0], final_vote) if R > 0 else final_vote
         tables = build_tables(logs, lower)
         info: dict[str, Any] = {
             "exchange_rounds": round_documents(logs[0], candidates[0], lower),

@@ -677,10 +677,9 @@ def simulate(
         first_change, active = init["first_change"].copy(), init["active"].copy()
         turns, converged, t = init["turns"].copy(), init["converged"].copy(), int(init["turn"])
     last = params.max_rounds if stop_after is None else min(params.max_rounds, stop_after)
-    active &= t < last
     records: list[dict[str, Any]] = []
     states = st
-    while active.any():
+    while active.any() and t < last:
         t += 1
         idx = np.flatnonzero(active)
         sub = _Engine(params, s[idx], c[idx], A, None if held is None else held[idx]) if len(idx) < B else eng
@@ -714,8 +713,6 @@ def simulate(
         converged[idx[stop_conv]] = True
         stop = stop_conv | (t >= params.max_rounds)
         active[idx[stop]] = False
-        if stop_after is not None and t >= stop_after:
-            break
     # the forecast: PCE-probability-weighted mean of the distinct final positions
     if held is None:
         _, final_w = eng.win_probs(states, with_options=True)
