@@ -223,3 +223,29 @@ def test_report_is_one_self_contained_html_file(client):
     assert text.startswith("<!DOCTYPE html>") and "<svg" in text and "@media print" in text
     assert "<script" not in text and 'src="http' not in text  # nothing to fetch: it opens offline
     assert "emission-standards-1994" in text and "7.0" in text
+
+
+def test_claims_go_through_the_library_where_it_has_them(client, monkeypatch):
+    """With a `detente.claims` that ships a scorecard (stood in for here), the API returns its document, the page
+    its one-page HTML, and the report embeds that page; a scenario without one is a 404 that says how to compute it."""
+    import types
+
+    import detente
+    from detente.report.html import report_html
+
+    doc = {"scenario": "korea-2019", "claims": [{"id": "claim-a", "verdict": "holds", "share": 0.8}]}
+    claims = types.ModuleType("detente.claims")
+    claims.shipped = lambda s: doc if s.name == "korea-2019" else None
+    page = types.ModuleType("detente.claims.page")
+    page.html_page = lambda d: ("<!DOCTYPE html><html><head><style>body{font-family:serif}.badge{color:red}</style>"
+                                f"</head><body><h2>{d['claims'][0]['id']}</h2><span class='badge'>holds</span></body></html>")
+    monkeypatch.setitem(__import__("sys").modules, "detente.claims", claims)
+    monkeypatch.setitem(__import__("sys").modules, "detente.claims.page", page)
+    r = client.get("/api/claims?scenario=korea-2019")
+    assert r.status_code == 200 and r.json() == doc
+    p = client.get("/api/claims/page?scenario=korea-2019")
+    assert p.status_code == 200 and "claim-a" in p.text
+    missing = client.get("/api/claims?scenario=road-toll")
+    assert missing.status_code == 404 and "--recompute" in missing.json()["error"]
+    html = report_html(detente.load("korea-2019"), models=["median"])
+    assert "<h2>claim-a</h2>" in html and ".badge{color:red}" in html and "font-family:serif" not in html

@@ -276,21 +276,30 @@ def report_html(
 
 
 def _claims_section(s: Any) -> str:
-    from detente.web.claims import NOT_AVAILABLE, available
+    """The scorecard's own page (its charts inline) where this version has one, else a line saying why not."""
+    import re
+
+    from detente.errors import DetenteError
+    from detente.web.claims import NOT_AVAILABLE, available, document, page
 
     if not available():
         return f"<p class='note'>{_e(NOT_AVAILABLE[0].upper() + NOT_AVAILABLE[1:])}.</p>"
     try:
-        from detente.claims import scorecard  # type: ignore[attr-defined]
-
-        result = scorecard(s)
-        doc = result.to_dict() if hasattr(result, "to_dict") else result
-    except Exception as e:  # the report still renders; the section says why it is empty
-        return f"<p class='note'>The claims scorecard could not be computed: {_e(str(e)[:300])}</p>"
+        doc = document(s)
+    except DetenteError as e:
+        return f"<p class='note'>{_e(str(e))}</p>"
+    html_page = page(doc)
+    if html_page is not None:
+        body = re.search(r"<body[^>]*>(.*)</body>", html_page, re.S)
+        style = re.search(r"<style[^>]*>(.*?)</style>", html_page, re.S)
+        if body is not None:
+            # its own rules, less those for the whole page (body, h1), which the report sets
+            css = re.sub(r"(^|\})\s*(body|h1)\s*\{[^}]*\}", r"\1", style.group(1)) if style else ""
+            return f"<section class='claims'><style>{css}</style>{body.group(1)}</section>"
     rows = doc.get("claims") if isinstance(doc, dict) else None
     if not isinstance(rows, list) or not rows:
         return "<p class='note'>This scenario states no claims.</p>"
     keys = [k for k in rows[0] if not isinstance(rows[0][k], (dict, list))][:8]
     head = "".join(f"<th>{_e(k)}</th>" for k in keys)
-    body = "".join("<tr>" + "".join(f"<td>{_e(r.get(k))}</td>" for k in keys) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    body_rows = "".join("<tr>" + "".join(f"<td>{_e(r.get(k))}</td>" for k in keys) + "</tr>" for r in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body_rows}</tbody></table>"

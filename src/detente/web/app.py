@@ -413,6 +413,16 @@ def create_app(store: str | None = None) -> FastAPI:
 
         return await _timed(scorecard, scenario)
 
+    @api.get("/claims/page", summary="the claims scorecard as its one-page HTML (as `detente claims --format html`)",
+             responses={200: {"content": {"text/html": {}}}})
+    async def claims_page(scenario: Annotated[str, Query(max_length=200)] = "korea-2019") -> Response:
+        from detente.web.claims import page, scorecard
+
+        html = page(await _timed(scorecard, scenario))
+        if html is None:
+            raise UnknownNameError("the claims scorecard's page is not available in this version of detente")
+        return Response(html, media_type="text/html; charset=utf-8")
+
     # ---- jobs ------------------------------------------------------------------------------------------------
     def _start(kind: str, body: ScenarioInput) -> Any:
         req = _doc(body)

@@ -402,9 +402,17 @@ async function showClaims() {
   const box = $("#claims");
   box.innerHTML = "<p class='muted'>loading…</p>";
   try {
-    const doc = await api(`/api/claims?scenario=${encodeURIComponent(state.ref.startsWith("upload:") ? "korea-2019" : state.ref)}`);
+    const ref = encodeURIComponent(state.ref.startsWith("upload:") ? "korea-2019" : state.ref);
+    const doc = await api(`/api/claims?scenario=${ref}`);
     const rows = (doc.claims || []).map((c) => Object.entries(c).filter(([, v]) => typeof v !== "object").slice(0, 8));
     box.innerHTML = rows.length ? table(rows[0].map(([k]) => k), rows.map((r) => r.map(([, v]) => esc(typeof v === "number" ? v.toFixed(3) : v)))) : `<pre>${esc(JSON.stringify(doc, null, 1).slice(0, 20000))}</pre>`;
+    try {  // the scorecard's own page, with its charts and tipping points, where this version draws it
+      const page = await (await api(`/api/claims/page?scenario=${ref}`)).text();
+      const frame = document.createElement("iframe");
+      frame.className = "claims-page";
+      frame.srcdoc = page;
+      box.prepend(frame);
+    } catch (e) { /* the table above stands alone */ }
   } catch (e) {
     box.innerHTML = `<p class="notice" id="claims-unavailable">${esc(e.message)}</p>`;
   }
