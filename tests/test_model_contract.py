@@ -344,3 +344,18 @@ def test_a_draw_that_stopped_before_the_others_keeps_its_outcome(name, r):
     rest = model.solve(arrays, start=part.state)
     assert_same_run(rest, one)
     assert np.isfinite(rest.outcomes).all() and np.isfinite(part.outcomes).all()
+
+
+@pytest.mark.parametrize("name", ROUND_BASED)
+def test_dated_edits_keep_final_equals_full(name):
+    from detente import interventions
+
+    edits = [
+        {"op": "scale", "actor": "dprk", "field": "salience", "value": 0.8, "round": 1},
+        {"op": "set", "actor": "rok", "issue": "sequencing", "field": "position", "value": 60, "round": 3},
+    ]
+    s = detente.load("korea-2019")
+    full = interventions.solve(get(name), s, edits, seed=2)
+    final = interventions.solve(get(name), s, edits, seed=2, keep="final")
+    assert_same_run(final, full)
+    assert final.trajectory.shape[1] == 1 and final.seed == full.seed == 2

@@ -13,7 +13,7 @@ from detente.errors import ParameterError
 from detente.interventions.edits import EditsLike, resolve
 from detente.interventions.on_arrays import apply_labelled
 from detente.interventions.on_scenario import apply
-from detente.models.base import Forecast, Model, get
+from detente.models.base import Forecast, Keep, Model, get
 from detente.models.base import final_positions as _final
 from detente.models.contract import RunState, require
 from detente.scenario.arrays import ScenarioArrays, to_arrays
@@ -39,6 +39,7 @@ def solve(
     counter: dict[str, int] | None = None,
     delegations: str | None = None,
     vetoes: str | None = None,
+    keep: Keep = "full",
 ) -> Forecast:
     """Forecast ``scenario`` with ``edits``: undated edits first, dated edits (``round = r``) at round ``r``.
 
@@ -50,8 +51,8 @@ def solve(
     rounds). An edit dated after a run that stopped by its own rule finds the actors where they stopped; one dated
     after the model's round limit is refused. The returned forecast's trajectory joins the segments (round ``r``
     holds the edited positions), ``rounds`` counts all rounds and ``info["dated_edits"]`` lists what was applied
-    when. ``base`` is the scenario to look a variant id up in when ``scenario`` is arrays. ``delegations`` and
-    ``vetoes`` are as in :meth:`Model.solve`. Neither the inputs nor any forecast a model returned are modified.
+    when. ``base`` is the scenario to look a variant id up in when ``scenario`` is arrays. ``delegations``, ``vetoes``
+    and ``keep`` are as in :meth:`Model.solve` (``keep="final"``: the final positions only, no segments joined). Neither the inputs nor any forecast a model returned are modified.
     """
     m = get(model) if isinstance(model, str) else model
     if rng is None:
@@ -68,14 +69,14 @@ def solve(
     else:
         arrays = apply_labelled(scenario, undated, on_bounds, counter) if undated else scenario
     if not dated:
-        return m.solve(arrays, seed=seed, rng=rng, delegations=delegations, vetoes=vetoes)
+        return m.solve(arrays, seed=seed, rng=rng, keep=keep, delegations=delegations, vetoes=vetoes)
     segments: list[tuple[tuple[str, ...], np.ndarray]] = []
     state: RunState | None = None
     done = 0
     # ``arrays``: the scenario's data with the edits applied so far (its positions are the stated ones, which veto
     # players' bounds and members seated in a delegation keep); the model's own positions travel in its state
     for r in sorted({le.round for le in dated}):
-        part = m.solve(arrays, rng=rng, stop_after=r, start=state, delegations=delegations, vetoes=vetoes)
+        part = m.solve(arrays, rng=rng, keep=keep, stop_after=r, start=state, delegations=delegations, vetoes=vetoes)
         assert part.state is not None  # a round-based model returns its state
         here = [le for le in dated if le.round == r]
         if part.state.round < r and not part.state.stopped.all():
@@ -96,7 +97,9 @@ def solve(
         state = _restart(part.state, reached, moved, r, delegations, vetoes)
         arrays = apply_labelled(arrays, here, "clip", None)
         done = r
-    fin = m.solve(arrays, rng=rng, start=state, delegations=delegations, vetoes=vetoes)
+    fin = m.solve(arrays, rng=rng, keep=keep, start=state, delegations=delegations, vetoes=vetoes)
+    if keep == "final":
+        return replace(fin, seed=seed)
     return replace(
         fin,
         seed=seed,

@@ -356,6 +356,7 @@ def run_block(job: Job, k: int) -> list[tuple[np.ndarray, ...]]:
                     counter=counter,
                     delegations=job.delegations,
                     vetoes=job.vetoes,
+                    keep="final",
                 )
                 outcomes, positions, status, rounds = fc.outcomes, final_positions(fc), fc.status, fc.rounds
                 clipped[i] += int(counter.get("clipped", 0))
