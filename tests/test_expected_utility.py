@@ -480,3 +480,29 @@ def test_scholz_compat_never_capitulates_on_random_inputs():
     assert not (f.arrays["offer_kind"] == K.CAPITULATION).any()
     g = get("expected-utility", preset="scholz_compat", capitulation="full_move").solve(a)
     assert (g.arrays["offer_kind"][:, 1] == K.CAPITULATION).any(axis=(1, 2)).mean() > 0.3
+
+
+def test_scholz_compat_follows_the_replication_through_round_off_ties():
+    """Two random inputs on which positions meet up to round-off (see SOURCE.md): the replication counts actors as
+    at one position only when their positions are exactly equal, and so does ``scholz_compat`` (``same=0``). With the
+    default guard (1e-9 of the spread) they part from the replication at rounds 8 and 14. Tolerance 1e-9: the
+    positions agree to round-off, not to the bit."""
+    ref = pd.read_csv(DATA / "replication_random_positions.csv")
+    rounds = [c for c in ref.columns if c.startswith("round")]
+    for case, d in ref.groupby("case"):
+        x = d["round0"].to_numpy(float)
+        a = ScenarioArrays.from_numpy(
+            x[:, None],
+            d.salience.to_numpy(float)[:, None],
+            d.capability.to_numpy(float),
+            lower=float(x.min()),
+            upper=float(x.max()),
+            actors=tuple(d.actor),
+            issues=("i",),
+            name=str(case),
+        )
+        want = d[rounds].to_numpy(float).T  # (round, actor)
+        got = get("expected-utility", preset="scholz_compat").solve(a).trajectory[0, : len(rounds), :, 0]
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-9, err_msg=str(case))
+        guarded = get("expected-utility", preset="scholz_compat", same=1e-9).solve(a).trajectory[0, : len(rounds), :, 0]
+        assert np.abs(guarded - want).max() > 1.0, case

@@ -361,16 +361,21 @@ def _state(
 
 
 def _moves(
-    st: _Round, *, offer_selection: str, conflict: str, zero: float, capitulation: str
+    st: _Round, *, offer_selection: str, conflict: str, zero: float, capitulation: str, same: float = SAME
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`choose_moves` on a round's state in the problems-last layout: (x_new, kind, j) as (n, P)."""
     xT, mT, a, b, diff, pair = st.xT, st.mT, st.a, st.b, st.diff, st.pair
     n, P = xT.shape
-    # actors at the same position do not bargain; "same" is to SAME × the spread of positions, which absorbs the
-    # rounding that the compromise fractions amplify (positions equal in exact arithmetic must stay "equal")
-    spread = np.maximum.reduce(np.where(mT, xT, -np.inf), axis=0) - np.minimum.reduce(np.where(mT, xT, np.inf), axis=0)
-    same = SAME * np.where(np.isfinite(spread), spread, 0.0)
-    valid = st.dist > same
+    # actors at the same position do not bargain; "same" is to ``same`` × the spread of positions (default SAME), which
+    # absorbs the rounding that the compromise fractions amplify (positions equal in exact arithmetic stay "equal");
+    # same = 0 is exact equality, the replication's rule
+    if same > 0:
+        spread = np.maximum.reduce(np.where(mT, xT, -np.inf), axis=0) - np.minimum.reduce(
+            np.where(mT, xT, np.inf), axis=0
+        )
+        valid = st.dist > same * np.where(np.isfinite(spread), spread, 0.0)
+    else:
+        valid = st.dist > 0
     if not mT.all():
         valid &= pair
     # |E| ≤ zero counts as 0: a > 0 reads a > zero, a < 0 reads a < −zero
@@ -605,6 +610,7 @@ def choose_moves(
     conflict: str,
     zero: float,
     capitulation: str = "full_move",
+    same: float = SAME,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Classify every pair from i's view (Scholz §6.1, fig. 6) and pick i's move (§6.2). Returns (x_new, kind, j).
 
@@ -616,14 +622,16 @@ def choose_moves(
     smallest move within the first non-empty category; ``most_enforceable`` takes the offer whose proposer expects
     most (largest b), then the smallest move; ``scholz_code`` is ``least_move`` except that among compromises it takes
     the one with the numerically smallest weighted average (|a|x_i + |b|x_j)/(|a| + |b|) — orientation-dependent.
-    Actors whose positions agree to 1e-9 of the spread do not bargain. All moves are applied simultaneously. ``kind``
+    Actors whose positions agree to ``same`` (default 1e-9) of the spread do not bargain. All moves are applied simultaneously. ``kind``
     holds the codes of :data:`KIND_NAMES`, ``j`` the proposer (−1). Shapes: x, mask (P, n); a, b (P, n, n).
     """
     xT, mT = np.ascontiguousarray(x.T), np.ascontiguousarray(mask.T)
     diff = xT[None, :, :] - xT[:, None, :]
     pair = mT[:, None, :] & mT[None, :, :]
     st = _Round(xT, mT, diff, np.abs(diff), pair, diff, diff, xT, xT, _last(a), _last(b))  # (no probabilities needed)
-    moves = _moves(st, offer_selection=offer_selection, conflict=conflict, zero=zero, capitulation=capitulation)
+    moves = _moves(
+        st, offer_selection=offer_selection, conflict=conflict, zero=zero, capitulation=capitulation, same=same
+    )
     new, kind, j = (_first(v) for v in moves)
     return new, kind, j
 
@@ -644,6 +652,7 @@ def play_round(
     conflict: str,
     zero: float,
     capitulation: str = "full_move",
+    same: float = SAME,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """One round for (P, n) problems: :func:`round_state` then :func:`choose_moves`. Returns (x_new, kind, j, r)."""
     st = _state(
@@ -658,5 +667,7 @@ def play_round(
         risk_perspective=risk_perspective,
         Q=Q,
     )
-    new, kind, j = _moves(st, offer_selection=offer_selection, conflict=conflict, zero=zero, capitulation=capitulation)
+    new, kind, j = _moves(
+        st, offer_selection=offer_selection, conflict=conflict, zero=zero, capitulation=capitulation, same=same
+    )
     return _first(new), _first(kind), _first(j), _first(st.r)

@@ -112,6 +112,13 @@ class ExpectedUtilityParams(BaseModel):
         "least twice in this window is reported as 'cycling' (approximate).",
     )
     zero: float = Field(1e-12, ge=0.0, description="Expected utilities with |E| ≤ zero count as 0 when classifying.")
+    same: float = Field(
+        1e-9,
+        ge=0.0,
+        le=1e-3,
+        description="Actors whose positions differ by at most same × the spread of positions hold one position and "
+        "do not bargain (a guard against rounding; 0: exact equality, as the replication).",
+    )
     outcome: Literal["median", "mean"] = Field(
         "median", description="The forecast per issue: the median voter at the stop (BDM) or the weighted mean."
     )
@@ -129,6 +136,8 @@ _SCHOLZ = {
     "max_rounds": 30,
     "tol": 0.0,
     "stop_on_cycle": False,
+    "zero": 0.0,
+    "same": 0.0,
 }
 _DEFAULT = {k: f.default for k, f in ExpectedUtilityParams.model_fields.items()}
 
@@ -249,6 +258,7 @@ def _run(
         conflict=prm.conflict,
         capitulation=prm.capitulation,
         zero=prm.zero,
+        same=prm.same,
     )
     stop_tol = max(prm.tol, 1e-12)
     W = max(1, min(prm.cycle_window, prm.max_rounds))  # ring buffer: positions after round u sit in slot u % W
