@@ -1,9 +1,9 @@
-"""The exchange model's lock-step batch path (p = 0) equals its per-draw loop bit for bit.
+"""The exchange model's lock-step batch equals its draws solved one at a time, bit for bit.
 
-``ExchangeModel._lockstep = False`` runs the per-draw loop (one ``play_round`` per draw per round) and
+Blocks of one draw (``_LOCKSTEP_CANDIDATES = 1``) run each draw's rounds alone, and
 ``_exchange_tables._build_tables_loop`` builds the tables one draw and round at a time; the default path runs all
-draws of the batch together (``play_round_lockstep``) and builds the tables vectorised. Every output must be equal
-exactly: outcomes, trajectory, status, rounds, every table (``check_exact``), every array and ``info``.
+draws of the batch together (``play_round`` on the whole block) and builds the tables vectorised. Every output must be
+equal exactly: outcomes, trajectory, status, rounds, every table (``check_exact``), every array and ``info``.
 """
 
 from __future__ import annotations
@@ -31,25 +31,22 @@ PRESETS = ("default", "decide_compat")
 
 
 @contextmanager
-def per_draw_tables():
-    """Build the tables with the per-draw reference loop inside the block."""
-    saved = exchange_module.build_tables
-    exchange_module.build_tables = _build_tables_loop
+def one_draw_at_a_time():
+    """Inside the block, run every draw's rounds alone and build the tables with the per-draw reference loop."""
+    saved = exchange_module.build_tables, exchange_module._LOCKSTEP_CANDIDATES
+    exchange_module.build_tables, exchange_module._LOCKSTEP_CANDIDATES = _build_tables_loop, 1
     try:
         yield
     finally:
-        exchange_module.build_tables = saved
+        exchange_module.build_tables, exchange_module._LOCKSTEP_CANDIDATES = saved
 
 
 def solve_both(arr: ScenarioArrays, **params):
-    batch = get("exchange", **params)
-    loop = get("exchange", **params)
-    loop._lockstep = False
-    assert batch._lockstep
+    model = get("exchange", **params)
     off = {"delegations": "separate", "vetoes": "off"}  # the kernel alone, without a scenario's two-level structure
-    with per_draw_tables():
-        ref = loop.solve(arr, seed=5, **off)
-    return batch.solve(arr, seed=5, **off), ref
+    with one_draw_at_a_time():
+        ref = model.solve(arr, seed=5, **off)
+    return model.solve(arr, seed=5, **off), ref
 
 
 def assert_identical(a, b) -> None:
@@ -92,20 +89,20 @@ params = st.fixed_dictionaries(
 
 @SETTINGS
 @given(rounded_batches(), params)
-def test_lockstep_equals_loop_on_rounded_batches(arr, prm):
+def test_lockstep_equals_one_draw_at_a_time_on_rounded_batches(arr, prm):
     assert_identical(*solve_both(arr, **prm))
 
 
 @SETTINGS
 @given(st.integers(1, 5).flatmap(lambda b: scenario_arrays(batch=b, max_actors=7, min_issues=2, max_issues=4,
                                                            grid=True)), params)  # fmt: skip
-def test_lockstep_equals_loop_on_grid_batches(arr, prm):
+def test_lockstep_equals_one_draw_at_a_time_on_grid_batches(arr, prm):
     assert_identical(*solve_both(arr, **prm))
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.integers(1, 4).flatmap(lambda b: scenario_arrays(batch=b, max_actors=8, min_issues=2, max_issues=4)), params)
-def test_lockstep_equals_loop_on_continuous_batches(arr, prm):
+def test_lockstep_equals_one_draw_at_a_time_on_continuous_batches(arr, prm):
     assert_identical(*solve_both(arr, **prm))
 
 
@@ -123,7 +120,7 @@ def perturbed_batch(name: str, draws: int) -> ScenarioArrays:
         ("cop21-paris-2015", 6, "decide_compat", 0.05),
     ],
 )
-def test_lockstep_equals_loop_on_perturbed_scenarios(name, draws, preset, tol):
+def test_lockstep_equals_one_draw_at_a_time_on_perturbed_scenarios(name, draws, preset, tol):
     a, b = solve_both(perturbed_batch(name, draws), preset=preset, tol=tol)
     assert_identical(a, b)
     assert len(a.tables["exchanges"]) > 0
@@ -147,11 +144,19 @@ def test_some_draws_stop_early_while_others_run_on(preset):
     assert set(c.status[rounds > last, 0]) == {"max_rounds"}
 
 
-def test_rex_keeps_the_per_draw_loop():
-    """p > 0 consumes the random stream draw after draw; the lock-step flag must not change it."""
+def test_rex_consumes_the_stream_draw_after_draw():
+    """p > 0: a batch gives the numbers of its draws solved one after the other with one generator (each draw's
+    rounds take their random numbers before the next draw's), whatever the lock-step block size."""
     arr = perturbed_batch("korea-2019", 24).take(np.arange(3))
-    a, b = solve_both(arr, p=0.5, max_rounds=2)
-    assert_identical(a, b)
+    model = get("exchange", p=0.5, max_rounds=2)
+    off = {"delegations": "separate", "vetoes": "off"}
+    batch = model.solve(arr, rng=np.random.default_rng(5), **off)
+    rng = np.random.default_rng(5)
+    singles = [model.solve(arr.take(np.array([k])), rng=rng, **off) for k in range(3)]
+    assert np.array_equal(batch.outcomes, np.concatenate([f.outcomes for f in singles]))
+    assert np.array_equal(batch.trajectory, np.concatenate([f.trajectory for f in singles]), equal_nan=True)
+    assert not np.array_equal(singles[1].outcomes, model.solve(arr.take(np.array([1])), seed=5, **off).outcomes)
+    assert_identical(*solve_both(arr, p=0.5, max_rounds=2))
 
 
 def test_batch_without_candidates():
@@ -174,12 +179,12 @@ def test_blocks_of_draws_give_the_same_results(limit, monkeypatch):
 
 
 @pytest.mark.parametrize("params", [{}, {"preset": "decide_compat", "tol": 5.0}, {"p": 0.4, "max_rounds": 3}])
-@pytest.mark.parametrize("lockstep", [True, False])
-def test_keep_final_equals_full(params, lockstep):
+@pytest.mark.parametrize("limit", [1, 2000])
+def test_keep_final_equals_full(params, limit, monkeypatch):
     """``keep="final"`` (what an ensemble asks for: no log, no tables) gives the numbers of a full run."""
     arr = perturbed_batch("korea-2019", 24).take(np.arange(6))
     model = get("exchange", **params)
-    model._lockstep = lockstep
+    monkeypatch.setattr(exchange_module, "_LOCKSTEP_CANDIDATES", limit)  # 1 or 3 korea draws per block
     full, lean = model.solve(arr, seed=3), model.solve(arr, seed=3, keep="final")
     assert np.array_equal(lean.outcomes, full.outcomes, equal_nan=True)
     assert np.array_equal(lean.trajectory, full.trajectory[:, -1:], equal_nan=True)

@@ -11,8 +11,6 @@ import numpy as np
 if TYPE_CHECKING:  # pandas loads when the tables are built
     import pandas as pd
 
-    from detente.models.exchange import _Candidates
-
 CLASSES = ("own", "inner", "outer")
 _FIELDS = (
     "a", "b", "e", "f", "G", "g_a", "g_b", "m_ae", "m_bf", "start_e", "start_f", "O0_e", "O0_f", "O1_e", "O1_f",
@@ -27,54 +25,10 @@ class ExchangeLog:
         self.actors, self.issues, self.span = actors, issues, span
         self.rounds: list[dict[str, np.ndarray]] = []
         self.external: list[dict[str, np.ndarray]] = []
-        self._rows: list[tuple[float, ...]] = []
-        self._tied: list[int] = []
-        self._round = 0
-
-    def start_round(self, r: int) -> None:
-        self._round = r
-        self._rows = []
-        self._tied = []
-
-    def add(
-        self,
-        cand: _Candidates,
-        c: int,
-        G: float,
-        g_a: float,
-        g_b: float,
-        m_ae: float,
-        m_bf: float,
-        start_e: float,
-        start_f: float,
-        O0_e: float,
-        O0_f: float,
-        tied: int = 0,
-    ) -> None:
-        """Record candidate ``c`` as realised; ``tied``: how many other candidates had the same gain (a tie)."""
-        self._tied.append(tied)
-        O1_e = O0_e + float(cand.w_ae[c]) * m_ae
-        O1_f = O0_f + float(cand.w_bf[c]) * m_bf
-        a, b, e, f = int(cand.a[c]), int(cand.b[c]), int(cand.e[c]), int(cand.f[c])
-        t_e, t_f = float(cand.x_be[c]), float(cand.x_af[c])  # the partner's position on each supply issue
-        self._rows.append((a, b, e, f, G, g_a, g_b, m_ae, m_bf, start_e, start_f, O0_e, O0_f, O1_e, O1_f, t_e, t_f))
-
-    def current(self) -> dict[str, np.ndarray]:
-        """This round's exchanges as column arrays (ints for a, b, e, f)."""
-        arr = np.array(self._rows, dtype=float).reshape(-1, len(_FIELDS))
-        out = {k: arr[:, i] for i, k in enumerate(_FIELDS)}
-        for k in ("a", "b", "e", "f"):
-            out[k] = out[k].astype(int)
-        out["tied"] = np.array(self._tied, dtype=int)
-        return out
-
-    def end_round(self, ext: dict[str, np.ndarray]) -> None:
-        self.rounds.append(self.current())
-        self.external.append(ext)
 
     def add_round(self, r: int, ex: dict[str, np.ndarray], ext: dict[str, np.ndarray]) -> None:
-        """Record round ``r`` whole: its exchanges as :meth:`current`'s column arrays and their externalities."""
-        self._round, self._rows = r, []
+        """Record round ``r`` whole: its exchanges as column arrays (a, b, e, f, tied as ints, the other fields of
+        ``_FIELDS`` as floats) and their externalities."""
         self.rounds.append(ex)
         self.external.append(ext)
 
@@ -106,7 +60,7 @@ def _columns(
     actor_names: Callable[[np.ndarray], Any],
     issue_names: Callable[[np.ndarray], Any],
 ) -> dict[str, Any]:
-    """Exchanges ``ex`` (:meth:`ExchangeLog.current`'s arrays) as table columns; side 1 supplies the earlier issue."""
+    """Exchanges ``ex`` (:meth:`ExchangeLog.add_round`'s arrays) as table columns; side 1 supplies the earlier issue."""
     swap = ex["e"] > ex["f"]
     pick = lambda u, v: np.where(swap, ex[v], ex[u])  # noqa: E731
     sides = {

@@ -47,9 +47,10 @@ salience s_ad ∈ [0, 1], capability c_ad.
     E_k = Σ_{d ∈ {e, f}} s_kd (|O⁰_d − x_kd| − |O¹_d − x_kd|); class "own" for the two exchangers (value = their
     realised gain), "inner" when k's side pattern on the pair equals one of the exchangers', else "outer".
 
-Batches: with p = 0 the B draws of a batch run in lock-step (:func:`play_round_lockstep`: every draw's candidates
-in one flat set, each step realising every unfinished draw's top candidate); REX (p > 0) keeps the loop over draws,
-whose random stream is consumed draw after draw. Both give the same numbers bit for bit (tests/test_exchange_batch.py).
+Batches: the draws of a batch run in lock-step (:func:`play_round`: every draw's candidates in one flat set, each
+step realising every unfinished draw's top candidate), so a draw's numbers are those it has alone
+(tests/test_exchange_batch.py). REX (p > 0) runs its draws one at a time, so that each consumes its random stream
+whole, draw after draw.
 """
 
 from __future__ import annotations
@@ -126,59 +127,76 @@ def _rate(s_ae: np.ndarray, s_af: np.ndarray, s_be: np.ndarray, s_bf: np.ndarray
 
 
 class _Candidates:
-    """All candidate exchanges of one round as flat arrays, plus the per-actor-issue round state."""
+    """All candidate exchanges of one round of G draws as one flat ragged set, plus the per-actor-issue round state.
+
+    Candidates are concatenated draw by draw, each draw's actor-pair-major (sorted ids first), then issue-pair-major
+    (``draw`` holds the draw); the per-actor-issue state is indexed by a global cell ``draw·n·m + a·m + d`` and the
+    round-start outcome by ``draw·m + d`` (``e``/``f`` hold those global issue indices, ``e_loc``/``f_loc`` the
+    draw's own). Every quantity is an elementwise expression, so a draw's numbers do not depend on the batch.
+    """
 
     def __init__(self, x: np.ndarray, sal: np.ndarray, cs: np.ndarray, mask: np.ndarray) -> None:
-        n, m = x.shape
+        G, n, m = x.shape
         self.n, self.m = n, m
-        W = cs.sum(axis=0)
-        self.w = np.where(W > 0, cs / np.where(W > 0, W, 1.0), 0.0)
-        self.O = outcome(x, cs, mask)
+        W = cs.sum(axis=1)  # (G, m): each draw's actors summed as in a lone draw's C-ordered (n, m) array
+        pos = W > 0
+        w = np.where(pos[:, None, :], cs / np.where(pos, W, 1.0)[:, None, :], 0.0)
+        self.w = w
+        o_d = outcome(x, cs, mask)  # (G, m)
         with np.errstate(invalid="ignore"):
-            self.left = x <= self.O[None, :]
-        self.x = x
-        # candidate generation, vectorised over actor pairs × issue pairs (actor-pair-major, i.e. sorted ids first)
+            left = x <= o_d[:, None, :]
+        self.left = left
         ai, aj = np.triu_indices(n, 1)
         ip, iq = np.triu_indices(m, 1)
-        L, M = self.left, mask
-        opp = (L[ai][:, :, None] != L[aj][:, :, None]) & M[ai][:, :, None] & M[aj][:, :, None]  # (P, m, 1)
-        opp = opp[:, :, 0]
-        ok = opp[:, ip] & opp[:, iq]  # (P_actors, P_issues)
-        ka, kp = np.nonzero(ok)
+        opp = (left[:, ai] != left[:, aj]) & mask[:, ai] & mask[:, aj]  # (G, P_actors, m)
+        ok = opp[:, :, ip] & opp[:, :, iq]  # (G, P_actors, P_issues)
+        g, ka, kp = np.nonzero(ok)  # draw-major, then actor-pair-major
         i, j, p, q = ai[ka], aj[ka], ip[kp], iq[kp]
+        # (gathers from the flat (G·n·m) arrays by cell index: cheaper than indexing three axes)
+        off = g * (n * m)
+        sal_flat = sal.reshape(-1)
         # roles: i supplies p iff s_ip s_jq < s_jp s_iq
-        i_sup_p = sal[i, p] * sal[j, q] < sal[j, p] * sal[i, q]
-        self.a, self.b = i, j
-        self.e = np.where(i_sup_p, p, q)  # issue a supplies (to b)
-        self.f = np.where(i_sup_p, q, p)  # issue b supplies (to a)
+        i_sup_p = np.take(sal_flat, off + i * m + p) * np.take(sal_flat, off + j * m + q) < np.take(
+            sal_flat, off + j * m + p
+        ) * np.take(sal_flat, off + i * m + q)
+        a, b = i, j
+        e = np.where(i_sup_p, p, q)
+        f = np.where(i_sup_p, q, p)
+        self.draw = g
+        self.a, self.b = a, b
+        self.e_loc, self.f_loc = e, f
+        self.e, self.f = g * m + e, g * m + f
         self.p, self.q = p, q
-        a, b, e, f = self.a, self.b, self.e, self.f
-        s_ae, s_af, s_be, s_bf = sal[a, e], sal[a, f], sal[b, e], sal[b, f]
+        # flat indices of the per-actor-issue state used by each side
+        self.sup_e, self.sup_f = off + a * m + e, off + b * m + f  # supplier state (voting position, direction)
+        self.dem_e, self.dem_f = off + b * m + e, off + a * m + f  # demander state (shift of O⁰ by earlier partners)
+        s_ae, s_af, s_be, s_bf = (np.take(sal_flat, c) for c in (self.sup_e, self.dem_f, self.dem_e, self.sup_f))
         self.s_ae, self.s_af, self.s_be, self.s_bf = s_ae, s_af, s_be, s_bf
         self.k, self.coef = _rate(s_ae, s_af, s_be, s_bf)
-        self.w_ae, self.w_bf = self.w[a, e], self.w[b, f]
-        self.x_be, self.x_af = x[b, e], x[a, f]  # targets: the demander's preference
-        # flat indices of the per-actor-issue state used by each side
-        self.sup_e, self.sup_f = a * m + e, b * m + f  # supplier state (current voting position, direction)
-        self.dem_e, self.dem_f = b * m + e, a * m + f  # demander state (shift of O⁰ by earlier partners)
+        self.w_ae, self.w_bf = np.take(w, self.sup_e), np.take(w, self.sup_f)
+        self.x_be, self.x_af = np.take(x, self.dem_e), np.take(x, self.dem_f)  # targets: the demander's preference
         self.size = int(a.size)
-        # round state
-        self.cur = x.ravel().copy()  # current voting position per actor-issue
-        self.direction = np.zeros(n * m)  # direction of the actor's moves on the issue this round (0 = none yet)
-        self.shift = np.zeros(n * m)  # O⁰ − O for demander-issue: Σ w_bd (y_bd − x_bd) over its partners b
-        self.contrib = np.zeros((n * m, n))  # partner b's part of ``shift`` for demander-issue: w_bd (y_bd − x_bd)
-        self.supplied = np.zeros(n * m, bool)
-        # index lists: candidates by supplier-issue and by demander-issue (both sides)
-        self._by_sup = _group(np.concatenate([self.sup_e, self.sup_f]), n * m, self.size)
-        self._by_dem = _group(np.concatenate([self.dem_e, self.dem_f]), n * m, self.size)
+        self.counts = np.bincount(g, minlength=G)
+        cells = G * n * m
+        self.x = x.reshape(-1)
+        self.O = o_d.reshape(-1)
+        self.cur = x.reshape(-1).copy()
+        self.direction = np.zeros(cells)
+        self.shift = np.zeros(cells)
+        self.contrib = np.zeros((cells, n))
+        self.supplied = np.zeros(cells, bool)
+        self._by_sup = _group(np.concatenate([self.sup_e, self.sup_f]), cells, self.size)
+        self._by_dem = _group(np.concatenate([self.dem_e, self.dem_f]), cells, self.size)
 
-    def touching(self, sup_cells: tuple[int, ...], dem_cells: tuple[int, ...]) -> np.ndarray:
+    def touching(self, sup_cells: np.ndarray, dem_cells: np.ndarray) -> np.ndarray:
         """Candidates whose supplier-issue is in ``sup_cells`` or whose demander-issue is in ``dem_cells``."""
-        starts, order = self._by_sup
-        parts = [order[starts[c] : starts[c + 1]] for c in sup_cells]
-        starts, order = self._by_dem
-        parts += [order[starts[c] : starts[c + 1]] for c in dem_cells]
-        return np.concatenate(parts)  # duplicates are harmless: they get the same values
+        parts = []
+        for (starts, order), cells in ((self._by_sup, sup_cells), (self._by_dem, dem_cells)):
+            if cells.size <= 4:  # a lone draw's two cells: slices are cheaper than building the ranges
+                parts += [order[starts[c] : starts[c + 1]] for c in cells.tolist()]
+            else:
+                parts.append(order[_ranges(starts[cells], starts[cells + 1])])
+        return np.concatenate(parts)
 
     def evaluate(self, idx: np.ndarray) -> dict[str, np.ndarray]:
         """Equal-gain solution (items 5–7 of the module docstring) for the candidates ``idx``."""
@@ -271,88 +289,9 @@ class _Candidates:
         g_b = s_be * delta_e - s_bf * delta_f
         return m_ae, m_bf, g_a, g_b
 
-    def realise(self, c: int, m_ae: float, m_bf: float) -> None:
-        """Apply the two moves: accumulate supplier positions, fix directions, record the demanders' updates."""
-        for sup, dem, mv, partner in (
-            (int(self.sup_e[c]), int(self.dem_e[c]), m_ae, int(self.a[c])),
-            (int(self.sup_f[c]), int(self.dem_f[c]), m_bf, int(self.b[c])),
-        ):
-            y = self.cur[sup] + mv
-            self.cur[sup] = y
-            self.direction[sup] = np.sign(mv)
-            self.supplied[sup] = True
-            new = self.w.flat[sup] * (y - self.x.flat[sup])
-            self.shift[dem] += new - self.contrib[dem, partner]
-            self.contrib[dem, partner] = new
-
-
-class _BatchCandidates(_Candidates):
-    """The candidates of G draws as one flat ragged set, for lock-step rounds (p = 0).
-
-    Candidates are concatenated draw by draw (each draw's in :class:`_Candidates` order; ``draw`` holds the draw);
-    the per-actor-issue state is indexed by a global cell ``draw·n·m + a·m + d`` and the round-start outcome by
-    ``draw·m + d`` (``e``/``f`` hold those global issue indices, ``e_loc``/``f_loc`` the draw's own). Every
-    quantity is the same elementwise expression as in :class:`_Candidates`, so :meth:`evaluate` is shared and the
-    numbers are bit for bit those of the per-draw path.
-    """
-
-    def __init__(self, x: np.ndarray, sal: np.ndarray, cs: np.ndarray, mask: np.ndarray) -> None:  # noqa: D107
-        G, n, m = x.shape
-        self.n, self.m = n, m
-        W = cs.sum(axis=1)  # (G, m): summed over actors in the same order as the per-draw cs.sum(axis=0)
-        pos = W > 0
-        w = np.where(pos[:, None, :], cs / np.where(pos, W, 1.0)[:, None, :], 0.0)
-        self.w = w
-        o_d = outcome(x, cs, mask)  # (G, m)
-        with np.errstate(invalid="ignore"):
-            left = x <= o_d[:, None, :]
-        self.left = left
-        ai, aj = np.triu_indices(n, 1)
-        ip, iq = np.triu_indices(m, 1)
-        opp = (left[:, ai] != left[:, aj]) & mask[:, ai] & mask[:, aj]  # (G, P_actors, m)
-        ok = opp[:, :, ip] & opp[:, :, iq]  # (G, P_actors, P_issues)
-        g, ka, kp = np.nonzero(ok)  # draw-major, then actor-pair-major as in _Candidates
-        i, j, p, q = ai[ka], aj[ka], ip[kp], iq[kp]
-        i_sup_p = sal[g, i, p] * sal[g, j, q] < sal[g, j, p] * sal[g, i, q]
-        a, b = i, j
-        e = np.where(i_sup_p, p, q)
-        f = np.where(i_sup_p, q, p)
-        self.draw = g
-        self.a, self.b = a, b
-        self.e_loc, self.f_loc = e, f
-        self.e, self.f = g * m + e, g * m + f
-        self.p, self.q = p, q
-        s_ae, s_af, s_be, s_bf = sal[g, a, e], sal[g, a, f], sal[g, b, e], sal[g, b, f]
-        self.s_ae, self.s_af, self.s_be, self.s_bf = s_ae, s_af, s_be, s_bf
-        self.k, self.coef = _rate(s_ae, s_af, s_be, s_bf)
-        self.w_ae, self.w_bf = w[g, a, e], w[g, b, f]
-        self.x_be, self.x_af = x[g, b, e], x[g, a, f]
-        off = g * (n * m)
-        self.sup_e, self.sup_f = off + a * m + e, off + b * m + f
-        self.dem_e, self.dem_f = off + b * m + e, off + a * m + f
-        self.size = int(a.size)
-        self.counts = np.bincount(g, minlength=G)
-        cells = G * n * m
-        self.x = x.reshape(-1)
-        self.O = o_d.reshape(-1)
-        self.cur = x.reshape(-1).copy()
-        self.direction = np.zeros(cells)
-        self.shift = np.zeros(cells)
-        self.contrib = np.zeros((cells, n))
-        self.supplied = np.zeros(cells, bool)
-        self._by_sup = _group(np.concatenate([self.sup_e, self.sup_f]), cells, self.size)
-        self._by_dem = _group(np.concatenate([self.dem_e, self.dem_f]), cells, self.size)
-
-    def touching_many(self, sup_cells: np.ndarray, dem_cells: np.ndarray) -> np.ndarray:
-        """Candidates whose supplier-issue is in ``sup_cells`` or whose demander-issue is in ``dem_cells``."""
-        parts = []
-        for (starts, order), cells in ((self._by_sup, sup_cells), (self._by_dem, dem_cells)):
-            lo, hi = starts[cells], starts[cells + 1]
-            parts.append(order[_ranges(lo, hi)])
-        return np.concatenate(parts)
-
-    def realise_many(self, c: np.ndarray, m_ae: np.ndarray, m_bf: np.ndarray) -> None:
-        """:meth:`_Candidates.realise` for one candidate per draw (their cells are disjoint)."""
+    def realise(self, c: np.ndarray | int, m_ae: np.ndarray | float, m_bf: np.ndarray | float) -> None:
+        """Apply the moves of the candidates ``c`` (at most one per draw: their cells are disjoint; or one candidate
+        as a scalar): accumulate the supplier positions, fix their directions, record the demanders' updates."""
         for sup, dem, mv, partner in ((self.sup_e[c], self.dem_e[c], m_ae, self.a[c]),
                                       (self.sup_f[c], self.dem_f[c], m_bf, self.b[c])):  # fmt: skip
             y = self.cur[sup] + mv
@@ -427,92 +366,37 @@ def _group(cells: np.ndarray, n_cells: int, size: int) -> tuple[np.ndarray, np.n
     return starts, order % max(size, 1)
 
 
+_FIRST = np.zeros(1, np.intp)  # a lone draw's first hit (read only)
+_LOG_FIELDS = ("G", "g_a", "g_b", "m_ae", "m_bf", "start_e", "start_f", "O0_e", "O0_f", "O1_e", "O1_f", "t_e", "t_f")
+
+
 def play_round(
     x: np.ndarray,
     sal: np.ndarray,
     cap: np.ndarray,
     mask: np.ndarray,
     *,
-    p: float,
-    rng: np.random.Generator | None,
-    log: ExchangeLog | None = None,
-    move_budget: str = "round",
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """One round on internal 0–100 preferences ``x`` (n, m): (voting positions, supplied mask, #candidates)."""
-    cs = cap * sal * mask
-    cand = _Candidates(x, sal, cs, mask)
-    n_cand = cand.size
-    if n_cand == 0:
-        return x.copy(), np.zeros_like(mask), 0
-    ev = cand.evaluate(np.arange(n_cand))
-    gain = ev.pop("gain")
-    ev.pop("valid")
-    m = cand.m
-    budget = _MoveBudget(ev["m_ae"], ev["m_bf"]) if move_budget == "decide" else None
-    while True:
-        c = int(np.argmax(gain))
-        top = gain[c]
-        if not np.isfinite(top):
-            break
-        # ties (|ΔG| ≤ TIE_TOL relative) go to the lowest (actor pair, issue pair) in sorted-id order
-        band = np.flatnonzero(gain >= top - TIE_TOL * max(1.0, abs(top)))
-        c = int(band[0])
-        G = float(gain[c])
-        m_ae, m_bf = float(ev["m_ae"][c]), float(ev["m_bf"][c])
-        s_ae, s_af, s_be, s_bf = (float(v[c]) for v in (cand.s_ae, cand.s_af, cand.s_be, cand.s_bf))
-        dlt_e, dlt_f = float(cand.w_ae[c]) * abs(m_ae), float(cand.w_bf[c]) * abs(m_bf)
-        g_a, g_b = s_af * dlt_f - s_ae * dlt_e, s_be * dlt_e - s_bf * dlt_f
-        if p > 0.0:
-            assert rng is not None
-            m_ae, m_bf, g_a, g_b = cand.rex(c, float(ev["P"][c]), float(ev["Q"][c]), G, p, rng.random(3))
-        start_e, start_f = float(cand.cur[cand.sup_e[c]]), float(cand.cur[cand.sup_f[c]])
-        if log is not None:
-            O0_e, O0_f = float(ev["O0_e"][c]), float(ev["O0_f"][c])
-            log.add(cand, c, G, g_a, g_b, m_ae, m_bf, start_e, start_f, O0_e, O0_f, tied=band.size - 1)
-        cand.realise(c, m_ae, m_bf)
-        gain[c] = -np.inf
-        a, b, e, f = int(cand.a[c]), int(cand.b[c]), int(cand.e[c]), int(cand.f[c])
-        idx = cand.touching((a * m + e, b * m + f), (b * m + e, a * m + f))
-        idx = idx[np.isfinite(gain[idx])]  # dropped candidates stay dropped
-        if idx.size:
-            if budget is not None:
-                idx = np.unique(idx)  # each candidate's running sums are charged once per realisation
-            new = cand.evaluate(idx)
-            if budget is not None:
-                over = budget.charge(cand, idx, (a * m + e, b * m + f), ev, new)
-                new["gain"] = np.where(over, -np.inf, new["gain"])
-            gain[idx] = new["gain"]
-            for k, arr in ev.items():
-                arr[idx] = new[k]
-    y = cand.cur.reshape(x.shape)
-    return y, cand.supplied.reshape(x.shape), n_cand
-
-
-_LOG_FIELDS = ("G", "g_a", "g_b", "m_ae", "m_bf", "start_e", "start_f", "O0_e", "O0_f", "O1_e", "O1_f", "t_e", "t_f")
-
-
-def play_round_lockstep(
-    x: np.ndarray,
-    sal: np.ndarray,
-    cap: np.ndarray,
-    mask: np.ndarray,
-    *,
+    p: float = 0.0,
+    rng: np.random.Generator | None = None,
     move_budget: str = "round",
     record: bool = True,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[dict[str, np.ndarray], dict[str, np.ndarray]]]]:
-    """One round of G draws at once (p = 0), on internal preferences ``x`` (G, n, m).
+    """One round of G draws at once, on internal preferences ``x`` (G, n, m).
 
-    Every step realises each unfinished draw's top candidate (the tie rule of :func:`play_round`), then re-evaluates
-    the touched candidates of all draws in one :meth:`_Candidates.evaluate` call. Returns the voting positions and
-    supplied masks (G, n, m), the candidates per draw (G,) and per draw its realised exchanges (the column arrays
-    of :meth:`ExchangeLog.current`) and their :func:`externalities` (an empty list with ``record=False``) — all
-    identical to :func:`play_round` draw by draw.
+    Every step realises each unfinished draw's top candidate (ties, |ΔG| ≤ TIE_TOL relative, go to the lowest
+    actor pair, then issue pair, in sorted-id order), then re-evaluates the touched candidates of all draws in one
+    :meth:`_Candidates.evaluate` call. REX (``p`` > 0) draws three uniforms from ``rng`` per realised exchange, step
+    by step in draw order: a lone draw (G = 1) consumes its round's stream exchange after exchange. Returns the
+    voting positions and supplied masks (G, n, m), the candidates per draw (G,) and per draw its realised exchanges
+    (the column arrays of :data:`_LOG_FIELDS` and a, b, e, f, tied) and their :func:`externalities` (an empty list
+    with ``record=False``).
     """
     G, n, m = x.shape
     cs = cap * sal * mask
-    cand = _BatchCandidates(x, sal, cs, mask)
+    cand = _Candidates(x, sal, cs, mask)
     counts = cand.counts
-    rec: list[dict[str, np.ndarray]] = []
+    steps: list[tuple[np.ndarray, ...]] = []  # per step: the realised candidates and their step-dependent values
+    gains: list[tuple[np.ndarray, np.ndarray]] = []  # per step (REX): the realised gains
     if cand.size:
         ev = cand.evaluate(np.arange(cand.size))
         gain = ev.pop("gain")
@@ -521,38 +405,48 @@ def play_round_lockstep(
         has = np.flatnonzero(counts > 0)
         starts = np.concatenate([[0], np.cumsum(counts)])[has]
         while True:
-            top = np.maximum.reduceat(gain, starts)
-            live = np.isfinite(top)
-            if not live.any():
-                break
-            thr = np.where(live, top - TIE_TOL * np.maximum(1.0, np.abs(top)), np.inf)
-            hit = np.flatnonzero(gain >= np.repeat(thr, counts[has]))
-            dr = cand.draw[hit]
-            first = np.flatnonzero(np.concatenate([[True], dr[1:] != dr[:-1]]))
+            if has.size == 1:  # one draw with candidates (a lone draw): the same choice without per-draw reductions
+                best = gain.max()
+                if not np.isfinite(best):
+                    break
+                hit = np.flatnonzero(gain >= best - TIE_TOL * max(1.0, abs(best)))
+                first = _FIRST
+            else:
+                top = np.maximum.reduceat(gain, starts)
+                live = np.isfinite(top)
+                if not live.any():
+                    break
+                thr = np.where(live, top - TIE_TOL * np.maximum(1.0, np.abs(top)), np.inf)
+                hit = np.flatnonzero(gain >= np.repeat(thr, counts[has]))
+                dr = cand.draw[hit]
+                first = np.flatnonzero(np.concatenate([[True], dr[1:] != dr[:-1]]))
             c = hit[first]  # first candidate within the tie band, per draw
             m_ae, m_bf = ev["m_ae"][c], ev["m_bf"][c]
-            if record:
-                dlt_e, dlt_f = cand.w_ae[c] * np.abs(m_ae), cand.w_bf[c] * np.abs(m_bf)
-                s_ae, s_af, s_be, s_bf = cand.s_ae[c], cand.s_af[c], cand.s_be[c], cand.s_bf[c]
-                O0_e, O0_f = ev["O0_e"][c], ev["O0_f"][c]
-                rec.append(
-                    {
-                        "draw": cand.draw[c], "a": cand.a[c], "b": cand.b[c], "e": cand.e_loc[c], "f": cand.f_loc[c],
-                        "G": gain[c], "g_a": s_af * dlt_f - s_ae * dlt_e, "g_b": s_be * dlt_e - s_bf * dlt_f,
-                        "m_ae": m_ae, "m_bf": m_bf, "start_e": cand.cur[cand.sup_e[c]], "start_f": cand.cur[cand.sup_f[c]],
-                        "O0_e": O0_e, "O0_f": O0_f, "O1_e": O0_e + cand.w_ae[c] * m_ae, "O1_f": O0_f + cand.w_bf[c] * m_bf,
-                        "t_e": cand.x_be[c], "t_f": cand.x_af[c], "tied": np.diff(first, append=hit.size) - 1,
-                    }
+            if p > 0.0:  # REX: the realised moves and gains of each draw's exchange, drawn in draw order
+                assert rng is not None
+                rex = [cand.rex(k, float(ev["P"][k]), float(ev["Q"][k]), float(gain[k]), p, rng.random(3)) for k in c]
+                m_ae, m_bf, g_a, g_b = np.array(rex, dtype=float).T
+                if record:
+                    gains.append((g_a, g_b))
+            if record:  # what changes from step to step; the rest is gathered once, after the round
+                tied = np.empty(first.size, np.intp)  # other candidates in each draw's tie band
+                tied[:-1] = first[1:]
+                tied[-1] = hit.size
+                tied -= first + 1
+                steps.append(
+                    (c, gain[c], m_ae, m_bf, cand.cur[cand.sup_e[c]], cand.cur[cand.sup_f[c]], ev["O0_e"][c], ev["O0_f"][c], tied)
                 )  # fmt: skip
-            cand.realise_many(c, m_ae, m_bf)
+            # (a lone draw's exchange by scalar indexing, cheaper than fancy indexing of one element; same numbers)
+            cand.realise(*((int(c[0]), float(m_ae[0]), float(m_bf[0])) if c.size == 1 else (c, m_ae, m_bf)))
             gain[c] = -np.inf
             moved = np.concatenate([cand.sup_e[c], cand.sup_f[c]])
             flag = np.zeros(cand.size, bool)
-            flag[cand.touching_many(moved, np.concatenate([cand.dem_e[c], cand.dem_f[c]]))] = True
-            idx = np.flatnonzero(flag & np.isfinite(gain))  # sorted and unique, as np.unique in play_round
+            flag[cand.touching(moved, np.concatenate([cand.dem_e[c], cand.dem_f[c]]))] = True
+            idx = np.flatnonzero(flag)  # sorted and unique
+            idx = idx[np.isfinite(gain[idx])]  # dropped candidates stay dropped
             if idx.size:
                 new = cand.evaluate(idx)
-                if budget is not None:
+                if budget is not None:  # each candidate's running sums are charged once per realisation
                     over = budget.charge(cand, idx, moved, ev, new)
                     new["gain"] = np.where(over, -np.inf, new["gain"])
                 gain[idx] = new["gain"]
@@ -562,8 +456,20 @@ def play_round_lockstep(
     if not record:
         return cand.cur.reshape(shape), cand.supplied.reshape(shape), counts, []
     # each draw's exchanges in realisation order, and their externalities
-    if rec:
-        allrec = {k: np.concatenate([r[k] for r in rec]) for k in rec[0]}
+    if steps:
+        c, top, m_ae, m_bf, start_e, start_f, O0_e, O0_f, tied = (np.concatenate(z) for z in zip(*steps))
+        if p > 0.0:
+            g_a, g_b = (np.concatenate(z) for z in zip(*gains))
+        else:  # the equal gains as realised
+            dlt_e, dlt_f = cand.w_ae[c] * np.abs(m_ae), cand.w_bf[c] * np.abs(m_bf)
+            g_a = cand.s_af[c] * dlt_f - cand.s_ae[c] * dlt_e
+            g_b = cand.s_be[c] * dlt_e - cand.s_bf[c] * dlt_f
+        allrec = {
+            "draw": cand.draw[c], "a": cand.a[c], "b": cand.b[c], "e": cand.e_loc[c], "f": cand.f_loc[c],
+            "G": top, "g_a": g_a, "g_b": g_b, "m_ae": m_ae, "m_bf": m_bf, "start_e": start_e, "start_f": start_f,
+            "O0_e": O0_e, "O0_f": O0_f, "O1_e": O0_e + cand.w_ae[c] * m_ae, "O1_f": O0_f + cand.w_bf[c] * m_bf,
+            "t_e": cand.x_be[c], "t_f": cand.x_af[c], "tied": tied,
+        }  # fmt: skip
         order = np.argsort(allrec["draw"], kind="stable")
         allrec = {k: v[order] for k, v in allrec.items()}
     else:
@@ -713,9 +619,6 @@ class ExchangeModel(Model[ExchangeParams]):
         info("initial_outcome", "dict issue → float", "draw 0's outcome of the initial preferences"),
         info("ties", "list of {round, order, tied_with}", "draw 0's realised exchanges that had equal-gain rivals"),
     )
-    #: p = 0 runs the batch's draws in lock-step (:func:`play_round_lockstep`); False keeps the per-draw loop
-    #: (identical results; kept for tests and for REX, whose random stream is consumed draw after draw).
-    _lockstep = True
 
     def uses_randomness(self) -> bool:
         """REX (p > 0) draws; plain equal gain (p = 0) is deterministic."""
@@ -734,7 +637,7 @@ class ExchangeModel(Model[ExchangeParams]):
     ) -> Solution:
         """``keep="final"`` skips the exchange log and its tables (trajectory: the preferences after the last round).
         A continued REX run (p > 0) of several draws gives the numbers of one run only with its generator as one run
-        leaves it: the per-draw loop draws for draw 0's rounds, then draw 1's."""
+        leaves it: REX runs its draws one at a time, draw 0's rounds, then draw 1's."""
         return self._run(arrays, rng, histories=keep == "full", stop_after=stop_after, start=start)
 
     def _run(
@@ -804,75 +707,40 @@ class ExchangeModel(Model[ExchangeParams]):
             done[converged] = 0
         traj[:, 0] = x_all[:, inv]
 
-        def after_round(bidx: int, r: int, x: np.ndarray, y: np.ndarray, supplied: np.ndarray) -> bool:
-            """Record round ``r`` of draw ``bidx``, update its preferences (in ``x_all``); True if it stops."""
-            cs, mask = cs_all[bidx], mask_all[bidx]
-            voting[bidx, r] = y[inv]
-            o_vote[bidx, r] = outcome(y, cs, mask)
-            x = preference_update(x, y, supplied, sal_s[bidx], sw, fw)
-            x_all[bidx] = x
-            traj[bidx, r + 1] = x[inv]
-            o_pref[bidx, r + 1] = outcome(x, cs, mask)
-            stop = not supplied.any()
-            if not stop and prm.tol is not None and (r > 0 or has_prev):
-                before = o_vote[bidx, r - 1] if r > 0 else prev_vote[bidx]
-                change = np.abs(o_vote[bidx, r] - before) * span
-                stop = float(np.nanmax(change, initial=0.0)) < prm.tol
-            if stop:
-                done[bidx], converged[bidx] = r + 1, True
-            return stop
-
-        running = np.flatnonzero(~converged)  # draws a continued run still moves
-        if prm.p == 0.0 and self._lockstep:
-            # blocks of draws in lock-step, at most about _LOCKSTEP_CANDIDATES candidates each (memory)
-            block = max(1, _LOCKSTEP_CANDIDATES // max(1, (n * (n - 1) // 2) * (m * (m - 1) // 2)))
-            o_pref[:, 0] = outcome(x_all, cs_all, mask_all)
-            for first in range(0, B, block):
-                active = np.arange(first, min(B, first + block))
-                active = active[~converged[active]]
-                for r in range(R):
-                    if active.size == 0:
-                        break
-                    progress_step(first + (min(B, first + block) - first) * r / R, B)
-                    x, sal, mask, cs = x_all[active], sal_s[active], mask_all[active], cs_all[active]
-                    y, supplied, n_cand, per_draw = play_round_lockstep(
-                        x, sal, cap_s[active], mask, move_budget=prm.move_budget, record=histories
-                    )
-                    if histories:
-                        for bidx, nc, (ex, ext) in zip(active.tolist(), n_cand.tolist(), per_draw, strict=True):
-                            logs[bidx].add_round(r0 + r + 1, ex, ext)
-                            candidates[bidx].append(nc)
-                    voting[active, r] = y[:, inv]
-                    o_vote[active, r] = outcome(y, cs, mask)
-                    x = preference_update(x, y, supplied, sal, sw, fw)
-                    x_all[active] = x
-                    traj[active, r + 1] = x[:, inv]
-                    o_pref[active, r + 1] = outcome(x, cs, mask)
-                    stop = ~supplied.any(axis=(1, 2))
-                    if prm.tol is not None and (r > 0 or has_prev):
-                        before = o_vote[active, r - 1] if r > 0 else prev_vote[active]
-                        change = np.abs(o_vote[active, r] - before) * span
-                        stop |= np.nanmax(change, axis=1, initial=0.0) < prm.tol
-                    done[active[stop]], converged[active[stop]] = r + 1, True
-                    active = active[~stop]
-        else:
-            for bidx in running.tolist():
-                log = logs[bidx]
-                sal, cap, mask = sal_s[bidx], cap_s[bidx], mask_all[bidx]
-                o_pref[bidx, 0] = outcome(x_all[bidx], cs_all[bidx], mask)
-                for r in range(R):
-                    progress_step(bidx + r / R, B)
-                    x = x_all[bidx]
-                    log.start_round(r0 + r + 1)
-                    y, supplied, nc = play_round(
-                        x, sal, cap, mask, p=prm.p, rng=rng, log=log if histories else None, move_budget=prm.move_budget
-                    )
-                    if histories:
-                        left = x <= outcome(x, cs_all[bidx], mask)[None, :]
-                        log.end_round(externalities(x, sal, mask, left, log.current()))
-                    candidates[bidx].append(nc)
-                    if after_round(bidx, r, x, y, supplied):
-                        break
+        # blocks of draws in lock-step, at most about _LOCKSTEP_CANDIDATES candidates each (memory); REX (p > 0)
+        # draws its random numbers exchange by exchange, so its draws run one at a time, draw after draw
+        block = max(1, _LOCKSTEP_CANDIDATES // max(1, (n * (n - 1) // 2) * (m * (m - 1) // 2)))
+        if prm.p > 0.0:
+            block = 1
+        o_pref[:, 0] = outcome(x_all, cs_all, mask_all)
+        for first in range(0, B, block):
+            active = np.arange(first, min(B, first + block))
+            active = active[~converged[active]]
+            for r in range(R):
+                if active.size == 0:
+                    break
+                progress_step(first + (min(B, first + block) - first) * r / R, B)
+                x, sal, mask, cs = x_all[active], sal_s[active], mask_all[active], cs_all[active]
+                y, supplied, n_cand, per_draw = play_round(
+                    x, sal, cap_s[active], mask, p=prm.p, rng=rng, move_budget=prm.move_budget, record=histories
+                )
+                if histories:
+                    for bidx, nc, (ex, ext) in zip(active.tolist(), n_cand.tolist(), per_draw, strict=True):
+                        logs[bidx].add_round(r0 + r + 1, ex, ext)
+                        candidates[bidx].append(nc)
+                voting[active, r] = y[:, inv]
+                o_vote[active, r] = outcome(y, cs, mask)
+                x = preference_update(x, y, supplied, sal, sw, fw)
+                x_all[active] = x
+                traj[active, r + 1] = x[:, inv]
+                o_pref[active, r + 1] = outcome(x, cs, mask)
+                stop = ~supplied.any(axis=(1, 2))
+                if prm.tol is not None and (r > 0 or has_prev):
+                    before = o_vote[active, r - 1] if r > 0 else prev_vote[active]
+                    change = np.abs(o_vote[active, r] - before) * span
+                    stop |= np.nanmax(change, axis=1, initial=0.0) < prm.tol
+                done[active[stop]], converged[active[stop]] = r + 1, True
+                active = active[~stop]
         for bidx in range(B):
             d = int(done[bidx])
             if d < R:  # a stop: later rounds repeat the last state
