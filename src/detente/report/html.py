@@ -84,7 +84,13 @@ def _basis(b: Any, sources: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def forecasts(scenario: Any, models: Sequence[str] | None = None, seed: int | None = None) -> tuple[list[Any], list]:
+def forecasts(
+    scenario: Any,
+    models: Sequence[str] | None = None,
+    seed: int | None = None,
+    delegations: str | None = None,
+    vetoes: str | None = None,
+) -> tuple[list[Any], list]:
     """Every named model (default all) that can run the scenario, and the others with the reason."""
     from detente.models.base import available, get
     from detente.scenario.arrays import to_arrays
@@ -96,7 +102,7 @@ def forecasts(scenario: Any, models: Sequence[str] | None = None, seed: int | No
         m = get(n)
         reason = m.cannot_run(arrays)
         if reason is None:
-            fcs.append(m.solve(arrays, seed=seed))
+            fcs.append(m.solve(arrays, seed=seed, delegations=delegations, vetoes=vetoes))
         else:
             skipped.append({"model": m.name, "reason": reason})
     return fcs, skipped
@@ -145,6 +151,8 @@ def report_html(
     models: Sequence[str] | None = None,
     seed: int | None = None,
     trajectories: Sequence[str] = ("expected-utility",),
+    delegations: str | None = None,
+    vetoes: str | None = None,
 ) -> str:
     """The report of ``scenario`` (a Scenario, edits applied) as one HTML document.
 
@@ -157,6 +165,8 @@ def report_html(
         For the models that draw random numbers.
     trajectories : sequence of str
         Models whose positions by round are drawn (those among the forecasts).
+    delegations, vetoes : str, optional
+        The two-level structure (``"collapse"``/``"separate"``, ``"on"``/``"off"``; default the scenario's).
     """
     from detente import __version__
     from detente.report.trajectory import positions_figure
@@ -164,7 +174,7 @@ def report_html(
     from detente.whatif import edits_of
 
     s = scenario
-    fcs, skipped = forecasts(s, models, seed)
+    fcs, skipped = forecasts(s, models, seed, delegations, vetoes)
     sources = {src.id: src for src in s.sources}
     out: list[str] = [
         "<!DOCTYPE html>",
@@ -264,6 +274,9 @@ def report_html(
     out.append("<h2>Provenance</h2><dl class='prov'>")
     prov = [("scenario", s.name), ("scenario hash", scenario_hash(s)), ("detente version", __version__),
             ("seed", "none" if seed is None else str(seed))]
+    if fcs and fcs[0].info.get("structure"):
+        st = fcs[0].info["structure"]
+        prov.append(("two-level structure", f"delegations {st.get('delegations')}, vetoes {st.get('vetoes')}"))
     edits = edits_of(s)
     if edits:
         prov.append(("what-if edits", "; ".join(e.get("set") or e.get("variant") or str(e) for e in edits)))

@@ -495,7 +495,8 @@ def create_app(store: str | None = None) -> FastAPI:
 
         req = _doc(body)
         html = await _timed(lambda: report_html(scenario_of(None, req["document"], db, body.variants, body.sets),
-                                                models=body.models, seed=body.seed))
+                                                models=body.models, seed=body.seed, delegations=body.delegations,
+                                                vetoes=body.vetoes))
         name = "".join(c if c.isalnum() or c in "-_" else "-" for c in req["document"].get("name", "scenario"))[:80]
         return Response(html, media_type="text/html; charset=utf-8",
                         headers={"Content-Disposition": f'attachment; filename="{name}-report.html"'})

@@ -197,6 +197,13 @@ function scenarioBody() {
   return { scenario: state.ref, sets, variants };
 }
 
+function structure() {
+  const out = {};
+  if ($("#delegations").value) out.delegations = $("#delegations").value;
+  if ($("#vetoes").value) out.vetoes = $("#vetoes").value;
+  return out;
+}
+
 function selectedVariants() {
   return Array.from($("#variant-select").selectedOptions).map((o) => o.value);
 }
@@ -227,7 +234,7 @@ async function validateAndForecast() {
   if (!v.ok) { status("fix the errors marked in the grid to forecast", true); return; }
   status("forecasting with every model…");
   try {
-    const fc = await api("/api/forecast", { json: { ...run, models: ["all"], seed: 1 } });
+    const fc = await api("/api/forecast", { json: { ...run, ...structure(), models: ["all"], seed: 1 } });
     if (seq !== state.seq) return;
     state.forecast = fc;
     renderForecast(fc, "#forecast-table", "forecast-chart");
@@ -264,15 +271,21 @@ function renderTrajectories() {
   const iid = sel.value || issues[0];
   const dynamic = fc.forecasts.filter((f) => new Set(f.trajectory.map((t) => t.round)).size > 1);
   const data = [];
+  const palette = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+  const colour = {};
+  const seen = new Set();
   dynamic.forEach((f, k) => {
     const actors = [...new Set(f.trajectory.map((t) => t.actor))];
     actors.forEach((a) => {
+      if (!(a in colour)) colour[a] = palette[Object.keys(colour).length % palette.length];
       const pts = f.trajectory.filter((t) => t.actor === a && t.issue === iid);
-      data.push({ type: "scatter", mode: "lines", name: `${f.model}: ${a}`, legendgroup: f.model, x: pts.map((p) => p.round), y: pts.map((p) => p.position), xaxis: `x${k + 1}`, yaxis: `y${k + 1}`, showlegend: false, hovertemplate: `${esc(f.model)} · ${esc(a)}<br>round %{x}: %{y:.1f}<extra></extra>` });
+      // one colour per actor in every panel; the legend names each actor once
+      data.push({ type: "scatter", mode: "lines", name: a, legendgroup: a, showlegend: !seen.has(a), line: { color: colour[a] }, x: pts.map((p) => p.round), y: pts.map((p) => p.position), xaxis: `x${k + 1}`, yaxis: `y${k + 1}`, hovertemplate: `${esc(f.model)} · ${esc(a)}<br>round %{x}: %{y:.1f}<extra></extra>` });
+      seen.add(a);
     });
   });
   const n = Math.max(dynamic.length, 1);
-  const layout = { grid: { rows: 1, columns: n, pattern: "independent" }, height: 300, title: { text: `positions by round on ${iid} (models with rounds)`, font: { size: 14 } }, margin: { l: 50, r: 10, t: 50, b: 40 }, annotations: dynamic.map((f, k) => ({ text: f.model, xref: `x${k + 1} domain`, yref: `y${k + 1} domain`, x: 0.5, y: 1.08, showarrow: false })) };
+  const layout = { grid: { rows: 1, columns: n, pattern: "independent" }, height: 360, legend: { orientation: "h", y: -0.2 }, title: { text: `positions by round on ${iid} (models with rounds)`, font: { size: 14 } }, margin: { l: 50, r: 10, t: 50, b: 40 }, annotations: dynamic.map((f, k) => ({ text: f.model, xref: `x${k + 1} domain`, yref: `y${k + 1} domain`, x: 0.5, y: 1.08, showarrow: false })) };
   plot("traj-chart", data, layout);
 }
 
@@ -281,7 +294,10 @@ function renderWhy(fc) {
   $("#why").innerHTML = "<h2>Why: each model's own tables</h2>" + fc.forecasts.map((f) => {
     const keys = Object.keys(f).filter((k) => !skip.has(k));
     const body = keys.map((k) => `<b>${esc(k)}</b><pre>${esc(JSON.stringify(f[k], null, 1).slice(0, 6000))}</pre>`).join("");
-    return `<details><summary>${esc(f.model)}: status ${esc(Object.values(f.status).join(", ").slice(0, 120))}${keys.length ? " · " + esc(keys.join(", ")) : ""}</summary>${body || "<p class='muted'>no further tables</p>"}</details>`;
+    const counts = {};
+    Object.values(f.status).forEach((x) => { counts[x] = (counts[x] || 0) + 1; });
+    const st = Object.entries(counts).map(([k, v]) => `${k} ×${v}`).join(", ");
+    return `<details><summary><b>${esc(f.model)}</b>: ${esc(st)}${keys.length ? " · tables: " + esc(keys.join(", ")) : ""}</summary>${body || "<p class='muted'>no further tables</p>"}</details>`;
   }).join("");
 }
 
@@ -303,7 +319,7 @@ async function runCompare(ev) {
   const f = new FormData(ev.target);
   const variants = f.getAll("variant");
   const { variants: _v, ...scen } = scenarioBody();
-  const body = { ...scen, variants, model: f.get("model"), draws: +f.get("draws"), seed: +f.get("seed"), level: +f.get("level") };
+  const body = { ...scen, ...structure(), variants, model: f.get("model"), draws: +f.get("draws"), seed: +f.get("seed"), level: +f.get("level") };
   status("comparing on common random numbers…");
   $("#compare-run").disabled = true;
   try {
@@ -340,7 +356,7 @@ async function startJob(ev) {
   ev.preventDefault();
   const f = new FormData(ev.target);
   const kind = f.get("kind");
-  const body = { ...scenarioBody(), model: f.get("model"), draws: +f.get("draws"), seed: +f.get("seed") };
+  const body = { ...scenarioBody(), ...structure(), model: f.get("model"), draws: +f.get("draws"), seed: +f.get("seed") };
   try {
     const j = await api(`/api/jobs/${kind}`, { json: body });
     $("#job-result").innerHTML = "";
@@ -482,6 +498,8 @@ async function main() {
   $("#structure").addEventListener("input", onStructureInput);
   $("#basis-panel").addEventListener("input", onBasisInput);
   $("#variant-select").addEventListener("change", schedule);
+  $("#delegations").addEventListener("change", schedule);
+  $("#vetoes").addEventListener("change", schedule);
   $("#traj-issue").addEventListener("change", renderTrajectories);
   $("#compare-form").addEventListener("submit", runCompare);
   $("#job-form").addEventListener("submit", startJob);
@@ -505,7 +523,7 @@ async function main() {
     } catch (e) { status(e.message, true); }
   });
   $("#download").addEventListener("click", () => saveBlob(`/api/download?format=${$("#download-format").value}`, { document: state.doc }, "scenario"));
-  $("#report").addEventListener("click", () => saveBlob("/api/report", { ...scenarioBody(), models: ["all"], seed: 1 }, "report.html"));
+  $("#report").addEventListener("click", () => saveBlob("/api/report", { ...scenarioBody(), ...structure(), models: ["all"], seed: 1 }, "report.html"));
   window.addEventListener("hashchange", route);
   try {
     state.models = await api("/api/models");
