@@ -249,3 +249,52 @@ def test_claims_go_through_the_library_where_it_has_them(client, monkeypatch):
     assert missing.status_code == 404 and "--recompute" in missing.json()["error"]
     html = report_html(detente.load("korea-2019"), models=["median"])
     assert "<h2>claim-a</h2>" in html and ".badge{color:red}" in html and "font-family:serif" not in html
+
+
+def test_a_request_past_the_time_limit_is_408(client, monkeypatch):
+    import detente.web.app as web
+
+    monkeypatch.setattr(web, "REQUEST_SECONDS", 0.001)
+    r = client.post("/api/compare", json={"scenario": "korea-2019", "variants": ["step-for-step"], "draws": 50,
+                                          "seed": 1})
+    assert r.status_code == 408 and r.json()["error"].startswith("took longer than 0.001 s")
+
+
+def test_a_failing_job_reports_the_cli_message(client):
+    r = client.post("/api/jobs/ensemble", json={"scenario": "korea-2019", "model": "nosuch", "draws": 10})
+    assert r.status_code == 202
+    j = _wait(client, r.json()["id"])
+    assert j["status"] == "failed" and "nosuch" in j["error"] and "\n" not in j["error"] and j["run_id"] is None
+
+
+def _cli(*args, cwd=None):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1] / "src")}
+    return subprocess.run([sys.executable, "-m", "detente", *args], capture_output=True, text=True, env=env,
+                          timeout=300, cwd=cwd)
+
+
+def test_serve_on_a_port_in_use_is_one_error_line(tmp_path):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as s:
+        port = s.getsockname()[1]
+        r = _cli("serve", "--port", str(port), "--store", str(tmp_path / "r.sqlite"))
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.strip() == (f"error: --host '127.0.0.1' --port {port}: cannot listen there (Address already in "
+                                "use); expected a free port on an address of this machine")
+
+
+def test_report_command_writes_one_html_file(tmp_path):
+    r = _cli("report", "emission-standards-1994", "--model", "median,compromise", "--out", str(tmp_path / "e.html"))
+    assert r.returncode == 0, r.stderr
+    text = (tmp_path / "e.html").read_text(encoding="utf-8")
+    assert text.startswith("<!DOCTYPE html>") and "<svg" in text and "median" in text and "compromise" in text
+    r = _cli("report", "emission-standards-1994", "--out", str(tmp_path / "e.pdf"))
+    assert r.returncode == 2 and "expected a file ending in .html" in r.stderr and not (tmp_path / "e.pdf").exists()
+    r = _cli("report", "emission-standards-1994", cwd=tmp_path)  # default name, in the working folder
+    assert r.returncode == 0 and (tmp_path / "emission-standards-1994-report.html").stat().st_size > 1000

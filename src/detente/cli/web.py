@@ -32,9 +32,21 @@ def serve(
                    importlib.util.find_spec(m) is None]
         if missing:
             raise DetenteError(f"the web app needs {', '.join(missing)}: pip install 'detente[web]'")
+        import socket
+
         import uvicorn
 
         from detente.web.app import create_app
+
+        try:  # a port in use or an address not of this machine: one line, before anything starts
+            with socket.create_server((host, port)):
+                pass
+        except OSError as e:
+            import os
+
+            why = os.strerror(e.errno) if e.errno else str(e)
+            raise DetenteError(f"--host {host!r} --port {port}: cannot listen there ({why}); expected a free port on "
+                               "an address of this machine") from None
 
         web = create_app(store)
         typer.echo(f"detente: serving http://{host}:{port}/ (run store {web.state.store!r}); Ctrl-C stops", err=True)
