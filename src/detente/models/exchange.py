@@ -409,7 +409,7 @@ def play_round(
                 best = gain.max()
                 if not np.isfinite(best):
                     break
-                hit = np.flatnonzero(gain >= best - TIE_TOL * max(1.0, abs(best)))
+                hit = (gain >= best - TIE_TOL * max(1.0, abs(best))).nonzero()[0]
                 first = _FIRST
             else:
                 top = np.maximum.reduceat(gain, starts)
@@ -442,7 +442,7 @@ def play_round(
             moved = np.concatenate([cand.sup_e[c], cand.sup_f[c]])
             flag = np.zeros(cand.size, bool)
             flag[cand.touching(moved, np.concatenate([cand.dem_e[c], cand.dem_f[c]]))] = True
-            idx = np.flatnonzero(flag)  # sorted and unique
+            idx = flag.nonzero()[0]  # sorted and unique
             idx = idx[np.isfinite(gain[idx])]  # dropped candidates stay dropped
             if idx.size:
                 new = cand.evaluate(idx)
@@ -470,15 +470,18 @@ def play_round(
             "O0_e": O0_e, "O0_f": O0_f, "O1_e": O0_e + cand.w_ae[c] * m_ae, "O1_f": O0_f + cand.w_bf[c] * m_bf,
             "t_e": cand.x_be[c], "t_f": cand.x_af[c], "tied": tied,
         }  # fmt: skip
-        order = np.argsort(allrec["draw"], kind="stable")
-        allrec = {k: v[order] for k, v in allrec.items()}
+        if G > 1:  # draw by draw (one draw's exchanges are in realisation order already)
+            order = np.argsort(allrec["draw"], kind="stable")
+            allrec = {k: v[order] for k, v in allrec.items()}
     else:
         allrec = {"draw": np.zeros(0, dtype=int)}
         allrec.update({k: np.zeros(0, dtype=int) for k in ("a", "b", "e", "f", "tied")})
         allrec.update({k: np.zeros(0) for k in _LOG_FIELDS})
-    ex_all = {k: allrec[k].astype(int) for k in ("a", "b", "e", "f", "tied")}
-    ex_all.update({k: allrec[k].astype(float) for k in _LOG_FIELDS})
+    ex_all = {k: allrec[k].astype(int, copy=False) for k in ("a", "b", "e", "f", "tied")}
+    ex_all.update({k: allrec[k].astype(float, copy=False) for k in _LOG_FIELDS})
     ext_all = externalities(x, sal, mask, cand.left, ex_all, allrec["draw"])
+    if G == 1:
+        return cand.cur.reshape(shape), cand.supplied.reshape(shape), counts, [(ex_all, ext_all)]
     bounds = np.searchsorted(allrec["draw"], np.arange(G + 1)).tolist()
     per_draw = []
     for g in range(G):
