@@ -23,8 +23,7 @@ from detente.scenario.formats import FORMATS, detect
 from detente.scenario.formats.bdm_table import parse_scale
 from detente.scenario.formats.document import from_dict, to_dict
 from detente.scenario.formats.text import MAX_BYTES, decode_text, gc_paused, read_limited
-from detente.scenario.formats.text import number as _num
-from detente.scenario.formats.xlsx import write_decide_xlsx as _decide_xlsx_bytes
+from detente.scenario.formats.xlsx import write_decide_xlsx as _decide_xlsx_bytes  # noqa: F401 (kept importable)
 from detente.scenario.formats.yaml_json import MAX_DIGITS, parse_json, parse_yaml
 from detente.scenario.schema import Scenario
 
@@ -50,7 +49,6 @@ __all__ = [
     "to_dict",
     "with_scale",
 ]
-_ = (_num, _decide_xlsx_bytes)  # kept importable from here
 
 LIBRARY = "detente.scenario.library"
 
