@@ -442,9 +442,8 @@ class Model(Generic[P]):
             status = np.where(nobody, "no_stances", np.asarray(status, dtype=object)).astype(object)
         info = dict(sol.info)
         trajectory = sol.trajectory
-        if keep == "final":
+        if keep == "final":  # the final positions, and of the info only the provenance's part
             trajectory = final_positions(trajectory, sol.rounds)[:, None]
-        if keep == "final":  # only the provenance's part of the info
             info = {}
         if pl.struct:
             info["structure"] = pl.describe()
