@@ -274,8 +274,8 @@ def report_html(
     out.append("<h2>Provenance</h2><dl class='prov'>")
     prov = [("scenario", s.name), ("scenario hash", scenario_hash(s)), ("detente version", __version__),
             ("seed", "none" if seed is None else str(seed))]
-    if fcs and fcs[0].info.get("structure"):
-        st = fcs[0].info["structure"]
+    if fcs and fcs[0].output("structure"):
+        st = fcs[0].output("structure")
         prov.append(("two-level structure", f"delegations {st.get('delegations')}, vetoes {st.get('vetoes')}"))
     edits = edits_of(s)
     if edits:

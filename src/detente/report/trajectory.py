@@ -87,8 +87,9 @@ def positions_figure(fc: Any, scenario: Any | None = None, issues: list[str] | N
                 ax.plot(x, traj[:upto, a, j], marker="o" if upto < 12 else None, ms=3, lw=1.4, label=aid,
                         **styles[aid])
             for key, style in (("median", "--"), ("mean", ":")):
-                if key in fc.arrays:
-                    ax.plot(x, fc.arrays[key][draw, :upto, j], style, color="0.3", lw=2, label=f"{key} (model)")
+                by_round = fc.output(key, kind="array") if fc.declares(key) else None
+                if by_round is not None:
+                    ax.plot(x, by_round[draw, :upto, j], style, color="0.3", lw=2, label=f"{key} (model)")
             ax.set_xlabel("round")
             ax.set_ylabel("position")
             ax.set_xticks(x if upto <= 12 else ax.get_xticks())

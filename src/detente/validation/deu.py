@@ -226,7 +226,7 @@ def _solve_group(model: Model, arrays: list[ScenarioArrays], idx: list[int], see
         return {"outs": outs, "fails": fails, "notes": notes}
     for b, k in enumerate(idx):
         outs[k] = (fc.outcomes[b], fc.status[b])
-    za = fc.info.get("zero_salience_actors")
+    za = fc.output("zero_salience_actors") if fc.declares("zero_salience_actors") else None
     if isinstance(za, dict) and za.get("note"):
         notes.append(str(za["note"]))
     return {"outs": outs, "fails": fails, "notes": notes}
