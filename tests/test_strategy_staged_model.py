@@ -15,7 +15,8 @@ from detente.strategy.staged import priors
 from detente.strategy.staged.engine import calendar_from_block
 from detente.strategy.staged.forward import STATUS, forward
 from detente.strategy.staged.game import Grid, make_game
-from detente.strategy.staged.rules import PRESETS, Rule
+from detente.strategy.staged.rules import PRESETS, Phase, Rule
+from detente.strategy.staged.space import CVID_STARTED
 
 SMALL = Grid(n_v=4, n_tau=2, n_lam=4)
 
@@ -120,3 +121,26 @@ def test_rule_schedule():
     assert np.all(aon[:6] == 0) and aon[6] == 1
     two = Rule("two", PRESETS["hanoi"].phase1, t_w=12, phase2=dataclasses.replace(PRESETS["hanoi"].phase1, k_min=2))
     assert two.at(11).k_min == 5 and two.at(12).k_min == 2
+
+
+def test_e9_no_type_is_barred():
+    """For every point of the default type grid there are parameters inside the prior's support under which the
+    North starts complete disarmament by November 2025 with probability above 0.5 under some rule: here one point
+    favourable to a deal (little fear of exploitation or of regime change, cheap relief of a large bite, little
+    value in testing, moderate choice noise) and two rules that pay mostly for complete disarmament."""
+    fav = {"p60": 0.01, "X_RC": 60.0, "X_W": 60.0, "m_v": 0.2, "sigma_v": 0.3, "a_s": 4.0, "leak_2019": 0.05,
+           "leak_inf": 0.2, "c_cov": 0.3, "c_cov_inf": 0.0, "L5": 12.0, "delta_N": 0.995, "sigma_N": 0.1,
+           "mu_tau": -3.0, "sigma_tau": 0.1, "c_m": 0.3, "alpha_psi": 0.5, "p_ex": 0.01, "D4": 0.25,
+           "sigma_UN": 0.9, "pi_C": 0.9, "eta": 0.9}
+    assert priors.check(fav) == fav  # every value inside its prior's support
+    gen = dict(g=1.0, theta_ST=0, m_G=1, P_K=0.15, k_K=1)
+    rules = [Rule("back-loaded", Phase(k_min=4, R1=0.0, rho_R=3.0, pay_on_start=1, **gen)),
+             Rule("all-or-nothing", Phase(k_min=5, pay_on_start=0, **gen))]
+    best = None
+    for rule in rules:
+        g = make_game(rule, fav, grid=Grid())
+        fw = forward(g, 81)
+        j = np.concatenate([g.space.components[0], [-1, -1]])
+        started = fw.mu_last[j >= CVID_STARTED].sum(axis=0) / g.types.weight  # per type
+        best = started if best is None else np.maximum(best, started)
+    assert best is not None and best.size == 72 and best.min() > 0.5

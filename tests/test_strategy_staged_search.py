@@ -6,9 +6,11 @@ import dataclasses
 import itertools
 
 import numpy as np
+import pytest
 
+from detente.strategy.staged import priors
 from detente.strategy.staged.forward import forward
-from detente.strategy.staged.game import Grid, make_game
+from detente.strategy.staged.game import SWEEP_GRID, Grid, make_game
 from detente.strategy.staged.rules import PRESETS, Rule
 from detente.strategy.staged.search import best_rule
 
@@ -46,26 +48,60 @@ def test_e14_search_finds_the_exhaustive_optimum_of_a_small_family():
     assert s.best.code() == s2.best.code() and s.value == s2.value
 
 
-def test_e8_exact_metrics_are_smooth_in_the_parameters():
-    """Along a sweep of the prior fear of exploitation and of 2019 leakage, every exact metric at the election moves
-    by less than 0.02 between neighbouring points, and the second differences are small (on the 24-type sweep grid;
-    with three types the aggregates are visibly steeper)."""
-    # steps of 0.05 and 0.0125: coarser than a 50-point sweep of either prior range
-    for name, xs in (("p60", np.linspace(0.1, 0.5, 9)), ("leak_2019", np.linspace(0.25, 0.35, 9))):
-        rows = []
-        for x in xs:
-            fw = forward(make_game(PRESETS["sfs-freeze"], {name: float(x)}, grid=Grid(12, 2, 6)))
-            rows.append(np.concatenate([fw.reached[20], [fw.war[20], fw.crisis_ever[20], fw.test_month[:20].sum() / 20]]))
-        a = np.array(rows)
-        assert np.max(np.abs(np.diff(a, axis=0))) < 0.02, name
-        assert np.max(np.abs(np.diff(a, n=2, axis=0))) < 0.005, name
+def _election_metrics(rule: Rule, overrides: dict[str, float] | None = None, grid: Grid = SWEEP_GRID) -> np.ndarray:
+    """Every exact probability at the election (stage reached or beyond, war, strike on a disarmed North, crisis at
+    least once) and the shares of months with tests and with strategic tests up to it."""
+    fw = forward(make_game(rule, overrides, grid=grid), 21)
+    return np.concatenate([fw.reached[20, 1:], [fw.war[20], fw.regime_change[20], fw.crisis_ever[20],
+                                               fw.test_month[:20].mean(), fw.strategic_month[:20].mean()]])
 
 
-def test_coarse_and_fine_type_grids_agree():
-    """The 24-type sweep grid and a 48-type grid give the same election-time metrics to 0.01 (smooth in the grid)."""
-    a = forward(make_game(PRESETS["sfs-freeze"], grid=Grid(12, 2, 6)))
-    b = forward(make_game(PRESETS["sfs-freeze"], grid=Grid(24, 2, 6)))
-    assert np.max(np.abs(a.reached[20] - b.reached[20])) < 0.01
+SFS = PRESETS["sfs-freeze"]
+BMD = PRESETS["aon-bmd"]
+
+
+@pytest.mark.parametrize(
+    "what, rule_at",
+    [
+        ("South Korean payments", lambda x: (Rule("r", dataclasses.replace(SFS.phase1, P_K=x)), None)),
+        ("first tranche", lambda x: (Rule("r", dataclasses.replace(SFS.phase1, R1=x)), None)),
+        ("2019 leakage", lambda x: (SFS, {"leak_2019": x})),
+        ("prior fear of exploitation", lambda x: (SFS, {"p60": x})),
+        ("interceptor efficacy", lambda x: (BMD, {"e_B": x})),
+    ],
+)
+def test_e8_exact_metrics_are_smooth_in_the_parameters(what, rule_at):
+    """On a 50-point sweep of each of five inputs over its range (two rule dimensions of `sfs-freeze` — payments
+    from the freeze, the first tranche — and three priors from their 1 % to their 99 % quantiles), every exact metric at the election moves by less than 0.02 between neighbouring
+    points and its second differences stay below 0.002 (sweep grid)."""
+    # the first tranche from 0.05: at 0 the rule pays nothing for a freeze, so a freeze is no agreement to breach
+    ranges = {"South Korean payments": (0.0, 0.15), "first tranche": (0.05, 1.0),
+              "2019 leakage": tuple(priors.BY_NAME["leak_2019"].dist.ppf([0.01, 0.99])),
+              "prior fear of exploitation": tuple(priors.BY_NAME["p60"].dist.ppf([0.01, 0.99])),
+              "interceptor efficacy": (0.05, 0.3)}
+    xs = np.linspace(*ranges[what], 50)
+    a = np.array([_election_metrics(*rule_at(float(x))) for x in xs])
+    assert np.all(np.isfinite(a))
+    assert np.max(np.abs(np.diff(a, axis=0))) < 0.02, what
+    assert np.max(np.abs(np.diff(a, n=2, axis=0))) < 0.002, what
+
+
+@pytest.mark.parametrize("name", ["hanoi", "sfs-freeze", "small-deal", "aon-threats"])
+def test_e8_coarse_and_fine_grids_agree(name):
+    """The 48-type sweep grid and the 72-type default grid agree to 0.005 on every exact metric at the election, and
+    so do 8 and 16 belief nodes."""
+    rule = PRESETS[name]
+    fine = _election_metrics(rule, grid=Grid())
+    assert np.max(np.abs(_election_metrics(rule) - fine)) < 0.005
+    assert np.max(np.abs(_election_metrics(rule, grid=Grid(12, 3, 16)) - _election_metrics(rule))) < 0.005
+
+
+def test_default_grid_is_close_to_a_much_finer_one():
+    """The 72-type default grid is within 0.005 of a 288-type grid (48 deterrent values x 6 test values) on every
+    exact metric at the election: the type grid has converged to that accuracy, not just the two grids to each
+    other."""
+    rule = PRESETS["sfs-freeze"]
+    assert np.max(np.abs(_election_metrics(rule, grid=Grid()) - _election_metrics(rule, grid=Grid(48, 6, 10)))) < 0.005
 
 
 def test_time_consistency_check_starts_from_the_exact_state():

@@ -68,8 +68,8 @@ def test_e11d_south_korean_payments_raise_the_freeze() -> None:
     vals = np.array([freeze(dataclasses.replace(SFS, P_K=float(k)), {}) for k in ks])
     steps = np.diff(vals)
     assert np.all(steps > 0)  # derivative > 0 along the whole sweep
-    # pinned sweep (exact, small grid): the slope varies from about 0.8 to 4.5 per bite-month over this range
-    assert vals[-1] - vals[0] == pytest.approx(0.2437, abs=2e-3)
+    # pinned sweep (exact, small grid): the slope varies from about 0.6 to 5.3 per bite-month over this range
+    assert vals[-1] - vals[0] == pytest.approx(0.2951, abs=2e-3)
     ov = {"mu_tau": at("mu_tau", 0.98), "m_v": at("m_v", 0.98)}
     assert abs(freeze(dataclasses.replace(SFS, P_K=0.05), ov) - freeze(SFS, ov)) < 1e-9
 

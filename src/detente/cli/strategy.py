@@ -95,7 +95,7 @@ def strategy_cmd(
         scenario = load_scenario(ref)
         g = _grid(grid)
         doc = run(scenario, rule, best=best_rule, paths=paths or 20000, seed=seed, overrides=parse_params(param),
-                  grid=g, search_grid=g if g is not None and g.n_v * g.n_tau < 24 else None)
+                  grid=g, search_grid=g if g is not None and g.n_v * g.n_tau < 48 else None)
         _emit(fmt, chart, out, doc=lambda: doc, frames=lambda: {"rules": _staged_frame(doc)},
               text=lambda: _staged_table(doc), fig_fn=lambda: staged_status_figure(doc))
 

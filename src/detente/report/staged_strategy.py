@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from detente.strategy.staged import cns, episodes
 from detente.strategy.staged.forward import STATUS, forward
-from detente.strategy.staged.game import Game, Grid, make_game
+from detente.strategy.staged.game import SWEEP_GRID, Game, Grid, make_game
 from detente.strategy.staged.kernel import derive
 from detente.strategy.staged.montecarlo import simulate
 from detente.strategy.staged.rules import PRESETS, Rule
@@ -37,16 +37,19 @@ def _months(g: Game, ax: Any, n: int) -> None:
 
 
 def f1_status(games: dict[str, Game]) -> Figure:
-    fig = Figure(figsize=(10, 3 * len(games)))
+    fig = Figure(figsize=(10, 3 * len(games) + 0.6), layout="constrained")
     axes = fig.subplots(len(games), 1, squeeze=False)[:, 0]
     for ax, (name, g) in zip(axes, games.items(), strict=True):
         fw = forward(g, 36)
         ax.stackplot(range(36), fw.status.T, labels=STATUS)
         ax.set_title(f"rule '{name}': status of the negotiation by month (share of outcomes)", fontsize=9)
         ax.set_ylabel("share")
+        ax.set_xlim(0, 35)
+        ax.set_ylim(0, 1)
         _months(g, ax, 36)
-    axes[0].legend(fontsize=7, ncol=4, loc="lower left")
-    fig.tight_layout()
+    # one legend below the panels, never over the shares it explains
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="outside lower center", ncol=len(STATUS), fontsize=8, frameon=False)
     return fig
 
 
@@ -264,7 +267,7 @@ def f10_episodes(scores: Any) -> Figure:
 
 def main(out: Path, doc: dict[str, Any] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    grid = Grid(12, 2, 8)
+    grid = SWEEP_GRID
     games = {n: make_game(PRESETS[n], grid=grid) for n in ("hanoi", "sfs-freeze")}
     if doc is not None and any(r["name"] == "president-best" for r in doc["rules"]):
         from detente.strategy.staged.rules import phase_from_code
@@ -292,7 +295,7 @@ def only(names: list[str], out: Path, doc: dict[str, Any]) -> None:
     """Redraw some figures only (e.g. ``["F7"]``)."""
     from detente.strategy.staged.rules import phase_from_code
 
-    grid = Grid(12, 2, 8)
+    grid = SWEEP_GRID
     best = next(r for r in doc["rules"] if r["name"] == "president-best")
     rule = Rule("president-best", phase_from_code(best["code"]))
     if "F7" in names:

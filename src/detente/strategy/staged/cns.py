@@ -40,13 +40,13 @@ STRATEGIC_TYPES = ("ICBM", "IRBM", "SLV")
 # Test days per month (distinct recorded dates), Mar 2019 - Jan 2021 (months 0..22):
 TEST_DAYS_2019_2021 = (0, 1, 2, 0, 2, 5, 1, 2, 1, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
 # Maximum-likelihood estimates on that window (sweep grid, every other parameter central), with standard errors
-# from the observed information, recorded from `detente strategy-fit`: log-likelihood -25.98 over 23 months
-# (AIC 57.95, BIC 61.36). The naive models on the same months: -27.60 (one rate; AIC 59.20) and -23.39 (two rates,
+# from the observed information, recorded from `detente strategy-fit`: log-likelihood -26.38 over 23 months
+# (AIC 58.75, BIC 62.16). The naive models on the same months: -27.60 (one rate; AIC 59.20) and -23.39 (two rates,
 # before and after the border closure; AIC 52.78); the engine's likelihood also prices every month's decision to
 # hold the moratorium, which the naive models take as given. Profile of the strategic-test premium (Δ₂, held at
-# its prior centre -1 in the fit): -25.79 at -3, -25.81 at -2, -25.98 at -1 (flat: not identified).
-FITTED_CENTRAL: dict[str, float] = {"mu_tau": 0.0015, "kappa_cov": -0.4808, "lambda_d": 1.25}
-FITTED_SE: dict[str, float] = {"mu_tau": 0.145, "kappa_cov": 0.195, "lambda_d": 0.395}
+# its prior centre -1 in the fit): -26.14 at -3, -26.19 at -2, -26.38 at -1 (flat: not identified).
+FITTED_CENTRAL: dict[str, float] = {"mu_tau": -0.1285, "kappa_cov": -0.4814, "lambda_d": 1.25}
+FITTED_SE: dict[str, float] = {"mu_tau": 0.158, "kappa_cov": 0.195, "lambda_d": 0.395}
 
 
 def default_data_dir() -> Path:
@@ -227,10 +227,10 @@ def fit(
 ) -> FitResult:
     from scipy import optimize
 
-    from detente.strategy.staged.game import Grid, make_game
+    from detente.strategy.staged.game import SWEEP_GRID, make_game
     from detente.strategy.staged.rules import PRESETS
 
-    grid = grid or Grid(12, 2, 8)
+    grid = grid or SWEEP_GRID
     days = list(days)
     camp = [d for d in days if d > 0]
     lam = sum(d - 1 for d in camp) / max(1, len(camp))
@@ -299,12 +299,12 @@ def replay(days: list[int] | tuple[int, ...] = TEST_DAYS_2019_2021, *, grid: Any
     of "is this a month with tests?" for the engine (parameters fitted on the same months: in-sample) and for naive
     forecasters: M0 one running rate, M1 running rates before and after the border closure, B1 the 1993-2017
     climatology, B2 a two-state Markov chain fitted on 1993-2017 (add-one smoothing)."""
-    from detente.strategy.staged.game import Grid, make_game
+    from detente.strategy.staged.game import SWEEP_GRID, make_game
     from detente.strategy.staged.rules import PRESETS
 
     days = list(days)
     y = [1 if d > 0 else 0 for d in days]
-    g = make_game(PRESETS["hanoi"], grid=grid or Grid(12, 2, 8))
+    g = make_game(PRESETS["hanoi"], grid=grid or SWEEP_GRID)
     pred: list[float] = []
     camp = [d for d in days if d > 0]
     log_likelihood(g, days, sum(d - 1 for d in camp) / max(1, len(camp)), predictive=pred)

@@ -11,14 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from detente.strategy.staged.forward import forward, state_at
-from detente.strategy.staged.game import Calendar, Grid, make_game
+from detente.strategy.staged.game import SWEEP_GRID, Calendar, Grid, make_game
 from detente.strategy.staged.rules import Rule
 
 
 def check(rule: Rule, candidates: list[Rule], months: tuple[int, ...] = (6, 12, 18), *,
           overrides: dict[str, float] | None = None, grid: Grid | None = None,
           calendar: Calendar | None = None) -> list[dict[str, Any]]:
-    grid = grid or Grid(12, 2, 8)
+    grid = grid or SWEEP_GRID
     committed = make_game(rule, overrides, grid=grid, calendar=calendar)
     out = []
     for t in months:

@@ -21,7 +21,7 @@ from detente.execution.runner import progress
 from detente.strategy.needs import GAME, STAGED
 from detente.strategy.staged import priors
 from detente.strategy.staged.forward import STATUS, Forward, forward
-from detente.strategy.staged.game import Calendar, Game, Grid, make_game
+from detente.strategy.staged.game import SWEEP_GRID, Calendar, Game, Grid, make_game
 from detente.strategy.staged.montecarlo import simulate
 from detente.strategy.staged.rules import PRESETS, Rule, get_rule
 
@@ -162,11 +162,11 @@ def run(
     if best:
         from detente.strategy.staged.search import best_rule
 
-        s = best_rule(ov, grid=search_grid or Grid(12, 2, 8), calendar=cal)
+        s = best_rule(ov, grid=search_grid or SWEEP_GRID, calendar=cal)
         chosen.append(s.best)
         ranked = s.ranked()
         doc["best_rule_search"] = {
-            "searched_on_grid": dataclasses.asdict(search_grid or Grid(12, 2, 8)),
+            "searched_on_grid": dataclasses.asdict(search_grid or SWEEP_GRID),
             "rules_evaluated": len(s.evaluated),
             "best": s.best.code(),
             "president_value": s.value,

@@ -42,6 +42,7 @@ from detente.strategy.staged.space import ACTIONS, CVID_STARTED
 REGISTERED_SHA256 = "8c80f62921154b4493d55233b3802c39528d51cd132692e23620f8326607011c"
 RELIEF = {"delivered": 0, "statutory-blocked": 1, "suspended": 2}
 METHODS = ("engine", "uniform", "climatology", "persistence")
+PRIOR = "engine over prior draws"
 
 
 def default_path() -> Path:
@@ -154,9 +155,11 @@ def _stationary_policy(game: Game) -> tuple[Any, np.ndarray]:
     return k, np.asarray(k.f["w"][:, None] * np.exp((Q - V[k.row_s]) / game.sigma))
 
 
-def engine_forecasts(ep: Episode, grid: Grid | None = None) -> list[dict[str, float]]:
-    """The engine's one-step forecast (category -> probability) for each month of the episode, unmixed."""
-    game = make_game(ep.rule, {"c_cov_inf": 0.0}, grid=grid or Grid())
+def engine_forecasts(ep: Episode, grid: Grid | None = None, params: dict[str, float] | None = None
+                     ) -> list[dict[str, float]]:
+    """The engine's one-step forecast (category -> probability) for each month of the episode, unmixed; at the
+    central parameters, or at ``params``."""
+    game = make_game(ep.rule, {"c_cov_inf": 0.0}, grid=grid or Grid(), params=params)
     k, pi = _stationary_policy(game)
     jp_t, y_t, _c, _ok = ACTIONS.table
     w = game.types.weight.copy()
@@ -200,27 +203,70 @@ class Scores:
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"sha256": self.sha256, "floor": self.floor, "episodes": self.table,
-                             "total": {m: self.total(m) for m in METHODS}}
+                             "total": {m: self.total(m) for m in METHODS + (PRIOR,) if m in self.table[0]}}
         if not self.registered:
             d["note"] = "NOT PRE-REGISTERED"
         return d
 
 
-def score(path: Path | None = None, *, grid: Grid | None = None, unregistered: bool = False) -> Scores:
-    """Log scores (nats, natural log) of the engine and the three baselines on every coded episode."""
+def prior_draws(n: int, seed: int = 0) -> list[dict[str, float]]:
+    """``n`` parameter points drawn from the priors (the fitted testing parameters from their Laplace posterior:
+    the estimate and its standard error, kept inside the prior's support)."""
+    from detente.strategy.staged import priors
+    from detente.strategy.staged.cns import FITTED_CENTRAL, FITTED_SE
+
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(n):
+        p = {}
+        for pr in priors.REGISTRY:
+            if pr.name in FITTED_CENTRAL:
+                lo, hi = pr.bounds
+                x = rng.normal(FITTED_CENTRAL[pr.name], FITTED_SE[pr.name])
+                p[pr.name] = float(min(max(x, lo + 1e-9), hi))
+            else:
+                p[pr.name] = float(pr.sample(rng, 1)[0])
+        out.append(p)
+    return out
+
+
+def _prior_predictive(ep: Episode, grid: Grid | None, draws: list[dict[str, float]]) -> list[float]:
+    """The prior-predictive chance of each observed month given the earlier ones: a Bayesian average of the
+    engine's forecasts over parameter draws, each draw weighted by its likelihood of the months before."""
+    per = np.array([[f[m.category] for m, f in zip(ep.months, engine_forecasts(ep, grid, d))] for d in draws])
+    logw = np.zeros(len(draws))
+    out = []
+    for t in range(per.shape[1]):
+        w = np.exp(logw - logw.max())
+        w /= w.sum()
+        out.append(float(w @ per[:, t]))
+        logw += np.log(np.maximum(per[:, t], 1e-300))
+    return out
+
+
+def score(path: Path | None = None, *, grid: Grid | None = None, unregistered: bool = False, draws: int = 0,
+          seed: int = 0) -> Scores:
+    """Log scores (nats, natural log) of the engine and the three baselines on every coded episode. With ``draws``,
+    also the engine's prior-predictive score (``engine over prior draws``): its forecasts averaged over that many
+    parameter draws from the priors (:func:`prior_draws`, seeded), each weighted by its likelihood of the episode's
+    earlier months; no parameter is fitted to the episodes either way."""
     eps, floor, digest = load(path, unregistered=unregistered)
     table, fc = [], {}
+    pts = prior_draws(draws, seed) if draws > 0 else []
     for ep in eps:
         others = [m.category for e in eps if e.id != ep.id for m in e.months]
         pairs = [(a.category, b.category) for e in eps if e.id != ep.id for a, b in zip(e.months, e.months[1:])]
         eng = engine_forecasts(ep, grid)
+        prior_p = _prior_predictive(ep, grid, pts) if pts else None
         ls = dict.fromkeys(METHODS, 0.0)
+        if prior_p is not None:
+            ls[PRIOR] = 0.0
         zero = 0
         rows = []
         prev: str | None = None
         seen: list[str] = []
         seen_pairs: list[tuple[str, str]] = []
-        for m, f in zip(ep.months, eng):
+        for t, (m, f) in enumerate(zip(ep.months, eng)):
             u = universe(m.stage)
             if m.category not in u:
                 raise ParameterError(f"episode {ep.id!r}, {m.label}: category {m.category!r} not possible at "
@@ -232,7 +278,9 @@ def score(path: Path | None = None, *, grid: Grid | None = None, unregistered: b
                 "climatology": _counted(others + seen, [], None, u, False)[m.category],
                 "persistence": _counted(others + seen, pairs + seen_pairs, prev, u, True)[m.category],
             }
-            for meth in METHODS:
+            if prior_p is not None:
+                p[PRIOR] = (1 - floor) * prior_p[t] + floor / len(u)
+            for meth in p:
                 ls[meth] += math.log(p[meth])
             test_p = sum(v for c, v in f.items() if c == "exit" or not c.endswith("-0"))
             rows.append({"month": m.label, "stage": m.stage, "observed": m.category,

@@ -17,7 +17,7 @@ from typing import Any
 
 from detente.execution.runner import progress
 from detente.strategy.staged.forward import Forward, forward
-from detente.strategy.staged.game import Calendar, Grid, make_game
+from detente.strategy.staged.game import SWEEP_GRID, Calendar, Grid, make_game
 from detente.strategy.staged.rules import PRESETS, Phase, Rule
 
 SEARCH_GRID: dict[str, tuple[Any, ...]] = {
@@ -76,7 +76,7 @@ def best_rule(
     screen: list[Phase] | None = None,
     objective: Callable[[Forward], float] | None = None,
 ) -> Search:
-    grid = grid or Grid(12, 2, 8)
+    grid = grid or SWEEP_GRID
     dims = dims or tuple(SEARCH_GRID)
     obj = objective or (lambda fw: fw.value_P)
     cache: dict[str, float] = {}

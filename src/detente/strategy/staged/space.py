@@ -8,7 +8,8 @@ exploitation act has been seen n_x), administration a (0 incumbent, 1 incumbent 
 
 States are ordered with the belief cell outermost, so that cells only move upward (block-triangular kernel).
 
-Types θ = (v, τ) on a quantile grid of the prior log v ~ N(log m_v, σ_v²), τ | v normal with correlation ρ
+Types θ = (v, τ) on a grid of equal-probability bins of the prior log v ~ N(log m_v, σ_v²), τ | v normal with
+correlation ρ
 (Rust 1987 style discrete types; the logit shocks of McKelvey & Palfrey 1995 make aggregates smooth).
 """
 
@@ -141,9 +142,21 @@ class TypeGrid:
         return int(self.v.size)
 
 
+def centroids(n: int) -> np.ndarray:
+    """The standard normal cut into n bins of equal probability, each represented by its mean: n·(φ(a) − φ(b)) for
+    the bin [a, b]. Unlike the bins' medians Φ⁻¹((i − ½)/n), these nodes keep the spread of the prior (two median
+    nodes ±0.67 have variance 0.45; two centroids ±0.80 have 0.64), so a test-value dimension with few nodes is
+    not too narrow: with three test-value nodes the 48- and 72-type grids agree to 0.005 on every exact metric."""
+    edges = stats.norm.ppf(np.linspace(0.0, 1.0, n + 1))
+    pdf = stats.norm.pdf(edges)
+    return np.asarray(n * (pdf[:-1] - pdf[1:]))
+
+
 def type_grid(p: dict[str, float], n_v: int, n_tau: int) -> TypeGrid:
-    z = stats.norm.ppf((np.arange(1, n_v + 1) - 0.5) / n_v)
-    w = stats.norm.ppf((np.arange(1, n_tau + 1) - 0.5) / n_tau)
+    """Types on the product of equal-probability bins of the standardised log v and of τ's own shock, each bin at
+    its centroid (:func:`centroids`); equal weights."""
+    z = centroids(n_v)
+    w = centroids(n_tau)
     zz, ww = np.meshgrid(z, w, indexing="ij")
     rho = p["rho_vt"]
     v = p["m_v"] * np.exp(p["sigma_v"] * zz)
