@@ -57,3 +57,19 @@ def test_recorded_estimates_are_a_maximum_of_the_likelihood():
     assert abs(best - (-26.38)) < 0.05
     for dm, dk in ((0.15, 0), (-0.15, 0), (0, 0.2), (0, -0.2)):
         assert ll(est["mu_tau"] + dm, est["kappa_cov"] + dk) < best
+
+
+def test_prequential_refit_forecasts_each_month_from_the_months_before():
+    """Refit on months < t and forecast month t: one probability per month from ``first`` on, strictly inside
+    (0, 1); the first refit sees no test month, so its estimate of the test value is below the full-window one;
+    the naive running rates are scored on the same months (tiny grid, few iterations: shapes and invariants)."""
+    from detente.strategy.staged.game import Grid
+
+    days = list(cns.TEST_DAYS_2019_2021[:9])
+    out = cns.prequential(days, first=1, grid=Grid(3, 1, 3), maxiter=3)
+    assert out["months"] == 8 and len(out["engine_forecasts"]) == 8 and out["observed_test_months"] == [1, 1, 0, 1,
+                                                                                                       1, 1, 1, 1]
+    assert all(0 < p < 1 for p in out["engine_forecasts"])
+    assert out["fits"][0]["mu_tau"] < cns.FITTED_CENTRAL["mu_tau"]
+    assert set(out["log_scores"]) == {"engine (refitted each month)", "M0 one running rate", "M1 two running rates"}
+    assert all(np.isfinite(v) and v < 0 for v in out["log_scores"].values())

@@ -142,7 +142,7 @@ def log_likelihood(game: Any, days: tuple[int, ...] | list[int], lambda_d: float
             predictive.append(both[1] / (both[0] + both[1]))
         if y:
             extra = D - 1
-            ll += extra * math.log(lambda_d) - lambda_d - math.lgamma(extra + 1)
+            ll += (extra * math.log(lambda_d) if extra else 0.0) - lambda_d - math.lgamma(extra + 1)
         nxt = k.P[rows].T @ weight
         # condition on the observed successor: moratorium, relief as before (none paid), no act seen, administration
         j, r, i, nx, a = sp.components
@@ -330,3 +330,53 @@ def replay(days: list[int] | tuple[int, ...] = TEST_DAYS_2019_2021, *, grid: Any
             "statement": (f"the engine scores {scores['engine (in-sample)']:.2f} nats; "
                           + ("it beats every naive forecaster" if best == "engine (in-sample)" else
                              f"the naive forecaster '{best}' beats it ({scores[best]:.2f} nats)"))}
+
+
+def prequential(days: list[int] | tuple[int, ...] = TEST_DAYS_2019_2021, *, first: int = 6, grid: Any = None,
+                maxiter: int = 40) -> dict[str, Any]:
+    """The prequential log score (Dawid 1984) of "is this a month with tests?": for each month t from ``first``
+    (default 6 = Sep 2019) the testing parameters are refitted by maximum likelihood on the months before t only
+    (starting from their prior centres, then from the previous month's fit), and month t is forecast from the
+    fitted game given every earlier month. Out of sample, unlike :func:`replay`. The naive running rates M0 and
+    M1 are prequential by construction and scored on the same months."""
+    from scipy import optimize
+
+    from detente.strategy.staged.game import SWEEP_GRID, make_game
+    from detente.strategy.staged.priors import BY_NAME
+    from detente.strategy.staged.rules import PRESETS
+
+    grid = grid or SWEEP_GRID
+    days = list(days)
+    y = [1 if d > 0 else 0 for d in days]
+    x0 = np.array([float(BY_NAME["mu_tau"].dist.mean()), float(BY_NAME["kappa_cov"].dist.mean())])
+    engine: list[float] = []
+    fits: list[dict[str, float]] = []
+    for t in range(first, len(days)):
+        past = days[:t]
+        camp = [d for d in past if d > 0]
+        lam = sum(d - 1 for d in camp) / len(camp) if camp else FITTED_CENTRAL["lambda_d"]
+
+        def nll(x: np.ndarray, past: list[int] = past, lam: float = lam) -> float:
+            g = make_game(PRESETS["hanoi"], {"mu_tau": float(x[0]), "kappa_cov": float(x[1])}, grid=grid)
+            return -log_likelihood(g, past, lam)
+
+        res = optimize.minimize(nll, x0, method="L-BFGS-B", bounds=[(-4, 2), (-4, 3)],
+                                options={"eps": 1e-4, "maxiter": maxiter})
+        x0 = np.asarray(res.x, dtype=float)
+        g = make_game(PRESETS["hanoi"], {"mu_tau": float(x0[0]), "kappa_cov": float(x0[1])}, grid=grid)
+        pred: list[float] = []
+        log_likelihood(g, days[: t + 1], max(lam, 1e-9), predictive=pred)  # month t's days do not enter pred[t]
+        engine.append(pred[t])
+        fits.append({"month": float(t), "mu_tau": float(x0[0]), "kappa_cov": float(x0[1])})
+    split = 11  # the border closure (Feb 2020 = month 11)
+    m0 = [(sum(y[:t]) + 1) / (t + 2) for t in range(first, len(y))]
+    m1 = [(sum(y[(0 if t < split else split):t]) + 1) / (t - (0 if t < split else split) + 2)
+          for t in range(first, len(y))]
+    obs = y[first:]
+
+    def ls(ps: list[float]) -> float:
+        return float(sum(math.log(p if o else 1 - p) for p, o in zip(ps, obs, strict=True)))
+
+    scores = {"engine (refitted each month)": ls(engine), "M0 one running rate": ls(m0), "M1 two running rates": ls(m1)}
+    return {"first_month": first, "months": len(obs), "observed_test_months": obs, "engine_forecasts": engine,
+            "fits": fits, "log_scores": scores}
