@@ -85,7 +85,7 @@ def f3_best(doc: dict[str, Any]) -> Figure:
     ax.set_xticks(np.arange(len(comps)) + w)
     ax.set_xticklabels(comps, rotation=30, ha="right", fontsize=8)
     ax.axhline(0, color="black", lw=0.6)
-    ax.set_ylabel("president's payoff (months of complete disarmament)")
+    ax.set_ylabel("president's payoff\n(months of complete disarmament)", fontsize=8)
     b = doc.get("best_rule_search", {})
     ax.set_title(f"the president's payoff by component; {len(b.get('rules_within_half_a_CVID_month', []))} rules "
                  f"within 0.5 of the best", fontsize=9)
@@ -236,7 +236,7 @@ def f10_episodes(scores: Any) -> Figure:
     """Log scores per month of the engine and the baselines on the coded episodes, and the engine's test forecast."""
     from detente.strategy.staged.episodes import METHODS
 
-    fig = Figure(figsize=(10, 4))
+    fig = Figure(figsize=(10, 4.4), layout="constrained")
     ax, bx = fig.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.4]})
     ids = [r["id"] for r in scores.table]
     width = 0.2
@@ -247,21 +247,20 @@ def f10_episodes(scores: Any) -> Figure:
     ax.set_xticklabels(ids, fontsize=7)
     ax.set_ylabel("log score per month (nats; higher is better)")
     ax.set_title("one-month-ahead log score by episode", fontsize=9)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.08), frameon=False)  # below the bars
     pos = 0
-    for eid, rows in scores.forecasts.items():
+    for n, (eid, rows) in enumerate(scores.forecasts.items()):
         xs = np.arange(pos, pos + len(rows))
         obs = [0 if r["observed"] == "hold-0" or r["observed"].startswith("advance-0") else 1 for r in rows]
         bx.bar(xs, obs, color="lightgrey", width=1.0)
         bx.plot(xs, [r["p_test_month"] for r in rows], lw=1)
-        bx.text(pos, 1.02, eid, fontsize=6)
+        bx.text(pos, 1.02 + 0.04 * (n % 2), eid, fontsize=6)  # alternate heights: short episodes sit close
         pos += len(rows) + 3
-    bx.set_ylim(0, 1.1)
+    bx.set_ylim(0, 1.12)
     bx.set_xticks([])
     bx.set_ylabel("chance of a month with tests or an exit")
     bx.set_title("engine forecast (line) and observed months with tests or an exit (grey), in time order",
                  fontsize=8)
-    fig.tight_layout()
     return fig
 
 
