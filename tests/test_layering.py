@@ -292,6 +292,9 @@ NAMES_NO_OPTIONS = (
     "detente.api",
     "detente.errors",
     "detente.display",
+    "detente.interventions",
+    "detente.report",
+    "detente.models",
 )
 """Packages whose errors are checked to name no command-line option."""
 

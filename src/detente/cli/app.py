@@ -418,5 +418,6 @@ def load_what_if(
     if as_of is not None:
         from detente.interventions import as_of as after_events
 
-        s = after_events(s, as_of)
+        with options_named({"date": "--as-of"}):
+            s = after_events(s, as_of)
     return what_if(s, variants or (), sets or (), dated=dated)

@@ -27,6 +27,7 @@ from detente.cli.app import (
     guarded,
     load_scenario,
     load_what_if,
+    options_named,
     output_format,
     parse_params,
     print_tables,
@@ -692,7 +693,9 @@ def plot(
     with guarded():
         output_format(None, out, (), charts=True)
         s, fc = run_forecast(scenario, model, preset, rounds, param, seed, input_format, variants=variant, sets=set_)
-        write_figure(fc.figure(s, issues=issue), out)
+        with options_named({"issues": "--issue"}):
+            fig = fc.figure(s, issues=issue)
+        write_figure(fig, out)
         typer.echo(f"wrote {out}")
 
 

@@ -171,7 +171,7 @@ def as_of(scenario: Scenario, date: dt.date | str) -> Scenario:
     try:
         day = date if isinstance(date, dt.date) else dt.date.fromisoformat(str(date))
     except ValueError:
-        raise ParameterError(f"--as-of {date!r}: expected a date YYYY-MM-DD") from None
+        raise ParameterError(f"`date` {date!r}: expected a date YYYY-MM-DD") from None
     s = scenario
     for ev in sorted(scenario.events, key=lambda e: e.date):  # sorted() is stable: same-day events keep file order
         if ev.date > day or not ev.edits:

@@ -19,7 +19,7 @@ def _check_issues(fc: Any, issues: list[str] | None) -> list[str]:
     chosen = list(issues) if issues else list(fc.issues)
     for iid in chosen:
         if iid not in fc.issues:
-            raise UnknownNameError(f"--issue {iid!r}: expected one of {', '.join(fc.issues)}")
+            raise UnknownNameError(f"`issues` {iid!r}: expected one of {', '.join(fc.issues)}")
     return chosen
 
 

@@ -310,6 +310,15 @@ class Edit(_Strict):
     stances: list[dict[str, Any]] | None = None
     """For add_actor: the new actor's stances (issue, position, salience)."""
 
+    @field_validator("value")
+    @classmethod
+    def _representable(cls, v: float | None) -> float | None:
+        # a salience edit is divided by 100 for the models: a value this small would round to (signless) 0 there and
+        # pass a range check that the same edit fails on the scenario
+        if v is not None and v != 0 and abs(v) < 1e-300:
+            raise ValueError(f"value {v!r} is too small to represent; expected 0 or a magnitude of at least 1e-300")
+        return v
+
 
 class Event(_Strict):
     """A dated event or intervention of the period the scenario covers."""
