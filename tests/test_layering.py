@@ -295,6 +295,7 @@ NAMES_NO_OPTIONS = (
     "detente.interventions",
     "detente.report",
     "detente.models",
+    "detente.store",
 )
 """Packages whose errors are checked to name no command-line option."""
 

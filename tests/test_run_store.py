@@ -107,7 +107,7 @@ def test_store_url_resolution(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("url", ["foo://x", "not a url://"])
 def test_a_bad_store_url_is_one_error(url):
-    with pytest.raises(StoreError, match="--store"):
+    with pytest.raises(StoreError, match="`url`"):
         RunStore(url)
 
 
@@ -138,6 +138,7 @@ def test_runs_cli_list_show_diff_delete(tmp_path):
     assert r.returncode == 0 and [x["id"] for x in RunStore(str(path)).list()] == [rb]
     r = _runs_cli("list", "--store", "foo://x")
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "not a database URL" in r.stderr
+    assert r.stderr.startswith("error: --store 'foo://x'"), r.stderr
 
 
 def _postgres_url() -> str | None:

@@ -39,9 +39,13 @@ def open_store(store: str | None) -> Any:
 
     if importlib.util.find_spec("sqlalchemy") is None:
         raise DetenteError("the run store needs SQLAlchemy: pip install 'detente[web]'")
+    from detente.options import with_options
     from detente.store import RunStore
 
-    return RunStore(store)
+    try:
+        return RunStore(store)
+    except DetenteError as e:
+        raise with_options(e, {"url": "--store"}, quoted_only=True) from None
 
 
 @runs_app.command("list")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from detente.cli.app import Ref, Seed, Sets, Variants, app, guarded, load_what_if, write_output
+from detente.cli.app import Ref, Seed, Sets, Variants, app, guarded, load_what_if, options_named, write_output
 from detente.cli.runs import Store
 
 
@@ -48,7 +48,8 @@ def serve(
             raise DetenteError(f"--host {host!r} --port {port}: cannot listen there ({why}); expected a free port on "
                                "an address of this machine") from None
 
-        web = create_app(store)
+        with options_named({"url": "--store"}):
+            web = create_app(store)
         typer.echo(f"detente: serving http://{host}:{port}/ (run store {web.state.store!r}); Ctrl-C stops", err=True)
         uvicorn.run(web, host=host, port=port, log_level="warning")
 

@@ -162,12 +162,12 @@ class RunStore:
                 event.listen(self.engine, "connect", _sqlite_pragmas)
             _Base.metadata.create_all(self.engine)
         except (ArgumentError, ValueError) as e:
-            raise StoreError(f"--store {_show(where)}: not a database URL ({cap(str(e), 160)}); expected a "
+            raise StoreError(f"`url` {_show(where)}: not a database URL ({cap(str(e), 160)}); expected a "
                              "SQLAlchemy URL such as sqlite:///runs.sqlite or postgresql+psycopg://host/db") from None
         except ModuleNotFoundError as e:
-            raise StoreError(f"--store {_show(where)}: the database driver {e.name!r} is not installed") from None
+            raise StoreError(f"`url` {_show(where)}: the database driver {e.name!r} is not installed") from None
         except (SQLAlchemyError, OSError) as e:
-            raise StoreError(f"--store {_show(where)}: cannot open the store ({_first_line(e)})") from None
+            raise StoreError(f"`url` {_show(where)}: cannot open the store ({_first_line(e)})") from None
         self._session = sessionmaker(self.engine, expire_on_commit=False)
 
     def __repr__(self) -> str:
