@@ -21,6 +21,8 @@ _HOME = {
     "perspective": "expected_utility",
     "random-scenario": "spatial",
     **dict.fromkeys(("serve", "report"), "web"),
+    "claims": "claims",
+    "claims-check": "claims",
     **dict.fromkeys(
         ("strategy", "strategy-params", "strategy-fit", "experiment", "experiments", "strategy-replay"), "strategy"
     ),
