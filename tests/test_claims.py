@@ -5,6 +5,7 @@ seed claim, worker independence, and the shipped result against a fresh computat
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from detente.strategy.staged.engine import calendar_from_block
 from detente.strategy.staged.game import Grid
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ["DETENTE_SHARED"]) if os.environ.get("DETENTE_SHARED") else ROOT.parent / "shared"
 runner = CliRunner()
 
 
@@ -302,6 +303,7 @@ def test_each_seed_claim_can_hold_and_can_fail_under_the_prior(korea, cid):
 
 
 # ---------------------------------------------------------------------------------------------------- workers, shipped
+@pytest.mark.slow
 def test_same_bytes_with_one_and_two_workers(tmp_path):
     args = ["claims", "korea-2019", "--claim", "f", "--quick", "--no-static", "--replicates", "2", "--draws", "1",
             "--tipping", "0", "--format", "json"]

@@ -319,11 +319,11 @@ def chart(c: dict[str, Any], ax: Any) -> None:
         ax.axhline(h0["threshold"] * k, color="k", ls="--", lw=1, label="threshold")
     else:
         la, lb = ch.get("labels") or ["the article's choice", "the alternative"]
-        ax.bar(x - 0.2, vals[:, 0] * k, 0.4, color=RULE_COLOURS[0], label=textwrap.fill(la, 34))
-        ax.bar(x + 0.2, vals[:, 1] * k, 0.4, color=RULE_COLOURS[1], label=textwrap.fill(lb, 34))
+        ax.bar(x - 0.2, vals[:, 0] * k, 0.4, color=RULE_COLOURS[0], label=textwrap.fill(la, 30))
+        ax.bar(x + 0.2, vals[:, 1] * k, 0.4, color=RULE_COLOURS[1], label=textwrap.fill(lb, 30))
     ax.set_xticks(x, labels)
     unit = "%" if is_p else ""
-    ax.set_title(textwrap.fill(h0["plain"][0].upper() + h0["plain"][1:] + (f" ({unit})" if unit else ""), 60),
+    ax.set_title(textwrap.fill(h0["plain"][0].upper() + h0["plain"][1:] + (f" ({unit})" if unit else ""), 50),
                  fontsize=9)
     ax.set_ylabel("%" if is_p else "", fontsize=8)
     if ch.get("param"):
@@ -335,8 +335,8 @@ def chart(c: dict[str, Any], ax: Any) -> None:
     if h0.get("threshold") is not None and np.all(np.isnan(vals[:, 1])):
         top = max(top, h0["threshold"] * k)
     if top > 0:
-        ax.set_ylim(0, top * 1.45)
-    ax.legend(fontsize=7, loc="upper left", frameon=False, ncol=2)
+        ax.set_ylim(0, top * 1.9)
+    ax.legend(fontsize=7, loc="upper left", frameon=False, ncol=1)
     ax.tick_params(labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)
 
@@ -344,7 +344,7 @@ def chart(c: dict[str, Any], ax: Any) -> None:
 def _svg(c: dict[str, Any]) -> str:
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(5.2, 2.6))
+    fig = Figure(figsize=(5.2, 3.1))
     ax = fig.subplots()
     chart(c, ax)
     fig.tight_layout()

@@ -38,9 +38,11 @@ def keys(scenario: Any, claims: list[Claim]) -> dict[str, str]:
 
     used_variants = {e.variant for c in claims for e in c.static} | {e.baseline for c in claims for e in c.static}
     variants = [v.model_dump(mode="json") for v in scenario.variants if v.id in used_variants]
+    block = scenario.strategy if isinstance(scenario.strategy, dict) else {}
     scen = {
         "claims": [c.model_dump(mode="json", by_alias=True) for c in claims],
-        "strategy": scenario.strategy,
+        # what the engine reads of the strategy block (its comments, roles and references do not change a number)
+        "strategy": {k: block.get(k) for k in ("game", "calendar", "shocks")},
         "variants": variants,
         "arrays": to_arrays(scenario).scenario_hash,
     }
@@ -188,12 +190,12 @@ def shipped(scenario: Any) -> dict[str, Any] | None:
         return None
     doc = json.loads(path.read_text(encoding="utf-8"))
     now = keys(scenario, claims_of(scenario))
-    for key in ("scenario_hash", "priors_hash"):
-        if doc.get(key) != now[key]:
-            raise StaleResultError(
-                f"the shipped claims result for {scenario.name} is stale ({key} {doc.get(key)} != {now[key]}); "
-                "run with --recompute (see docs/claims.md for the time it takes)"
-            )
+    stale = [f"{key} {doc.get(key)} != {now[key]}" for key in ("scenario_hash", "priors_hash") if doc.get(key) != now[key]]
+    if stale:
+        raise StaleResultError(
+            f"the shipped claims result for {scenario.name} is stale ({'; '.join(stale)}); "
+            "run with --recompute (see docs/claims.md for the time it takes)"
+        )
     return doc
 
 
