@@ -22,7 +22,7 @@ from detente.scenario.schema import Scenario
 SHEETS = ("scenario", "issues", "actors", "stances", "sources")
 """The sheets that mark a workbook as the detente layout (``issues``, ``actors`` and ``stances`` must be there)."""
 OPTIONAL_SHEETS = ("events", "variants", "delegations", "vetoes", "outcomes")
-_JSON_FIELDS = {"points", "edits", "members", "players", "stances", "strategy", "perturbation", "new_actor"}
+_JSON_FIELDS = {"points", "edits", "members", "players", "stances", "strategy", "perturbation", "new_actor", "claims"}
 CELL_MAX = 32767
 """Excel's limit on the characters of one cell."""
 
