@@ -1,4 +1,4 @@
-"""Claims as testable hypotheses and the scorecard (docs/claims.md): schema errors, known answers, tipping points,
+"""Claims as testable hypotheses and the scorecard (docs/scorecard.md): schema errors, known answers, tipping points,
 static flags, the page, the seeds' quotes, staleness, a static-only scenario, reachability of both outcomes for every
 seed claim, worker independence, and the shipped result against a fresh computation."""
 
@@ -315,7 +315,7 @@ def test_same_bytes_with_one_and_two_workers(tmp_path):
 
 def test_shipped_result_equals_a_fresh_computation_of_one_block(korea, shipped_doc):
     """Recompute the first replicate's first base point of claim f with the shipped configuration: its margin and
-    the shipped verdict's inputs agree bit for bit (the whole run takes the time docs/claims.md gives)."""
+    the shipped verdict's inputs agree bit for bit (the whole run takes the time docs/scorecard.md gives)."""
     from detente.claims.verdict import unit_design
 
     cfg = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in shipped_doc["config"].items()})

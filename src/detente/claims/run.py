@@ -68,7 +68,7 @@ def compute(
     cfg = cfg or Config()
     claims = claims_of(scenario)
     if not claims:
-        raise DetenteError(f"scenario {scenario.name!r} has no claims; add a 'claims:' list (docs/claims.md)")
+        raise DetenteError(f"scenario {scenario.name!r} has no claims; add a 'claims:' list (docs/scorecard.md)")
     if only:
         unknown = [c for c in only if c not in {x.id for x in claims}]
         if unknown:
@@ -194,7 +194,7 @@ def shipped(scenario: Any) -> dict[str, Any] | None:
     if stale:
         raise StaleResultError(
             f"the shipped claims result for {scenario.name} is stale ({'; '.join(stale)}); "
-            "run with --recompute (see docs/claims.md for the time it takes)"
+            "run with --recompute (see docs/scorecard.md for the time it takes)"
         )
     return doc
 

@@ -5,7 +5,7 @@ variants compared, a direction and the minimum effect that matters), the paramet
 static-model evidence and what the experiment cannot test. Every name (metric, rule, rule dimension, parameter,
 stage, horizon, variant, model, issue, source) is resolved when the claims are read, and a bad one gives one
 :class:`~detente.errors.ScenarioError` naming the file, the field path (``claims[2].hypotheses[0].metric.name``), the
-bad value and what was expected. ``docs/claims.md`` is the reference and the authoring guide.
+bad value and what was expected. ``docs/scorecard.md`` is the reference and the authoring guide.
 """
 
 from __future__ import annotations
@@ -242,7 +242,7 @@ def parse(raw: Any, *, file: str = "<claims>") -> list[Claim]:
             raise ScenarioError(f"missing field {field!r}", file=file, where=where) from None
         if err.get("type") == "extra_forbidden":
             raise ScenarioError("unknown field", file=file, where=where, value=field,
-                                expected="a field of docs/claims.md") from None
+                                expected="a field of docs/scorecard.md") from None
         raise ScenarioError(msg, file=file, where=where, value=val if isinstance(val, (str, int, float)) else None
                             ) from None
 

@@ -36,7 +36,7 @@ def claims_command(
 ) -> None:
     """Test a scenario's claims: per claim the share of plausible assumptions where it holds, its verdict, tipping
     points and evidence, as a one-page scorecard (text, HTML, PNG) or JSON. korea-2019 ships a precomputed result
-    (`--recompute` recomputes it; docs/claims.md gives the time)."""
+    (`--recompute` recomputes it; docs/scorecard.md gives the time)."""
     with guarded():
         from dataclasses import replace
 

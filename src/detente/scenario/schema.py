@@ -464,7 +464,7 @@ class Scenario(display.SummaryRepr, _Strict):
     strategy: dict[str, Any] | None = Field(default=None, description="strategy-engine parameters (detente.strategy)")
     perturbation: dict[str, Any] | None = Field(default=None, description="default uncertainty spec")
     claims: list[dict[str, Any]] | None = Field(
-        default=None, description="claims tested by `detente claims` (schema in docs/claims.md; detente.claims)"
+        default=None, description="claims tested by `detente claims` (schema in docs/scorecard.md; detente.claims)"
     )
     delegations: list[Delegation] = Field(
         default_factory=list, description="actors grouped into sides, each with the rule that forms its stance"
