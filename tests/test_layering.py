@@ -296,6 +296,7 @@ NAMES_NO_OPTIONS = (
     "detente.report",
     "detente.models",
     "detente.store",
+    "detente.strategy",
 )
 """Packages whose errors are checked to name no command-line option."""
 

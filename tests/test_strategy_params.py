@@ -74,9 +74,9 @@ def test_scenario_block_overrides_the_defaults():
 def test_overrides_and_errors():
     p = parse_overrides(StrategyParams(), {"rho0": 0.3})
     assert p.rho0 == 0.3
-    with pytest.raises(ParameterError, match="--param foo: unknown strategy parameter"):
+    with pytest.raises(ParameterError, match="`params` foo: unknown strategy parameter"):
         parse_overrides(StrategyParams(), {"foo": 1})
-    with pytest.raises(ParameterError, match="--param phi"):
+    with pytest.raises(ParameterError, match="`params` phi"):
         parse_overrides(StrategyParams(), {"phi": -1})
 
 

@@ -23,6 +23,9 @@ COMMON_OPTIONS = {
     "chunk": "--chunk",
     "sets": "--set",
     "variants": "--variant",
+    "params": "--param",
+    "paths": "--paths",
+    "rule": "--rule",
 }
 """Library arguments that many commands give as these options: the CLI's ``guarded()`` names the option wherever an error
 names the argument in backticks (```max_memory` 'lots': …`` → ``--max-memory 'lots': …``)."""

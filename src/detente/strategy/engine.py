@@ -47,11 +47,11 @@ def run_strategy(
         params, sources = from_scenario(scenario) if scenario is not None else (StrategyParams(), {})
     if overrides:
         params = parse_overrides(params, overrides)
-        sources = {**sources, **{k: "--param override" for k in overrides}}
+        sources = {**sources, **{k: "override" for k in overrides}}
     if paths < 1:
         from detente.errors import ParameterError
 
-        raise ParameterError(f"--paths {paths}: expected a positive number of paths")
+        raise ParameterError(f"`paths` {paths}: expected a positive number of paths")
     pols = [get_policy(p) for p in policies]
     pb = ParamBatch([params])
     runs = {}

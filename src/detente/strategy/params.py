@@ -153,7 +153,7 @@ class StrategyParams(BaseModel):
 
     def with_(self, **overrides: Any) -> StrategyParams:
         """A validated copy with ``overrides`` (unknown names raise ParameterError)."""
-        return from_dict({**self.model_dump(), **overrides}, where="--param")
+        return from_dict({**self.model_dump(), **overrides}, where="`params`")
 
     @classmethod
     def table(cls) -> list[dict[str, Any]]:
@@ -177,7 +177,7 @@ class StrategyParams(BaseModel):
 def _format_validation(e: ValidationError, prefix: str, file: str | None) -> ScenarioError:
     err = e.errors()[0]
     loc = ".".join(str(x) for x in err.get("loc", ()))
-    sep = " " if prefix.startswith("--") else "."
+    sep = " " if prefix.startswith("`") else "."
     where = f"{prefix}{sep}{loc}" if loc else prefix
     value = err.get("input")
     msg = err.get("msg", "invalid value")
@@ -200,7 +200,7 @@ def from_dict(values: dict[str, Any], *, where: str = "strategy.params", file: s
         return StrategyParams(**values)
     except ValidationError as e:
         err = _format_validation(e, where, file)
-        if where == "--param":
+        if where == "`params`":
             raise ParameterError(str(err)) from None
         raise err from None
 
@@ -252,7 +252,7 @@ def parse_overrides(params: StrategyParams, overrides: dict[str, Any]) -> Strate
     for k in overrides:
         if k not in StrategyParams.model_fields:
             raise ParameterError(
-                f"--param {k}: unknown strategy parameter; expected one of {', '.join(StrategyParams.model_fields)}"
+                f"`params` {k}: unknown strategy parameter; expected one of {', '.join(StrategyParams.model_fields)}"
             )
     return params.with_(**overrides)
 

@@ -136,7 +136,7 @@ def run(
 ) -> dict[str, Any]:
     """Exact metrics for each rule (and the president's best rule), monthly status shares, arsenal quantiles."""
     if paths < 1:
-        raise ParameterError(f"--paths {paths}: expected a positive number of paths")
+        raise ParameterError(f"`paths` {paths}: expected a positive number of paths")
     block = STAGED.check(scenario) if scenario is not None else None
     cal = calendar_from_block(block)
     ov = priors.check(overrides or {})

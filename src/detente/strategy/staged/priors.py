@@ -562,7 +562,7 @@ def central() -> dict[str, float]:
     return out
 
 
-def check(values: dict[str, Any], *, where: str = "--param") -> dict[str, float]:
+def check(values: dict[str, Any], *, where: str = "`params`") -> dict[str, float]:
     """Validate overrides: known names, finite numbers inside the prior's support (else one ParameterError)."""
     out: dict[str, float] = {}
     for k, v in values.items():

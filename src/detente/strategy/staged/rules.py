@@ -148,7 +148,7 @@ SUCCESSOR = Rule(
 
 def get_rule(name: str) -> Rule:
     if name not in PRESETS:
-        raise UnknownNameError(f"--rule {name!r}: unknown rule; expected one of {', '.join(PRESETS)}")
+        raise UnknownNameError(f"`rule` {name!r}: unknown rule; expected one of {', '.join(PRESETS)}")
     return PRESETS[name]
 
 
