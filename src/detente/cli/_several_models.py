@@ -16,7 +16,7 @@ from rich.table import Table
 
 from detente.cli.app import dumps, print_tables, write_data, write_output
 from detente.display import scale_caption
-from detente.errors import ParameterError, ScenarioError
+from detente.errors import ParameterError
 
 
 def model_names(model: str) -> list[str]:
@@ -38,22 +38,11 @@ def refuse_settings(preset: str | None, param: list[str] | None, chart: bool) ->
 
 def run_several(s: Any, names: list[str], run: Callable[[str], Any]) -> tuple[list[tuple[str, Any]], list[dict]]:
     """``run(name)`` for every model that can run ``s``; the others with their reason."""
-    from detente.models.base import get
+    from detente.models.base import runnable
     from detente.scenario.arrays import to_arrays
 
-    arrays = to_arrays(s)
-    runs, skipped = [], []
-    for n in names:
-        m = get(n)
-        reason = m.cannot_run(arrays)
-        if reason is None:
-            runs.append((m.name, run(n)))
-        else:
-            skipped.append({"model": m.name, "reason": reason})
-    if not runs:
-        raise ScenarioError(
-            "no model can run it: " + "; ".join(f"{k['model']}: {k['reason']}" for k in skipped), file=s.name
-        )
+    ok, skipped = runnable(to_arrays(s), names)
+    runs = [(m.name, run(spec)) for spec, m in ok]
     return runs, skipped
 
 

@@ -36,7 +36,7 @@ from detente.cli.app import (
     write_output,
 )
 from detente.display import scale_caption
-from detente.errors import LINE_CHARS, DetenteError, ParameterError, ScenarioError, cap
+from detente.errors import LINE_CHARS, DetenteError, ParameterError, cap
 
 scenarios_app = typer.Typer(help="List the built-in scenarios (and make random ones).", invoke_without_command=True)
 app.add_typer(scenarios_app, name="scenarios")
@@ -501,25 +501,15 @@ def _forecast_many(
     """Several models on one scenario, side by side, with the error against observed outcomes where known."""
     import numpy as np
 
-    from detente.models.base import get
+    from detente.models.base import runnable
     from detente.scenario.arrays import to_arrays
     from detente.whatif import edits_of
 
     s = load_what_if(scenario, input_format, variants, sets, as_of=as_of)
     arrays = to_arrays(s)
     # every model that can run this scenario runs; the others are reported with their reason
-    fcs, skipped = [], []
-    for n in names:
-        m = get(n)
-        reason = m.cannot_run(arrays)
-        if reason is None:
-            fcs.append(m.solve(arrays, seed=seed, delegations=delegations, vetoes=vetoes))
-        else:
-            skipped.append({"model": m.name, "reason": reason})
-    if not fcs:
-        raise ScenarioError(
-            "no model can run it: " + "; ".join(f"{k['model']}: {k['reason']}" for k in skipped), file=s.name
-        )
+    ok, skipped = runnable(arrays, names)
+    fcs = [m.solve(arrays, seed=seed, delegations=delegations, vetoes=vetoes) for _, m in ok]
     if format == "json":
         doc = {
             "scenario": s.name,

@@ -643,6 +643,29 @@ def get(spec: str, **params: Any) -> Model:
     return lookup(name)(**merged)
 
 
+def runnable(
+    arrays: ScenarioArrays, specs: Sequence[str], *, need_one: bool = True
+) -> tuple[list[tuple[str, Model]], list[dict[str, str]]]:
+    """The models named by ``specs`` that can run ``arrays``, as ``(spec, model)``, and the others as
+    ``{"model", "reason"}`` (:meth:`Model.cannot_run`): what ``forecast --model all``, the web app and the report
+    run side by side. With ``need_one``, none that can run is a :class:`~detente.errors.ScenarioError` that lists
+    every model's reason."""
+    ok: list[tuple[str, Model]] = []
+    skipped: list[dict[str, str]] = []
+    for spec in specs:
+        m = get(spec)
+        reason = m.cannot_run(arrays)
+        if reason is None:
+            ok.append((spec, m))
+        else:
+            skipped.append({"model": m.name, "reason": reason})
+    if need_one and not ok:
+        raise ScenarioError(
+            "no model can run it: " + "; ".join(f"{k['model']}: {k['reason']}" for k in skipped), file=arrays.name
+        )
+    return ok, skipped
+
+
 def lookup(name: str) -> type[Model]:
     """The model class registered as ``name``; imports only its module when the module is named after it."""
     import importlib.util

@@ -92,20 +92,13 @@ def forecasts(
     vetoes: str | None = None,
 ) -> tuple[list[Any], list]:
     """Every named model (default all) that can run the scenario, and the others with the reason."""
-    from detente.models.base import available, get
+    from detente.models.base import available, runnable
     from detente.scenario.arrays import to_arrays
 
     names = list(available()) if not models or list(models) == ["all"] else list(models)
     arrays = to_arrays(scenario)
-    fcs, skipped = [], []
-    for n in names:
-        m = get(n)
-        reason = m.cannot_run(arrays)
-        if reason is None:
-            fcs.append(m.solve(arrays, seed=seed, delegations=delegations, vetoes=vetoes))
-        else:
-            skipped.append({"model": m.name, "reason": reason})
-    return fcs, skipped
+    ok, skipped = runnable(arrays, names, need_one=False)
+    return [m.solve(arrays, seed=seed, delegations=delegations, vetoes=vetoes) for _, m in ok], skipped
 
 
 def _outcomes_figure(scenario: Any, fcs: list[Any]) -> Any:

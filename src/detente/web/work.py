@@ -51,8 +51,8 @@ def model_names(models: list[str]) -> list[str]:
 def forecast(req: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Every model named (default all) on the scenario, side by side, as ``detente forecast --model all --format
     json``: the forecasts, the models that cannot run it with the reason, the observed outcomes and nearest labels."""
-    from detente.errors import ParameterError, ScenarioError
-    from detente.models.base import get
+    from detente.errors import ParameterError
+    from detente.models.base import runnable
     from detente.scenario.arrays import to_arrays
     from detente.whatif import edits_of
 
@@ -66,19 +66,9 @@ def forecast(req: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     if len(names) > 20:
         raise ParameterError(f"models: {len(names)} given; expected at most 20")
     arrays = to_arrays(s)
-    fcs, skipped = [], []
-    for n in names:
-        m = get(n)
-        reason = m.cannot_run(arrays)
-        if reason is None:
-            fcs.append(m.solve(arrays, seed=req.get("seed"), delegations=req.get("delegations"),
-                               vetoes=req.get("vetoes")))
-        else:
-            skipped.append({"model": m.name, "reason": reason})
-    if not fcs:
-        raise ScenarioError(
-            "no model can run it: " + "; ".join(f"{k['model']}: {k['reason']}" for k in skipped), file=s.name
-        )
+    ok, skipped = runnable(arrays, names)
+    fcs = [m.solve(arrays, seed=req.get("seed"), delegations=req.get("delegations"), vetoes=req.get("vetoes"))
+           for _, m in ok]
     labels = {
         i.id: {f"{fc.model}": s.issue(i.id).scale.nearest_label(float(fc.outcomes[0, j])) or ""
                for fc in fcs for j in [list(fc.issues).index(i.id)] if i.id in fc.issues}
