@@ -283,6 +283,20 @@ def _provenance(doc: dict[str, Any]) -> str:
 def chart(c: dict[str, Any], ax: Any) -> None:
     """Bars of the primary metric under the article's choice and the alternative at three settings."""
     dyn = c.get("dynamic")
+    rows = [r for r in c.get("static") or [] if "mean_diff" in r]
+    if dyn is None and not c.get("record") and rows:
+        import numpy as np
+
+        y = np.arange(len(rows))
+        ax.barh(y, [r["mean_diff"] for r in rows], color=RULE_COLOURS[0])
+        ax.set_yticks(y, [textwrap.fill(f"{r['model']}: {r['variant']}", 28) for r in rows], fontsize=7)
+        ax.axvline(0, color="k", lw=0.8)
+        ax.invert_yaxis()
+        ax.set_title(textwrap.fill(f"Mean change in {rows[0]['issue']} (scale points), what-if against baseline", 50),
+                     fontsize=9)
+        ax.tick_params(labelsize=7)
+        ax.spines[["top", "right"]].set_visible(False)
+        return
     if dyn is None:
         rec = c.get("record") or {}
         days = rec.get("monthly")
