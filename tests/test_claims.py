@@ -5,6 +5,7 @@ seed claim, worker independence, and the shipped result against a fresh computat
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 from pathlib import Path
@@ -315,7 +316,7 @@ def test_same_bytes_with_one_and_two_workers(tmp_path):
 
 def test_shipped_result_equals_a_fresh_computation_of_one_block(korea, shipped_doc):
     """Recompute the first replicate's first base point of claim f with the shipped configuration: its margin and
-    the shipped verdict's inputs agree bit for bit (the whole run takes the time docs/scorecard.md gives)."""
+    the shipped verdict's inputs agree (the whole run takes the time docs/scorecard.md gives)."""
     from detente.claims.verdict import unit_design
 
     cfg = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in shipped_doc["config"].items()})
@@ -338,6 +339,13 @@ def test_shipped_result_equals_a_fresh_computation_of_one_block(korea, shipped_d
     row = central_row(c, list(names))
     if ch.get("param"):
         row[list(names).index(ch["param"])] = ch["param_values"][1]
-    assert chart_values(plan, row[None, :])[0] == ch["central_values"]
+    # to 1e-9 relative: the file's numbers are bit for bit those of the numpy and scipy releases it was made with;
+    # other releases (the lowest versions pyproject.toml allows) round the same sums differently in the last digits
+    got, want = chart_values(plan, row[None, :])[0], ch["central_values"]
+    assert len(got) == len(want)
+    for a, b in zip(got, want):
+        assert (a is None) == (b is None)
+        if a is not None:
+            assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), (a, b)
     assert shipped_path("korea-2019") is not None
     assert dumps(shipped_doc) == shipped_path("korea-2019").read_text(encoding="utf-8")

@@ -88,7 +88,9 @@ def test_mirroring_the_scale_mirrors_the_trajectory(seed, n, opts):
     f, g = solve(a, **opts), solve(mir, **opts)
     assert f.trajectory.shape == g.trajectory.shape
     np.testing.assert_allclose(f.trajectory, 100.0 - g.trajectory, rtol=0, atol=1e-7)
-    np.testing.assert_allclose(f.arrays["risk"], g.arrays["risk"], rtol=0, atol=1e-9)
+    # 1e-8: the mirrored positions 100 − x carry round-off, which the risk exponent's division by the spread of
+    # security levels amplifies (1.8e-9 seen under numpy 2.0)
+    np.testing.assert_allclose(f.arrays["risk"], g.arrays["risk"], rtol=0, atol=1e-8)
     assert (f.status == g.status).all()
 
 
