@@ -252,13 +252,15 @@ def method_line(doc: dict[str, Any]) -> str:
 
 
 def text(doc: dict[str, Any], width: int = 100) -> str:
+    """The scorecard as plain text, every line at most ``width`` characters."""
     w = textwrap.TextWrapper(width=width, subsequent_indent="  ")
-    lines = [doc.get("title") or doc["scenario"], "=" * min(width, len(doc.get("title") or doc["scenario"])), ""]
+    title = textwrap.wrap(doc.get("title") or doc["scenario"], width)
+    lines = [*title, "=" * max(len(t) for t in title), ""]
     lines += w.wrap(method_line(doc)) + [""]
     for b in blocks(doc):
-        lines.append(f"{b['id']}  {b['title']}")
+        lines += w.wrap(f"{b['id']}  {b['title']}")
         lines += w.wrap(f"Quote: “{b['quote']}”")
-        lines.append(f"Verdict: {b['verdict']}")
+        lines += w.wrap(f"Verdict: {b['verdict']}")
         for key in ("sentence", "rests_on", "why", "static", "record", "cannot"):
             if b[key]:
                 lines += w.wrap(b[key])
@@ -270,7 +272,7 @@ def text(doc: dict[str, Any], width: int = 100) -> str:
     lines.append("Glossary")
     for t, d in glossary(doc):
         lines += w.wrap(f"{t}: {d}")
-    lines += ["", _provenance(doc)]
+    lines += ["", *textwrap.wrap(_provenance(doc), width)]
     return "\n".join(lines) + "\n"
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import shutil
 import time
 from pathlib import Path
 from typing import Annotated
@@ -94,7 +95,9 @@ def claims_command(
         elif fmt == "png":
             write_output(png(doc), out)
         else:
-            write_output(text(doc), out)
+            # to the terminal: as wide as it is (at most 100 columns); to a file: 100 columns
+            width = 100 if out is not None else max(40, min(100, shutil.get_terminal_size((100, 24)).columns))
+            write_output(text(doc, width=width), out)
 
 
 @app.command("claims-check")
