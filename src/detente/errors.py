@@ -36,6 +36,18 @@ class DetenteError(ValueError):
         return cap(super().__str__(), LINE_CHARS)
 
 
+def field_path(loc: tuple[Any, ...]) -> str:
+    """A pydantic error location as the field path messages name: ``("stances", 3, "salience")`` →
+    ``stances[3].salience``."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
 def _show(value: Any) -> str:
     if isinstance(value, (str, bytes)) and len(value) > VALUE_CHARS:  # never repr a huge string whole
         return cap(repr(value[: VALUE_CHARS - 40]), VALUE_CHARS - 30) + f"… [{len(value)} characters]"

@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from detente.errors import ScenarioError
+from detente.errors import ScenarioError, field_path
 
 ROLES = ("primary", "supporting", "reason", "safety", "report", "record")
 KINDS = ("compare", "effect", "level", "record")
@@ -205,16 +205,6 @@ class ClaimsFile(_Strict):
     claims: list[Claim]
 
 
-def _where(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
 def _value_at(data: Any, loc: tuple[Any, ...]) -> Any:
     cur = data
     for part in loc:
@@ -235,7 +225,7 @@ def parse(raw: Any, *, file: str = "<claims>") -> list[Claim]:
         err = e.errors()[0]
         loc = tuple(x for x in err["loc"] if not (isinstance(x, str) and x.startswith(("function-", "tagged"))))
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        where = _where(loc)
+        where = field_path(loc)
         field = loc[-1] if loc else None
         val = _value_at({"claims": raw}, loc)
         if err.get("type") == "missing":

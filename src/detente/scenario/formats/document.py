@@ -9,7 +9,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from detente.errors import ScenarioError
+from detente.errors import ScenarioError, field_path
 from detente.scenario.schema import Scenario, _FieldProblem
 
 
@@ -49,7 +49,7 @@ def from_dict(doc: Any, file: str = "<dict>", *, check_salience_scale: bool = Fa
 def _from_validation(e: ValidationError, file: str, doc: Any) -> ScenarioError:
     err = e.errors(include_url=False)[0]
     loc = err["loc"]
-    where = _loc(loc)
+    where = field_path(loc)
     ctx_err = (err.get("ctx") or {}).get("error")
     if isinstance(ctx_err, _FieldProblem):
         sub = ctx_err.where
@@ -98,16 +98,6 @@ def _expected(typ: str, err: Any, msg: str) -> str | None:
     if typ.startswith("date"):
         return "a date YYYY-MM-DD"
     return None
-
-
-def _loc(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
 
 
 def to_dict(scenario: Scenario) -> dict[str, Any]:
