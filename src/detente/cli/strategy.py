@@ -77,6 +77,14 @@ def strategy_cmd(
     param: Param = None,
     grid: Annotated[str | None, typer.Option("--grid", help="types of deterrent value, of test value, belief "
                                              "nodes: N,N,N (default 24,3,10; coarser is faster)")] = None,
+    true_risk: Annotated[float | None, typer.Option(
+        "--true-exploitation-risk", metavar="P",
+        help="misperception: draw the US exploitation rate from a distribution under which a disarmed North is "
+             "exploited within five years with chance P, not from North Korea's prior (its belief is then "
+             "miscalibrated); each rule is also given as if calibrated")] = None,
+    true_shape: Annotated[float | None, typer.Option(
+        "--true-exploitation-shape", metavar="A",
+        help="misperception: shape of that true distribution (default: the shape of North Korea's prior)")] = None,
     fmt: Format = None,
     out: Out = None,
 ) -> None:
@@ -94,8 +102,16 @@ def strategy_cmd(
         fmt, chart = output_format(fmt, out, FORMATS, charts=True)
         scenario = load_scenario(ref)
         g = _grid(grid)
+        truth = None
+        if true_risk is not None or true_shape is not None:
+            from detente.strategy.staged.misperception import Truth
+
+            if true_risk is None:
+                raise DetenteError("--true-exploitation-shape needs --true-exploitation-risk P (the chance, under the "
+                                   "true distribution, that a disarmed North is exploited within five years)")
+            truth = Truth(true_risk, true_shape).check()
         doc = run(scenario, rule, best=best_rule, paths=paths or 20000, seed=seed, overrides=parse_params(param),
-                  grid=g, search_grid=g if g is not None and g.n_v * g.n_tau < 48 else None)
+                  grid=g, search_grid=g if g is not None and g.n_v * g.n_tau < 48 else None, truth=truth)
         _emit(fmt, chart, out, doc=lambda: doc, frames=lambda: {"rules": _staged_frame(doc)},
               text=lambda: _staged_table(doc), fig_fn=lambda: staged_status_figure(doc))
 
@@ -145,6 +161,11 @@ def _staged_table(doc: dict[str, Any]) -> list[Any]:
         b = doc["best_rule_search"]
         items.append(f"president's best rule: {b['best']} (payoff {b['president_value']:.2f}; "
                      f"{b['rules_evaluated']} rules evaluated; gap to the second best {b['gap_to_second_best']:.3f})")
+    if "misperception" in doc:
+        mp = doc["misperception"]
+        items.append(f"Misperception: the true chance that a disarmed North is exploited within five years is "
+                     f"{mp['true_p60']:.2f}; North Korea's prior says {mp['north_prior_p60']:.2f}. The table follows "
+                     "the true rate; --format json gives each rule as if calibrated beside it.")
     items.append(f"{horizon}. {doc['warning']}")
     return items
 

@@ -22,6 +22,7 @@ from detente.strategy.needs import GAME, STAGED
 from detente.strategy.staged import priors
 from detente.strategy.staged.forward import STATUS, Forward, forward
 from detente.strategy.staged.game import SWEEP_GRID, Calendar, Game, Grid, make_game
+from detente.strategy.staged.misperception import Truth, prior_mean
 from detente.strategy.staged.montecarlo import simulate
 from detente.strategy.staged.rules import PRESETS, Rule, get_rule
 
@@ -29,6 +30,13 @@ UNCALIBRATED = (
     "Crisis and war probabilities rest on crisis, escalation and war parameters that are assumptions "
     "with wide ranges, not fitted to data: they are exact consequences of the central values, not "
     "calibrated forecasts, and carry no sampling interval."
+)
+MISPERCEPTION_NOTE = (
+    "Misperception: the US exploitation rate is drawn from the distribution above, not from North Korea's prior. "
+    "North Korea chooses by its prior and updates it by Bayes' rule, so its belief is miscalibrated and its "
+    "predicted chances of a strike or a renege do not equal their frequencies. Metrics follow the true rate; "
+    "'if_calibrated' gives the same rule when the rate is drawn from North Korea's prior. The president's best "
+    "rule, when asked for, is searched under the common prior."
 )
 STAGE_WORDS = (
     "moratorium or more",
@@ -133,8 +141,13 @@ def run(
     overrides: dict[str, Any] | None = None,
     grid: Grid | None = None,
     search_grid: Grid | None = None,
+    truth: Truth | None = None,
 ) -> dict[str, Any]:
-    """Exact metrics for each rule (and the president's best rule), monthly status shares, arsenal quantiles."""
+    """Exact metrics for each rule (and the president's best rule), monthly status shares, arsenal quantiles.
+
+    With ``truth`` (misperception, :mod:`.misperception`) the US exploitation rate is drawn from that distribution
+    instead of North Korea's prior: each rule's metrics are then those of the true process, and the same rule's
+    common-prior metrics are given beside them (``if_calibrated``)."""
     if paths < 1:
         raise ParameterError(f"`paths` {paths}: expected a positive number of paths")
     block = STAGED.check(scenario) if scenario is not None else None
@@ -158,6 +171,15 @@ def run(
         "paths": paths,
         "grid": dataclasses.asdict(grid),
     }
+    if truth is not None:
+        truth.check()
+        base = {**priors.central(), **ov}
+        doc["misperception"] = {
+            **truth.to_dict(base),
+            "north_prior_p60": base["p60"],
+            "north_prior_mean_rate_per_month": prior_mean(base),
+            "note": MISPERCEPTION_NOTE,
+        }
     out_rules = []
     if best:
         from detente.strategy.staged.search import best_rule
@@ -177,7 +199,7 @@ def run(
         }
     with progress(None, len(chosen), "rules") as advance:
         for i, rule in enumerate(chosen):
-            g = make_game(rule, ov, grid=grid, calendar=cal)
+            g = make_game(rule, ov, grid=grid, calendar=cal, truth=truth)
             fw = forward(g, 81)
             ps = simulate(g, paths, seed, rule_id=i)
             entry = {
@@ -196,6 +218,17 @@ def run(
                     for t in range(cal.horizon)
                 },
             }
+            if truth is not None:
+                g0 = make_game(rule, ov, grid=grid, calendar=cal)
+                fw0 = forward(g0, 81)
+                entry["north_belief_mean_rate"] = {cal.label(t): float(fw.belief_mean[t]) for t in (0, cal.election,
+                                                                                                   80)}
+                entry["if_calibrated"] = {
+                    "metrics": _metrics(g0, fw0),
+                    "president_value": fw0.value_P,
+                    "north_belief_mean_rate": {cal.label(t): float(fw0.belief_mean[t]) for t in (0, cal.election,
+                                                                                                 80)},
+                }
             if rule.phase1.k_min == 5:
                 entry["zeros_by_definition"] = (
                     "nothing is paid below complete disarmament, so 'agreement in force' "

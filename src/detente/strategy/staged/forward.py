@@ -14,6 +14,7 @@ import numpy as np
 
 from detente.strategy.staged.game import Game
 from detente.strategy.staged.kernel import Kernel
+from detente.strategy.staged.misperception import posterior_mean_by_state
 from detente.strategy.staged.space import CVID_DONE, CVID_STARTED, N_J
 
 STATUS = ("war", "regime change", "crisis", "breakdown", "agreement in force", "unilateral restraint", "stalled")
@@ -36,6 +37,9 @@ class Forward:
     value_N: np.ndarray  # per type, at the baseline
     mu_last: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(0))
     first_step: np.ndarray = field(default_factory=lambda: np.zeros(0))  # P(first advance beyond the baseline at t)
+    # North Korea's posterior mean of the exploitation rate (acts per month of full exposure), averaged over the
+    # paths not absorbed, at the start of each month (months+1,)
+    belief_mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
 def indicators(k: Kernel) -> dict[str, np.ndarray]:
@@ -61,7 +65,7 @@ def indicators(k: Kernel) -> dict[str, np.ndarray]:
 def president_stationary(game: Game) -> np.ndarray:
     """The president's continuation value after the horizon, while his rule is in force (zero once it is not),
     by policy evaluation under North Korea's stationary choice probabilities, one belief cell at a time."""
-    k = game.kernel(None)
+    k = game.kernel(None, true=True)
     pi = game.policy(None)
     u = game.flow_P(None)
     beta = game.params["beta_P"]
@@ -120,6 +124,8 @@ def forward(game: Game, months: int | None = None, *, light: bool = False, start
     ars = np.zeros(months + 1)
     relief = np.zeros(months)
     first = np.zeros(months)
+    bmean = np.zeros(months + 1)
+    post = posterior_mean_by_state(game)
     vP_parts: dict[str, float] = {}
     beta = p["beta_P"]
 
@@ -131,12 +137,13 @@ def forward(game: Game, months: int | None = None, *, light: bool = False, start
         crisis_ever[t] = 1 - nu.sum()
         lv = tot[live].sum()
         ars[t] = M[live].sum() / lv if lv > 0 else 0.0
+        bmean[t] = float(tot[live] @ post) / lv if lv > 0 else 0.0
 
     pi_inf = None
     for t in range(start, months):
         snap(t)
         tt = t if t < T else None
-        k = game.kernel(tt)
+        k = game.kernel(tt, true=True)  # what happens; North Korea's choices come from its own kernel
         if tt is None:
             pi_inf = game.policy(None) if pi_inf is None else pi_inf
             rows = np.flatnonzero(np.asarray(mu[: sp.n_live].any(axis=1))[k.row_s])
@@ -144,6 +151,8 @@ def forward(game: Game, months: int | None = None, *, light: bool = False, start
             Pr = k.P[rows]
         else:
             rows, pi, Pr = game.policy_rows(t)
+            if game.truth is not None:
+                Pr = k.P[rows]
         rs = k.row_s[rows]
         f = k.f
         ind = indicators(k)
@@ -197,6 +206,7 @@ def forward(game: Game, months: int | None = None, *, light: bool = False, start
         value_N=game.V[0, game.s0],
         mu_last=mu,
         first_step=first,
+        belief_mean=bmean,
     )
 
 
@@ -209,7 +219,7 @@ def state_at(game: Game, t: int) -> np.ndarray:
     mu = game.mu0.copy()
     sp = game.space
     for u in range(t):
-        k = game.kernel(u)
+        k = game.kernel(u, true=True)
         nxt = k.P.T @ (mu[k.row_s] * game.policy(u))
         nxt[sp.war] = 0.0
         nxt[sp.rc] = 0.0

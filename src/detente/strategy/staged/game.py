@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from detente.strategy.staged import kernel as kern
+from detente.strategy.staged.misperception import Truth
 from detente.strategy.staged.priors import central
 from detente.strategy.staged.rules import SUCCESSOR, Phase, Rule
 from detente.strategy.staged.space import Space, TypeGrid, belief_nodes, type_grid
@@ -78,6 +79,9 @@ class Game:
     # (month, mask of states): solve for a forward run that starts from this support at this month (default: the
     # baseline state at month 0)
     origin: tuple[int, np.ndarray] | None = None
+    # the true distribution of the US exploitation rate when it differs from North Korea's prior (misperception;
+    # :mod:`.misperception`); None: the common prior
+    truth: Truth | None = None
 
     def __post_init__(self) -> None:
         self.space = Space(self.grid.n_lam)
@@ -115,8 +119,11 @@ class Game:
         p = self.params
         return p["c_R"] * (1 - p["varpi_B"] * (t is None or t >= self.calendar.bolton))
 
-    def kernel(self, t: int | None) -> kern.Kernel:
-        """The kernel of month t (None: the stationary kernel after the horizon)."""
+    def kernel(self, t: int | None, true: bool = False) -> kern.Kernel:
+        """The kernel of month t (None: the stationary kernel after the horizon): as North Korea sees it, or with
+        ``true`` as events really unfold (the same kernel unless the exploitation rate is misperceived)."""
+        if true and self.truth is not None:
+            return self._true_kernel(t)
         cal = self.calendar
         t = self.epoch(t)
         if t is None:
@@ -138,6 +145,27 @@ class Game:
             )
         return self._kernels[key]
 
+    def _true_kernel(self, t: int | None) -> kern.Kernel:
+        assert self.truth is not None
+        seen = self.kernel(t)
+        key = ("true", id(seen))
+        if key not in self._kernels:
+            cal = self.calendar
+            t = self.epoch(t)
+            ph_I = self.rule.last() if t is None else self.rule.at(t)
+            self._kernels[key] = kern.build(
+                self.params,
+                self.space,
+                self.nodes,
+                ph_I,
+                self.successor.last(),
+                election=t is not None and t == cal.election,
+                inauguration=t is not None and t == cal.inauguration,
+                stationary=t is None,
+                truth=self.truth.gamma(self.params),
+            )
+        return self._kernels[key]
+
     def flow_N(self, t: int | None, split: bool = False, rows: np.ndarray | None = None) -> Any:
         return kern.flow_N(
             self.kernel(t), self.params, self.bite(t), self.covid_share(t), self.types.v, self.types.tau, split=split,
@@ -145,7 +173,8 @@ class Game:
         )
 
     def flow_P(self, t: int | None, split: bool = False) -> Any:
-        return kern.flow_P(self.kernel(t), self.params, self.c_R(t), stationary=self.epoch(t) is None, split=split)
+        """The president's flow payoff of each row, as events really unfold."""
+        return kern.flow_P(self.kernel(t, true=True), self.params, self.c_R(t), stationary=self.epoch(t) is None, split=split)
 
     @property
     def s0(self) -> int:
@@ -346,8 +375,9 @@ def make_game(
     grid: Grid | None = None,
     calendar: Calendar | None = None,
     params: dict[str, float] | None = None,
+    truth: Truth | None = None,
 ) -> Game:
     p = dict(params) if params is not None else central()
     if overrides:
         p.update(overrides)
-    return Game(p, rule, calendar or Calendar(), grid or Grid())
+    return Game(p, rule, calendar or Calendar(), grid or Grid(), truth=truth)

@@ -134,7 +134,12 @@ def build(
     election: bool = False,
     inauguration: bool = False,
     stationary: bool = False,
+    truth: tuple[float, float] | None = None,
 ) -> Kernel:
+    """The month's kernel. ``truth`` = (shape, rate) of the distribution the exploitation rate is really drawn from,
+    when it differs from North Korea's prior (the misperception mode of :mod:`.misperception`): exploitation acts
+    then happen at the true predictive rate given the exposure, while exposure, strikes and reneges are defined as
+    before. None: the North's own prior (the common-prior default)."""
     dv = derive(p)
     jp_t, y_t, c_t, ok_t = ACTIONS.table
     sj, sr, si, snx, sa = space.components
@@ -245,7 +250,8 @@ def build(
     o = chi + (1 - chi) * (e["rel"] > 0)
     H = base * o + dv.eta_x * e["due"]
     lam = nodes[e["it"]]
-    px = np.where(live & (H > 0), 1 - ((dv.beta + lam) / (dv.beta + lam + H)) ** (dv.alpha + e["nxt"]), 0.0)
+    al, be = (dv.alpha, dv.beta) if truth is None else truth
+    px = np.where(live & (H > 0), 1 - ((be + lam) / (be + lam + H)) ** (al + e["nxt"]), 0.0)
     strike_share = np.where(H > 0, base * chi / np.where(H > 0, H, 1.0), 0.0)
     e["H"] = H
     e["lam"] = lam

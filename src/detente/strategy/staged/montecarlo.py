@@ -120,7 +120,7 @@ def simulate(
             for t in range(months):
                 progress_step(t, months)
                 tt = t if t < T else None
-                k = game.kernel(tt)
+                k = game.kernel(tt, true=True)  # events as they really unfold (misperception: the true rate)
                 key = t if t < T else -1
                 if key not in samplers:
                     samplers[key] = _sampler(k)
@@ -145,7 +145,7 @@ def simulate(
                 pos = _first_above(ckey, rows + us, indptr[rows], indptr[rows + 1] - 1, max_nnz)
                 nxt = idx[pos]
                 if record_months is not None and record_months[0] <= t < record_months[1]:
-                    assert k is game.kernel(record_months[0]), "recorded months must share one kernel"
+                    assert k is game.kernel(record_months[0], true=True), "recorded months must share one kernel"
                     if trans is None:
                         trans = np.zeros((k.row_s.size, sp.n_states))
                     np.add.at(trans, (rows, nxt), 1.0)
