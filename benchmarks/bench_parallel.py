@@ -4,12 +4,14 @@
     python benchmarks/bench_parallel.py --workload sobol-eu --workers 1,2,4
 
 Workloads: ``exchange-10k`` (``detente ensemble korea-2019 --model exchange --draws 10000``) and ``sobol-eu``
-(``detente sensitivity korea-2019 --model expected-utility --draws 1024``, 26,624 model runs). Each runs with
+(``detente sensitivity korea-2019 --model expected-utility --draws 1024``, 28,672 model runs). Each runs with
 ``--workers N --format json`` for every N (and in-process with ``--in-process``); the script prints wall time, CPU time
-of the command and its worker processes (``os.wait4``), the load average before and after, the speed-up over the
-first N, and whether the JSON bytes are identical (sha256). The goal is a speed-up of at least 1.7 for 2 workers on
-a 2-core machine; on a machine shared with other work the wall-time ratio is bounded by the cores actually free,
-which the CPU time and load average show.
+of the command and its worker processes (``os.wait4``: user and system), the load average before and after, the
+speed-up over the first N (wall time) and the CPU time relative to it, and whether the JSON bytes are identical
+(sha256); with ``--in-process``, also each run's wall time over the in-process one. A worker should cost the CPU
+time the same blocks cost in-process: the CPU ratios show the workers' overhead (start-up, scheduling, transfers)
+apart from the load. The goal is a speed-up of at least 1.7 for 2 workers on a 2-core machine; on a machine shared
+with other work the wall-time ratio is bounded by the cores actually free, which the CPU time and load average show.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ WORKLOADS = {
 SRC = str(Path(__file__).resolve().parents[1] / "src")
 
 
-def run(args: list[str], src: str = SRC) -> tuple[float, float, str]:
+def run(args: list[str], src: str = SRC) -> tuple[float, float, float, str]:
     env = {**os.environ, "PYTHONPATH": src}
     with tempfile.TemporaryDirectory() as d:
         out = Path(d) / "out.json"
@@ -43,7 +45,7 @@ def run(args: list[str], src: str = SRC) -> tuple[float, float, str]:
         if os.waitstatus_to_exitcode(status) != 0:
             raise SystemExit(f"failed: {args}")
         digest = hashlib.sha256(out.read_bytes()).hexdigest()[:16]
-    return wall, usage.ru_utime + usage.ru_stime, digest
+    return wall, usage.ru_utime, usage.ru_stime, digest
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,15 +66,18 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for label, extra in configs:
             load0 = os.getloadavg()[0]
-            wall, cpu, digest = run(WORKLOADS[name] + extra, a.src)
-            rows.append((label, wall, cpu, digest, load0, os.getloadavg()[0]))
-        base = next(r for r in rows if r[0].startswith("--workers"))[1]
-        for label, wall, cpu, digest, l0, l1 in rows:
+            wall, user, system, digest = run(WORKLOADS[name] + extra, a.src)
+            rows.append((label, wall, user, system, digest, load0, os.getloadavg()[0]))
+        base = next(r for r in rows if r[0].startswith("--workers"))
+        for label, wall, user, system, digest, l0, l1 in rows:
             print(
-                f"  {label:12} {wall:8.1f} s wall {cpu:8.1f} s CPU  speed-up {base / wall:4.2f}x  "
+                f"  {label:12} {wall:7.1f} s wall {user + system:7.1f} s CPU ({user:.1f} user, {system:.1f} system)  "
+                f"speed-up {base[1] / wall:4.2f}x  CPU/first {(user + system) / (base[2] + base[3]):4.2f}  "
                 f"sha256 {digest}  load {l0:.1f} → {l1:.1f}"
             )
-        same = len({r[3] for r in rows}) == 1
+        if rows[0][0] == "in-process":
+            print("  in-process wall / wall: " + ", ".join(f"{r[0]} {rows[0][1] / r[1]:.2f}x" for r in rows[1:]))
+        same = len({r[4] for r in rows}) == 1
         ok &= same
         print(f"  identical JSON bytes: {same}")
     return 0 if ok else 1

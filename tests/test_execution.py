@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -126,3 +127,57 @@ def test_cli_json_is_the_same_bytes_in_process_on_workers_and_on_a_scheduler(clu
     assert local.exit_code == 0 and local.stdout == runner.invoke(app, [*commands[0], "--format", "json"]).stdout
     both = runner.invoke(app, [*commands[0], "--workers", "2", "--scheduler", "tcp://127.0.0.1:1"])
     assert both.exit_code == 2 and "give one" in both.stderr
+
+
+def _worker_state(_shared: object, _key: int) -> dict[str, object]:
+    import resource
+    import sys
+
+    import dask
+
+    def churn(times: int) -> None:  # what a kernel's temporaries do: allocate and free 2 MiB arrays
+        for _ in range(times):
+            a = np.ones(1 << 18)
+            del a
+
+    churn(3)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    churn(50)
+    runner = sys.modules["detente.execution.runner"]
+    return {
+        "page faults": resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before,
+        "threads": os.environ.get("OMP_NUM_THREADS"),
+        "profiler": dask.config.get("distributed.worker.profile.enabled"),
+        "ensemble loaded": "detente.uncertainty.ensemble" in sys.modules,
+        "parent's bar": runner._active is not None,
+    }
+
+
+def test_local_workers_cost_what_the_blocks_cost_here():
+    """A local cluster's workers reuse freed memory as this process does (Dask's MALLOC_TRIM_THRESHOLD_=65536 made
+    glibc map and fault in every temporary array afresh: 2-3x the CPU time of the same blocks in-process), run no
+    profiler, are forked with this process's modules loaded on Linux, never draw into this process's progress bar,
+    and leave this process's environment as it was."""
+    import io
+    import sys
+
+    from rich.console import Console
+
+    import detente.uncertainty.ensemble  # noqa: F401  (loaded here: a forked worker has it without importing it)
+    from detente.execution.runner import progress, use_console
+
+    before = dict(os.environ)
+    use_console(Console(file=io.StringIO(), force_terminal=True))
+    try:
+        with progress(True, 1, "outer") as advance:
+            (state,) = run_blocks(_worker_state, None, [0], workers=1)
+            advance()
+    finally:
+        use_console(None)
+    assert dict(os.environ) == before
+    assert state["profiler"] is False and state["parent's bar"] is False
+    if sys.platform.startswith("linux"):  # glibc: 50 fresh maps of 2 MiB would be 50 × 512 page faults
+        assert isinstance(state["page faults"], int) and state["page faults"] < 2000, state
+        assert state["ensemble loaded"] is True
+    else:
+        assert state["threads"] == "1"
