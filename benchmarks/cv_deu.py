@@ -2,6 +2,7 @@
 
     python benchmarks/cv_deu.py                                   # ../shared/data/deu/deu3_dev.csv, vote weights
     python benchmarks/cv_deu.py PATH --capability shapley-shubik --repeats 20 --folds 10 --with-eu
+    python benchmarks/cv_deu.py --snap                            # also snap-compromise (its three parameters)
 
 Every issue with an observed outcome is scored. The model's two parameters (``extreme_weight``, ``theta``; with
 ``--with-eu`` also the weight of a blend with the expected-utility model) are chosen on a grid, and only ever on
@@ -11,7 +12,8 @@ having nothing else fitted, is also their inner cross-validated MAE) forecasts t
 out-of-sample MAE of the model and of the compromise model on the same issues, each with its standard error, and
 their paired difference with its standard error, all clustered by proposal (issues of one proposal are not
 independent); the share of splits that chose each parameter value; and the grid point that fits all the proposals of
-the file (the model's shipped defaults).
+the file (the model's shipped defaults). With ``--snap`` the same for ``snap-compromise``, whose grid adds the snap
+radius (a share of the 0–100 scale) to the two of ``core-compromise``; its defaults are that full-file fit.
 
 The DEU file is third-party data (see its SOURCE.md); it is read from where it lies, never copied.
 """
@@ -29,6 +31,7 @@ import numpy as np
 
 from detente.models import get
 from detente.models.core_compromise import core_compromise, issue_weights
+from detente.models.snap_compromise import snap_to_positions
 from detente.scenario.arrays import to_arrays
 from detente.scenario.deu import read_deu
 
@@ -37,13 +40,15 @@ DEFAULT = Path(os.environ.get("DETENTE_SHARED", ROOT.parent / "shared")) / "data
 EXTREME_WEIGHTS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0)
 THETAS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
 EU_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+RADII = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3)
 
 
-def load(path: Path, capability: str, with_eu: bool) -> dict[str, np.ndarray]:
-    """Per scored issue: proposal, outcome, the compromise forecast, the model's forecast at every grid point."""
+def load(path: Path, capability: str, with_eu: bool, snap: bool = False) -> dict[str, np.ndarray]:
+    """Per scored issue: proposal, outcome, the compromise forecast, the model's forecast at every grid point (with
+    ``snap``: also snap-compromise's, at every grid point of core-compromise × radius, radius varying slowest)."""
     grid = list(itertools.product(EXTREME_WEIGHTS, THETAS))
     eu = get("expected-utility") if with_eu else None
-    prop, obs, comp, eu_pred, table = [], [], [], [], []
+    prop, obs, comp, eu_pred, table, snapped = [], [], [], [], [], []
     for p in read_deu(path, capability=capability):
         a = to_arrays(p.scenario)
         keep = [j for j, iid in enumerate(a.issues) if iid in p.scenario.observed]
@@ -52,6 +57,11 @@ def load(path: Path, capability: str, with_eu: bool) -> dict[str, np.ndarray]:
         w = issue_weights(a)
         preds = np.stack([core_compromise(a.position, w, a.mask, d, t)[0, keep] for d, t in grid], axis=1)
         table.append(preds)
+        if snap:
+            width = (a.upper - a.lower)[keep]
+            x, mask = a.position[0][:, keep], a.mask[0][:, keep]
+            snapped.append(np.concatenate([snap_to_positions(preds.T, x[None], mask[None], r * width).T
+                                           for r in RADII], axis=1))  # fmt: skip
         comp.append(get("compromise").solve(a).outcomes[0, keep])
         if eu is not None:
             eu_pred.append(eu.solve(a).outcomes[0, keep])
@@ -66,7 +76,15 @@ def load(path: Path, capability: str, with_eu: bool) -> dict[str, np.ndarray]:
     }
     if with_eu:
         out["eu"] = np.concatenate(eu_pred)
+    if snap:
+        out["snap"] = np.concatenate(snapped)
+        out["snap_points"] = np.array([(e, t, r) for r in RADII for e, t in grid])
     return out
+
+
+def snap_data(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The table as :func:`nested_cv` reads it, for snap-compromise."""
+    return d | {"grid": d["snap"], "points": d["snap_points"]}
 
 
 def candidates(d: dict[str, np.ndarray], with_eu: bool) -> tuple[np.ndarray, list[tuple[float, ...]]]:
@@ -123,7 +141,8 @@ def nested_cv(d: dict[str, np.ndarray], with_eu: bool, folds: int, repeats: int,
     }
 
 
-def report(res: dict[str, object], label: str) -> None:
+def report(res: dict[str, object], label: str, names: tuple[str, ...] = ("extreme_weight", "theta", "eu_weight")
+           ) -> None:  # fmt: skip
     mae, se = res["model_mae"], res["model_se"]
     cmae, cse = res["compromise_mae"], res["compromise_se"]
     diff, dse = res["difference"], res["difference_se"]
@@ -134,7 +153,6 @@ def report(res: dict[str, object], label: str) -> None:
     print(f"  difference         {diff:+.3f} (SE {dse:.3f}), {100 * diff / cmae:+.1f} % of compromise's MAE")
     chosen = res["chosen"]
     assert isinstance(chosen, list)
-    names = ("extreme_weight", "theta", "eu_weight")
     for k in range(len(chosen[0])):
         vals, counts = np.unique([c[k] for c in chosen], return_counts=True)
         top = sorted(zip(counts, vals), reverse=True)[:4]
@@ -151,16 +169,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--with-eu", action="store_true", help="also blend with the expected-utility model")
+    ap.add_argument("--snap", action="store_true", help="also snap-compromise (core-compromise × snap radius)")
     a = ap.parse_args(argv)
     if not a.path.exists():
         print(f"skipped: {a.path} not found (the DEU data are not shipped; see docs/core-compromise.md)")
         return 0
     t0 = time.perf_counter()
-    d = load(a.path, a.capability, a.with_eu)
+    d = load(a.path, a.capability, a.with_eu, a.snap)
     print(f"capability rule {a.capability!r}; grouped {a.folds}-fold CV × {a.repeats} repeats (seed {a.seed})")
     report(nested_cv(d, False, a.folds, a.repeats, a.seed), "core-compromise")
     if a.with_eu:
         report(nested_cv(d, True, a.folds, a.repeats, a.seed), "core-compromise blended with expected-utility")
+    if a.snap:
+        report(nested_cv(snap_data(d), False, a.folds, a.repeats, a.seed), "snap-compromise",
+               ("extreme_weight", "theta", "radius"))  # fmt: skip
     print(f"({time.perf_counter() - t0:.1f} s)")
     return 0
 

@@ -53,10 +53,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
 
 from cv_deu import DEFAULT, EXTREME_WEIGHTS, THETAS, clustered_se
 from detente.models import get
 from detente.models.core_compromise import _upper_pivot, core_compromise, issue_weights
+from detente.models.snap_compromise import snap_to_positions
 from detente.scenario.arrays import to_arrays
 from detente.scenario.deu import read_deu
 
@@ -105,8 +108,9 @@ def setter_point(x: np.ndarray, w: np.ndarray, council: np.ndarray, com: float, 
 def load(path: Path, capability: str) -> dict[str, np.ndarray]:
     """Per scored issue: proposal, outcome, metadata, the bases' forecasts and the core-compromise grid."""
     cols: dict[str, list] = {k: [] for k in ("proposal", "observed", "cod", "qmv", "bimodal", "spread", "compromise",
-                                             "median", "com", "ep", "rp", "eu", "spatial", "nash", "setter", "grid",
-                                             "lowest", "highest", "core_lower", "core_upper")}  # fmt: skip
+                                             "median", "com", "ep", "rp", "eu", "spatial", "nash", "exchange", "setter", "grid",
+                                             "lowest", "highest", "core_lower", "core_upper", "x", "w", "cap", "sal",
+                                             "is_com", "is_ep", "present")}  # fmt: skip
     for p in read_deu(path, capability=capability):
         a = to_arrays(p.scenario)
         keep = [j for j, iid in enumerate(a.issues) if iid in p.scenario.observed]
@@ -115,7 +119,7 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
         w = issue_weights(a)
         grid = np.stack([core_compromise(a.position, w, a.mask, e, t)[0] for e, t in GRID], axis=1)
         comp = get("compromise").solve(a).outcomes[0]
-        solved = {m: get(m).solve(a).outcomes[0] for m in ("expected-utility", "spatial", "nash")}
+        solved = {m: get(m).solve(a).outcomes[0] for m in ("expected-utility", "spatial", "nash", "exchange")}
         med = core_compromise(a.position, w, a.mask, 1.0, 0.5)[0]
         core_u = _upper_pivot(a.position, w, a.mask, 0.75)[0]
         core_l = -_upper_pivot(-a.position, w, a.mask, 0.75)[0]
@@ -132,11 +136,18 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
                     "qmv": p.voting_rule == "QMV", "bimodal": np.unique(x[mk]).size == 2, "spread": sd,
                     "compromise": comp[j], "median": med[j], "com": com, "ep": ep, "rp": rp,
                     "eu": solved["expected-utility"][j], "spatial": solved["spatial"][j], "nash": solved["nash"][j],
+                    "exchange": solved["exchange"][j],
                     "setter": sp, "grid": grid[j], "lowest": x[mk].min(), "highest": x[mk].max(),
-                    "core_lower": core_l[j], "core_upper": core_u[j]}  # fmt: skip
+                    "core_lower": core_l[j], "core_upper": core_u[j], "x": x, "w": wj, "cap": a.capability[0, :, j],
+                    "sal": a.salience[0, :, j], "is_com": np.array([y == "com" for y in actors]),
+                    "is_ep": np.array([y == "ep" for y in actors]), "present": mk}  # fmt: skip
             for k, v in vals.items():
                 cols[k].append(v)
-    d = {k: np.array(v) for k, v in cols.items()}
+    ragged = ("x", "w", "cap", "sal", "is_com", "is_ep", "present")
+    d = {k: np.array(v) for k, v in cols.items() if k not in ragged}
+    width = max(v.size for v in cols["x"])  # actors of the issue, padded to the widest proposal (absent: masked)
+    for k in ragged:
+        d[k] = np.stack([np.pad(v, (0, width - v.size)) for v in cols[k]])
     for k in ("com", "ep", "rp", "setter"):  # missing: at the compromise forecast
         d[k + "_or_c"] = np.where(np.isnan(d[k]), d["compromise"], d[k])
     return d
@@ -158,6 +169,8 @@ def families(d: dict[str, np.ndarray]) -> dict[str, Family]:
     shrink = np.concatenate([g + a * (d["spread"] > t)[:, None] * (50 - g) for a in SHRINK for t in SPREAD], axis=1)
     setter = blend("setter_or_c")
     cod, qmv, bi = d["cod"], d["qmv"], d["bimodal"]
+    snap, snap_rel = snap_table(d), snap_table(d, relative=True)
+    snap_rp, snap_w = snap_table(d, "with rp"), snap_table(d, "weighted")
     return {
         "core-compromise": (g, None),
         "core-compromise by procedure": (g, cod),
@@ -171,6 +184,16 @@ def families(d: dict[str, np.ndarray]) -> dict[str, Family]:
         "cc + setter": (setter, None),
         "cc + setter by procedure": (setter, cod),
         "cc + nash": (blend("nash"), None),
+        "snap to positions": (snap, None),
+        "snap by bimodality": (snap, bi),
+        "snap (radius per range)": (snap_rel, None),
+        "snap (radius per range) by bimodality": (snap_rel, bi),
+        "snap (also to rp)": (snap_rp, None),
+        "snap (also to rp) by bimodality": (snap_rp, bi),
+        "snap to weighted positions": (snap_w, None),
+        "snap to weighted positions by bimodality": (snap_w, bi),
+        "weights": (weights_table(d), None),
+        "mixture median": (mixture_table(d), None),
     }
 
 
@@ -195,8 +218,9 @@ Fitter = Callable[[np.ndarray, np.random.Generator], np.ndarray]  # training mas
 
 
 def nested(d: dict[str, np.ndarray], fitters: dict[str, Fitter], folds: int, repeats: int, seed: int,
-           inner_folds: int = 5, choose: bool = True) -> dict[str, object]:  # fmt: skip
-    """Each family's out-of-sample forecasts, and those of the family chosen by inner grouped CV."""
+           inner_folds: int = 5, choose: bool = True, inner_repeats: int = 1) -> dict[str, object]:  # fmt: skip
+    """Each family's out-of-sample forecasts, and those of the family chosen by inner grouped CV (``inner_repeats``
+    different inner splits, their errors summed)."""
     y, prop, n = d["observed"], d["proposal"], d["observed"].size
     outer_rng = np.random.default_rng(seed)  # the outer splits depend on the seed only, whatever is fitted
     rng = np.random.default_rng([seed, 1])
@@ -211,17 +235,16 @@ def nested(d: dict[str, np.ndarray], fitters: dict[str, Fitter], folds: int, rep
                 single[name][r, test] = f(train, rng)[test]
             if not choose:
                 continue
-            inner = grouped_folds(prop[train], inner_folds, rng)
             idx = np.flatnonzero(train)
-            score = {}
-            for name, f in fitters.items():
-                err = 0.0
-                for j in range(inner_folds):
-                    tr = np.zeros(n, bool)
-                    tr[idx[inner != j]] = True
-                    held = idx[inner == j]
-                    err += np.abs(f(tr, rng)[held] - y[held]).sum()
-                score[name] = err
+            score = dict.fromkeys(fitters, 0.0)
+            for _ in range(inner_repeats):  # the inner splits' errors summed over repeated splits
+                inner = grouped_folds(prop[train], inner_folds, rng)
+                for name, f in fitters.items():
+                    for j in range(inner_folds):
+                        tr = np.zeros(n, bool)
+                        tr[idx[inner != j]] = True
+                        held = idx[inner == j]
+                        score[name] += np.abs(f(tr, rng)[held] - y[held]).sum()
             best = min(score, key=score.__getitem__)
             picks.append(best)
             chosen[r, test] = fitters[best](train, rng)[test]
@@ -294,12 +317,206 @@ def feature_fitters(d: dict[str, np.ndarray]) -> dict[str, Fitter]:
     return {k: make(k) for k in ("features", "features by bimodality", "four features")}
 
 
+SNAP = (0.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0)
+CAP_POWERS = (0.5, 1.0, 1.5)
+SAL_POWERS = (0.5, 1.0, 2.0)
+INSTITUTION_FACTORS = (0.5, 1.0, 2.0, 3.0)
+WEIGHT_EXTREME = (0.0, 0.05, 0.1, 0.2)
+WEIGHT_THETA = (0.6, 0.65, 0.7, 0.75, 0.8, 0.85)
+MIX_EXTREME = (0.0, 0.05, 0.1)
+MIX_GAMMA = (0.5, 1.0, 1.5)
+MIX_SPREAD = (0.0, 0.1, 0.2, 0.3, 0.5, 0.8)
+MIX_CONTINUOUS = (0.2, 1 / 3, 0.4, 0.5, 0.6, 0.7)
+MIX_REFERENCE = (0.0, 0.1, 0.2, 0.3)
+MIX_STEP = 0.05  # resolution of the mixture's median between the actors' positions (points on the 0–100 scale)
+STACK_BASES = ("compromise", "median", "eu", "spatial", "exchange", "nash", "setter_or_c", "com_or_c", "ep_or_c",
+               "rp_or_c")  # fmt: skip
+
+
+def _actors(d: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Positions, weights and mask as the models' (1, actors, issues) arrays."""
+    return d["x"].T[None], d["w"].T[None], d["present"].T[None]
+
+
+def snap_table(d: dict[str, np.ndarray], targets: str = "positions", relative: bool = False) -> np.ndarray:
+    """Every ``core-compromise`` grid point moved onto the nearest target where that is within δ points (``SNAP``;
+    ``relative``: δ per 100 points of the range of the positions) — with ``targets="positions"`` (every actor taking
+    part) and absolute δ, the ``snap-compromise`` model (``detente.models.snap_compromise``); ``"weighted"``: only
+    actors with weight; ``"with rp"``: the positions and the reference point. (issues, grid points × δ)."""
+    x, w, mask = _actors(d)
+    if targets == "weighted":
+        mask = mask & (w > 0)
+    elif targets == "with rp":
+        rp = d["rp"][None, None, :]
+        x = np.concatenate([x, np.nan_to_num(rp)], axis=1)
+        mask = np.concatenate([mask, ~np.isnan(rp)], axis=1)
+    per = (d["highest"] - d["lowest"]) / 100 if relative else np.ones(d["observed"].size)
+    g = d["grid"].T[None]  # (1, grid points, issues)
+    return np.concatenate([snap_to_positions(g[:, k], x, mask, delta * per)[0][:, None] for delta in SNAP
+                           for k in range(g.shape[1])], axis=1)  # fmt: skip
+
+
+def weights_table(d: dict[str, np.ndarray]) -> np.ndarray:
+    """``core-compromise`` with weights capability^a · salience^b, the Commission's and the Parliament's times a factor
+    (each scaled to a maximum of 1 per issue first, as the models do); (issues, 3 · 3 · 4 · 4 · 4 · 6 candidates)."""
+    x, w0, mask = _actors(d)
+    cap, sal = d["cap"].T[None] * mask, d["sal"].T[None] * mask
+    cap = cap / np.where(cap.max(axis=1, keepdims=True) > 0, cap.max(axis=1, keepdims=True), 1.0)
+    sal = sal / np.where(sal.max(axis=1, keepdims=True) > 0, sal.max(axis=1, keepdims=True), 1.0)
+    com, ep = d["is_com"].T[None], d["is_ep"].T[None]
+    cols = []
+    for a, b, kc, ke in itertools.product(CAP_POWERS, SAL_POWERS, INSTITUTION_FACTORS, INSTITUTION_FACTORS):
+        w = cap**a * sal**b * np.where(com, kc, 1.0) * np.where(ep, ke, 1.0)
+        w = np.where(w.sum(axis=1, keepdims=True) > 0, w, w0)
+        cols += [core_compromise(x, w, mask, e, t)[0] for e, t in itertools.product(WEIGHT_EXTREME, WEIGHT_THETA)]
+    return np.stack(cols, axis=1)
+
+
+def mixture_median(z: np.ndarray, lottery: np.ndarray, centre: np.ndarray, scale: np.ndarray, at_rp: np.ndarray,
+                   continuous: float, reference: np.ndarray) -> np.ndarray:  # fmt: skip
+    """The median of the predictive distribution  (1 − r) · [λ · Laplace(centre, scale) + (1 − λ) · lottery] + r · δ_rp
+    evaluated on the candidate points ``z`` (issues, K; sorted): the smallest z with CDF ≥ 1/2. ``lottery`` is the
+    lottery's CDF at z, ``at_rp`` whether z ≥ the reference point, ``reference`` r per issue (0 where there is none);
+    scale 0 is a point mass at the centre."""
+    dz = (z - centre[:, None]) / np.maximum(scale, 1e-12)[:, None]
+    laplace = np.where(dz < 0, 0.5 * np.exp(np.minimum(dz, 0.0)), 1 - 0.5 * np.exp(-np.maximum(dz, 0.0)))
+    laplace = np.where((scale > 0)[:, None], laplace, (z >= centre[:, None] - 1e-9).astype(float))
+    r = reference[:, None]
+    cdf = (1 - r) * (continuous * laplace + (1 - continuous) * lottery) + r * at_rp
+    return np.take_along_axis(z, np.argmax(cdf >= 0.5 - 1e-12, axis=1)[:, None], axis=1)[:, 0]
+
+
+def mixture_table(d: dict[str, np.ndarray]) -> np.ndarray:
+    """The median of a mixture forecast, (issues, 3 · 3 · 6 · 6 · 4 candidates). The outcome is, with probability
+    λ, continuous: Laplace around the moderated weighted mean (``core-compromise``'s, extreme_weight e) with scale
+    β × the positions' weighted standard deviation; with probability 1 − λ, an actor's position drawn with probability
+    ∝ (capability × salience)^γ (the lottery reading of the weighted median, Black 1958; γ = 1); and, where the issue
+    has a reference point, with probability r the reference point (gridlock; Tsebelis 2002). The median is the
+    forecast that minimises the expected absolute error. With β = 0, r = 0, γ = 1 it is ``core-compromise`` with
+    θ = 1 / (2 (1 − λ)) (λ = 1/3: θ = 0.75), up to ties; computed on a 0.05-point grid plus the actors' positions."""
+    x, w, p = d["x"], d["w"], d["present"]
+    n = x.shape[0]
+    z = np.sort(np.concatenate([np.broadcast_to(np.arange(0, 100 + MIX_STEP / 2, MIX_STEP), (n, int(100 / MIX_STEP) + 1)),
+                                np.where(p, x, 0.0)], axis=1), axis=1)  # fmt: skip
+    below = (x[:, None, :] <= z[:, :, None] + 1e-9) & p[:, None, :]
+    rp = d["rp"]
+    has = ~np.isnan(rp)
+    at_rp = (has[:, None] & (np.nan_to_num(rp)[:, None] <= z + 1e-9)).astype(float)
+    wpos = np.where(p, w, 0.0)
+    wpos = np.where(wpos.sum(axis=1, keepdims=True) > 0, wpos, p.astype(float))
+    xa, wa, ma = _actors(d)
+    cols = []
+    for e, gamma, beta, lam, r in itertools.product(MIX_EXTREME, MIX_GAMMA, MIX_SPREAD, MIX_CONTINUOUS,
+                                                   MIX_REFERENCE):  # fmt: skip
+        if beta == MIX_SPREAD[0] and lam == MIX_CONTINUOUS[0] and r == MIX_REFERENCE[0]:
+            centre = core_compromise(xa, wa, ma, e, 1.0)[0]
+            sd = np.sqrt((wpos * (x - centre[:, None]) ** 2).sum(axis=1) / wpos.sum(axis=1))
+            wg = np.where(p, wpos**gamma, 0.0)
+            lottery = np.einsum("nkj,nj->nk", below, wg / wg.sum(axis=1, keepdims=True))
+        cols.append(mixture_median(z, lottery, centre, beta * sd, at_rp, lam, np.where(has, r, 0.0)))
+    return np.stack(cols, axis=1)
+
+
+def pava_l1(x: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Isotonic (non-decreasing) median regression of ``t`` on ``x`` by pooling adjacent violators, each pool at its
+    median (Robertson, Wright & Dykstra 1988, ch. 1): the sorted ``x`` and the fitted step values."""
+    order = np.argsort(x, kind="stable")
+    pools: list[list[float]] = []
+    medians: list[float] = []
+    for v in t[order]:
+        pools.append([float(v)])
+        medians.append(float(v))
+        while len(pools) > 1 and medians[-2] > medians[-1]:
+            last = pools.pop()
+            pools[-1] += last
+            medians.pop()
+            medians[-1] = float(np.median(pools[-1]))
+    return x[order], np.repeat(medians, [len(q) for q in pools])
+
+
+def isotonic_fitter(d: dict[str, np.ndarray]) -> Fitter:
+    """Recalibration: the outcome's place between the lowest and the highest position, (y − lo) / (hi − lo), as a
+    non-decreasing step function of ``core-compromise``'s place (its grid point chosen on the training proposals),
+    fitted by isotonic median regression on the training issues, separately on two-position issues and the rest."""
+    g, y, lo = d["grid"], d["observed"], d["lowest"]
+    span = np.maximum(d["highest"] - lo, 1e-9)
+    g_err = np.abs(g - y[:, None])
+    target = (y - lo) / span
+
+    def fit(train: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        place = (g[:, int(np.argmin(g_err[train].sum(axis=0)))] - lo) / span
+        out = np.empty(y.size)
+        for part in (d["bimodal"], ~d["bimodal"]):
+            xs, steps = pava_l1(place[train & part], target[train & part])
+            at = np.clip(np.searchsorted(xs, place[part], side="right") - 1, 0, steps.size - 1)
+            out[part] = steps[at]
+        return lo + out * span
+
+    return fit
+
+
+def convex_lad(F: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """argmin_β Σ |y − F β| over the simplex (β ≥ 0, Σ β = 1), a linear programme (HiGHS)."""
+    m, k = F.shape
+    eye = sparse.eye(m)
+    res = linprog(np.r_[np.zeros(k), np.ones(2 * m)],
+                  A_eq=sparse.vstack([sparse.hstack([sparse.csr_matrix(F), eye, -eye]),
+                                      sparse.hstack([sparse.csr_matrix(np.ones((1, k))), sparse.csr_matrix((1, 2 * m))])]),
+                  b_eq=np.r_[y, 1.0], bounds=(0, None), method="highs")  # fmt: skip
+    if res.status != 0:
+        raise RuntimeError(f"linear programme failed: {res.message}")
+    beta = np.clip(res.x[:k], 0.0, None)
+    return beta / beta.sum()
+
+
+def bases(d: dict[str, np.ndarray], train: np.ndarray) -> np.ndarray:
+    """``core-compromise`` (grid point chosen on ``train``) and the other models' forecasts, (issues, 11)."""
+    g = d["grid"]
+    cc = g[:, int(np.argmin(np.abs(g - d["observed"][:, None])[train].sum(axis=0)))]
+    return np.stack([cc] + [d[k] for k in STACK_BASES], axis=1)
+
+
+def lad_stack_fitter(d: dict[str, np.ndarray]) -> Fitter:
+    """Convex combination of ``core-compromise`` and the ten other forecasts, weights by least absolute deviations
+    on the training issues (missing Commission, Parliament or reference point: at the compromise forecast)."""
+
+    def fit(train: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        F = bases(d, train)
+        return F @ convex_lad(F[train], d["observed"][train])
+
+    return fit
+
+
+def median_stack_fitter(d: dict[str, np.ndarray]) -> Fitter:
+    """The median of 3 or 5 of the eleven forecasts of :func:`bases`, the subset chosen on the training issues."""
+    combos = [c for k in (3, 5) for c in itertools.combinations(range(1 + len(STACK_BASES)), k)]
+    y = d["observed"]
+
+    def fit(train: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        F = bases(d, train)
+        best, best_err = F[:, 0], np.inf
+        for c in combos:
+            f = np.median(F[:, c], axis=1)
+            err = np.abs(f - y)[train].sum()
+            if err < best_err:
+                best, best_err = f, err
+        return best
+
+    return fit
+
+
 def grid_fitters(d: dict[str, np.ndarray]) -> dict[str, Fitter]:
     out: dict[str, Fitter] = {}
     for name, fam in families(d).items():
         err = np.abs(fam[0] - d["observed"][:, None])
         out[name] = lambda train, rng, fam=fam, err=err: fit_family(fam, err, train)
     return out
+
+
+def all_fitters(d: dict[str, np.ndarray]) -> dict[str, Fitter]:
+    """The grid families and the three fitted otherwise: what the nested choice picks from."""
+    return grid_fitters(d) | {"isotonic recalibration": isotonic_fitter(d), "LAD stack of 11": lad_stack_fitter(d),
+                              "median of 3 or 5 of 11": median_stack_fitter(d)}  # fmt: skip
 
 
 def summary(d: dict[str, np.ndarray], forecasts: np.ndarray, base: np.ndarray | None = None) -> dict[str, float]:
@@ -350,6 +567,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--diagnostics", action="store_true", help="also the in-sample looks at rp and the sides")
     ap.add_argument("--feature-stacks", action="store_true", help="also the penalised LAD feature stacks (slow)")
+    ap.add_argument("--among", help="the nested choice picks among these families only (comma-separated names)")
+    ap.add_argument("--inner-repeats", type=int, default=1, help="repeated inner splits for the nested choice")
     a = ap.parse_args(argv)
     if not a.path.exists():
         print(f"skipped: {a.path} not found (the DEU data are not shipped; see docs/core-compromise.md)")
@@ -365,8 +584,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'bases alone (nothing fitted)':34s} MAE {alone}")
     if a.diagnostics:
         diagnostics(d)
-    fitters = grid_fitters(d)
-    res = nested(d, fitters, a.folds, a.repeats, a.seed)
+    fitters = all_fitters(d)
+    if a.among:
+        names = [k.strip() for k in a.among.split(",")]
+        unknown = [k for k in names if k not in fitters]
+        if unknown:
+            print(f"unknown families {unknown}; known: {', '.join(fitters)}", file=sys.stderr)
+            return 2
+        fitters = {k: fitters[k] for k in dict.fromkeys(["core-compromise", *names])}
+    res = nested(d, fitters, a.folds, a.repeats, a.seed, inner_repeats=a.inner_repeats)
     single = res["single"]
     assert isinstance(single, dict)
     if a.feature_stacks:  # alone only: inside the choice of family they would cost hours
@@ -376,9 +602,9 @@ def main(argv: list[str] | None = None) -> int:
     base = single["core-compromise"]
     rows = [(name, summary(d, f, base)) for name, f in single.items()]
     rows.append((f"choice of family ({len(fitters)}, nested)", summary(d, np.asarray(res["chosen"]), base)))
-    print(f"{'':34s} {'MAE':>10s} {'(SE)':6s} {'vs compromise':>16s} {'%':>6s} {'vs core-compromise':>19s}  repeats")
+    print(f"{'':42s} {'MAE':>10s} {'(SE)':6s} {'vs compromise':>16s} {'%':>6s} {'vs core-compromise':>19s}  repeats")
     for name, s in rows:
-        print(f"{name:34s} {s['mae']:10.2f} ({s['se']:.2f}) {s['diff']:+9.2f} ({s['diff_se']:.2f}) {s['pct']:+6.1f} "
+        print(f"{name:42s} {s['mae']:10.2f} ({s['se']:.2f}) {s['diff']:+9.2f} ({s['diff_se']:.2f}) {s['pct']:+6.1f} "
               f"{s['vs_cc']:+11.2f} ({s['vs_cc_se']:.2f})  {s['rep_min']:.2f}–{s['rep_max']:.2f}")  # fmt: skip
     picks = res["picks"]
     assert isinstance(picks, Counter)

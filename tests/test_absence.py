@@ -20,7 +20,7 @@ from detente.models import get
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 
 _load_commands()
-MODELS = ["compromise", "core-compromise", "median", "nash", "expected-utility", "spatial", "exchange"]
+MODELS = ["compromise", "core-compromise", "snap-compromise", "median", "nash", "expected-utility", "spatial", "exchange"]
 
 
 def _arrays(seed: int = 3, n: int = 6, m: int = 3) -> ScenarioArrays:

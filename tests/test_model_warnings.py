@@ -13,7 +13,17 @@ from detente.models import get
 from detente.scenario.arrays import ScenarioArrays
 from detente.testing import scenario_arrays
 
-MODELS = ["compromise", "core-compromise", "median", "nash", "nash(p=1)", "expected-utility", "spatial", "exchange"]
+MODELS = [
+    "compromise",
+    "core-compromise",
+    "snap-compromise",
+    "median",
+    "nash",
+    "nash(p=1)",
+    "expected-utility",
+    "spatial",
+    "exchange",
+]
 
 
 def _quiet(spec: str, a: ScenarioArrays) -> None:
