@@ -134,3 +134,41 @@ def test_compare_numbers_share_decimals_per_column():
     decimals = {len(x.partition(".")[2]) for row in diffs for x in row}
     assert len(decimals) == 1, decimals  # not ragged .4g
     assert not re.search(r"-0\.0+(?![0-9])", text)  # no negative zero
+
+
+def test_widths_summed_from_the_cells_are_what_rich_measures():
+    """fit() sums a plain text table's width from its cells' widths and its borders instead of measuring every cell
+    through rich for each trial split; the sums must be rich's own measurements, for every box, padding and edge."""
+    from rich import box
+    from rich.text import Text
+
+    from detente.cli import _tables
+
+    console = Console(width=80, file=None)
+    for kw in (
+        {},
+        {"box": box.SIMPLE, "pad_edge": False},
+        {"box": None, "padding": (0, 2), "collapse_padding": True},
+        {"show_edge": False, "show_lines": True},
+        {"box": box.HEAVY_HEAD, "padding": (0, 0, 0, 3)},
+    ):
+        t = Table(**kw)
+        t.add_column("actor", no_wrap=True)
+        t.add_column(Text("position now and later"))
+        t.add_column("a note in words", overflow="fold")
+        t.add_row("north-korea", "12.5", "a long [b]prose[/b] cell that wraps\nover two lines")
+        t.add_row(Text("시민 社会"), "−3", "")
+        assert _tables._plain_text(t)
+        rich_max = _tables._measure(console, t).maximum
+        natural, least = _tables._widths(t)
+        assert _tables._maximum(console, t) == rich_max
+        assert _tables._need(console, t) == rich_max - natural + least
+    emoji = Table()
+    emoji.add_column("mood")
+    emoji.add_row(":smile:")
+    headless = Table(show_header=False)
+    headless.add_column("a header wider than the cells")
+    headless.add_row("1")
+    for t in (emoji, headless):  # an emoji may replace the code; a hidden header does not count: measured by rich
+        assert not _tables._plain_text(t)
+        assert _tables._maximum(console, t) == _tables._measure(console, t).maximum

@@ -141,10 +141,10 @@ def what_if(
     them (the default, for commands that solve once), ``"skip"`` leaves them to the caller (ensembles apply them at
     their round). With neither variants nor sets the scenario is returned unchanged.
     """
-    from detente.interventions import apply
-
     if not variants and not sets:
         return scenario
+    from detente.interventions import apply
+
     var = variant_edits(scenario, variants)
     s = scenario
     record: list[dict[str, Any]] = list(edits_of(scenario))

@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from detente.errors import ScenarioError, UnknownNameError
 from detente.scenario import formats
@@ -23,7 +24,6 @@ from detente.scenario.formats import FORMATS, detect
 from detente.scenario.formats.bdm_table import parse_scale
 from detente.scenario.formats.document import from_dict, to_dict
 from detente.scenario.formats.text import MAX_BYTES, decode_text, gc_paused, read_limited
-from detente.scenario.formats.xlsx import write_decide_xlsx as _decide_xlsx_bytes  # noqa: F401 (kept importable)
 from detente.scenario.formats.yaml_json import MAX_DIGITS, parse_json, parse_yaml
 from detente.scenario.schema import Scenario
 
@@ -51,6 +51,15 @@ __all__ = [
 ]
 
 LIBRARY = "detente.scenario.library"
+
+
+def __getattr__(name: str) -> Any:
+    """``_decide_xlsx_bytes`` loads the spreadsheet modules when first asked for (start-up time)."""
+    if name == "_decide_xlsx_bytes":
+        from detente.scenario.formats.xlsx import write_decide_xlsx
+
+        return write_decide_xlsx
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ---- built-in library -----------------------------------------------------------------------------------------
