@@ -12,6 +12,7 @@ parameters use their maximum-likelihood estimate and standard error (a normal La
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +24,7 @@ from detente.claims.schema import STAGES, Claim, Hypothesis, Metric, RuleRef
 from detente.strategy.staged import priors
 from detente.strategy.staged.forward import Forward, forward
 from detente.strategy.staged.game import Calendar, Grid, make_game
-from detente.strategy.staged.rules import Rule
+from detente.strategy.staged.rules import PRESETS, Rule
 
 # Sobol groups: the engine's parameter registry in four blocks (registry order)
 GROUPS: dict[str, tuple[str, ...]] = {
@@ -43,6 +44,8 @@ GROUPS: dict[str, tuple[str, ...]] = {
         "q0", "dq_D", "dq_R", "k_E", "eta", "tau_inf", "d1", "d2", "d3", "d4", "c_R", "varpi_B", "w_T", "w_S", "A",
         "w_C", "W_US0", "g_RC", "W_P", "c_G", "c_XP", "beta_P", "sigma_P", "w_L",
     ),
+    # read only when Seoul leads (drawn only by claims with a Seoul-led rule)
+    "South Korea leading": ("omega_K", "theta_K", "rho_K", "e_K", "W_K", "w_CK", "w_TK", "k_P", "nu_K"),
 }
 GROUP_OF = {p: g for g, ps in GROUPS.items() for p in ps}
 
@@ -58,12 +61,20 @@ def prior_text(claim: Claim, name: str) -> str:
     return priors.BY_NAME[name].prior
 
 
+def seoul_leads(claim: Claim) -> bool:
+    """Whether any rule of the claim lets South Korea lead (only then are its parameters read)."""
+    refs = list(claim.rules.values()) + [r for h in claim.hypotheses for r in (h.a, h.b) if r is not None]
+    return any(r.best == "seoul" or r.with_.get("lead") == 1 for r in refs)
+
+
 def varied(claim: Claim) -> list[str]:
-    """The parameters a claim draws (registry order): non-degenerate priors, minus those it fixes."""
+    """The parameters a claim draws (registry order): non-degenerate priors, minus those it fixes, and minus those
+    read only when Seoul leads unless one of its rules lets Seoul lead."""
     names = [p.name for p in priors.REGISTRY] if claim.vary == "all" else list(claim.vary)
+    seoul = seoul_leads(claim)
     out = []
     for n in names:
-        if n in claim.fix:
+        if n in claim.fix or (priors.BY_NAME[n].scope == priors.SEOUL and not seoul):
             continue
         if prior_text(claim, n).replace(" ", "").startswith("fixed("):
             continue
@@ -192,10 +203,27 @@ class Evaluator:
             return float(fw.value_P - fw.value_P_parts.get("re-election", 0.0))
         return float(fw.value_P)
 
+    def seoul_choice(self, ref: RuleRef, cands: list[Rule]) -> Rule:
+        """South Korea's choice among Seoul-led candidates, under the US veto (:mod:`detente.strategy.staged.seoul`):
+        the best for South Korea of those worth at least the Hanoi offer to the president minus his deference; when
+        he vetoes them all, the US leads with the candidate he prefers."""
+        nu = {**self.params, **ref.params}["nu_K"]
+        floor = self.solve(PRESETS["hanoi"], ref.params)[0].value_P - nu
+        sols = [(self.solve(r, ref.params)[0], r) for r in cands]
+        ok = [(float(fw.value_K), r.code(), r) for fw, r in sols if fw.value_K is not None and fw.value_P >= floor]
+        if ok:
+            return sorted(ok, key=lambda s: (-s[0], s[1]))[0][2]
+        us = [Rule(r.name, dataclasses.replace(r.phase1, lead=0)) for r in cands]
+        return sorted(((self.solve(r, ref.params)[0].value_P, r.code(), r) for r in us),
+                      key=lambda s: (-s[0], s[1]))[0][2]
+
     def value(self, ref: RuleRef, metric: Metric) -> float:
         ref = expand(ref, self.plan.claim.rules)
         cands = candidates(ref, self.plan.claim.rules)
         cal = self.plan.calendar
+        if ref.best == "seoul":
+            fw, p, w = self.solve(self.seoul_choice(ref, cands), ref.params)
+            return metric_value(metric, fw, p, cal, w)
         if ref.best:
             sols = [(self.objective(self.solve(r, ref.params)[0], ref), r.code(), r) for r in cands]
             chosen = sorted(sols, key=lambda s: (-s[0], s[1]))[0][2]

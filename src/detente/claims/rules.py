@@ -52,6 +52,8 @@ def candidates(ref: RuleRef, local: dict[str, RuleRef]) -> list[Rule]:
     """The rules a reference spans: one rule, or every combination of its ``search`` values."""
     ref = expand(ref, local)
     base = _phase(ref, local)
+    if ref.best == "seoul":  # every candidate of a Seoul-led choice is led by Seoul
+        base = dataclasses.replace(base, lead=1)
     if not ref.search:
         return [Rule(ref.rule, base)]
     dims = list(ref.search)
@@ -73,7 +75,9 @@ def describe(ref: RuleRef) -> str:
     words = ref.rule
     if ref.with_:
         words += " with " + ", ".join(f"{k}={v}" for k, v in ref.with_.items())
-    if ref.best:
+    if ref.best == "seoul":
+        words = f"South Korea's best rule among {words} variants, under the US veto"
+    elif ref.best:
         words = f"the president's best rule among {words} variants"
     return words
 

@@ -86,12 +86,14 @@ class Metric(_Strict):
 class RuleRef(_Strict):
     """A rule: a preset (``rule``), changed in some dimensions (``with``), at changed parameters (``params``); with
     ``best: president`` the rule the president prefers among the candidates ``search`` spans (``objective_params``
-    changes only his payoff); with ``extreme: max|min`` the candidate that maximises or minimises the metric."""
+    changes only his payoff); with ``best: seoul`` the candidate South Korea prefers, led by Seoul, among those the
+    president accepts (worth at least the Hanoi offer to him minus his deference, the parameter ``nu_K``, which
+    ``params`` may set); with ``extreme: max|min`` the candidate that maximises or minimises the metric."""
 
     rule: str
     with_: dict[str, Any] = Field(default_factory=dict, alias="with")
     params: dict[str, float] = Field(default_factory=dict)
-    best: Literal["president"] | None = None
+    best: Literal["president", "seoul"] | None = None
     extreme: Literal["max", "min"] | None = None
     search: dict[str, list[Any]] = Field(default_factory=dict)
     objective: Literal["value_P", "value_P_no_election"] = "value_P"

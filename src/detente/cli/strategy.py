@@ -85,6 +85,12 @@ def strategy_cmd(
     true_shape: Annotated[float | None, typer.Option(
         "--true-exploitation-shape", metavar="A",
         help="misperception: shape of that true distribution (default: the shape of North Korea's prior)")] = None,
+    seoul_led: Annotated[bool, typer.Option(
+        "--seoul-led", help="also search South Korea's best rule under a US veto (implies --best-rule)")] = False,
+    deference: Annotated[str | None, typer.Option(
+        "--deference", metavar="NU",
+        help="with --seoul-led: how much of his payoff against the Hanoi offer (months of complete disarmament) the "
+             "president gives up to let Seoul lead; 0 none, inf full delegation (default: parameter nu_K)")] = None,
     fmt: Format = None,
     out: Out = None,
 ) -> None:
@@ -110,10 +116,31 @@ def strategy_cmd(
                 raise DetenteError("--true-exploitation-shape needs --true-exploitation-risk P (the chance, under the "
                                    "true distribution, that a disarmed North is exploited within five years)")
             truth = Truth(true_risk, true_shape).check()
+        nu = _deference(deference, seoul_led)
         doc = run(scenario, rule, best=best_rule, paths=paths or 20000, seed=seed, overrides=parse_params(param),
-                  grid=g, search_grid=g if g is not None and g.n_v * g.n_tau < 48 else None, truth=truth)
+                  grid=g, search_grid=g if g is not None and g.n_v * g.n_tau < 48 else None, truth=truth,
+                  seoul=seoul_led, deference=nu)
         _emit(fmt, chart, out, doc=lambda: doc, frames=lambda: {"rules": _staged_frame(doc)},
               text=lambda: _staged_table(doc), fig_fn=lambda: staged_status_figure(doc))
+
+
+def _deference(text: str | None, seoul_led: bool) -> float | None:
+    import math
+
+    from detente.errors import DetenteError
+
+    if text is None:
+        return None
+    if not seoul_led:
+        raise DetenteError("--deference needs --seoul-led (it is the US veto on South Korea's rule)")
+    try:
+        nu = math.inf if text.strip().lower() in ("inf", "unlimited") else float(text)
+    except ValueError:
+        nu = math.nan
+    if not (nu >= 0):
+        raise DetenteError(f"--deference {text[:40]!r}: expected a number of months of complete disarmament >= 0, "
+                           "or inf for full delegation")
+    return nu
 
 
 def _grid(text: str | None) -> Any:
@@ -161,6 +188,14 @@ def _staged_table(doc: dict[str, Any]) -> list[Any]:
         b = doc["best_rule_search"]
         items.append(f"president's best rule: {b['best']} (payoff {b['president_value']:.2f}; "
                      f"{b['rules_evaluated']} rules evaluated; gap to the second best {b['gap_to_second_best']:.3f})")
+    if "seoul_led_search" in doc:
+        k = doc["seoul_led_search"]
+        fav = k["seoul_favourite_ignoring_the_veto"]
+        items.append(f"Seoul-led rule: {k['rule']} ({'South Korea leads' if k['seoul_leads'] else 'vetoed: the US leads'}"
+                     f"; South Korea's payoff {k['south_korea_value']:.2f}, the president's {k['president_value']:.2f} "
+                     f"against {k['president_value_of_hanoi']:.2f} under the Hanoi offer; US deference "
+                     f"{k['us_deference']}; {k['rules_vetoed']} of {k['rules_evaluated']} rules vetoed"
+                     + ("; Seoul's favourite was vetoed)" if fav["vetoed"] else ")"))
     if "misperception" in doc:
         mp = doc["misperception"]
         items.append(f"Misperception: the true chance that a disarmed North is exploited within five years is "

@@ -38,6 +38,13 @@ MISPERCEPTION_NOTE = (
     "'if_calibrated' gives the same rule when the rate is drawn from North Korea's prior. The president's best "
     "rule, when asked for, is searched under the common prior."
 )
+SEOUL_NOTE = (
+    "Seoul-led: South Korea chooses the first stage paid, the tranches, forgiveness, threats, exercises and its own "
+    "payments by its payoff; Washington keeps interceptors, a unilateral step, payment once disarmament is agreed and "
+    "whether short-range tests breach (at the president's best rule) and accepts only a rule worth at least the "
+    "Hanoi offer to him minus his deference. South Korea's payoff weights are the premises of Kristian (2019), "
+    "not estimates. Its payoff is in the president's units (months of complete disarmament)."
+)
 STAGE_WORDS = (
     "moratorium or more",
     "Yongbyon freeze or more",
@@ -142,12 +149,18 @@ def run(
     grid: Grid | None = None,
     search_grid: Grid | None = None,
     truth: Truth | None = None,
+    seoul: bool = False,
+    deference: float | None = None,
 ) -> dict[str, Any]:
     """Exact metrics for each rule (and the president's best rule), monthly status shares, arsenal quantiles.
 
     With ``truth`` (misperception, :mod:`.misperception`) the US exploitation rate is drawn from that distribution
     instead of North Korea's prior: each rule's metrics are then those of the true process, and the same rule's
-    common-prior metrics are given beside them (``if_calibrated``)."""
+    common-prior metrics are given beside them (``if_calibrated``).
+
+    With ``seoul`` South Korea's best rule under the US veto (:mod:`.seoul`; ``deference`` is the president's ν,
+    None for the parameter ``nu_K``) is searched after the president's best rule and reported beside it, with South
+    Korea's payoff under every rule."""
     if paths < 1:
         raise ParameterError(f"`paths` {paths}: expected a positive number of paths")
     block = STAGED.check(scenario) if scenario is not None else None
@@ -181,7 +194,7 @@ def run(
             "note": MISPERCEPTION_NOTE,
         }
     out_rules = []
-    if best:
+    if best or seoul:
         from detente.strategy.staged.search import best_rule
 
         s = best_rule(ov, grid=search_grid or SWEEP_GRID, calendar=cal)
@@ -197,9 +210,21 @@ def run(
             "best_within": s.within(s.phases),  # type: ignore[attr-defined]
             "pass_values": s.passes,
         }
+    if seoul:
+        from detente.strategy.staged.seoul import seoul_best
+
+        sk = seoul_best(ov, president=s.best.phase1, deference=deference, grid=search_grid or SWEEP_GRID,
+                        calendar=cal)
+        chosen.append(sk.best)
+        doc["seoul_led_search"] = {
+            "searched_on_grid": dataclasses.asdict(search_grid or SWEEP_GRID),
+            **sk.to_dict(),
+            "note": SEOUL_NOTE,
+        }
     with progress(None, len(chosen), "rules") as advance:
         for i, rule in enumerate(chosen):
             g = make_game(rule, ov, grid=grid, calendar=cal, truth=truth)
+            g.with_K = seoul
             fw = forward(g, 81)
             ps = simulate(g, paths, seed, rule_id=i)
             entry = {
@@ -210,6 +235,8 @@ def run(
                 "president_value": fw.value_P,
                 "president_value_by_component": fw.value_P_parts,
                 "north_value_mean": float(g.types.weight @ fw.value_N),
+                **({"south_korea_value": fw.value_K, "south_korea_value_by_component": fw.value_K_parts}
+                   if fw.value_K is not None else {}),
                 "arsenal_quantiles_at_horizon (Monte Carlo, 10/50/90 %)": [
                     float(x) for x in np.quantile(ps.arsenal_final, [0.1, 0.5, 0.9])
                 ],

@@ -15,6 +15,7 @@ import numpy as np
 from detente.strategy.staged.game import Game
 from detente.strategy.staged.kernel import Kernel
 from detente.strategy.staged.misperception import posterior_mean_by_state
+from detente.strategy.staged.seoul import flow_K, wants_K
 from detente.strategy.staged.space import CVID_DONE, CVID_STARTED, N_J
 
 STATUS = ("war", "regime change", "crisis", "breakdown", "agreement in force", "unilateral restraint", "stalled")
@@ -40,6 +41,10 @@ class Forward:
     # North Korea's posterior mean of the exploitation rate (acts per month of full exposure), averaged over the
     # paths not absorbed, at the start of each month (months+1,)
     belief_mean: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # South Korea's expected discounted payoff (the Seoul-led rule's objective), computed when South Korea leads or
+    # the game asks for it (``Game.with_K``); None otherwise
+    value_K: float | None = None
+    value_K_parts: dict[str, float] = field(default_factory=dict)
 
 
 def indicators(k: Kernel) -> dict[str, np.ndarray]:
@@ -62,12 +67,13 @@ def indicators(k: Kernel) -> dict[str, np.ndarray]:
     return {key[4:]: v for key, v in f.items() if key.startswith("ind_")}
 
 
-def president_stationary(game: Game) -> np.ndarray:
+def president_stationary(game: Game, u: np.ndarray | None = None, *, always: bool = False) -> np.ndarray:
     """The president's continuation value after the horizon, while his rule is in force (zero once it is not),
-    by policy evaluation under North Korea's stationary choice probabilities, one belief cell at a time."""
+    by policy evaluation under North Korea's stationary choice probabilities, one belief cell at a time. With a flow
+    ``u`` per row and ``always``: the continuation value of that flow whoever governs in Washington (South Korea's)."""
     k = game.kernel(None, true=True)
     pi = game.policy(None)
-    u = game.flow_P(None)
+    u = game.flow_P(None) if u is None else u
     beta = game.params["beta_P"]
     sp = game.space
     nt = game.types.n
@@ -82,7 +88,7 @@ def president_stationary(game: Game) -> np.ndarray:
         rs = k.row_s[r0:r1] - lo
         firsts = np.searchsorted(rs, np.arange(Bk))
         p = pi[r0:r1]
-        office = (a_state[lo:hi] == 0)[:, None]
+        office = ((a_state[lo:hi] == 0) | always)[:, None]
         cont = u[r0:r1, None] + beta * (Pc[:, hi:] @ Vp[hi:])
         rpi = np.add.reduceat(p * cont, firsts, axis=0) * office
         coo = Pc[:, lo:hi].tocoo()
@@ -127,6 +133,7 @@ def forward(game: Game, months: int | None = None, *, light: bool = False, start
     bmean = np.zeros(months + 1)
     post = posterior_mean_by_state(game)
     vP_parts: dict[str, float] = {}
+    vK_parts: dict[str, float] | None = {} if wants_K(game) else None
     beta = p["beta_P"]
 
     def snap(t: int) -> None:
@@ -171,6 +178,9 @@ def forward(game: Game, months: int | None = None, *, light: bool = False, start
         if t < T:
             for key, val in game.flow_P(t, split=True).items():
                 vP_parts[key] = vP_parts.get(key, 0.0) + beta ** (t - start) * float(w @ val[rows])
+            if vK_parts is not None:
+                for key, val in flow_K(k, p).items():
+                    vK_parts[key] = vK_parts.get(key, 0.0) + beta ** (t - start) * float(w @ val[rows])
         adv = ind["advance"][rows]
         if not light:
             occ_fresh = fresh[rs] * pi
@@ -188,6 +198,10 @@ def forward(game: Game, months: int | None = None, *, light: bool = False, start
         mu = mu_next
         if t + 1 == T:
             vP_parts["after the horizon"] = beta ** (T - start) * float(np.sum(mu * president_stationary(game)))
+            if vK_parts is not None:
+                uK = sum(flow_K(game.kernel(None, true=True), p).values())
+                vK_parts["after the horizon"] = beta ** (T - start) * float(
+                    np.sum(mu * president_stationary(game, np.asarray(uK), always=True)))
     snap(months)
     assert game.V is not None
     return Forward(
@@ -207,6 +221,8 @@ def forward(game: Game, months: int | None = None, *, light: bool = False, start
         mu_last=mu,
         first_step=first,
         belief_mean=bmean,
+        value_K=None if vK_parts is None else float(sum(vK_parts.values())),
+        value_K_parts=vK_parts or {},
     )
 
 

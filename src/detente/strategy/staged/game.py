@@ -82,6 +82,8 @@ class Game:
     # the true distribution of the US exploitation rate when it differs from North Korea's prior (misperception;
     # :mod:`.misperception`); None: the common prior
     truth: Truth | None = None
+    # compute South Korea's payoff in the forward equation even when the US leads (to compare rules on it)
+    with_K: bool = False
 
     def __post_init__(self) -> None:
         self.space = Space(self.grid.n_lam)

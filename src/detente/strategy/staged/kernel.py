@@ -92,7 +92,7 @@ def _phase_arrays(ph_I: Phase, ph_S: Phase, is_S: np.ndarray, r_h: float) -> dic
     out: dict[str, np.ndarray] = {}
     sched = np.stack([ph_I.schedule(r_h), ph_S.schedule(r_h)])
     out["sched"] = sched[is_S.astype(int)]
-    for name in ("cover_SR", "theta_SR", "theta_ST", "x", "B", "m_G", "P_K", "k_K", "g"):
+    for name in ("cover_SR", "theta_SR", "theta_ST", "x", "B", "m_G", "P_K", "k_K", "g", "lead"):
         vals = np.array([getattr(ph_I, name), getattr(ph_S, name)], dtype=float)
         out[name] = vals[is_S.astype(int)]
     return out
@@ -244,10 +244,13 @@ def build(
     er, jt = e["row"], e["jt"]
     live = e["absb"] == 0
     deff = 1 - (1 - dv.D[jt]) * (1 - hb[er])
-    chi = deff ** p["a_s"]
+    chi = chi_all = deff ** p["a_s"]
     m_a = np.where(e["at"] == 2, p["m_S"], 1.0)
     base = np.exp(-p["kappa_x"] * (1 - deff)) * m_a * (1 - p["omega_G"] * ph["m_G"][er])
-    o = chi + (1 - chi) * (e["rel"] > 0)
+    # while Seoul leads, US force needs its consent: the strike part of the temptation term is scaled by 1 − ω_K
+    # (Moon, 15 Aug 2017); reneging on relief is Washington's alone
+    chi = chi * (1 - p["omega_K"] * ph["lead"][er])
+    o = chi + (1 - chi_all) * (e["rel"] > 0)
     H = base * o + dv.eta_x * e["due"]
     lam = nodes[e["it"]]
     al, be = (dv.alpha, dv.beta) if truth is None else truth
@@ -323,8 +326,11 @@ def build(
     f["p_back"] = p_back
     f["theta_y"] = theta_y
     f["W_US"] = W_US
-    for name in ("x", "B", "m_G", "P_K"):
+    for name in ("x", "B", "m_G", "P_K", "lead"):
         f[name] = ph[name]
+    # what South Korean payments are worth to the North: discounted by ϑ_K when they come through a Seoul-led process
+    # (the North would rather deal with Washington alone)
+    f["P_K_N"] = ph["P_K"] * np.where(ph["lead"] > 0, p["theta_K"], 1.0)
     f["y"] = y.astype(float)
     f["c"] = c.astype(float)
     f["jp"] = jp.astype(float)
@@ -354,7 +360,7 @@ def flow_N(
     if not split:
         if "base0" not in f:  # the parts that do not change month by month
             f["base0"] = (p["tau_X"] * test * f["x"] + p["Delta2"] * (f["y"] == 2) - p["c_X"] * f["x"]
-                          + p["phi_G"] * f["m_G"] + f["P_K"] * f["k_pay"] - p["C_N"] * f["p_crisis"]
+                          + p["phi_G"] * f["m_G"] + f["P_K_N"] * f["k_pay"] - p["C_N"] * f["p_crisis"]
                           - p["X_W"] * f["p_war"] - p["X_RC"] * f["p_rc"] - p["c_m"] * (f["jp"] != f["j"]))
             f["coef_v"] = (1 - hb) * f["one_minus_D"] + p["b_c"] * f["c"] * f["D_jp"]
         a0 = f["base0"] - bite * (1 - f["rel"]) + test * (p["kappa_cov"] * covid_share)
@@ -371,7 +377,7 @@ def flow_N(
         "testing": test[:, None] * (tau[None, :] + p["kappa_cov"] * covid_share + p["tau_X"] * f["x"][:, None])
         + (p["Delta2"] * (f["y"] == 2))[:, None],
         "exercises": (-p["c_X"] * f["x"])[:, None] + 0 * v[None, :],
-        "unilateral step and payments": (p["phi_G"] * f["m_G"] + f["P_K"] * f["k_pay"])[:, None] + 0 * v[None, :],
+        "unilateral step and payments": (p["phi_G"] * f["m_G"] + f["P_K_N"] * f["k_pay"])[:, None] + 0 * v[None, :],
         "crisis": (-p["C_N"] * f["p_crisis"])[:, None] + 0 * v[None, :],
         "war": (-p["X_W"] * f["p_war"])[:, None] + 0 * v[None, :],
         "regime change": (-p["X_RC"] * f["p_rc"])[:, None] + 0 * v[None, :],

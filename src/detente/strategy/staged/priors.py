@@ -36,6 +36,9 @@ class Prior:
     supports: str
     sources: tuple[str, ...] = ()
     central_override: float | None = None
+    # "seoul-led": read only when South Korea leads or its payoff is asked for (the Seoul-led rule); a claim that
+    # never lets Seoul lead does not vary it
+    scope: str = ""
 
     @property
     def dist(self) -> Any:
@@ -114,6 +117,7 @@ def _dist(text: str) -> Any:
 
 
 A = "assumption"
+SEOUL = "seoul-led"
 _P = Prior
 REGISTRY: tuple[Prior, ...] = (
     # --- stages, implementation, arsenal
@@ -547,6 +551,86 @@ REGISTRY: tuple[Prior, ...] = (
         "U(0, 24)",
         A,
         "assumption",
+    ),
+    # --- South Korea leading (the Seoul-led rule). The weights of South Korea's payoff are the premises of Kristian
+    # (2019), labelled as such: Seoul "faces total devastation" and seeks "the attainable goal of peace over the
+    # unlikely achievement of denuclearization".
+    _P(
+        "omega_K",
+        "share of the US strike hazard removed while Seoul leads (its consent needed for force)",
+        "share",
+        "U(0, 0.5)",
+        A,
+        "Moon Jae-in, 15 Aug 2017 (Korea Herald): no one can decide on military action without South Korea's "
+        "consent; supports the claim of a veto, its effect is an assumption",
+        scope=SEOUL,
+    ),
+    _P(
+        "theta_K",
+        "share of the value of South Korean payments the North counts when Seoul leads",
+        "share",
+        "U(0.5, 1)",
+        "source",
+        "the DPRK statement quoted by Kristian (2019): dialogue 'strictly between the DPRK and the [United States], "
+        "not between the North and the South'; supports a reluctance to deal through Seoul, not its size",
+        ("q-dprk-excludes-seoul",),
+        scope=SEOUL,
+    ),
+    _P(
+        "rho_K",
+        "South Korea's weight on the stage of disarmament reached (the president's scale)",
+        "share",
+        "U(0.3, 0.8)",
+        "source",
+        "the article's premise (Kristian 2019): Seoul seeks 'the attainable goal of peace over the unlikely "
+        "achievement of denuclearization'; supports a weight below the president's, not its value",
+        ("q-patient-diplomacy",),
+        scope=SEOUL,
+    ),
+    _P(
+        "e_K",
+        "South Korea's value of a month with an agreement in force",
+        "CVID-months",
+        "U(0.1, 0.5)",
+        "source",
+        "the article's premise (Kristian 2019): a patient diplomacy 'which accepts gradual improvement'; supports a "
+        "value of partial agreements, not its size",
+        ("q-patient-diplomacy",),
+        scope=SEOUL,
+    ),
+    _P(
+        "W_K",
+        "South Korea's loss from war",
+        "CVID-months",
+        "LogU(500, 5000)",
+        "source",
+        "the article's premise (Kristian 2019): it is South Korea 'that faces total devastation should open "
+        "conflict resume'; supports a loss above the president's, not its size",
+        ("q-total-devastation",),
+        scope=SEOUL,
+    ),
+    _P("w_CK", "South Korea's cost of a crisis", "CVID-months", "U(1, 5)", A,
+       "assumption: a crisis threatens Seoul directly", scope=SEOUL),
+    _P("w_TK", "South Korea's cost of a month of North Korean tests", "CVID-months", "U(0, 0.3)", A, "assumption",
+       scope=SEOUL),
+    _P(
+        "k_P",
+        "South Korea's cost of one bite-month of its payments",
+        "CVID-months per bite-month",
+        "U(0.5, 1.5)",
+        A,
+        "assumption; Kaesong paid about $80 m a year in wages (VOA 2013), about 0.05 bite-months a month",
+        scope=SEOUL,
+    ),
+    _P(
+        "nu_K",
+        "US deference: how much of his payoff against the Hanoi offer the president gives up to let Seoul lead",
+        "CVID-months",
+        "U(0, 10)",
+        A,
+        "assumption: 0 lets Seoul lead only where Washington loses nothing against the Hanoi offer; the top of "
+        "the range exceeds the president's whole gain from his best rule at the central values",
+        scope=SEOUL,
     ),
 )
 

@@ -17,7 +17,7 @@ import numpy as np
 from detente.errors import ParameterError, UnknownNameError
 from detente.strategy.staged.space import J_LEVEL
 
-DIMS = ("k_min", "R1", "rho_R", "pay_on_start", "g", "cover_SR", "theta_SR", "theta_ST", "x", "B", "m_G", "P_K", "k_K")
+DIMS = ("k_min", "R1", "rho_R", "pay_on_start", "g", "cover_SR", "theta_SR", "theta_ST", "x", "B", "m_G", "P_K", "k_K", "lead")
 DIM_WORDS = {
     "k_min": "first stage paid (5 = all-or-nothing)",
     "R1": "share of the sanctions bite lifted by the first tranche",
@@ -32,6 +32,7 @@ DIM_WORDS = {
     "m_G": "unilateral US opening step",
     "P_K": "South Korean payments per month (bite-months)",
     "k_K": "stage from which South Korea pays",
+    "lead": "who chooses the offer (0 the US, 1 South Korea under a US veto)",
 }
 
 
@@ -50,6 +51,7 @@ class Phase:
     m_G: int = 0
     P_K: float = 0.0
     k_K: int = 2
+    lead: int = 0  # 1: South Korea leads (its payments are discounted by the North, US force needs its consent)
 
     def schedule(self, r_h: float) -> np.ndarray:
         """Share of the bite lifted at each sub-stage (length 7)."""
@@ -70,7 +72,7 @@ class Phase:
         return (
             f"k{self.k_min} R{r1} s{self.rho_R:.2f} p{self.pay_on_start} g{self.g:.2f} c{self.cover_SR} "
             f"t{self.theta_SR}{self.theta_ST} x{self.x} B{self.B} G{self.m_G} K{self.P_K:.2f}@{self.k_K}"
-        )
+        ) + (" LK" if self.lead else "")
 
 
 def phase_from_code(code: str) -> Phase:
@@ -78,7 +80,7 @@ def phase_from_code(code: str) -> Phase:
     import re
 
     m = re.fullmatch(r"k(\d) R(RH|[0-9.]+) s([0-9.]+) p(\d) g([0-9.]+) c(\d) t(\d)(\d) x(\d) B(\d) G(\d) "
-                     r"K([0-9.]+)@(\d)", code.strip())
+                     r"K([0-9.]+)@(\d)( LK)?", code.strip())
     if m is None:
         raise ParameterError(f"rule code {code[:60]!r}: expected the form 'k2 R0.15 s1.00 p0 g0.33 c1 t01 x0 B0 G0 "
                              "K0.00@2'")
@@ -86,7 +88,7 @@ def phase_from_code(code: str) -> Phase:
     return Phase(k_min=int(m[1]), R1=None if m[2] == "RH" else float(m[2]), rho_R=float(m[3]),
                  pay_on_start=int(m[4]), g=1 / 3 if abs(g - 1 / 3) < 0.006 else g, cover_SR=int(m[6]),
                  theta_SR=int(m[7]), theta_ST=int(m[8]), x=int(m[9]), B=int(m[10]), m_G=int(m[11]),
-                 P_K=float(m[12]), k_K=int(m[13]))
+                 P_K=float(m[12]), k_K=int(m[13]), lead=int(m[14] is not None))
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,8 @@ def check_phase(ph: Phase) -> Phase:
         bad = ("g", ph.g, "a probability")
     elif not 0 <= ph.P_K <= 0.15:
         bad = ("P_K", ph.P_K, "a payment in [0, 0.15]")
+    elif ph.lead not in (0, 1):
+        bad = ("lead", ph.lead, "0 (the US leads) or 1 (South Korea leads)")
     elif ph.theta_SR not in (0, 1, 2) or ph.theta_ST not in (0, 1, 2):
         bad = ("theta", (ph.theta_SR, ph.theta_ST), "threat levels 0, 1 or 2")
     if bad:

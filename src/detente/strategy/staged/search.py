@@ -75,9 +75,15 @@ def best_rule(
     max_passes: int = 3,
     screen: list[Phase] | None = None,
     objective: Callable[[Forward], float] | None = None,
+    values: dict[str, tuple[Any, ...]] | None = None,
+    name: str = "president-best",
+    meaning: str = "the president's best rule in the family",
 ) -> Search:
+    """The rule that maximises ``objective`` (default the president's payoff): the screen, then coordinate ascent
+    over ``dims``, each enumerated on ``values`` (default :data:`SEARCH_GRID`)."""
     grid = grid or SWEEP_GRID
-    dims = dims or tuple(SEARCH_GRID)
+    values = values or SEARCH_GRID
+    dims = dims or tuple(values)
     obj = objective or (lambda fw: fw.value_P)
     cache: dict[str, float] = {}
     phases: dict[str, Phase] = {}
@@ -104,7 +110,7 @@ def best_rule(
         screen += [r.phase1 for r in PRESETS.values()]
     # the bar counts rules looked at against the most the search can look at (it stops early when a pass gains
     # nothing)
-    most = len(screen) + 3 * (1 + max_passes * sum(len(SEARCH_GRID[d]) for d in dims))
+    most = len(screen) + 3 * (1 + max_passes * sum(len(values[d]) for d in dims))
     passes: list[float] = []
     with progress(None, most, "rules searched") as advance:
         for ph in screen:
@@ -117,7 +123,7 @@ def best_rule(
             for _ in range(max_passes):
                 before = cur_v
                 for d in dims:
-                    for val in SEARCH_GRID[d]:
+                    for val in values[d]:
                         cand = dataclasses.replace(cur, **{d: val})
                         v = value(cand)
                         advance()
@@ -128,7 +134,7 @@ def best_rule(
                     break
     best_code = sorted(cache.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
     s = Search(
-        best=Rule("president-best", phases[best_code], meaning="the president's best rule in the family"),
+        best=Rule(name, phases[best_code], meaning=meaning),
         value=cache[best_code],
         evaluated=dict(cache),
         forwards=fws,
