@@ -3,6 +3,7 @@
     python benchmarks/cv_deu.py                                   # ../shared/data/deu/deu3_dev.csv, vote weights
     python benchmarks/cv_deu.py PATH --capability shapley-shubik --repeats 20 --folds 10 --with-eu
     python benchmarks/cv_deu.py --snap                            # also snap-compromise (its three parameters)
+    python benchmarks/cv_deu.py --snap --waves                    # also: fitted on one wave, scored on the other
 
 Every issue with an observed outcome is scored. The model's two parameters (``extreme_weight``, ``theta``; with
 ``--with-eu`` also the weight of a blend with the expected-utility model) are chosen on a grid, and only ever on
@@ -13,7 +14,9 @@ out-of-sample MAE of the model and of the compromise model on the same issues, e
 their paired difference with its standard error, all clustered by proposal (issues of one proposal are not
 independent); the share of splits that chose each parameter value; and the grid point that fits all the proposals of
 the file (the model's shipped defaults). With ``--snap`` the same for ``snap-compromise``, whose grid adds the snap
-radius (a share of the 0–100 scale) to the two of ``core-compromise``; its defaults are that full-file fit.
+radius (a share of the 0–100 scale) to the two of ``core-compromise``; its defaults are that full-file fit. With
+``--waves`` also a transfer check: each model's parameters fitted on the proposals of one wave (DEU I, 1996–2000;
+DEU II–III, 2001 on) and scored on the other's.
 
 The DEU file is third-party data (see its SOURCE.md); it is read from where it lies, never copied.
 """
@@ -48,7 +51,7 @@ def load(path: Path, capability: str, with_eu: bool, snap: bool = False) -> dict
     ``snap``: also snap-compromise's, at every grid point of core-compromise × radius, radius varying slowest)."""
     grid = list(itertools.product(EXTREME_WEIGHTS, THETAS))
     eu = get("expected-utility") if with_eu else None
-    prop, obs, comp, eu_pred, table, snapped = [], [], [], [], [], []
+    prop, obs, comp, eu_pred, table, snapped, wave = [], [], [], [], [], [], []
     for p in read_deu(path, capability=capability):
         a = to_arrays(p.scenario)
         keep = [j for j, iid in enumerate(a.issues) if iid in p.scenario.observed]
@@ -67,8 +70,10 @@ def load(path: Path, capability: str, with_eu: bool, snap: bool = False) -> dict
             eu_pred.append(eu.solve(a).outcomes[0, keep])
         obs += [p.scenario.observed[a.issues[j]] for j in keep]
         prop += [p.proposal] * len(keep)
+        wave += [p.wave] * len(keep)
     out = {
         "proposal": np.array(prop),
+        "wave": np.array(wave),
         "observed": np.array(obs, float),
         "compromise": np.concatenate(comp),
         "grid": np.concatenate(table),  # (issues, grid points)
@@ -141,6 +146,28 @@ def nested_cv(d: dict[str, np.ndarray], with_eu: bool, folds: int, repeats: int,
     }
 
 
+def transfer(d: dict[str, np.ndarray]) -> list[dict[str, object]]:
+    """Fit on one wave's proposals (the grid point with the lowest MAE there), score on the other wave's: per wave
+    scored, the parameters, the model's MAE and its SE (clustered by proposal), compromise's MAE, the issues."""
+    err = np.abs(d["grid"] - d["observed"][:, None])
+    e_comp = np.abs(d["compromise"] - d["observed"])
+    out = []
+    for w in np.unique(d["wave"]):
+        test = d["wave"] == w
+        best = int(np.argmin(err[~test].mean(axis=0)))
+        out.append({"wave": str(w), "fit": tuple(float(v) for v in d["points"][best]), "mae": float(err[test, best].mean()),
+                    "se": clustered_se(err[test, best], d["proposal"][test]), "compromise": float(e_comp[test].mean()),
+                    "issues": int(test.sum())})  # fmt: skip
+    return out
+
+
+def print_transfer(d: dict[str, np.ndarray], label: str, names: tuple[str, ...]) -> None:
+    for t in transfer(d):
+        fit = ", ".join(f"{n}={v:g}" for n, v in zip(names, t["fit"]))  # type: ignore[call-overload]
+        print(f"  {label} fitted on the other wave ({fit}), scored on {t['wave']} ({t['issues']} issues): MAE "
+              f"{t['mae']:.3f} (SE {t['se']:.3f}); compromise {t['compromise']:.3f}")  # fmt: skip
+
+
 def report(res: dict[str, object], label: str, names: tuple[str, ...] = ("extreme_weight", "theta", "eu_weight")
            ) -> None:  # fmt: skip
     mae, se = res["model_mae"], res["model_se"]
@@ -170,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--with-eu", action="store_true", help="also blend with the expected-utility model")
     ap.add_argument("--snap", action="store_true", help="also snap-compromise (core-compromise × snap radius)")
+    ap.add_argument("--waves", action="store_true", help="also fit on one wave, score on the other")
     a = ap.parse_args(argv)
     if not a.path.exists():
         print(f"skipped: {a.path} not found (the DEU data are not shipped; see docs/core-compromise.md)")
@@ -183,6 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     if a.snap:
         report(nested_cv(snap_data(d), False, a.folds, a.repeats, a.seed), "snap-compromise",
                ("extreme_weight", "theta", "radius"))  # fmt: skip
+    if a.waves:
+        print("transfer between waves (one split each way; SE clustered by proposal):")
+        print_transfer(d, "core-compromise", ("extreme_weight", "theta"))
+        if a.snap:
+            print_transfer(snap_data(d), "snap-compromise", ("extreme_weight", "theta", "radius"))
     print(f"({time.perf_counter() - t0:.1f} s)")
     return 0
 

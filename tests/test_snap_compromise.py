@@ -180,3 +180,11 @@ def test_fitted_on_deu_by_grouped_cross_validation():
     assert res["compromise_mae"] == pytest.approx(22.787, abs=1e-3)
     assert res["difference"] == pytest.approx(-1.967, abs=0.005)
     assert res["difference_se"] == pytest.approx(0.645, abs=0.005)
+    # the transfer between waves (docs/snap-compromise.md): fitted on DEU I, the shipped defaults, better than
+    # compromise on the later waves; fitted on the later waves, worse than compromise on DEU I
+    first, later = cv_deu.transfer(cv_deu.snap_data(d))
+    assert first["wave"].startswith("DEU I ") and later["wave"].startswith("DEU II")
+    assert later["fit"] == (FITTED_EXTREME_WEIGHT, FITTED_THETA, FITTED_RADIUS)
+    assert (first["issues"], later["issues"]) == (137, 115)
+    assert (first["mae"], later["mae"]) == pytest.approx((23.804, 18.979), abs=0.0005)
+    assert first["mae"] > first["compromise"] and later["mae"] < later["compromise"]
