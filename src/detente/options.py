@@ -26,6 +26,7 @@ COMMON_OPTIONS = {
     "params": "--param",
     "paths": "--paths",
     "rule": "--rule",
+    "device": "--device",
 }
 """Library arguments that many commands give as these options: the CLI's ``guarded()`` names the option wherever an error
 names the argument in backticks (```max_memory` 'lots': …`` → ``--max-memory 'lots': …``)."""

@@ -64,6 +64,14 @@ Scheduler = Annotated[
     str | None,
     typer.Option("--scheduler", help="run the blocks on the Dask cluster at this address, e.g. tcp://host:8786"),
 ]
+Device = Annotated[
+    str | None,
+    typer.Option(
+        "--device",
+        help="where the expected-utility kernel runs: cpu (default, numpy) or cuda (CuPy or PyTorch on a GPU; "
+        "agrees with cpu to rounding)",
+    ),
+]
 MaxMemory = Annotated[
     str | None,
     typer.Option("--max-memory", help="refuse a run estimated to need more memory (e.g. 4GB; default: half of RAM)"),
@@ -193,6 +201,7 @@ def ensemble(
     max_memory: MaxMemory = None,
     delegations: Delegations = None,
     vetoes: Vetoes = None,
+    device: Device = None,
 ) -> None:
     """Monte Carlo ensemble: the model on DRAWS perturbed copies of the scenario, summarised per issue and actor."""
     from detente.uncertainty.ensemble import ensemble as run
@@ -221,6 +230,7 @@ def ensemble(
             max_memory=max_memory,
             delegations=delegations,
             vetoes=vetoes,
+            device=device,
         )
         names = model_names(model)
         if len(names) > 1:

@@ -24,8 +24,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from detente.errors import ParameterError, UnknownNameError
+from detente.execution.device import current as current_device
 from detente.execution.runner import step as progress_step
 from detente.models import _eu_kernel as K
+from detente.models._eu_xp import PAIR_ELEMENTS, play_round_on
 from detente.models.base import Keep, Model, Solution, register
 from detente.models.contract import Capabilities, RunState, array, info, table
 from detente.scenario.arrays import ScenarioArrays
@@ -261,6 +263,9 @@ def _run(
         same=prm.same,
     )
     stop_tol = max(prm.tol, 1e-12)
+    backend = current_device()  # None: the numpy kernel; else the array API kernel on that device
+    if backend is not None:
+        block = max(block, PAIR_ELEMENTS // max(n * n, 1))
     W = max(1, min(prm.cycle_window, prm.max_rounds))  # ring buffer: positions after round u sit in slot u % W
     if init is None:
         t0 = 0
@@ -311,7 +316,10 @@ def _run(
         step = -(-idx.size // nblocks)  # equal blocks of at most `block` problems
         for c in range(0, idx.size, step):
             b = slice(c, c + step)
-            parts.append(K.play_round(xa[b], wa[b], sa[b], ma[b], Ra[b], prev_mu[b], **opts))
+            if backend is None:
+                parts.append(K.play_round(xa[b], wa[b], sa[b], ma[b], Ra[b], prev_mu[b], **opts))
+            else:
+                parts.append(play_round_on(backend, xa[b], wa[b], sa[b], ma[b], Ra[b], prev_mu[b], **opts))
         if len(parts) == 1:
             new, kind, j, r = parts[0]
         else:

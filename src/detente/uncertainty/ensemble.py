@@ -21,6 +21,8 @@ and refuses with one line when it exceeds ``max_memory`` (default half the machi
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -30,6 +32,9 @@ import pandas as pd
 from detente import display
 from detente.errors import ParameterError
 from detente.execution import Blocks, block_seed, check_memory, format_bytes, run_blocks
+from detente.execution.device import Backend
+from detente.execution.device import resolve as resolve_device
+from detente.execution.device import use as use_device
 from detente.execution.footprint import BASE_BYTES, check_solve, model_bytes
 from detente.execution.memory import resolve_limit
 from detente.interventions import LabelledEdit, apply, final_positions, resolve, solve
@@ -590,6 +595,16 @@ def prepare(
     return sc, scenario, mdl, spec, int(seed), int(chunk)
 
 
+@contextmanager
+def on_device(device: str | None, workers: int | None, scheduler: str | None) -> Iterator[Backend | None]:
+    """The run's kernels on ``device`` (:func:`detente.execution.device.use`); a GPU runs in this process only."""
+    backend = resolve_device(device)
+    if backend is not None and (workers is not None or scheduler is not None):
+        raise ParameterError(f"`device` {device!r} runs the kernels in this process: give no `workers` or `scheduler`")
+    with use_device(backend):
+        yield backend
+
+
 def structure_modes(arrays: ScenarioArrays, delegations: str | None, vetoes: str | None) -> dict[str, str]:
     """``{"delegations": ..., "vetoes": ...}`` in force on ``arrays`` when either is given, else ``{}``.
 
@@ -644,6 +659,7 @@ def ensemble(
     max_memory: str | int | None = None,
     delegations: str | None = None,
     vetoes: str | None = None,
+    device: str | None = None,
 ) -> Ensemble:
     """Run a model on perturbed copies of a scenario: a Monte Carlo ensemble.
 
@@ -686,6 +702,11 @@ def ensemble(
     vetoes : {"on", "off"}, optional
         Whether outcomes are bounded by the veto players; default: on where the scenario names any. Either option,
         when given, is recorded in the provenance with the other's mode in force.
+    device : {"cpu", "cuda"}, optional
+        Where the expected-utility round kernel runs (:mod:`detente.execution.device`): ``"cpu"`` (default) numpy,
+        the same bytes as ever; ``"cuda"`` (``"cuda:N"``) CuPy or PyTorch on a GPU, agreeing with the CPU to
+        rounding (recorded in the provenance). Other models run on the CPU either way. Not with ``workers`` or
+        ``scheduler``.
 
     Returns
     -------
@@ -716,26 +737,30 @@ def ensemble(
         base_arrays.issues,
         file=f"<{sc.name}>.perturbation" if sc is not None and perturb is None and sc.perturbation else None,
     )
-    raw = simulate(
-        mdl,
-        [mb],
-        spec,
-        draws=draws,
-        seed=seed,
-        chunk=chunk,
-        progress=progress,
-        base_actors=base_arrays.actors,
-        workers=workers,
-        scheduler=scheduler,
-        max_memory=max_memory,
-        delegations=delegations,
-        vetoes=vetoes,
-    )[0]
+    prov = base_provenance(mdl, spec, seed, draws, chunk, struct)
+    with on_device(device, workers, scheduler) as backend:
+        raw = simulate(
+            mdl,
+            [mb],
+            spec,
+            draws=draws,
+            seed=seed,
+            chunk=chunk,
+            progress=progress,
+            base_actors=base_arrays.actors,
+            workers=workers,
+            scheduler=scheduler,
+            max_memory=max_memory,
+            delegations=delegations,
+            vetoes=vetoes,
+        )[0]
+    if backend is not None:
+        prov["device"] = backend.name
     return build(
         raw,
         mb,
         mdl,
-        provenance=base_provenance(mdl, spec, seed, draws, chunk, struct),
+        provenance=prov,
         thresholds=normalise_thresholds(thresholds, sc, mb.arrays),
         quantiles=tuple(quantiles),
         bins=bins,
