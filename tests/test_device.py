@@ -84,6 +84,7 @@ def test_ensemble_on_the_array_api_kernel_agrees_with_numpy():
     here = ensemble("korea-2019", "expected-utility", draws=200, seed=5, progress=False)
     with use(STRICT):
         there = ensemble("korea-2019", "expected-utility", draws=200, seed=5, progress=False)
+    assert there.provenance["device"] == "array-api-strict" and "device" not in here.provenance
     np.testing.assert_allclose(there.outcomes, here.outcomes, rtol=0, atol=1e-9)
     np.testing.assert_allclose(there.positions, here.positions, rtol=0, atol=1e-9)
     np.testing.assert_array_equal(there.rounds, here.rounds)
@@ -132,3 +133,22 @@ def test_cli_device_option():
     if not _gpu_usable():
         gpu = runner.invoke(app, [*base, "--device", "cuda"])
         assert gpu.exit_code == 2 and "no usable CUDA device" in gpu.stderr and len(gpu.stderr.splitlines()) == 1
+
+
+def test_sobol_indices_on_the_array_api_kernel_agree_with_numpy():
+    from detente.uncertainty import sensitivity
+
+    kw = dict(draws=32, seed=2, groups="actor", progress=False)
+    here = sensitivity("korea-2019", "expected-utility", **kw)
+    with use(STRICT):
+        there = sensitivity("korea-2019", "expected-utility", **kw)
+    assert there.provenance["device"] == "array-api-strict" and "device" not in here.provenance
+    for name in ("S1", "ST", "S1_conf", "ST_conf"):
+        np.testing.assert_allclose(getattr(there, name), getattr(here, name), rtol=1e-6, atol=1e-9, err_msg=name)
+
+
+def test_a_gpu_run_stays_in_this_process():
+    from detente.uncertainty import ensemble
+
+    with use(STRICT), pytest.raises(ParameterError, match="runs the kernels in this process"):
+        ensemble("korea-2019", "expected-utility", draws=10, seed=1, workers=1)

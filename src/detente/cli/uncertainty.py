@@ -449,6 +449,7 @@ def sensitivity(
     scale: Scale = None,
     delegations: Delegations = None,
     vetoes: Vetoes = None,
+    device: Device = None,
 ) -> None:
     """Sobol sensitivity (Saltelli/Jansen estimators): which input groups drive each issue's outcome."""
     from detente.cli.app import choice
@@ -475,6 +476,7 @@ def sensitivity(
             max_memory=max_memory,
             delegations=delegations,
             vetoes=vetoes,
+            device=device,
         )
         names = model_names(model)
         if len(names) > 1:

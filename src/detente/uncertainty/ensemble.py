@@ -33,6 +33,7 @@ from detente import display
 from detente.errors import ParameterError
 from detente.execution import Blocks, block_seed, check_memory, format_bytes, run_blocks
 from detente.execution.device import Backend
+from detente.execution.device import current as current_device
 from detente.execution.device import resolve as resolve_device
 from detente.execution.device import use as use_device
 from detente.execution.footprint import BASE_BYTES, check_solve, model_bytes
@@ -597,10 +598,12 @@ def prepare(
 
 @contextmanager
 def on_device(device: str | None, workers: int | None, scheduler: str | None) -> Iterator[Backend | None]:
-    """The run's kernels on ``device`` (:func:`detente.execution.device.use`); a GPU runs in this process only."""
-    backend = resolve_device(device)
+    """The run's kernels on ``device`` (:func:`detente.execution.device.use`; None: where the caller's are, by
+    default the CPU); a GPU runs in this process only."""
+    backend = current_device() if device is None else resolve_device(device)
     if backend is not None and (workers is not None or scheduler is not None):
-        raise ParameterError(f"`device` {device!r} runs the kernels in this process: give no `workers` or `scheduler`")
+        shown = device if device is not None else backend.name
+        raise ParameterError(f"`device` {shown!r} runs the kernels in this process: give no `workers` or `scheduler`")
     with use_device(backend):
         yield backend
 

@@ -33,7 +33,7 @@ from detente.models.base import Model, _jsonable, issue_scales, no_forecast, no_
 from detente.results import Provenance
 from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.schema import Scenario
-from detente.uncertainty.ensemble import base_provenance, prepare, solve_draws, structure_modes
+from detente.uncertainty.ensemble import base_provenance, on_device, prepare, solve_draws, structure_modes
 from detente.uncertainty.perturb import Uniforms
 from detente.uncertainty.perturb import perturb as perturb_batch
 from detente.uncertainty.sobol import SobolSums, block_size, design
@@ -231,6 +231,7 @@ def sensitivity(
     max_memory: str | int | None = None,
     delegations: str | None = None,
     vetoes: str | None = None,
+    device: str | None = None,
 ) -> Sensitivity:
     """Sobol indices (S1, ST) of each issue's outcome for groups of uncertain inputs.
 
@@ -243,7 +244,7 @@ def sensitivity(
     model : str or Model
     draws : int
         ``N``, the base samples (a power of 2 is best).
-    perturb, seed, chunk, params, progress, workers, scheduler, max_memory, delegations, vetoes
+    perturb, seed, chunk, params, progress, workers, scheduler, max_memory, delegations, vetoes, device
         As in :func:`detente.uncertainty.ensemble`.
     groups : str
         How inputs are grouped: ``"actor-field"`` (default), ``"actor"``, ``"field"``, ``"issue"`` or ``"cell"``.
@@ -304,20 +305,21 @@ def sensitivity(
     job = SobolJob(
         mdl, arrays, spec_nc, seed, blocks, step, group_of, G, np.array(cells, int), np.zeros(m), delegations, vetoes
     )
-    # outputs are centred on the model's outcome at the nominal inputs (u = 0.5 everywhere)
-    nominal = evaluate(job, np.full((1, D), 0.5), np.random.default_rng(seed))[0]
-    job.center = np.where(np.isfinite(nominal), nominal, 0.0)
     sums: SobolSums | None = None
-    for part in run_blocks(
-        sobol_block,
-        job,
-        range(blocks.count),
-        workers=workers,
-        scheduler=scheduler,
-        show_progress=progress,
-        what=f"sobol {mdl.name}: blocks of {base} base samples",
-    ):
-        sums = part if sums is None else sums + part
+    with on_device(device, workers, scheduler) as backend:
+        # outputs are centred on the model's outcome at the nominal inputs (u = 0.5 everywhere)
+        nominal = evaluate(job, np.full((1, D), 0.5), np.random.default_rng(seed))[0]
+        job.center = np.where(np.isfinite(nominal), nominal, 0.0)
+        for part in run_blocks(
+            sobol_block,
+            job,
+            range(blocks.count),
+            workers=workers,
+            scheduler=scheduler,
+            show_progress=progress,
+            what=f"sobol {mdl.name}: blocks of {base} base samples",
+        ):
+            sums = part if sums is None else sums + part
     assert sums is not None
     S1, S1c, ST, STc, var = sums.indices(conf_level)
     prov = base_provenance(mdl, spec_nc, seed, total, step, struct)
@@ -335,6 +337,8 @@ def sensitivity(
             "conf_method": "delta method (normal approximation)",
         }
     )
+    if backend is not None:
+        prov["device"] = backend.name
     nobody = no_stances(arrays)[0]
     missing = no_forecast({iid: "no_stances" for iid, x in zip(arrays.issues, nobody) if x})
     return Sensitivity(arrays.issues, unique_groups, S1, S1c, ST, STc, var, Provenance(prov), missing)
