@@ -273,7 +273,7 @@ def test_static_only_scenario_runs_end_to_end(tmp_path):
 _FAV_A = dict(p60=0.01, m_v=0.01, L5=0.01, c_m=0.01, X_RC=0.99, sigma_N=0.99, p_ex=0.01, kappa_x=0.01)
 POINTS = {
     "a": ({}, {**_FAV_A, "delta_N": 0.01}),
-    "b": (dict(p_c0_1=0.99, mu_tau=0.99, c_X=0.99, tau_X=0.99), {}),
+    "b": ({}, dict(e_K=0.99, rho_K=0.01, w_CK=0.01)),
     "c": ({}, dict(p60=0.99, m_v=0.99, c_m=0.99)),
     "d": ({}, ("rng", 5, 8, 0)),
     "e": (dict(W_P=0.99, dq_D=0.99, c_R=0.99, dq_R=0.01, q0=0.5), {}),

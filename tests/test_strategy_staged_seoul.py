@@ -163,3 +163,37 @@ def test_cli_seoul_led_beside_the_presidents_best_same_bytes():
     assert all("south_korea_value" in r for r in doc["rules"])
     assert by["seoul-led"]["south_korea_value"] >= by["president-best"]["south_korea_value"] - 1e-9
 
+
+# ---------------------------------------------------------------------------------------------------- claims
+def test_claims_seoul_choice_respects_the_veto_and_only_seoul_claims_draw_its_parameters():
+    from detente.claims import claims_of
+    from detente.claims.evaluate import Evaluator, Plan, base_params, varied
+    from detente.claims.rules import candidates, expand
+    from detente.scenario.io import load
+    from detente.strategy.staged.engine import calendar_from_block
+    from detente.strategy.staged.priors import BY_NAME, SEOUL
+
+    korea = load("korea-2019")
+    cl = {c.id: c for c in claims_of(korea)}
+    seoul_names = {p for p, v in BY_NAME.items() if v.scope == SEOUL}
+    assert seoul_names <= set(varied(cl["b"]))
+    for cid in "acdef":
+        assert not seoul_names & set(varied(cl[cid])), cid
+    c = cl["b"]
+    cal = calendar_from_block(korea.strategy)
+    plan = Plan(c, cal, GRID, tuple(varied(c)), 81)
+    for nu in (0.0, 1e9):
+        p = {**base_params(c), "nu_K": nu, "c_XP": 0.2, "c_R": 1.0}
+        ev = Evaluator(plan, p)
+        ref = expand(c.rules["seoul-led"], c.rules)
+        cands = candidates(ref, c.rules)
+        assert all(r.phase1.lead == 1 for r in cands)
+        chosen = ev.seoul_choice(ref, cands)
+        hanoi = ev.solve(PRESETS["hanoi"], {})[0].value_P
+        sols = {r.code(): ev.solve(r, {})[0] for r in cands}
+        ok = {k: fw for k, fw in sols.items() if fw.value_P >= hanoi - nu}
+        if ok:
+            assert chosen.code() in ok
+            assert sols[chosen.code()].value_K == max(fw.value_K for fw in ok.values())
+        else:
+            assert chosen.phase1.lead == 0
