@@ -305,6 +305,8 @@ def sensitivity(
     job = SobolJob(
         mdl, arrays, spec_nc, seed, blocks, step, group_of, G, np.array(cells, int), np.zeros(m), delegations, vetoes
     )
+    from scipy.stats import qmc  # noqa: F401 - the design's engine, loaded here once: forked workers inherit it
+
     sums: SobolSums | None = None
     with on_device(device, workers, scheduler) as backend:
         # outputs are centred on the model's outcome at the nominal inputs (u = 0.5 everywhere)
