@@ -5,6 +5,9 @@ sequences and test days. Each month: North Korea's action by inverse CDF from π
 inverse CDF on the kernel's sparse row. Paths run in blocks, so memory stays flat in the number of paths; block b of
 rule r uses ``numpy.random.SeedSequence(seed, spawn_key=(r, b))``, so results do not depend on how blocks are
 scheduled.
+
+Under :func:`detente.execution.device.use` (``--device``, ``device=``) the paths run on that array namespace
+(:mod:`.montecarlo_xp`) from the same random streams.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from detente.execution.blocks import Blocks, block_seed
+from detente.execution.device import current as current_device
 from detente.execution.runner import progress
 from detente.execution.runner import step as progress_step
 from detente.strategy.staged.game import Game
@@ -78,6 +82,11 @@ def _action_keys(k: Kernel, pi: np.ndarray, n_live: int) -> tuple[np.ndarray, np
 def simulate(
     game: Game, n: int, seed: int, *, rule_id: int = 0, months: int | None = None, record_months: tuple[int, int] | None = None
 ) -> Paths:
+    backend = current_device()
+    if backend is not None:
+        from detente.strategy.staged.montecarlo_xp import simulate_on
+
+        return simulate_on(backend, game, n, seed, rule_id=rule_id, months=months, record_months=record_months)
     game.solve()
     T = game.calendar.horizon
     months = T if months is None else months
