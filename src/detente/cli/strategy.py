@@ -91,6 +91,9 @@ def strategy_cmd(
         "--deference", metavar="NU",
         help="with --seoul-led: how much of his payoff against the Hanoi offer (months of complete disarmament) the "
              "president gives up to let Seoul lead; 0 none, inf full delegation (default: parameter nu_K)")] = None,
+    device: Annotated[str | None, typer.Option(
+        "--device", help="where the Monte Carlo's paths run: cpu (default, numpy) or cuda (CuPy or PyTorch on a "
+                         "GPU; the same random draws, agrees with cpu to rounding)")] = None,
     fmt: Format = None,
     out: Out = None,
 ) -> None:
@@ -119,7 +122,7 @@ def strategy_cmd(
         nu = _deference(deference, seoul_led)
         doc = run(scenario, rule, best=best_rule, paths=paths or 20000, seed=seed, overrides=parse_params(param),
                   grid=g, search_grid=g if g is not None and g.n_v * g.n_tau < 48 else None, truth=truth,
-                  seoul=seoul_led, deference=nu)
+                  seoul=seoul_led, deference=nu, device=device)
         _emit(fmt, chart, out, doc=lambda: doc, frames=lambda: {"rules": _staged_frame(doc)},
               text=lambda: _staged_table(doc), fig_fn=lambda: staged_status_figure(doc))
 

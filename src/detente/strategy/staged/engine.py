@@ -17,6 +17,9 @@ from typing import Any
 import numpy as np
 
 from detente.errors import ParameterError, ScenarioError
+from detente.execution.device import current as current_device
+from detente.execution.device import resolve as resolve_device
+from detente.execution.device import use as use_device
 from detente.execution.runner import progress
 from detente.strategy.needs import GAME, STAGED
 from detente.strategy.staged import priors
@@ -151,6 +154,7 @@ def run(
     truth: Truth | None = None,
     seoul: bool = False,
     deference: float | None = None,
+    device: str | None = None,
 ) -> dict[str, Any]:
     """Exact metrics for each rule (and the president's best rule), monthly status shares, arsenal quantiles.
 
@@ -160,9 +164,13 @@ def run(
 
     With ``seoul`` South Korea's best rule under the US veto (:mod:`.seoul`; ``deference`` is the president's ν,
     None for the parameter ``nu_K``) is searched after the president's best rule and reported beside it, with South
-    Korea's payoff under every rule."""
+    Korea's payoff under every rule.
+
+    ``device`` (``"cpu"`` or ``"cuda"``; None: where :func:`detente.execution.device.use` put the caller, by
+    default numpy) is where the Monte Carlo's paths run; any other than numpy is named in the output's ``device``."""
     if paths < 1:
         raise ParameterError(f"`paths` {paths}: expected a positive number of paths")
+    backend = current_device() if device is None else resolve_device(device)
     block = STAGED.check(scenario) if scenario is not None else None
     cal = calendar_from_block(block)
     ov = priors.check(overrides or {})
@@ -183,6 +191,7 @@ def run(
         "seed": seed,
         "paths": paths,
         "grid": dataclasses.asdict(grid),
+        **({"device": backend.name} if backend is not None else {}),
     }
     if truth is not None:
         truth.check()
@@ -226,7 +235,8 @@ def run(
             g = make_game(rule, ov, grid=grid, calendar=cal, truth=truth)
             g.with_K = seoul
             fw = forward(g, 81)
-            ps = simulate(g, paths, seed, rule_id=i)
+            with use_device(backend):
+                ps = simulate(g, paths, seed, rule_id=i)
             entry = {
                 "name": rule.name,
                 "meaning": rule.meaning,

@@ -27,8 +27,8 @@ from detente.execution.blocks import Blocks, block_seed
 from detente.execution.device import Backend
 from detente.execution.runner import progress
 from detente.execution.runner import step as progress_step
-from detente.strategy.staged.game import Game
 from detente.strategy.staged import montecarlo as mc
+from detente.strategy.staged.game import Game
 from detente.strategy.staged.montecarlo import Paths, _action_keys, _sampler
 from detente.strategy.staged.priors import BY_NAME
 from detente.strategy.staged.space import ACTIONS, CVID_DONE
