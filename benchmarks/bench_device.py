@@ -2,18 +2,24 @@
 
     python benchmarks/bench_device.py                      # needs CuPy or PyTorch with a CUDA device
     python benchmarks/bench_device.py --problems 200000 --draws 100000 --device cuda:0
-    python benchmarks/bench_device.py --strict --problems 2000 --draws 500   # no GPU: array-api-strict on the CPU
+    python benchmarks/bench_device.py --strict --problems 2000 --draws 500 --strategy-paths 20000   # no GPU
+    python benchmarks/bench_device.py --part strategy --strategy-paths 1000000   # the strategy Monte Carlo only
 
-Two measurements, each with the largest absolute difference from numpy:
+Three measurements, each with the largest absolute difference from numpy:
 
 1. one round of the kernel (:func:`detente.models._eu_kernel.play_round` vs :func:`detente.models._eu_xp.play_round`)
    on ``--problems`` random problems of ``--actors`` actors, the arrays already on the device (the kernel alone;
    the device is synchronised before the clock stops), and again with the copies to and from the device;
 2. a whole ensemble, ``detente ensemble korea-2019 --model expected-utility --draws D`` in the library, on the CPU
-   and with ``device=``.
+   and with ``device=``;
+3. the staged game's Monte Carlo (:func:`detente.strategy.staged.montecarlo.simulate`, ``detente strategy
+   --device``) for the sfs-freeze rule on the default grid, ``--strategy-paths`` paths (default 1e6) on numpy and on
+   the device, the device's time split into drawing on the host (and copying the draws over) and the rest.
 
 Goals: agreement to 1e-9 (positions on korea-2019's 0-100 scales; the kernels sum in different orders) and the
-discrete choices (offer kinds, proposers) the same; speed is reported, not judged. ``--strict`` runs the array API
+discrete choices (offer kinds, proposers) the same; the strategy paths identical (the draws are the same, made on
+the host: state counts, test days and arsenals equal) and the sums of payoffs by type within 1e-12 relative (they
+are added in another order); speed is reported, not judged. ``--strict`` runs the array API
 kernel on array-api-strict instead (slow: it checks that the code stays inside the standard, it measures nothing
 about GPUs).
 """
@@ -51,6 +57,45 @@ def _problems(P: int, n: int, seed: int = 1) -> tuple[np.ndarray, ...]:
     return x, w, s, mask, R, K.weighted_median(x, w, mask)
 
 
+def _strategy(backend: Any, paths: int) -> bool:
+    """The staged game's Monte Carlo on numpy and on ``backend``: times and the largest differences."""
+    from detente.strategy.staged.game import make_game
+    from detente.strategy.staged.montecarlo import simulate
+    from detente.strategy.staged.montecarlo_xp import simulate_on
+    from detente.strategy.staged.rules import PRESETS
+
+    g = make_game(PRESETS["sfs-freeze"], {}).solve()
+    simulate(g, min(paths, 10_000), seed=1)  # warm-up: the game's policies and flows by month computed once
+    t0 = time.perf_counter()
+    want = simulate(g, paths, seed=1)
+    t_np = time.perf_counter() - t0
+    simulate_on(backend, g, min(paths, 10_000), seed=1)  # warm-up: kernels compiled, the kernel's arrays copied
+    _sync(backend)
+    clock: dict[str, float] = {}
+    t0 = time.perf_counter()
+    got = simulate_on(backend, g, paths, seed=1, clock=clock)
+    _sync(backend)
+    t_dev = time.perf_counter() - t0
+    host = clock["host draws"]
+    same = {
+        name: bool(np.array_equal(getattr(want, name), getattr(got, name)))
+        for name in ("occupancy", "test_days", "arsenal_final", "arsenal_q", "type_count")
+    }
+    d_arsenal = float(np.max(np.abs(want.arsenal_final.astype(float) - got.arsenal_final)))
+    d_occ = float(np.max(np.abs(want.occupancy - got.occupancy)))
+    rel = max(
+        float(np.max(np.abs(getattr(want, v) - getattr(got, v)) / np.maximum(np.abs(getattr(want, v)), 1e-300)))
+        for v in ("value_N", "value_N2")
+    )
+    print(
+        f"strategy Monte Carlo, sfs-freeze, {paths} paths, {g.calendar.horizon} months: numpy {t_np:.2f} s, device "
+        f"{t_dev:.2f} s ({t_np / t_dev:.1f}×) of which host draws and copies {host:.2f} s, the rest {t_dev - host:.2f} "
+        f"s; max |Δ arsenal| {d_arsenal:.2e}, max |Δ state count| {d_occ:.0f}, max relative Δ payoff sums {rel:.1e}; "
+        f"identical: {', '.join(k for k, v in same.items() if v) or 'none'}"
+    )
+    return all(same.values()) and rel <= 1e-12
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--device", default="cuda")
@@ -59,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--actors", type=int, default=8)
     ap.add_argument("--draws", type=int, default=100_000, help="draws of the korea-2019 ensemble")
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--strategy-paths", type=int, default=1_000_000, help="paths of the strategy Monte Carlo")
+    ap.add_argument("--part", choices=("all", "eu", "strategy"), default="all", help="which measurements to run")
     a = ap.parse_args(argv)
 
     from detente.errors import ParameterError
@@ -84,6 +131,11 @@ def main(argv: list[str] | None = None) -> int:
         conflict="full_move", capitulation="full_move", zero=1e-12, same=1e-9,
     )  # fmt: skip
     ok = True
+    if a.part in ("all", "strategy"):
+        ok &= _strategy(backend, a.strategy_paths)
+    if a.part == "strategy":
+        print(f"agreement: {ok}")
+        return 0 if ok else 1
 
     args = _problems(a.problems, a.actors)
     t_cpu = []

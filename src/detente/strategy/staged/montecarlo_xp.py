@@ -19,6 +19,7 @@ the last bit (docs/strategy.md states the tolerances).
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -76,9 +77,11 @@ def simulate_on(
     rule_id: int = 0,
     months: int | None = None,
     record_months: tuple[int, int] | None = None,
+    clock: dict[str, float] | None = None,
 ) -> Paths:
     """:func:`detente.strategy.staged.montecarlo.simulate` with the paths on ``backend``: the same random streams,
-    the same paths (see the module's note on the sums by type)."""
+    the same paths (see the module's note on the sums by type). ``clock`` (benchmarks) gets the seconds spent
+    drawing on the host and copying the draws to the device, under ``"host draws"``."""
     xp, put, get = backend.xp, backend.asarray, backend.to_numpy
     f64, i64 = xp.float64, xp.int64
     game.solve()
@@ -128,16 +131,19 @@ def simulate_on(
             }
         return k, months_of[key]
 
+    host = 0.0
     blocks = Blocks(n, mc.BLOCK)
     with progress(None, blocks.count, "Monte Carlo") as advance:
         for b in range(blocks.count):
             m = blocks.length(b)
+            t0 = time.perf_counter()
             rng = np.random.default_rng(block_seed(seed, b).spawn(rule_id + 1)[rule_id])
             theta_h = rng.integers(0, nt, size=m)
             theta = put(np.asarray(theta_h, dtype=np.int64))
             s = put(np.full(m, game.s0, dtype=np.int64))
             W = put(np.asarray(wd.ppf(rng.random(m)), dtype=np.float64))
             muW = put(np.asarray(mud.ppf(rng.random(m)), dtype=np.float64))
+            host += time.perf_counter() - t0
             disc = put(np.ones(m))
             val = put(np.zeros(m))
             wq = np.zeros((months + 1, 3))
@@ -150,12 +156,13 @@ def simulate_on(
                 k, d = month(t)
                 n_rows = d["n_rows"]
                 # the alive paths' uniforms as numpy draws them (actions, then successors), each on its path
-                draws = rng.random(n_alive)
-                us_h = rng.random(n_alive)
+                t0 = time.perf_counter()
+                draws, us_h = put(rng.random(n_alive)), put(rng.random(n_alive))
+                host += time.perf_counter() - t0
                 at = xp.maximum(xp.cumulative_sum(xp.astype(alive, i64)) - 1, xp.asarray(0, dtype=i64))
                 if n_alive:
-                    uq = xp.where(alive, xp.take(put(draws), at), half)
-                    us = xp.where(alive, xp.take(put(us_h), at), half)
+                    uq = xp.where(alive, xp.take(draws, at), half)
+                    us = xp.where(alive, xp.take(us_h, at), half)
                 else:
                     uq = us = xp.full((m,), 0.5, dtype=f64)
                 sa = xp.where(alive, s, xp.asarray(n_live - 1, dtype=i64))  # dead paths: any live state, masked below
@@ -192,7 +199,9 @@ def simulate_on(
                     np.add.at(trans, (get(rows)[mask], get(nxt)[mask]), 1.0)
                 test = alive & (xp.take(d["y"], rows) >= 1)
                 n_test = int(xp.sum(xp.astype(test, i64)))  # 1 + Poisson(λ_d) days each: a sum of Poissons is Poisson
+                t0 = time.perf_counter()
                 tdays[t] += n_test + float(rng.poisson(lam_d * n_test))
+                host += time.perf_counter() - t0
                 Wa = W + muW / 12 * xp.take(d["prod"], rows)
                 reset = (
                     (nxt < n_live)
@@ -219,6 +228,8 @@ def simulate_on(
             if b == 0:
                 q_first = wq
             advance()
+    if clock is not None:
+        clock["host draws"] = clock.get("host draws", 0.0) + host
     return Paths(
         n=n,
         months=months,
