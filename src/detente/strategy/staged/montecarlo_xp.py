@@ -49,7 +49,8 @@ def first_above(xp: Any, keys: Any, q: Any, lo: Any, hi: Any, span: int) -> Any:
 
 def _counts(xp: Any, values: Any, n_bins: int) -> Any:
     """``numpy.bincount(values, minlength=n_bins)`` of non-negative integers below ``n_bins`` (exact)."""
-    edges = xp.searchsorted(xp.sort(values), xp.arange(n_bins + 1, dtype=values.dtype), side="left")
+    bins = xp.arange(n_bins + 1, dtype=values.dtype, device=values.device)
+    edges = xp.searchsorted(xp.sort(values), bins, side="left")
     return edges[1:] - edges[:-1]
 
 
@@ -57,7 +58,7 @@ def _quantiles(backend: Backend, W: Any, live: Any, n_live: int) -> np.ndarray:
     """``numpy.quantile(W[live], (0.1, 0.5, 0.9))`` (numpy's linear method): the order statistics are found on the
     device, the interpolation is numpy's on the host, so the result is the same number."""
     xp = backend.xp
-    srt = xp.sort(xp.where(live, W, xp.inf))
+    srt = xp.sort(xp.where(live, W, xp.asarray(xp.inf, dtype=W.dtype, device=W.device)))
     vi = (n_live - 1) * np.asarray(QUANTILES)
     lo = np.floor(vi).astype(np.int64)
     hi = np.minimum(lo + 1, n_live - 1)
@@ -102,9 +103,11 @@ def simulate_on(
     lam_d = game.params["lambda_d"]
     wd = BY_NAME["W0"].dist
     mud = BY_NAME["mu_W"].dist
+    # arrays made here live where the draws do (PyTorch does not mix CPU and GPU arrays)
     cvid_next = put(np.asarray(sp.components[0], dtype=np.int64))
-    types = xp.reshape(xp.arange(nt, dtype=i64), (nt, 1))
-    zero, half, one = (xp.asarray(v, dtype=f64) for v in (0.0, 0.5, 1.0))
+    types = put(np.arange(nt, dtype=np.int64).reshape(nt, 1))
+    zero, half, one = (put(np.asarray(v, dtype=np.float64)) for v in (0.0, 0.5, 1.0))
+    zero_i, last_live = (put(np.asarray(v, dtype=np.int64)) for v in (0, n_live - 1))
     months_of: dict[int, dict[str, Any]] = {}  # the kernel's arrays on the device, by month (-1: stationary)
 
     def month(t: int) -> tuple[Any, dict[str, Any]]:
@@ -159,13 +162,13 @@ def simulate_on(
                 t0 = time.perf_counter()
                 draws, us_h = put(rng.random(n_alive)), put(rng.random(n_alive))
                 host += time.perf_counter() - t0
-                at = xp.maximum(xp.cumulative_sum(xp.astype(alive, i64)) - 1, xp.asarray(0, dtype=i64))
+                at = xp.maximum(xp.cumulative_sum(xp.astype(alive, i64)) - 1, zero_i)
                 if n_alive:
                     uq = xp.where(alive, xp.take(draws, at), half)
                     us = xp.where(alive, xp.take(us_h, at), half)
                 else:
-                    uq = us = xp.full((m,), 0.5, dtype=f64)
-                sa = xp.where(alive, s, xp.asarray(n_live - 1, dtype=i64))  # dead paths: any live state, masked below
+                    uq = us = xp.full((m,), 0.5, dtype=f64, device=s.device)
+                sa = xp.where(alive, s, last_live)  # dead paths: any live state, masked below
                 # North Korea's action by inverse CDF: one search in the sorted keys (type, state, cumulative π)
                 q = xp.astype(theta * (n_live + 1) + sa, f64) + uq
                 off = theta * n_rows
@@ -206,7 +209,7 @@ def simulate_on(
                 reset = (
                     (nxt < n_live)
                     & (xp.take(d["j"], rows) < CVID_DONE)
-                    & (xp.take(cvid_next, xp.minimum(nxt, xp.asarray(n_live - 1, dtype=i64))) == CVID_DONE)
+                    & (xp.take(cvid_next, xp.minimum(nxt, last_live)) == CVID_DONE)
                 )
                 W = xp.where(alive, xp.where(reset, zero, Wa), W)
                 s = xp.where(alive, nxt, s)
@@ -218,7 +221,7 @@ def simulate_on(
             if months == T:  # stationary continuation value closes the realised payoff
                 assert game.V is not None
                 VT = put(np.ascontiguousarray(game.V[T], dtype=np.float64).ravel())
-                cont = disc * xp.take(VT, xp.where(alive, s, xp.asarray(0, dtype=i64)) * nt + theta)
+                cont = disc * xp.take(VT, xp.where(alive, s, zero_i) * nt + theta)
                 val = xp.where(alive, val + cont, val)
             mine = xp.reshape(theta, (1, m)) == types  # (types, paths): the sums by type, masked
             vsum += get(xp.sum(xp.where(mine, xp.reshape(val, (1, m)), zero), axis=1))
