@@ -13,7 +13,7 @@ import io
 import textwrap
 from typing import Any
 
-from detente.claims.verdict import DEPENDS, FAILS, HOLDS, SEVERAL, SMALL
+from detente.claims.verdict import DEPENDS, FAILS, HOLDS, OTHER_WAY, SENSITIVE, SEVERAL, SMALL
 
 GLOSSARY: dict[str, str] = {
     "plausible assumptions": "the ranges of values the team judged credible for each uncertain input; 'holds in 80 % "
@@ -93,15 +93,16 @@ def sentence(c: dict[str, Any]) -> str:
     prim = [h for h in dyn["hypotheses"] if h["role"] == "primary"]
     h0 = prim[0]
     cat, S = dyn["category"], dyn["S"]
+    most = "many" if OTHER_WAY in dyn["notes"] else "most"
     if cat == HOLDS:
         if h0["kind"] == "level":
-            s = (f"{title}: holds under most plausible assumptions. In about {pct5(S)} of them, the "
+            s = (f"{title}: holds under {most} plausible assumptions. In about {pct5(S)} of them, the "
                  f"{h0['plain']} stays below {_value(h0, h0['threshold'])}.")
         else:
-            s = (f"{title}: holds under most plausible assumptions. In about {pct5(S)} of them, the "
+            s = (f"{title}: holds under {most} plausible assumptions. In about {pct5(S)} of them, the "
                  f"{h0['plain']} moves the claimed way by at least {_amount(h0, h0['min_effect'])}.")
     elif cat == FAILS:
-        s = f"{title}: fails under most plausible assumptions. It holds in only about {pct5(S)} of them."
+        s = f"{title}: fails under {most} plausible assumptions. It holds in only about {pct5(S)} of them."
     elif cat == SMALL:
         s = (f"{title}: points the way the article says in about {pct5(dyn['S_sign'])} of plausible cases, but "
              f"the effect is usually smaller than {_amount(h0, h0['min_effect'] or 0)}, the least that would "
@@ -122,6 +123,8 @@ def sentence(c: dict[str, Any]) -> str:
             s = s.rstrip(".") + ", but not for the reason the article gives."
         elif n.startswith("but raises"):
             s = s.rstrip(".") + f", {n}."
+    if OTHER_WAY in dyn["notes"]:
+        s = s.rstrip(".") + f" ({OTHER_WAY})."
     if any(n.startswith("borderline") for n in dyn["notes"]):
         s += f" The estimate is uncertain: between {pct5(dyn['S_lo'])} and {pct5(dyn['S_hi'])}."
     return s
@@ -176,6 +179,18 @@ def static_line(c: dict[str, Any]) -> str:
     return line
 
 
+def minimum_line(c: dict[str, Any]) -> str | None:
+    """How the share moves when the minimum effect is halved or doubled (same draws, no new solve)."""
+    dyn = c.get("dynamic")
+    if dyn is None:
+        return None
+    line = (f"Minimum effect: the claim holds in about {pct5(dyn['S'])} of plausible cases as set, "
+            f"{pct5(dyn['S_half_delta'])} with half of it and {pct5(dyn['S_double_delta'])} with double.")
+    if SENSITIVE in dyn["notes"]:
+        line += " The verdict is sensitive to what counts as a meaningful effect."
+    return line
+
+
 def cannot_line(c: dict[str, Any]) -> str:
     items = c["cannot_test"]
     more = f" (+{len(items) - 1} more)" if len(items) > 1 else ""
@@ -206,6 +221,7 @@ def blocks(doc: dict[str, Any]) -> list[dict[str, Any]]:
                 "rests_on": assumptions_line(c),
                 "why": why(c),
                 "static": static_line(c),
+                "minimum": minimum_line(c),
                 "cannot": cannot_line(c),
                 "record": _record_line(c),
                 "fact_checks": [f"Fact check: {f['text']}: {f['correction']}." for f in c["fact_checks"]],
@@ -261,7 +277,7 @@ def text(doc: dict[str, Any], width: int = 100) -> str:
         lines += w.wrap(f"{b['id']}  {b['title']}")
         lines += w.wrap(f"Quote: “{b['quote']}”")
         lines += w.wrap(f"Verdict: {b['verdict']}")
-        for key in ("sentence", "rests_on", "why", "static", "record", "cannot"):
+        for key in ("sentence", "rests_on", "why", "static", "minimum", "record", "cannot"):
             if b[key]:
                 lines += w.wrap(b[key])
         for f in b["fact_checks"]:
@@ -389,7 +405,7 @@ def html_page(doc: dict[str, Any]) -> str:
     cmap = {c["id"]: c for c in doc["claims"]}
     for b in blocks(doc):
         colour = BADGE.get(b["category"], "#5e5e5e")
-        extra = "".join(f"<p class='l'>{e(x)}</p>" for x in [b["record"], *b["fact_checks"]] if x)
+        extra = "".join(f"<p class='l'>{e(x)}</p>" for x in [b["minimum"], b["record"], *b["fact_checks"]] if x)
         if b["premise"]:
             extra += f"<p class='l'><b>Note:</b> {e(b['premise'])}</p>"
         parts.append(
@@ -419,7 +435,7 @@ def png(doc: dict[str, Any]) -> bytes:
         rows.append((textwrap.fill("“" + b["quote"] + "”", 100), 9.0, "normal", "italic", "#444444"))
         rows.append(("BADGE", 10.5, "normal", "normal", "white"))
         rows.append((textwrap.fill(b["sentence"], 88), 10.5, "bold", "normal", "black"))
-        for key in ("rests_on", "why", "static", "record", "cannot"):
+        for key in ("rests_on", "why", "static", "minimum", "record", "cannot"):
             if b[key]:
                 rows.append((textwrap.fill(b[key], 108), 9.0, "normal", "normal", "black"))
         for f in b["fact_checks"]:

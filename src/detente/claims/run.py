@@ -17,7 +17,7 @@ from typing import Any
 from detente.claims.evaluate import Plan, months_needed, prior_text, varied
 from detente.claims.evidence import record_test, static_evidence, static_summary
 from detente.claims.schema import Claim, claims_of
-from detente.claims.verdict import Config, verdict
+from detente.claims.verdict import OTHER_WAY, Config, verdict
 from detente.errors import DetenteError
 
 SHIPPED = "data/claims"
@@ -109,28 +109,7 @@ def compute(
                     rec = {"id": h.id, "plain": h.plain, "verdict": "the record is not available here",
                            "error": type(e).__name__}
         st = static_evidence(scenario, c, cfg.static_draws, cfg.seed) if static and c.static else []
-        if dyn is not None:
-            verdict_word = dyn["phrase"]
-            share: float | None = dyn["S"]
-            summary = static_summary(st, dyn["S"] >= 0.5)
-            if summary["points_the_other_way"] and dyn["category"] == "holds under most plausible assumptions":
-                dyn["notes"].append("stakeholder models point the other way")
-        elif st:
-            import numpy as np
-
-            usable = [r for r in st if "S_static" in r and not {"premise-driven", "not representable"} & set(r["flags"])]
-            summary = static_summary(st, None)
-            share = float(np.mean([r["S_static"] for r in usable])) if usable else None
-            if usable:
-                verdict_word = _static_word(share)
-            elif any("premise-driven" in r["flags"] for r in st):
-                verdict_word = "the what-if builds the claim in; not a test"
-            else:
-                verdict_word = "cannot be tested by detente"
-        elif rec is not None:
-            verdict_word, share, summary = rec["verdict"], None, {}
-        else:
-            verdict_word, share, summary = "cannot be tested by detente", None, {}
+        verdict_word, share, summary = merge(dyn, st, rec)
         if quick:
             verdict_word = "quick estimate: " + verdict_word
         entry.update(
@@ -163,6 +142,47 @@ def compute(
         "dynamic": dynamic,
         "claims": out_claims,
     }
+
+
+BUILT_IN = "the what-if builds the claim in; not a test"
+
+
+def merge(
+    dyn: dict[str, Any] | None, st: list[dict[str, Any]], rec: dict[str, Any] | None
+) -> tuple[str, float | None, dict[str, Any]]:
+    """A claim's headline verdict word, its share and the static summary, from its three kinds of evidence, which
+    are never pooled.
+
+    * With model hypotheses the headline is the dynamic verdict. The static rows stand beside it; when every usable
+      (unflagged) static row points against the dynamic verdict's direction, the qualifier "(stakeholder models
+      point the other way)" is added and "most" becomes "many" (a note is added to ``dyn`` as well).
+    * A static-only claim gets the same vocabulary on the mean static share of its usable rows, followed by
+      "(stakeholder models only)". When no row is usable and at least one is premise-driven (the others cannot
+      reach the issue), the verdict is "the what-if builds the claim in; not a test".
+    * A record hypothesis keeps its own verdict line; it is the headline only when nothing else speaks.
+    """
+    import numpy as np
+
+    if dyn is not None:
+        word = dyn["phrase"]
+        summary = static_summary(st, dyn["S"] >= 0.5)
+        if summary["points_the_other_way"] and "under most" in word:
+            word = word.replace("under most", "under many") + f" ({OTHER_WAY})"
+            if OTHER_WAY not in dyn["notes"]:
+                dyn["notes"].append(OTHER_WAY)
+        return word, dyn["S"], summary
+    if st:
+        usable = [r for r in st if "S_static" in r and not {"premise-driven", "not representable"} & set(r["flags"])]
+        summary = static_summary(st, None)
+        if usable:
+            share = float(np.mean([r["S_static"] for r in usable]))
+            return _static_word(share), share, summary
+        if any("premise-driven" in r["flags"] for r in st):
+            return BUILT_IN, None, summary
+        return "cannot be tested by detente", None, summary
+    if rec is not None:
+        return rec["verdict"], None, {}
+    return "cannot be tested by detente", None, {}
 
 
 def _static_word(share: float | None) -> str:
@@ -199,4 +219,4 @@ def shipped(scenario: Any) -> dict[str, Any] | None:
     return doc
 
 
-__all__ = ["StaleResultError", "compute", "dumps", "keys", "shipped", "shipped_path"]
+__all__ = ["StaleResultError", "compute", "dumps", "keys", "merge", "shipped", "shipped_path"]

@@ -50,6 +50,8 @@ FAILS = "fails under most plausible assumptions"
 SEVERAL = "depends on several assumptions"
 DEPENDS = "depends on"
 NOT_TESTABLE = "cannot be tested by detente"
+OTHER_WAY = "stakeholder models point the other way"
+SENSITIVE = "sensitive to what counts as a meaningful effect"
 TIP_GRID = (0.01, 0.1, 0.3, 0.5, 0.7, 0.9, 0.99)
 
 
@@ -59,8 +61,8 @@ class Config:
     claims that search rules and for claims on fixed rules."""
 
     replicates: int = 8
-    base: int = 1
-    base_fixed: int = 2
+    base: int = 2
+    base_fixed: int = 16
     grid: tuple[int, int, int] = (6, 1, 5)
     seed: int = 2019
     block: int = 4
@@ -226,6 +228,16 @@ def verdict(
     def reps(x: np.ndarray) -> np.ndarray:
         return np.array([x[r * per: r * per + 2 * n].mean() for r in range(R)])
 
+    half = n // 2
+
+    def reps_half(x: np.ndarray) -> np.ndarray:
+        # the first half of each replicate's base points: a scrambled Sobol' net of N/2 points on its own
+        return np.array([np.concatenate([x[r * per: r * per + half], x[r * per + n: r * per + n + half]]).mean()
+                         for r in range(R)])
+
+    def at_half(x: np.ndarray) -> float | None:
+        return float(reps_half(x.astype(float)).mean()) if half else None
+
     main = share_stats(reps(ok.astype(float)))
     S_sign = float(reps((sign > 0).astype(float)).mean())
     S_half = float(reps((m_claim[0.5] >= 0).astype(float)).mean())
@@ -250,6 +262,7 @@ def verdict(
                 "S_lo": st["S_lo"],
                 "S_hi": st["S_hi"],
                 "S_sign": float(reps((D[:, j] > 0).astype(float)).mean()),
+                "S_half_draws": at_half(okh),
                 "median_d": float(np.median(dv)),
                 "q10_d": float(np.quantile(dv, 0.1)),
                 "q90_d": float(np.quantile(dv, 0.9)),
@@ -274,9 +287,11 @@ def verdict(
             {
                 "group": lab,
                 "S1_margin": float(S1[0, g]),
+                "S1_margin_ci": float(S1c[0, g]),
                 "ST_margin": float(ST[0, g]),
                 "ST_margin_ci": float(STc[0, g]),
                 "S1_holds": float(S1[1, g]),
+                "S1_holds_ci": float(S1c[1, g]),
                 "ST_holds": float(ST[1, g]),
                 "ST_holds_ci": float(STc[1, g]),
             }
@@ -357,12 +372,14 @@ def verdict(
     if lo_cat != hi_cat:
         notes.append(f"borderline between '{lo_cat}' and '{hi_cat}'")
     if len({point_category(S_half, S_sign), point_category(main["S"], S_sign), point_category(S_double, S_sign)}) > 1:
-        notes.append("sensitive to what counts as a meaningful effect")
+        notes.append(SENSITIVE)
     for hh in hyp_out:
         if hh["role"] == "reason" and main["S"] >= 0.5 and hh["S"] < 0.5:
             notes.append("holds, but not for the reason the article gives")
         if hh["role"] == "safety" and hh["S"] < 0.5:
-            notes.append(f"but raises the {hh['plain']} by more than {hh['tolerance']:g}")
+            tol = float(hh["tolerance"])
+            amount = f"{tol * 100:g} percentage points" if hh["plain"].startswith("chance") else f"{tol:g}"
+            notes.append(f"but raises the {hh['plain']} by more than {amount}")
     return {
         "category": cat,
         "phrase": phrase,
@@ -373,6 +390,12 @@ def verdict(
         "S_sign": S_sign,
         "S_half_delta": S_half,
         "S_double_delta": S_double,
+        # convergence: the share on the first half of every replicate's base points (N/2), and the interval width
+        "S_half_draws": at_half(ok),
+        "S_replicates": reps(ok.astype(float)).tolist(),
+        "S_half_replicates": reps_half(ok.astype(float)).tolist() if half else None,
+        "draws_half": int(2 * half * R),
+        "interval_width": main["S_hi"] - main["S_lo"],
         "notes": notes,
         "draws": int(2 * n * R),
         "evaluations": int(per * R),
