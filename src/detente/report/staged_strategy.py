@@ -200,8 +200,8 @@ def f8_decision(g: Game) -> Figure:
     r_frz = rows[k.row_k[rows] == slot_frz][0]
     theta = int(np.argsort(g.types.v)[g.types.n // 2])
     comp = g.flow_N(0, split=True)
-    assert g.V is not None
-    cont = g.params["delta_N"] * (k.P @ g.V[1][:, theta])
+    assert g.V_believed is not None
+    cont = g.params["delta_N"] * (k.P @ g.V_believed[1][:, theta])
     names = list(comp) + ["future (continuation value)"]
     vals = [float(comp[c][r_frz, theta] - comp[c][r_hold, theta]) for c in comp] + [float(cont[r_frz] - cont[r_hold])]
     fig = Figure(figsize=(9, 3.5))

@@ -312,7 +312,7 @@ def replay(days: list[int] | tuple[int, ...] = TEST_DAYS_2019_2021, *, grid: Any
     b1 = (c["test_months"][0] + 1) / (c["test_months"][1] + 2)
     q0 = (c["quiet_then_test"][0] + 1) / (c["quiet_then_test"][1] + 2)
     q1 = (c["test_then_test"][0] + 1) / (c["test_then_test"][1] + 2)
-    split = g.calendar.covid
+    split = g.calendar.covid if g.calendar.covid is not None else len(y)
     forecasts: dict[str, list[float]] = {"engine (in-sample)": pred, "M0 one running rate": [],
                                          "M1 two running rates": [], "B1 climatology 1993-2017": [],
                                          "B2 Markov chain 1993-2017": []}

@@ -105,6 +105,7 @@ def calendar_from_block(block: dict[str, Any] | None) -> Calendar:
             )
         kw["horizon"] = h
     names = {"bolton": "bolton", "border-closure": "covid", "leakage-2020": "leak_switch"}
+    surprise = []
     for i, sh in enumerate(block.get("shocks") or []):
         name = sh.get("name")
         if name not in names:
@@ -112,6 +113,18 @@ def calendar_from_block(block: dict[str, Any] | None) -> Calendar:
                 "unknown dated shock", where=f"strategy.shocks[{i}].name", value=name, expected=", ".join(names)
             )
         kw[names[name]] = _month_index(start, sh.get("month"), f"strategy.shocks[{i}].month")
+        seen = sh.get("anticipated")
+        if not isinstance(seen, bool):
+            raise ScenarioError(
+                "a dated shock must say whether it was foreseeable",
+                where=f"strategy.shocks[{i}].anticipated",
+                value=seen,
+                expected="true (known in advance to the target's plans) or false (a surprise from its month on)",
+            )
+        if not seen:
+            surprise.append(names[name])
+    if block.get("shocks") is not None:
+        kw["unanticipated"] = tuple(surprise)
     c = Calendar(**kw)
     if c.horizon < c.long_run:
         raise ScenarioError(

@@ -20,6 +20,7 @@ best response is unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -41,10 +42,27 @@ class Calendar:
     election: int = 20
     inauguration: int = 22
     horizon: int = 30
-    covid: int = 11
-    bolton: int = 6
-    leak_switch: int = 10
+    # dated shocks (month indices; None: the shock does not happen, nor its long-run part)
+    covid: int | None = 11
+    bolton: int | None = 6
+    leak_switch: int | None = 10
     long_run: int = 30  # from this month every parameter takes its long-run value (and the rule may switch)
+    # the dated shocks (names of the fields above) that nobody foresaw: North Korea's programme is solved without
+    # them until their month, then re-solved from the realised state with them in force (a surprise)
+    unanticipated: tuple[str, ...] = ("covid", "bolton")
+
+    def foreseen(self, t: int) -> Calendar:
+        """The calendar as known at the start of month t: an unanticipated shock later than t is absent."""
+        gone: dict[str, Any] = {
+            name: None for name in self.unanticipated if (m := getattr(self, name)) is not None and m > t
+        }
+        return dataclasses.replace(self, unanticipated=(), **gone)
+
+    def surprises(self, t0: int = 0) -> list[int]:
+        """The months after ``t0`` and before the long-run month in which an unanticipated shock that enters North
+        Korea's problem happens (Bolton's departure changes only the president's cost of relief)."""
+        months = {getattr(self, name) for name in self.unanticipated if name != "bolton"}
+        return sorted(m for m in months if m is not None and t0 < m < min(self.long_run, self.horizon))
 
     def label(self, t: int) -> str:
         y, m = (int(x) for x in self.start.split("-"))
@@ -92,6 +110,7 @@ class Game:
         self.nodes = belief_nodes(self.lam0, self.grid.n_lam)
         self._kernels: dict[Any, kern.Kernel] = {}
         self.V: np.ndarray | None = None
+        self.V_believed: np.ndarray | None = None
         self.V_inf: np.ndarray | None = None
         self.stationary_residual = np.nan
         self._pi: dict[int, tuple[np.ndarray, np.ndarray, Any]] = {}
@@ -106,20 +125,21 @@ class Game:
         p, cal = self.params, self.calendar
         t = self.epoch(t)
         if t is None:
-            return (1 - p["leak_inf"]) * (1 - p["c_cov_inf"])
-        leak = p["leak_2019"] if t < cal.leak_switch else min(0.8, p["leak_2019"] * p["leak_2020_mult"])
-        return (1 - leak) * (1 - p["c_cov"] * (t >= cal.covid))
+            return (1 - p["leak_inf"]) * (1 - p["c_cov_inf"] * (cal.covid is not None))
+        leak = p["leak_2019"] if not _after(t, cal.leak_switch) else min(0.8, p["leak_2019"] * p["leak_2020_mult"])
+        return (1 - leak) * (1 - p["c_cov"] * _after(t, cal.covid))
 
     def covid_share(self, t: int | None) -> float:
         p = self.params
         t = self.epoch(t)
         if t is None:
-            return p["c_cov_inf"] / p["c_cov"] if p["c_cov"] > 0 else 0.0
-        return float(t >= self.calendar.covid)
+            return p["c_cov_inf"] / p["c_cov"] if p["c_cov"] > 0 and self.calendar.covid is not None else 0.0
+        return float(_after(t, self.calendar.covid))
 
     def c_R(self, t: int | None) -> float:
         p = self.params
-        return p["c_R"] * (1 - p["varpi_B"] * (t is None or t >= self.calendar.bolton))
+        bolton = self.calendar.bolton
+        return p["c_R"] * (1 - p["varpi_B"] * (bolton is not None and (t is None or t >= bolton)))
 
     def kernel(self, t: int | None, true: bool = False) -> kern.Kernel:
         """The kernel of month t (None: the stationary kernel after the horizon): as North Korea sees it, or with
@@ -213,19 +233,59 @@ class Game:
 
     def solve(self) -> Game:
         """N's soft Bellman recursion, backward from the stationary continuation, on the reachable states of each
-        month; the choice probabilities are kept for the forward equation and the Monte Carlo."""
+        month; the choice probabilities are kept for the forward equation and the Monte Carlo.
+
+        With unanticipated shocks (:meth:`Calendar.surprises`) the months before a shock take the choices of the
+        programme solved on the calendar known then (:meth:`Calendar.foreseen`), which has no such shock; from the
+        shock's month on, the programme with the shock in force, solved from whatever state the earlier months
+        reached (a soft Bellman recursion from month t does not depend on how the state was reached, so this is the
+        remaining game re-solved from the realised state). ``V`` is then the value realised under these choices
+        (what the Monte Carlo's discounted payoffs average to), ``V_believed`` the value North Korea expects when it
+        chooses in each month."""
         if self.V is not None:
             return self
-        T = self.calendar.horizon
-        ns, nt = self.space.n_states, self.types.n
-        self.V_inf = self.solve_stationary()
         reach = self.reachable()
         self._reach = reach
+        t0 = self.origin[0] if self.origin is not None else 0
+        cuts = self.calendar.surprises(t0)
+        self.V_inf = self.solve_stationary()
+        V, self._pi = self._backward(reach, cuts[-1] if cuts else 0)
+        believed = V.copy() if cuts else V
+        bounds = [t0, *cuts]
+        delta = self.params["delta_N"]
+        for n in range(len(cuts) - 1, -1, -1):
+            lo, hi = bounds[n], bounds[n + 1]
+            w = Game(self.params, self.rule, self.calendar.foreseen(lo), self.grid, self.successor, self.origin)
+            w._kernels = self._kernels  # the kernel rows do not depend on the dated shocks, only the flows do
+            w.V_inf = w.solve_stationary()
+            Vw, piw = w._backward(reach, lo, stop=hi)
+            for t in range(hi - 1, lo - 1, -1):
+                if t not in piw:
+                    continue
+                rows, e, Pr = piw[t]
+                self._pi[t] = piw[t]
+                believed[t] = Vw[t]
+                # realised value of the foreseen choices: V_w plus the expected gap in flows and continuation
+                rs = self.kernel(t).row_s[rows]
+                firsts = np.flatnonzero(np.r_[True, rs[1:] != rs[:-1]])
+                gap = (self.flow_N(t, rows=rows) - w.flow_N(t, rows=rows)) + delta * (Pr @ (V[t + 1] - Vw[t + 1]))
+                V[t, rs[firsts]] = Vw[t, rs[firsts]] + np.add.reduceat(e * gap, firsts, axis=0)
+        self.V_believed = believed
+        self.V = V
+        return self
+
+    def _backward(self, reach: list[np.ndarray], first: int, stop: int | None = None
+                  ) -> tuple[np.ndarray, dict[int, tuple[np.ndarray, np.ndarray, Any]]]:
+        """V_t and π_t (on the reachable rows) for t = T − 1 down to ``first``, from V_T = V_∞; the choice
+        probabilities are kept for the months before ``stop`` only (default: all)."""
+        T = self.calendar.horizon
+        ns, nt = self.space.n_states, self.types.n
+        assert self.V_inf is not None
         V = np.zeros((T + 1, ns, nt))
         V[T] = self.V_inf
         delta, sig = self.params["delta_N"], self.sigma
-        self._pi = {}
-        for t in range(T - 1, -1, -1):
+        pis: dict[int, tuple[np.ndarray, np.ndarray, Any]] = {}
+        for t in range(T - 1, first - 1, -1):
             k = self.kernel(t)
             rows = np.flatnonzero(reach[t][k.row_s])
             if rows.size == 0:
@@ -239,10 +299,10 @@ class Game:
             e = np.exp((Qw - m[grp]) / sig)
             z = np.add.reduceat(e, firsts, axis=0)
             V[t, rs[firsts]] = m + sig * np.log(z)
-            e /= z[grp]
-            self._pi[t] = (rows, e, Pr)
-        self.V = V
-        return self
+            if stop is None or t < stop:
+                e /= z[grp]
+                pis[t] = (rows, e, Pr)
+        return V, pis
 
     def cover(self, t: int, support: np.ndarray) -> Game:
         """Make sure the solution covers a forward run from ``support`` (a mask of states) at month t: solve from
@@ -360,6 +420,11 @@ class Game:
         mu = np.zeros((self.space.n_states, self.types.n))
         mu[self.s0] = self.types.weight
         return mu
+
+
+def _after(t: int, month: int | None) -> bool:
+    """Whether a dated shock of ``month`` is in force in month t (never when the shock is absent)."""
+    return month is not None and t >= month
 
 
 def lse_rows(rs: np.ndarray, Q: np.ndarray, nb: int, sigma: float) -> np.ndarray:
