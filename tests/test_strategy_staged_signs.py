@@ -68,8 +68,9 @@ def test_e11d_south_korean_payments_raise_the_freeze() -> None:
     vals = np.array([freeze(dataclasses.replace(SFS, P_K=float(k)), {}) for k in ks])
     steps = np.diff(vals)
     assert np.all(steps > 0)  # derivative > 0 along the whole sweep
-    # pinned sweep (exact, small grid): the slope varies from about 0.6 to 5.3 per bite-month over this range
-    assert vals[-1] - vals[0] == pytest.approx(0.2951, abs=2e-3)
+    # pinned sweep (exact, small grid; the border closure of Feb 2020 unforeseen, as the scenario codes it; 0.2951
+    # when it was foreseen): tolerance 2e-3 for the numpy/BLAS versions the tests run under
+    assert vals[-1] - vals[0] == pytest.approx(0.2519, abs=2e-3)
     ov = {"mu_tau": at("mu_tau", 0.98), "m_v": at("m_v", 0.98)}
     assert abs(freeze(dataclasses.replace(SFS, P_K=0.05), ov) - freeze(SFS, ov)) < 1e-9
 
@@ -78,3 +79,20 @@ def test_e11d_south_korean_payments_raise_the_freeze() -> None:
 def test_points_are_inside_the_prior(name: str) -> None:
     lo, hi = priors.BY_NAME[name].bounds
     assert lo < at(name, 0.02) < at(name, 0.98) < hi
+
+
+@pytest.mark.parametrize("key", ["a", "b", "c", "d"])
+def test_e11_sign_maps_hold_both_signs_over_the_prior(key: str) -> None:
+    """Figure F6's maps: on the corners of each map (prior quantiles 1 % and 99 % of its two parameters) the effect
+    holds somewhere and fails somewhere; for (a) and (b) it even reverses."""
+    from detente.strategy.staged.signs import BY_KEY, TOL, sign_map
+
+    m = sign_map(key, n=2, grid=GRID)
+    assert m.values.shape == (2, 2) and np.all(np.isfinite(m.values))
+    assert m.holds.any() and not m.holds.all()
+    if key in ("a", "b"):
+        s = BY_KEY[key].sign
+        assert (s * m.values < -TOL).any()  # the opposite sign is reached, not only "no effect"
+    for name in (m.effect.x, m.effect.y):  # the map stays inside the prior's support
+        lo, hi = priors.BY_NAME[name].bounds
+        assert lo <= float(np.min(m.xs if name == m.effect.x else m.ys)) < hi

@@ -132,34 +132,39 @@ def f5_belief(g: Game) -> Figure:
     return fig
 
 
-def f6_signs(grid: Grid) -> Figure:
-    """Sign of three effects on P(freeze or more by the election) along one assumption each."""
-    fig = Figure(figsize=(11, 3.4))
-    axes = fig.subplots(1, 3)
-    import dataclasses
+def f6_signs(grid: Grid, n: int = 9) -> Figure:
+    """Sign maps of four effects over two assumptions each (prior quantiles 1-99 %, others central)."""
+    from matplotlib.colors import TwoSlopeNorm
 
-    base = PRESETS["hanoi"].phase1
-    cases = (
-        ("e_B", np.linspace(0.05, 0.3, 6), "efficacy of added interceptors",
-         Rule("bmd", dataclasses.replace(base, B=1)), Rule("no-bmd", base)),
-        ("A", np.linspace(0.0, 2.0, 6), "audience cost per threat level",
-         Rule("threats", dataclasses.replace(base, theta_SR=2, theta_ST=2)), Rule("none", dataclasses.replace(
-             base, theta_SR=0, theta_ST=0))),
-        ("p60", np.linspace(0.1, 0.6, 6), "prior fear of exploitation (5 years)", PRESETS["sfs-freeze"],
-         PRESETS["hanoi"]),
-    )
-    for ax, (param, xs, words, r1, r0) in zip(axes, cases, strict=True):
-        diffs = []
-        for x in xs:
-            a = forward(make_game(r1, {param: float(x)}, grid=grid))
-            b = forward(make_game(r0, {param: float(x)}, grid=grid))
-            tE = a.reached.shape[0] - 1 if a.reached.shape[0] <= 20 else 20
-            diffs.append(a.reached[tE, 2] - b.reached[tE, 2])
-        ax.plot(xs, diffs, "o-")
-        ax.axhline(0, color="black", lw=0.6)
-        ax.set_xlabel(words, fontsize=8)
-        ax.set_title(f"'{r1.name}' minus '{r0.name}'", fontsize=8)
-    axes[0].set_ylabel("change in P(freeze or more by the election)")
+    from detente.strategy.staged import priors
+    from detente.strategy.staged.signs import EFFECTS, TOL, sign_map
+
+    fig = Figure(figsize=(11, 9))
+    axes = fig.subplots(2, 2).ravel()
+    for ax, eff in zip(axes, EFFECTS, strict=True):
+        m = sign_map(eff, n, grid)
+        v = m.values
+        lim = max(float(np.abs(v).max()), 1e-9)
+        mesh = ax.pcolormesh(m.xs, m.ys, v, cmap="RdBu" if eff.sign > 0 else "RdBu_r", shading="nearest",
+                             norm=TwoSlopeNorm(0.0, -lim, lim))
+        none = np.abs(v) <= TOL
+        if none.any():
+            ax.contourf(m.xs, m.ys, none.astype(float), levels=[0.5, 1.5], colors="none", hatches=["///"])
+        if (v > TOL).any() and (v < -TOL).any():
+            ax.contour(m.xs, m.ys, v, levels=[0.0], colors="black", linewidths=0.8)
+        ax.set_xlabel(priors.BY_NAME[eff.x].label, fontsize=8)
+        ax.set_ylabel(priors.BY_NAME[eff.y].label, fontsize=8)
+        if priors.BY_NAME[eff.y].prior.startswith("LogU"):
+            ax.set_yscale("log")
+        if priors.BY_NAME[eff.x].prior.startswith("LogU"):
+            ax.set_xscale("log")
+        ax.set_title(f"({eff.key}) {eff.words}\nholds in {m.share_holds():.0%} of the map; hatched: no effect "
+                     f"(|change| <= {TOL:g})", fontsize=8)
+        ax.tick_params(labelsize=7)
+        cb = fig.colorbar(mesh, ax=ax)
+        cb.set_label("change in P(freeze or more by the election)" if eff.metric == "freeze"
+                     else "change in P(crisis by the election)", fontsize=7)
+        cb.ax.tick_params(labelsize=7)
     fig.tight_layout()
     return fig
 
@@ -274,7 +279,7 @@ def main(out: Path, doc: dict[str, Any] | None = None) -> None:
         best = next(r for r in doc["rules"] if r["name"] == "president-best")
         games["president-best"] = make_game(Rule("president-best", phase_from_code(best["code"])), grid=grid)
     figs = {"F1": f1_status(games), "F2": f2_arsenal(games), "F4": f4_first_step(games),
-            "F5": f5_belief(games["hanoi"]), "F6": f6_signs(Grid(6, 2, 6)), "F8": f8_decision(games["sfs-freeze"]),
+            "F5": f5_belief(games["hanoi"]), "F6": f6_signs(Grid(8, 2, 6)), "F8": f8_decision(games["sfs-freeze"]),
             "F9": f9_cns(grid), "F10": f10_episodes(episodes.score())}
     if doc is not None:
         figs["F3"] = f3_best(doc)
@@ -295,6 +300,10 @@ def only(names: list[str], out: Path, doc: dict[str, Any]) -> None:
     from detente.strategy.staged.rules import phase_from_code
 
     grid = SWEEP_GRID
+    if "F6" in names:
+        f6_signs(Grid(8, 2, 6)).savefig(out / "strategy-F6.png", dpi=90, metadata={"Software": None})
+    if "F7" not in names:
+        return
     best = next(r for r in doc["rules"] if r["name"] == "president-best")
     rule = Rule("president-best", phase_from_code(best["code"]))
     if "F7" in names:

@@ -39,14 +39,15 @@ STRATEGIC_TYPES = ("ICBM", "IRBM", "SLV")
 # Derived from the file above by `detente strategy-fit` (recomputed and checked by the tests when the data exist).
 # Test days per month (distinct recorded dates), Mar 2019 - Jan 2021 (months 0..22):
 TEST_DAYS_2019_2021 = (0, 1, 2, 0, 2, 5, 1, 2, 1, 0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-# Maximum-likelihood estimates on that window (sweep grid, every other parameter central), with standard errors
-# from the observed information, recorded from `detente strategy-fit`: log-likelihood -26.38 over 23 months
-# (AIC 58.75, BIC 62.16). The naive models on the same months: -27.60 (one rate; AIC 59.20) and -23.39 (two rates,
-# before and after the border closure; AIC 52.78); the engine's likelihood also prices every month's decision to
-# hold the moratorium, which the naive models take as given. Profile of the strategic-test premium (Δ₂, held at
-# its prior centre -1 in the fit): -26.14 at -3, -26.19 at -2, -26.38 at -1 (flat: not identified).
-FITTED_CENTRAL: dict[str, float] = {"mu_tau": -0.1285, "kappa_cov": -0.4814, "lambda_d": 1.25}
-FITTED_SE: dict[str, float] = {"mu_tau": 0.158, "kappa_cov": 0.195, "lambda_d": 0.395}
+# Maximum-likelihood estimates on that window (sweep grid, every other parameter central; the border closure of
+# Feb 2020 unanticipated, as the scenario codes it), with standard errors from the observed information, recorded
+# from `detente strategy-fit`: log-likelihood -26.34 over 23 months (AIC 58.68, BIC 62.09). The naive models on the
+# same months: -27.60 (one rate; AIC 59.20) and -23.39 (two rates, before and after the border closure; AIC 52.78);
+# the engine's likelihood also prices every month's decision to hold the moratorium, which the naive models take as
+# given. Profile of the strategic-test premium (Δ₂, held at its prior centre -1 in the fit), recorded when the
+# closure was still anticipated: -26.14 at -3, -26.19 at -2, -26.38 at -1 (flat: not identified).
+FITTED_CENTRAL: dict[str, float] = {"mu_tau": -0.1320, "kappa_cov": -0.4853, "lambda_d": 1.25}
+FITTED_SE: dict[str, float] = {"mu_tau": 0.171, "kappa_cov": 0.197, "lambda_d": 0.395}
 
 
 def default_data_dir() -> Path:
