@@ -331,7 +331,7 @@ def leave_one_out(path: Path | None = None, *, grid: Grid | None = None, unregis
         return memo[key]
 
     mu0 = central()["mu_tau"]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for ep in eps:
         others = [e for e in eps if e.id != ep.id]
         res = optimize.minimize_scalar(lambda m, others=others: -sum(ll(e, m) for e in others), bounds=LOO_BOUNDS,
@@ -342,7 +342,7 @@ def leave_one_out(path: Path | None = None, *, grid: Grid | None = None, unregis
                      "engine, mu_tau refitted on the others": ll(ep, mu), "engine, mu_tau from the CNS fit":
                      ll(ep, mu0)})
     out: dict[str, Any] = {"sha256": digest, "floor": floor, "mu_tau_cns": mu0, "episodes": rows,
-                           "total": {k: float(sum(r[k] for r in rows)) for k in
+                           "total": {k: float(sum(float(r[k]) for r in rows)) for k in
                                      ("engine, mu_tau refitted on the others", "engine, mu_tau from the CNS fit")}}
     if digest != REGISTERED_SHA256:
         out["note"] = "NOT PRE-REGISTERED"
