@@ -5,7 +5,8 @@ best wall-clock and CPU time over a few repeats and the ratio to its target:
 
 * one rule at the default grid (72 types, 10 belief nodes, 30 months): dynamic programme, stationary continuation
   and forward equation — target 0.6 s;
-* one rule at the sweep grid (48 types, 8 belief nodes; the target was set for 24 types) — target 0.08 s;
+* one rule at the sweep grid (48 types, 8 belief nodes; the target was set for 24 types) — target 0.08 s, and the
+  same at 24 types;
 * 10^5 Monte Carlo paths × 30 months (policies already solved) — target 0.5 s;
 * memory of a 10^7-path run (blocks of 10^5 paths; the peak resident memory is printed) — target < 2 GB.
 
@@ -42,7 +43,9 @@ def best_of(fn, repeats: int = 3) -> tuple[float, float]:
     return min(wall), min(cpu)
 
 
-BEFORE = {"default": 1.315, "sweep": 0.463, "paths": 1.246}  # CPU seconds, see the module docstring
+# CPU seconds, see the module docstring; 24 types: before the month's kernels shared their events up to the election
+# step (and with the border closure unforeseen, which solves a second programme for the months before it)
+BEFORE = {"default": 1.315, "sweep": 0.463, "paths": 1.246, "sweep24": 0.562}
 
 
 def main() -> None:
@@ -51,6 +54,7 @@ def main() -> None:
     for key, label, grid, target in (
         ("default", "one rule, default grid (72 types)", Grid(), 0.6),
         ("sweep", "one rule, sweep grid (48 types)", SWEEP_GRID, 0.08),
+        ("sweep24", "one rule, 24 types (8 x 3, 8 belief nodes)", Grid(8, 3, 8), 0.08),
     ):
         w, c = best_of(lambda grid=grid: forward(make_game(rule, grid=grid), light=True))
         print(f"{label:42s} {w:7.3f} {c:7.3f} {target:9.2f} {c / target:10.1f} {BEFORE[key]:13.3f} "

@@ -109,6 +109,7 @@ class Game:
         self.lam0 = kern.baseline_exposure(self.params)
         self.nodes = belief_nodes(self.lam0, self.grid.n_lam)
         self._kernels: dict[Any, kern.Kernel] = {}
+        self._partials: dict[Any, Any] = {}
         self.V: np.ndarray | None = None
         self.V_believed: np.ndarray | None = None
         self.V_inf: np.ndarray | None = None
@@ -155,15 +156,14 @@ class Game:
             ph_I = self.rule.at(t)
             key = (ph_I, t == cal.election, t == cal.inauguration)
         if key not in self._kernels:
-            self._kernels[key] = kern.build(
-                self.params,
-                self.space,
-                self.nodes,
-                ph_I,
-                self.successor.last(),
-                election=t is not None and t == cal.election,
-                inauguration=t is not None and t == cal.inauguration,
-                stationary=t is None,
+            # an ordinary month, the election and the inauguration share every event before the election step
+            part = ("partial", ph_I, t is None)
+            if part not in self._partials:
+                self._partials[part] = kern.partial(
+                    self.params, self.space, self.nodes, ph_I, self.successor.last(), stationary=t is None
+                )
+            self._kernels[key] = self._partials[part](
+                t is not None and t == cal.election, t is not None and t == cal.inauguration
             )
         return self._kernels[key]
 
@@ -257,6 +257,7 @@ class Game:
             lo, hi = bounds[n], bounds[n + 1]
             w = Game(self.params, self.rule, self.calendar.foreseen(lo), self.grid, self.successor, self.origin)
             w._kernels = self._kernels  # the kernel rows do not depend on the dated shocks, only the flows do
+            w._partials = self._partials
             w.V_inf = w.solve_stationary()
             Vw, piw = w._backward(reach, lo, stop=hi)
             for t in range(hi - 1, lo - 1, -1):

@@ -34,6 +34,7 @@ scales H by (1 − ω_G) for every ψ (hands-tying, Fearon 1997), never Λ or n_
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,7 +137,25 @@ def build(
     stationary: bool = False,
     truth: tuple[float, float] | None = None,
 ) -> Kernel:
-    """The month's kernel. ``truth`` = (shape, rate) of the distribution the exploitation rate is really drawn from,
+    """The month's kernel (see :func:`partial`)."""
+    return partial(p, space, nodes, ph_I, ph_S, stationary=stationary, truth=truth)(election, inauguration)
+
+
+def partial(
+    p: dict[str, float],
+    space: Space,
+    nodes: np.ndarray,
+    ph_I: Phase,
+    ph_S: Phase,
+    *,
+    stationary: bool = False,
+    truth: tuple[float, float] | None = None,
+) -> Callable[[bool, bool], Kernel]:
+    """The month's kernel up to the election and inauguration step, as a function of (election, inauguration) that
+    finishes it: the events of a month before that step do not depend on the calendar, so an ordinary month, the
+    election month and the inauguration month share them and are built once.
+
+    ``truth`` = (shape, rate) of the distribution the exploitation rate is really drawn from, ``truth`` = (shape, rate) of the distribution the exploitation rate is really drawn from,
     when it differs from North Korea's prior (the misperception mode of :mod:`.misperception`): exploitation acts
     then happen at the true predictive rate given the exposure, while exposure, strikes and reneges are defined as
     before. None: the North's own prior (the common-prior default)."""
@@ -224,16 +243,14 @@ def build(
     f["one_minus_D"] = wsum(1 - dv.D[jt])
     f["k_pay"] = wsum(((jt >= ph["k_K"][er]) & (rt != 2)).astype(float))
     f["d"] = wsum(dv.dval[jt])
-    if election:
-        rel_pos = rel > 0
-        q = np.clip(
-            p["q0"] + p["dq_D"] * ((jt >= p["k_E"]) & (rt != 2) & rel_pos) - p["dq_R"] * (rel_pos & (jt < CVID_DONE)),
-            0,
-            1,
-        )
-        q = np.where(e["at"] == 0, q, 1.0)
-    else:
-        q = np.ones_like(rel)
+    # the re-election chance (read only in the election month)
+    rel_pos = rel > 0
+    q = np.clip(
+        p["q0"] + p["dq_D"] * ((jt >= p["k_E"]) & (rt != 2) & rel_pos) - p["dq_R"] * (rel_pos & (jt < CVID_DONE)),
+        0,
+        1,
+    )
+    q = np.where(e["at"] == 0, q, 1.0)
     # 4. crisis and war
     pcw = p_crisis[er] * p_w[er]
     br.c["q"] = q
@@ -274,9 +291,26 @@ def build(
     wgt = np.where(e["absb"] == 0, wgt, 0.0)  # an absorbed entry has no belief to round
     for spent in ("lam", "H", "rel", "due"):  # no later event reads these
         del e[spent]
-    if not election:
-        del e["q"]
     br.split([1 - wgt, wgt], [{"it": k}, {"it": k1}])
+    common, f_common = dict(br.c), f
+
+    def finish(election: bool, inauguration: bool) -> Kernel:
+        return _finish(common, dict(f_common), election, inauguration, stationary, p, space, dv, n_rows, rows, j, r,
+                       a, jp, y, c, ph, sched, p_crisis, p_w, p_back, theta_y, W_US, is_exit, is_abort, row_s, row_k)
+
+    return finish
+
+
+def _finish(common: dict[str, np.ndarray], f: dict[str, np.ndarray], election: bool, inauguration: bool,
+            stationary: bool, p: dict[str, float], space: Space, dv: Derived, n_rows: int, rows: np.ndarray,
+            j: np.ndarray, r: np.ndarray, a: np.ndarray, jp: np.ndarray, y: np.ndarray, c: np.ndarray,
+            ph: dict[str, np.ndarray], sched: np.ndarray, p_crisis: np.ndarray, p_w: np.ndarray,
+            p_back: np.ndarray, theta_y: np.ndarray, W_US: np.ndarray, is_exit: np.ndarray, is_abort: np.ndarray,
+            row_s: np.ndarray, row_k: np.ndarray) -> Kernel:
+    """Step 6 (election, inauguration, post-horizon switching) and the sparse rows, from the shared entries."""
+    br = _Branches(**common)
+    if not election:
+        del br.c["q"]
     # 6. election, inauguration, post-horizon switching
     e = br.c
     if election:
