@@ -54,7 +54,7 @@ def test_recorded_estimates_are_a_maximum_of_the_likelihood():
         return cns.log_likelihood(g, days, est["lambda_d"])
 
     best = ll(est["mu_tau"], est["kappa_cov"])
-    assert abs(best - (-26.38)) < 0.05
+    assert abs(best - (-26.34)) < 0.05  # recorded with the border closure unforeseen (-26.38 when foreseen)
     for dm, dk in ((0.15, 0), (-0.15, 0), (0, 0.2), (0, -0.2)):
         assert ll(est["mu_tau"] + dm, est["kappa_cov"] + dk) < best
 
