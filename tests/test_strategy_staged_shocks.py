@@ -104,3 +104,16 @@ def test_surprise_after_a_late_origin_is_already_known():
     assert cal.surprises(t0=COVID) == [] and cal.surprises(t0=0) == [COVID]
     assert cal.foreseen(COVID).covid == COVID and cal.foreseen(COVID - 1).covid is None
     assert dataclasses.replace(cal, covid=None).surprises() == []
+
+
+def test_the_calendar_known_later_keeps_a_past_surprise_a_surprise():
+    cal = Calendar(unanticipated=("covid",))
+    later = cal.foreseen(COVID)
+    assert later.unanticipated == ("covid",) and later.surprises() == [COVID]
+    earlier = cal.foreseen(COVID - 1)
+    assert earlier.covid is None and earlier.surprises() == []
+    # the game on the calendar known before the shock makes the same choices before it, bit for bit
+    g = make_game(PRESETS["hanoi"], STRONG, grid=SMALL, calendar=cal).solve()
+    h = make_game(PRESETS["hanoi"], STRONG, grid=SMALL, calendar=earlier).solve()
+    for t in range(COVID):
+        assert np.array_equal(g.policy(t), h.policy(t))

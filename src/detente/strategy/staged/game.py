@@ -52,11 +52,12 @@ class Calendar:
     unanticipated: tuple[str, ...] = ("covid", "bolton")
 
     def foreseen(self, t: int) -> Calendar:
-        """The calendar as known at the start of month t: an unanticipated shock later than t is absent."""
+        """The calendar as known at the start of month t: an unanticipated shock later than t is absent (one that has
+        happened stays, and stays unanticipated for the months before it)."""
         gone: dict[str, Any] = {
             name: None for name in self.unanticipated if (m := getattr(self, name)) is not None and m > t
         }
-        return dataclasses.replace(self, unanticipated=(), **gone)
+        return dataclasses.replace(self, unanticipated=tuple(n for n in self.unanticipated if n not in gone), **gone)
 
     def surprises(self, t0: int = 0) -> list[int]:
         """The months after ``t0`` and before the long-run month in which an unanticipated shock that enters North
