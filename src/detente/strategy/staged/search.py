@@ -110,28 +110,41 @@ def best_rule(
         screen += [r.phase1 for r in PRESETS.values()]
     # the bar counts rules looked at against the most the search can look at (it stops early when a pass gains
     # nothing)
-    most = len(screen) + 3 * (1 + max_passes * sum(len(values[d]) for d in dims))
+    most = len(screen) + (3 + 2 * len({ph.k_min for ph in screen})) * (1 + max_passes * sum(len(values[d]) for d in dims))
     passes: list[float] = []
     with progress(None, most, "rules searched") as advance:
         for ph in screen:
             value(ph)
             advance()
-        starts = [phases[c] for c, _ in sorted(cache.items(), key=lambda kv: (-kv[1], kv[0]))[:3]]
-        for ph in starts:
+        # coordinate ascent from the three best screened rules and from the best screened rule of each other first
+        # stage paid, each first with the first stage paid held (to convergence), then free: one coordinate move
+        # cannot go from a first stage paid with its tranche and posture tuned to it to another whose best tranche
+        # differs
+        ranked = [c for c, _ in sorted(cache.items(), key=lambda kv: (-kv[1], kv[0]))]
+        held = tuple(d for d in dims if d != "k_min")
+        stages = (held, tuple(dims)) if held != tuple(dims) else (tuple(dims),)
+        start_codes = ranked[:3]
+        for k in sorted({phases[c].k_min for c in ranked}):
+            top = next(c for c in ranked if phases[c].k_min == k)
+            if top not in start_codes:
+                start_codes.append(top)
+        starts = [(phases[c], stages) for c in start_codes]
+        for ph, stages in starts:
             cur, cur_v = ph, value(ph)
             advance()
-            for _ in range(max_passes):
-                before = cur_v
-                for d in dims:
-                    for val in values[d]:
-                        cand = dataclasses.replace(cur, **{d: val})
-                        v = value(cand)
-                        advance()
-                        if v > cur_v + 1e-12 or (abs(v - cur_v) <= 1e-12 and cand.code() < cur.code()):
-                            cur, cur_v = cand, v
-                passes.append(cur_v)
-                if cur_v - before < 1e-4:
-                    break
+            for order in stages:
+                for _ in range(max_passes):
+                    before = cur_v
+                    for d in order:
+                        for val in values[d]:
+                            cand = dataclasses.replace(cur, **{d: val})
+                            v = value(cand)
+                            advance()
+                            if v > cur_v + 1e-12 or (abs(v - cur_v) <= 1e-12 and cand.code() < cur.code()):
+                                cur, cur_v = cand, v
+                    passes.append(cur_v)
+                    if cur_v - before < 1e-4:
+                        break
     best_code = sorted(cache.items(), key=lambda kv: (-kv[1], kv[0]))[0][0]
     s = Search(
         best=Rule(name, phases[best_code], meaning=meaning),
