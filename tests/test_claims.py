@@ -275,7 +275,9 @@ POINTS = {
     "a": ({}, {**_FAV_A, "delta_N": 0.01}),
     "b": ({}, dict(e_K=0.99, rho_K=0.01, w_CK=0.01)),
     "c": ({}, dict(p60=0.99, m_v=0.99, c_m=0.99)),
-    "d": ({}, ("rng", 5, 8, 0)),
+    # (d) at the central values the interceptors no longer win a freeze for the president's best offer once the
+    # border closure is unforeseen; effective interceptors that raise US temptation steeply do
+    "d": (dict(e_B=0.99, omega_H=0.99, kappa_x=0.99), ("rng", 5, 8, 0)),
     "e": (dict(W_P=0.99, dq_D=0.99, c_R=0.99, dq_R=0.01, q0=0.5), {}),
     "f": (("rng", 1, 2, 1), {}),
 }
