@@ -73,3 +73,16 @@ def test_prequential_refit_forecasts_each_month_from_the_months_before():
     assert out["fits"][0]["mu_tau"] < cns.FITTED_CENTRAL["mu_tau"]
     assert set(out["log_scores"]) == {"engine (refitted each month)", "M0 one running rate", "M1 two running rates"}
     assert all(np.isfinite(v) and v < 0 for v in out["log_scores"].values())
+
+
+def test_penalised_prequential_refit_is_pulled_toward_the_priors():
+    """With the pre-fit priors as a penalty the refit's test value lies between the unpenalised one and the prior
+    centre (-1.5), and the output says which refit it used (tiny grid, few iterations)."""
+    from detente.strategy.staged.game import Grid
+
+    days = list(cns.TEST_DAYS_2019_2021[:6])
+    plain = cns.prequential(days, first=3, grid=Grid(3, 1, 3), maxiter=5)
+    pen = cns.prequential(days, first=3, grid=Grid(3, 1, 3), maxiter=5, penalised=True)
+    assert plain["penalised"] is False and pen["penalised"] is True
+    for a, b in zip(plain["fits"], pen["fits"], strict=True):
+        assert -1.5 < b["mu_tau"] < a["mu_tau"]
