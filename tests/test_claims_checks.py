@@ -158,8 +158,9 @@ def _fixed_rule(korea, doc: dict[str, Any]) -> list[str]:
 
 def test_c4_doubling_the_draws_changes_no_fixed_rule_share_by_003(korea, shipped_doc):
     """At the shipped configuration, the share on N draws and on the first N/2 (each replicate's first half of base
-    points, a scrambled Sobol' net of its own) differ by less than 0.03 for every claim on fixed rules; every claim
-    reports its replicate interval and width, and the shares are the replicates' means."""
+    points, a scrambled Sobol' net of its own) differ by less than 0.03 for every claim on fixed rules, and so do its
+    primary hypotheses' shares; every claim reports its replicate interval and width, and the shares are the
+    replicates' means."""
     cfg = shipped_doc["config"]
     fixed = _fixed_rule(korea, shipped_doc)
     assert fixed, "no claim on fixed rules in the shipped result"
@@ -179,7 +180,8 @@ def test_c4_doubling_the_draws_changes_no_fixed_rule_share_by_003(korea, shipped
         if c["id"] in fixed:
             assert abs(dyn["S"] - dyn["S_half_draws"]) < 0.03, (c["id"], dyn["S"], dyn["S_half_draws"])
             for h in dyn["hypotheses"]:
-                assert abs(h["S"] - h["S_half_draws"]) < 0.03, (c["id"], h["id"], h["S"], h["S_half_draws"])
+                if h["role"] == "primary":
+                    assert abs(h["S"] - h["S_half_draws"]) < 0.03, (c["id"], h["id"], h["S"], h["S_half_draws"])
 
 
 @pytest.mark.slow
