@@ -29,6 +29,11 @@ SPECS = [
     "core-compromise(extreme_weight=0.4, theta=0.6)",
     "core-compromise(extreme_weight=0)",
     "core-compromise(theta=0.5)",  # exact half-weight ties on the grid: the core is the tied interval
+    # the snapped forecast (docs/snap-compromise.md) must keep every property below
+    "snap-compromise",
+    "snap-compromise(radius=0.4, extreme_weight=0.4, theta=0.6)",
+    "snap-compromise(radius=1)",
+    "snap-compromise(theta=0.5, radius=0.05)",
 ]
 EXAMPLES = settings(max_examples=100, deadline=None)
 TOL = 1e-9

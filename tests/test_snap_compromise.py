@@ -1,9 +1,8 @@
 """The snap-compromise model: hand-computed forecasts, Hypothesis properties and its fit on DEU.
 
-Properties (100 generated scenarios each, at the shipped and at other parameters): the forecast lies in the hull
-of the taking-part actors' positions; permuting actors or scaling all capabilities changes nothing; mirroring a scale
-mirrors the forecast; a batch equals its draws one by one; radius 0 is core-compromise. Tolerance 1e-9 of the scale
-width: the forecast is a sum of a few dozen floats or an actor's position.
+Properties: radius 0 is core-compromise (here); the hull, actor-order, capability-scale, mirror and batch properties
+run for snap-compromise at the shipped and at other parameters with core-compromise's, in
+``tests/test_core_compromise.py``.
 
 The DEU test reads ``../shared/data/deu/deu3_dev.csv`` (third-party data, not in the repository) and skips without it.
 """
@@ -17,22 +16,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from detente.errors import ParameterError
 from detente.models import get
 from detente.models.snap_compromise import FITTED_EXTREME_WEIGHT, FITTED_RADIUS, FITTED_THETA, snap_to_positions
 from detente.scenario.arrays import ScenarioArrays
-from detente.testing import mirrored, scaled_capability, scenario_arrays
+from detente.testing import scenario_arrays
 
-SPECS = [
-    "snap-compromise",
-    "snap-compromise(radius=0.4, extreme_weight=0.4, theta=0.6)",
-    "snap-compromise(radius=1)",
-    "snap-compromise(theta=0.5, radius=0.05)",
-]
 EXAMPLES = settings(max_examples=100, deadline=None)
-TOL = 1e-9
 REPO = Path(__file__).resolve().parents[1]
 DEU = Path(os.environ.get("DETENTE_SHARED", REPO.parent / "shared")) / "data" / "deu" / "deu3_dev.csv"
 
@@ -98,67 +89,11 @@ def test_bad_parameters_are_one_clear_error():
         get("snap-compromise", theta=0.4)
 
 
-def _hull(a):
-    lo = np.where(a.mask, a.position, np.inf).min(axis=1)
-    hi = np.where(a.mask, a.position, -np.inf).max(axis=1)
-    return lo, hi
-
-
-@pytest.mark.parametrize("spec", SPECS)
-@EXAMPLES
-@given(a=scenario_arrays())
-def test_inside_hull(spec, a):
-    fc = solve(spec, a)
-    lo, hi = _hull(a)
-    agreed = fc.status != "no_agreement"
-    tol = TOL * (a.upper - a.lower)
-    assert np.all(~agreed | ((fc.outcomes >= lo - tol) & (fc.outcomes <= hi + tol)))
-    assert not np.isnan(fc.outcomes[agreed]).any()
-
-
 @EXAMPLES
 @given(a=scenario_arrays())
 def test_radius_zero_is_core_compromise(a):
     np.testing.assert_array_equal(solve("snap-compromise(radius=0, extreme_weight=0.3, theta=0.8)", a).outcomes,
                                   solve("core-compromise(extreme_weight=0.3, theta=0.8)", a).outcomes)  # fmt: skip
-
-
-@pytest.mark.parametrize("spec", SPECS)
-@EXAMPLES
-@given(a=scenario_arrays(grid=True), data=st.data())
-def test_permuting_actors_changes_nothing(spec, a, data):
-    order = np.array(data.draw(st.permutations(range(a.n_actors))))
-    base, perm = solve(spec, a), solve(spec, a.select_actors(order))
-    np.testing.assert_allclose(perm.outcomes, base.outcomes, rtol=0, atol=TOL * (a.upper - a.lower).max())
-    assert (perm.status == base.status).all()
-
-
-@pytest.mark.parametrize("spec", SPECS)
-@EXAMPLES
-@given(a=scenario_arrays(grid=True), k=st.floats(1e-3, 1e3))
-def test_scaling_capabilities_changes_nothing(spec, a, k):
-    base, scaled = solve(spec, a), solve(spec, scaled_capability(a, k))
-    np.testing.assert_allclose(scaled.outcomes, base.outcomes, rtol=0, atol=TOL * (a.upper - a.lower).max())
-
-
-@pytest.mark.parametrize("spec", SPECS)
-@EXAMPLES
-@given(a=scenario_arrays(grid=True))
-def test_mirroring_the_scale_mirrors_the_outcome(spec, a):
-    base, mir = solve(spec, a), solve(spec, mirrored(a))
-    expect = np.where(
-        base.status == "no_agreement", a.lower + a.upper - a.status_quo, a.lower + a.upper - base.outcomes
-    )
-    np.testing.assert_allclose(mir.outcomes, expect, rtol=0, atol=TOL * (a.upper - a.lower).max())
-
-
-@pytest.mark.parametrize("spec", SPECS)
-@settings(max_examples=50, deadline=None)
-@given(a=scenario_arrays(batch=4))
-def test_batch_equals_draws_one_by_one(spec, a):
-    whole = solve(spec, a).outcomes
-    for b in range(a.batch):
-        np.testing.assert_array_equal(solve(spec, a.take(slice(b, b + 1))).outcomes[0], whole[b])
 
 
 @pytest.mark.skipif(not DEU.exists(), reason=f"DEU data not found at {DEU} (third-party, not shipped)")
