@@ -172,8 +172,10 @@ def test_c4_doubling_the_draws_changes_no_fixed_rule_share_by_003(korea, shipped
         reps = np.array(dyn["S_replicates"])
         assert reps.size == R and dyn["S"] == pytest.approx(reps.mean(), abs=1e-15)
         t = stats.t.ppf(0.95, R - 1) * reps.std(ddof=1) / math.sqrt(R)
-        assert dyn["S_lo"] == pytest.approx(max(0.0, reps.mean() - t), abs=1e-12)
-        assert dyn["S_hi"] == pytest.approx(min(1.0, reps.mean() + t), abs=1e-12)
+        # 1e-8: Student's t quantile differs in its last digits between the scipy versions pyproject.toml allows
+        # (2e-12 between 1.13 and the newest); a wrong interval formula misses by far more
+        assert dyn["S_lo"] == pytest.approx(max(0.0, reps.mean() - t), abs=1e-8)
+        assert dyn["S_hi"] == pytest.approx(min(1.0, reps.mean() + t), abs=1e-8)
         assert dyn["interval_width"] == pytest.approx(dyn["S_hi"] - dyn["S_lo"], abs=1e-15)
         assert dyn["draws_half"] == dyn["draws"] // 2
         assert dyn["S_half_draws"] == pytest.approx(np.mean(dyn["S_half_replicates"]), abs=1e-15)
