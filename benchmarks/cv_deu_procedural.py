@@ -1,0 +1,173 @@
+"""Does the procedure help ``snap-compromise`` on DEU? Win-sets and the agenda setter (Steunenberg 1994; Tsebelis &
+Garrett 2000; Crombez 1996) as ingredients, each and their choice scored by cross-validation grouped by proposal.
+
+    python benchmarks/cv_deu_procedural.py                       # ../shared/data/deu/deu3_dev.csv, vote weights
+    python benchmarks/cv_deu_procedural.py PATH --repeats 20 --folds 10
+
+Per issue, ``detente.models.procedural`` gives (nothing fitted) the reference point's win-set W under the proposal's
+Council voting rule — the treaty's QMV quota over its total vote weight in force at the decision (``detente.scenario.
+council``), or unanimity — intersected with the Parliament's under codecision, and the setter's point: the
+Commission's position clipped to W and the amendment-proof (Pareto) set. The candidates of this round, each on top of
+``snap-compromise`` whose three parameters (``benchmarks/cv_deu.py``'s grid, 770 points) are chosen on the training
+proposals together with anything else:
+
+- ``snap, clipped to the win-set`` — snap-compromise's forecast clipped into W (the decisive coalition must prefer
+  the act to the reference point); unchanged where there is no reference point.
+- ``snap, clipped to the setter's set`` — clipped into W ∩ the Pareto set, the interval the setter proposes from.
+- ``clip, then snap`` — core-compromise clipped into W, then moved onto the nearest position voiced within the
+  radius (the coalition's constraint first, the text second).
+- ``snap + setter`` — convex combination (1 − β) · snap-compromise + β · the setter's point, one weight β in
+  0–0.5 (steps of 0.05).
+
+Reported: each candidate alone (its parameters chosen on each outer split's training proposals), and the nested
+choice among ``snap-compromise`` and the four (an inner grouped 5-fold CV on the training proposals picks one), the
+honest figure for "try these, keep the best". Grouped 10-fold CV × ``--repeats`` (the outer splits of
+``benchmarks/cv_deu.py``, same seed); SEs clustered by proposal, differences paired on the same issues. With
+``--diagnostics`` also in-sample counts: how often the outcome lies in W, and where W is only the reference point.
+
+The DEU file is third-party data (see its SOURCE.md); it is read from where it lies, never copied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from cv_deu import DEFAULT, EXTREME_WEIGHTS, RADII, THETAS, clustered_se
+from cv_deu_families import fit_family, nested, summary
+from detente.models import get
+from detente.models.core_compromise import core_compromise, issue_weights
+from detente.models.procedural import acceptable_set, proposal_rules, setter_outcome
+from detente.models.snap_compromise import snap_to_positions
+from detente.scenario.arrays import to_arrays
+from detente.scenario.deu import read_deu
+
+GRID = list(itertools.product(EXTREME_WEIGHTS, THETAS))
+CAPABILITY = "vote-weights"  # the Council members' capabilities are then the treaty's vote weights
+BETAS = tuple(round(0.05 * k, 2) for k in range(11))
+
+
+def load(path: Path, capability: str) -> dict[str, np.ndarray]:
+    """Per scored issue: proposal, outcome, compromise, the procedural quantities and the candidates' tables
+    (issues, 770): snap-compromise, and the clipped variants, radius varying slowest as in ``cv_deu.py``."""
+    cols: dict[str, list[np.ndarray]] = {k: [] for k in ("proposal", "observed", "compromise", "rp", "win_lower",
+                                                         "win_upper", "feasible_lower", "feasible_upper", "setter",
+                                                         "snap", "snap_clip", "snap_feasible", "clip_snap", "cod",
+                                                         "qmv")}  # fmt: skip
+    for p in read_deu(path, capability=capability):
+        a = to_arrays(p.scenario)
+        keep = [j for j, iid in enumerate(a.issues) if iid in p.scenario.observed]
+        if not keep:
+            continue
+        quota, cod = proposal_rules(p)
+        s = acceptable_set(a, quota, cod)
+        sp = setter_outcome(a, quota, cod)[0, keep]
+        w = issue_weights(a)
+        core = np.stack([core_compromise(a.position, w, a.mask, e, t)[0, keep] for e, t in GRID])  # (110, k)
+        x, mask = a.position[0][:, keep][None], a.mask[0][:, keep][None]
+        width = (a.upper - a.lower)[keep]
+        wl = np.nan_to_num(s["win_lower"][0, keep], nan=-np.inf)
+        wh = np.nan_to_num(s["win_upper"][0, keep], nan=np.inf)
+        fl, fh = s["feasible_lower"][0, keep], s["feasible_upper"][0, keep]
+        snap = np.concatenate([snap_to_positions(core, x, mask, r * width) for r in RADII])  # (770, k)
+        clipped_core = np.clip(core, wl, wh)
+        cols["snap"].append(snap.T)
+        cols["snap_clip"].append(np.clip(snap, wl, wh).T)
+        cols["snap_feasible"].append(np.clip(snap, fl, fh).T)
+        cols["clip_snap"].append(np.concatenate([snap_to_positions(clipped_core, x, mask, r * width)
+                                                 for r in RADII]).T)  # fmt: skip
+        k = len(keep)
+        cols["proposal"].append(np.array([p.proposal] * k))
+        cols["observed"].append(np.array([p.scenario.observed[a.issues[j]] for j in keep], float))
+        cols["compromise"].append(get("compromise").solve(a).outcomes[0, keep])
+        cols["rp"].append(a.status_quo[0, keep])
+        for key in ("win_lower", "win_upper", "feasible_lower", "feasible_upper"):
+            cols[key].append(s[key][0, keep])
+        cols["setter"].append(sp)
+        cols["cod"].append(np.full(k, cod))
+        cols["qmv"].append(np.full(k, quota < 1))
+    return {k: np.concatenate(v) for k, v in cols.items()}
+
+
+def tables(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The candidates' forecast tables (issues, parameter sets)."""
+    blend = np.concatenate([(1 - b) * d["snap"] + b * d["setter"][:, None] for b in BETAS], axis=1)
+    return {"snap-compromise": d["snap"], "snap, clipped to the win-set": d["snap_clip"],
+            "snap, clipped to the setter's set": d["snap_feasible"], "clip, then snap": d["clip_snap"],
+            "snap + setter": blend}  # fmt: skip
+
+
+def diagnostics(d: dict[str, np.ndarray]) -> None:
+    """In-sample: where the outcome lies relative to the win-set (nothing fitted)."""
+    y, rp = d["observed"], d["rp"]
+    has = ~np.isnan(rp)
+    point = has & (d["win_upper"] - d["win_lower"] < 1e-9)
+    inside = has & (y >= d["win_lower"] - 1e-9) & (y <= d["win_upper"] + 1e-9)
+    print(
+        f"reference point on {has.sum()} issues; win-set only the reference point (it lies in the Council's core) "
+        f"on {point.sum()}; the outcome in the win-set on {inside.sum()} ({(inside & point).sum()} of them where the "
+        f"win-set is only the reference point, {(inside & ~point).sum()} of the {(has & ~point).sum()} others)"
+    )
+    for label, g in (("codecision", d["cod"] == 1), ("consultation", d["cod"] == 0), ("QMV", d["qmv"] == 1),
+                     ("unanimity", d["qmv"] == 0)):  # fmt: skip
+        g = g & has
+        print(f"  {label:12s}: {g.sum():3d} issues with a reference point, win-set only it on {(g & point).sum():3d}, "
+              f"outcome inside on {(g & inside).sum():3d}")  # fmt: skip
+    e_set = np.abs(d["setter"] - y)
+    print(f"the setter's point alone: MAE {e_set.mean():.2f} (SE {clustered_se(e_set, d['proposal']):.2f})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("path", nargs="?", type=Path, default=DEFAULT, help="a DEU file (either variant)")
+    ap.add_argument("--folds", type=int, default=10)
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--diagnostics", action="store_true", help="also where the outcomes lie relative to the win-set")
+    a = ap.parse_args(argv)
+    if not a.path.exists():
+        print(f"skipped: {a.path} not found (the DEU data are not shipped; see docs/procedural.md)")
+        return 0
+    t0 = time.perf_counter()
+    d = load(a.path, CAPABILITY)
+    y = d["observed"]
+    ec = np.abs(d["compromise"] - y)
+    print(
+        f"capability rule {CAPABILITY!r} (the win-sets need the vote weights); {y.size} issues of "
+        f"{np.unique(d['proposal']).size} proposals; grouped {a.folds}-fold CV × {a.repeats} repeats (seed {a.seed})"
+    )
+    print(f"{'compromise (nothing fitted)':38s} MAE {ec.mean():6.2f} ({clustered_se(ec, d['proposal']):.2f})")
+    if a.diagnostics:
+        diagnostics(d)
+    fitters = {}
+    for name, table in tables(d).items():
+        err = np.abs(table - y[:, None])
+        fitters[name] = lambda train, rng, t=table, e=err: fit_family((t, None), e, train)
+    res = nested(d, fitters, a.folds, a.repeats, a.seed)
+    single = res["single"]
+    assert isinstance(single, dict)
+    base = single["snap-compromise"]
+    rows = [(name, summary(d, f, base)) for name, f in single.items()]
+    rows.append((f"choice among the {len(fitters)} (nested)", summary(d, np.asarray(res["chosen"]), base)))
+    print(f"{'':38s} {'MAE':>6s} {'(SE)':6s} {'vs compromise':>16s} {'%':>6s} {'vs snap-compromise':>19s}  repeats")
+    for name, s in rows:
+        print(f"{name:38s} {s['mae']:6.2f} ({s['se']:.2f}) {s['diff']:+9.2f} ({s['diff_se']:.2f}) {s['pct']:+6.1f} "
+              f"{s['vs_cc']:+11.2f} ({s['vs_cc_se']:.2f})  {s['rep_min']:.2f}–{s['rep_max']:.2f}")  # fmt: skip
+    blend = tables(d)["snap + setter"]
+    best = int(np.argmin(np.abs(blend - y[:, None]).mean(axis=0)))
+    print(f"snap + setter fitted on all issues: β = {BETAS[best // d['snap'].shape[1]]:g} "
+          f"(in-sample MAE {np.abs(blend[:, best] - y).mean():.2f})")  # fmt: skip
+    picks = res["picks"]
+    total = sum(picks.values())  # type: ignore[attr-defined]
+    print("chosen by the inner CV: " + ", ".join(f"{k} {100 * v / total:.0f} %" for k, v in picks.most_common()))  # type: ignore[attr-defined]
+    print(f"({time.perf_counter() - t0:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
