@@ -31,6 +31,12 @@ the same issues. The families (bases: the ``core-compromise`` grid of ``benchmar
   1994; Tsebelis & Garrett 2000); the reference point where it lies in the Council's core; the Commission's position
   clipped to that core where the reference point is missing.
 - ``cc + nash`` — convex combination with the Nash bargaining solution (Achen 2006).
+- ``snap clipped to the win-set``, ``snap clipped to the setter's set``, ``clip to the win-set, then snap``, ``snap +
+  win-set setter`` — the procedural round (``benchmarks/cv_deu_procedural.py``, docs/procedural.md): ``snap to
+  positions`` clipped into the reference point's win-set under the treaty's QMV quota or unanimity with the treaty's
+  vote weights (and the Parliament's under codecision), or into its intersection with the amendment-proof set;
+  ``core-compromise`` clipped into the win-set, then snapped; blended with the Commission's point in that set
+  (``detente.models.procedural``), weight 0–0.5.
 - With ``--feature-stacks``: least-absolute-deviation regressions with an L1 penalty (chosen by inner grouped
   5-fold CV; λ from 0 to 100) of the outcome's distance from ``core-compromise`` on the distances of the weighted
   median, the Commission's, the Parliament's and the reference point and the scale's midpoint (``features``), the
@@ -59,6 +65,7 @@ from scipy.optimize import linprog
 from cv_deu import DEFAULT, EXTREME_WEIGHTS, THETAS, clustered_se
 from detente.models import get
 from detente.models.core_compromise import _upper_pivot, core_compromise, issue_weights
+from detente.models.procedural import acceptable_set, proposal_rules, setter_outcome
 from detente.models.snap_compromise import snap_to_positions
 from detente.scenario.arrays import to_arrays
 from detente.scenario.deu import read_deu
@@ -69,6 +76,7 @@ SHRINK = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 SPREAD = (0.0, 10.0, 20.0, 30.0, 40.0)
 LAMBDAS = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 GRID = list(itertools.product(EXTREME_WEIGHTS, THETAS))
+WINSET_BLEND = tuple(round(0.05 * k, 2) for k in range(11))
 
 
 def _pivot(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -110,7 +118,8 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
     cols: dict[str, list] = {k: [] for k in ("proposal", "observed", "cod", "qmv", "bimodal", "spread", "compromise",
                                              "median", "com", "ep", "rp", "eu", "spatial", "nash", "exchange", "setter", "grid",
                                              "lowest", "highest", "core_lower", "core_upper", "x", "w", "cap", "sal",
-                                             "is_com", "is_ep", "present")}  # fmt: skip
+                                             "is_com", "is_ep", "present", "win_lower", "win_upper",
+                                             "feasible_lower", "feasible_upper", "winset_setter")}  # fmt: skip
     for p in read_deu(path, capability=capability):
         a = to_arrays(p.scenario)
         keep = [j for j, iid in enumerate(a.issues) if iid in p.scenario.observed]
@@ -125,6 +134,9 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
         core_l = -_upper_pivot(-a.position, w, a.mask, 0.75)[0]
         actors = list(a.actors)
         council = np.array([x not in ("com", "ep") for x in actors])
+        quota, codecision = proposal_rules(p)
+        win = acceptable_set(a, quota, codecision)
+        win["winset_setter"] = setter_outcome(a, quota, codecision)
         for j in keep:
             mk, x, wj = a.mask[0, :, j], a.position[0, :, j], w[0, :, j]
             com = x[actors.index("com")] if "com" in actors and mk[actors.index("com")] else np.nan
@@ -140,7 +152,9 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
                     "setter": sp, "grid": grid[j], "lowest": x[mk].min(), "highest": x[mk].max(),
                     "core_lower": core_l[j], "core_upper": core_u[j], "x": x, "w": wj, "cap": a.capability[0, :, j],
                     "sal": a.salience[0, :, j], "is_com": np.array([y == "com" for y in actors]),
-                    "is_ep": np.array([y == "ep" for y in actors]), "present": mk}  # fmt: skip
+                    "is_ep": np.array([y == "ep" for y in actors]), "present": mk,
+                    **{k: win[k][0, j] for k in ("win_lower", "win_upper", "feasible_lower", "feasible_upper",
+                                                 "winset_setter")}}  # fmt: skip
             for k, v in vals.items():
                 cols[k].append(v)
     ragged = ("x", "w", "cap", "sal", "is_com", "is_ep", "present")
@@ -171,6 +185,9 @@ def families(d: dict[str, np.ndarray]) -> dict[str, Family]:
     cod, qmv, bi = d["cod"], d["qmv"], d["bimodal"]
     snap, snap_rel = snap_table(d), snap_table(d, relative=True)
     snap_rp, snap_w = snap_table(d, "with rp"), snap_table(d, "weighted")
+    w_lo, w_hi = np.nan_to_num(d["win_lower"], nan=-np.inf)[:, None], np.nan_to_num(d["win_upper"], nan=np.inf)[:, None]
+    f_lo, f_hi = d["feasible_lower"][:, None], d["feasible_upper"][:, None]
+    snap_setter = np.concatenate([(1 - b) * snap + b * d["winset_setter"][:, None] for b in WINSET_BLEND], axis=1)
     return {
         "core-compromise": (g, None),
         "core-compromise by procedure": (g, cod),
@@ -192,6 +209,10 @@ def families(d: dict[str, np.ndarray]) -> dict[str, Family]:
         "snap (also to rp) by bimodality": (snap_rp, bi),
         "snap to weighted positions": (snap_w, None),
         "snap to weighted positions by bimodality": (snap_w, bi),
+        "snap clipped to the win-set": (np.clip(snap, w_lo, w_hi), None),
+        "snap clipped to the setter's set": (np.clip(snap, f_lo, f_hi), None),
+        "clip to the win-set, then snap": (snap_table(d | {"grid": np.clip(d["grid"], w_lo, w_hi)}), None),
+        "snap + win-set setter": (snap_setter, None),
         "weights": (weights_table(d), None),
         "mixture median": (mixture_table(d), None),
     }

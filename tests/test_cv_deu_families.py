@@ -152,7 +152,7 @@ def test_mixture_median_by_hand():
 @pytest.mark.skipif(not DEU.exists(), reason=f"DEU data not found at {DEU} (third-party, not shipped)")
 def test_no_family_reaches_ten_percent_below_compromise_on_deu():
     """Measured with 20 repeats (docs/snap-compromise.md): compromise 22.79, core-compromise 21.58, snap to positions
-    20.82, the nested choice among the 25 families 21.63 (−5.1 %). With 2 repeats the figures move by a few tenths;
+    20.82, the nested choice among the 29 families 21.63 (−5.1 %). With 2 repeats the figures move by a few tenths;
     the bounds leave room for that and still say what the table says: nothing is 10 % below compromise."""
     d = fam.load(DEU, "vote-weights")
     assert d["observed"].size == 252 and np.unique(d["proposal"]).size == 98
