@@ -65,7 +65,7 @@ from scipy.optimize import linprog
 from cv_deu import DEFAULT, EXTREME_WEIGHTS, THETAS, clustered_se
 from detente.models import get
 from detente.models.core_compromise import _upper_pivot, core_compromise, issue_weights
-from detente.models.procedural import acceptable_set, proposal_rules, setter_outcome
+from detente.models.procedural import acceptable_set, council_weights, proposal_rules, setter_outcome
 from detente.models.snap_compromise import snap_to_positions
 from detente.scenario.arrays import to_arrays
 from detente.scenario.deu import read_deu
@@ -135,8 +135,9 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
         actors = list(a.actors)
         council = np.array([x not in ("com", "ep") for x in actors])
         quota, codecision = proposal_rules(p)
-        win = acceptable_set(a, quota, codecision)
-        win["winset_setter"] = setter_outcome(a, quota, codecision)
+        votes = council_weights(p)  # the treaty's votes, whatever the capability rule
+        win = acceptable_set(a, quota, codecision, weights=votes)
+        win["winset_setter"] = setter_outcome(a, quota, codecision, weights=votes)
         for j in keep:
             mk, x, wj = a.mask[0, :, j], a.position[0, :, j], w[0, :, j]
             com = x[actors.index("com")] if "com" in actors and mk[actors.index("com")] else np.nan

@@ -42,13 +42,12 @@ from cv_deu import DEFAULT, EXTREME_WEIGHTS, RADII, THETAS, clustered_se
 from cv_deu_families import fit_family, nested, summary
 from detente.models import get
 from detente.models.core_compromise import core_compromise, issue_weights
-from detente.models.procedural import acceptable_set, proposal_rules, setter_outcome
+from detente.models.procedural import acceptable_set, council_weights, proposal_rules, setter_outcome
 from detente.models.snap_compromise import snap_to_positions
 from detente.scenario.arrays import to_arrays
 from detente.scenario.deu import read_deu
 
 GRID = list(itertools.product(EXTREME_WEIGHTS, THETAS))
-CAPABILITY = "vote-weights"  # the Council members' capabilities are then the treaty's vote weights
 BETAS = tuple(round(0.05 * k, 2) for k in range(11))
 
 
@@ -65,8 +64,9 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
         if not keep:
             continue
         quota, cod = proposal_rules(p)
-        s = acceptable_set(a, quota, cod)
-        sp = setter_outcome(a, quota, cod)[0, keep]
+        votes = council_weights(p)
+        s = acceptable_set(a, quota, cod, weights=votes)
+        sp = setter_outcome(a, quota, cod, weights=votes)[0, keep]
         w = issue_weights(a)
         core = np.stack([core_compromise(a.position, w, a.mask, e, t)[0, keep] for e, t in GRID])  # (110, k)
         x, mask = a.position[0][:, keep][None], a.mask[0][:, keep][None]
@@ -125,6 +125,8 @@ def diagnostics(d: dict[str, np.ndarray]) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("path", nargs="?", type=Path, default=DEFAULT, help="a DEU file (either variant)")
+    ap.add_argument("--capability", default="vote-weights",
+                    help="capability rule of the compromise models (the win-sets use the treaty's vote weights)")
     ap.add_argument("--folds", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
@@ -134,11 +136,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: {a.path} not found (the DEU data are not shipped; see docs/procedural.md)")
         return 0
     t0 = time.perf_counter()
-    d = load(a.path, CAPABILITY)
+    d = load(a.path, a.capability)
     y = d["observed"]
     ec = np.abs(d["compromise"] - y)
     print(
-        f"capability rule {CAPABILITY!r} (the win-sets need the vote weights); {y.size} issues of "
+        f"capability rule {a.capability!r} (win-sets: the treaty's vote weights); {y.size} issues of "
         f"{np.unique(d['proposal']).size} proposals; grouped {a.folds}-fold CV × {a.repeats} repeats (seed {a.seed})"
     )
     print(f"{'compromise (nothing fitted)':38s} MAE {ec.mean():6.2f} ({clustered_se(ec, d['proposal']):.2f})")

@@ -11,8 +11,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from detente.models.procedural import DEFAULT_QUOTA, acceptable_set, council_core, proposal_rules, setter_outcome
-from detente.scenario.arrays import ScenarioArrays
+from detente.models.procedural import (
+    DEFAULT_QUOTA,
+    acceptable_set,
+    council_core,
+    council_weights,
+    proposal_rules,
+    setter_outcome,
+)
+from detente.scenario.arrays import ScenarioArrays, to_arrays
 from detente.scenario.deu import read_deu
 
 REPO = Path(__file__).resolve().parents[1]
@@ -190,6 +197,29 @@ def test_proposal_rules() -> None:
     assert proposal_rules(replace(qmv, decision_date=dt.date(2005, 6, 1)))[0] == pytest.approx(232 / 321)
     assert proposal_rules(replace(qmv, decision_date=dt.date(2016, 6, 1)))[0] == pytest.approx(260 / 352)
     assert proposal_rules(replace(qmv, decision_date=None))[0] == DEFAULT_QUOTA
+
+
+def test_council_weights_are_the_treatys_votes_whatever_the_capability_rule() -> None:
+    for rule in ("vote-weights", "equal", "shapley-shubik"):
+        qmv, unan = read_deu(SAMPLE, capability=rule)
+        ids = [a.id for a in qmv.scenario.actors]
+        expected = {"com": 0, "ep": 0, "de": 10, "fr": 10, "uk": 10, "nl": 5, "dk": 3, "lu": 2}  # EU-15, 1999
+        got = dict(zip(ids, council_weights(qmv)))
+        assert {k: got[k] for k in expected if k in got} == {k: v for k, v in expected.items() if k in got}
+        assert set(ids) - {"com", "ep"} and all(got[k] > 0 for k in ids if k not in ("com", "ep"))
+        a = to_arrays(qmv.scenario)
+        quota, cod = proposal_rules(qmv)
+        explicit = setter_outcome(a, quota, cod, weights=council_weights(qmv))
+        if rule == "vote-weights":  # capabilities proportional to the votes: the same win-sets either way
+            np.testing.assert_array_equal(explicit, setter_outcome(a, quota, cod))
+        else:
+            ref = read_deu(SAMPLE, capability="vote-weights")[0]
+            np.testing.assert_array_equal(explicit, setter_outcome(to_arrays(ref.scenario), quota, cod))
+    # the weight given as one per actor or per cell is the same
+    votes = council_weights(qmv)
+    per_cell = np.broadcast_to(votes[None, :, None], a.capability.shape)
+    np.testing.assert_array_equal(acceptable_set(a, quota, cod, weights=votes)["win_lower"],
+                                  acceptable_set(a, quota, cod, weights=per_cell)["win_lower"])  # fmt: skip
 
 
 @needs_deu

@@ -105,16 +105,19 @@ def acceptable_set(
     codecision: np.ndarray | bool,
     setter: str = "com",
     parliament: str = "ep",
+    weights: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Per scenario and issue (B, m): the Council's core ``core_lower``/``core_upper``, the win-set ``win_lower``/
     ``win_upper`` (the Council's, intersected with the Parliament's where ``codecision``; NaN bounds where there is no
     reference point: no win-set), the amendment-proof (Pareto) set ``pareto_lower``/``pareto_upper``, the setter's
     and the Parliament's positions (NaN where absent) and ``feasible_lower``/``feasible_upper``, the interval the
-    setter proposes from (win-set ∩ Pareto set; the Pareto set alone without a reference point)."""
+    setter proposes from (win-set ∩ Pareto set; the Pareto set alone without a reference point). ``weights``: the
+    members' vote weights, (n,) or (B, n, m) (default: their capabilities)."""
     present = arrays.mask & (arrays.salience > 0)
     member = np.array([a not in (setter, parliament) for a in arrays.actors])[None, :, None]
     cmask = present & member
-    x, v = arrays.position, np.where(cmask, arrays.capability, 0.0)
+    vote = arrays.capability if weights is None else np.broadcast_to(_per_cell(weights), arrays.capability.shape)
+    x, v = arrays.position, np.where(cmask, vote, 0.0)
     B, _, m = x.shape
     cod = np.broadcast_to(np.asarray(codecision, bool), (B,))[:, None] & np.ones((B, m), bool)
     L, R = council_core(x, v, cmask, quota)
@@ -145,14 +148,22 @@ def acceptable_set(
             "feasible_upper": f_hi}  # fmt: skip
 
 
+def _per_cell(weights: np.ndarray) -> np.ndarray:
+    w = np.asarray(weights, float)
+    return w[None, :, None] if w.ndim == 1 else w
+
+
 def setter_outcome(arrays: ScenarioArrays, quota: np.ndarray | float, codecision: np.ndarray | bool,
-                   setter: str = "com", parliament: str = "ep") -> np.ndarray:  # fmt: skip
-    """The agenda setter's proposal within what is accepted and not amended, (B, m); NaN where nobody takes part."""
-    s = acceptable_set(arrays, quota, codecision, setter, parliament)
+                   setter: str = "com", parliament: str = "ep", weights: np.ndarray | None = None
+                   ) -> np.ndarray:  # fmt: skip
+    """The agenda setter's proposal within what is accepted and not amended, (B, m); NaN where nobody takes part.
+    ``weights`` as in :func:`acceptable_set`."""
+    s = acceptable_set(arrays, quota, codecision, setter, parliament, weights)
     present = arrays.mask & (arrays.salience > 0)
     member = np.array([a not in (setter, parliament) for a in arrays.actors])[None, :, None]
     cmask = present & member
-    median = upper_pivot(arrays.position, np.where(cmask, arrays.capability, 0.0), cmask, 0.5)
+    vote = arrays.capability if weights is None else np.broadcast_to(_per_cell(weights), arrays.capability.shape)
+    median = upper_pivot(arrays.position, np.where(cmask, vote, 0.0), cmask, 0.5)
     start = np.where(np.isnan(s["setter"]), median, s["setter"])
     out = np.clip(start, s["feasible_lower"], s["feasible_upper"])
     # nobody in the Council and no setter: the Parliament's position, else nothing
@@ -174,3 +185,22 @@ def proposal_rules(proposal: DeuProposal) -> tuple[float, bool]:
         return DEFAULT_QUOTA, cod
     regime = regime_at(date) if date < LISBON_START else REGIMES[-1]
     return regime.quota / regime.total, cod
+
+
+def council_weights(proposal: DeuProposal) -> np.ndarray:
+    """The treaty's vote weight of each actor of a DEU proposal in the period of its decision (0 for the Commission
+    and the Parliament), whatever capability rule the proposal was read with: the win-set needs the votes. A member
+    with a position before its accession gets its weight of its first period (as the capability rules do); without
+    a decision date, the EU-15 weights (members that joined later: their first period's)."""
+    from detente.scenario.council import LISBON_START, REGIMES, regime_at
+
+    date = proposal.decision_date
+    regime = REGIMES[0] if date is None else regime_at(date) if date < LISBON_START else REGIMES[-1]
+    out = []
+    for a in proposal.scenario.actors:
+        if a.id in regime.weights:
+            out.append(float(regime.weights[a.id]))
+        else:
+            first = next((r for r in REGIMES if a.id in r.weights), None)
+            out.append(0.0 if first is None else float(first.weights[a.id]))
+    return np.array(out)
