@@ -102,7 +102,39 @@ def tables(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
             "snap + setter": blend}  # fmt: skip
 
 
-def diagnostics(d: dict[str, np.ndarray]) -> None:
+def absent_support_winsets(path: Path) -> tuple[int, int, int]:
+    """A sensitivity reading, not a candidate: members without a position (or salience 0) do not block but count for
+    any change against the treaty's quota of the whole Council (unanimity: every member taking part). Per scored issue
+    with a reference point, the win-set [min(q, 2R − q), max(q, 2L − q)] with R, L the positions where the members
+    taking part, sorted up (down), first reach the weight still needed. Returns (issues with a reference point, win-set
+    only q, outcome inside)."""
+    from detente.scenario.council import LISBON_START, REGIMES, regime_at
+
+    has = point = inside = 0
+    for p in read_deu(path):
+        a, (quota, _) = to_arrays(p.scenario), proposal_rules(p)
+        date = p.decision_date
+        regime = REGIMES[0] if date is None else regime_at(date) if date < LISBON_START else REGIMES[-1]
+        votes, member = council_weights(p), np.array([i not in ("com", "ep") for i in a.actors])
+        for j, iid in enumerate(a.issues):
+            q = a.status_quo[0, j]
+            if iid not in p.scenario.observed or np.isnan(q):
+                continue
+            take = a.mask[0, :, j] & (a.salience[0, :, j] > 0) & member
+            x, v = a.position[0, take, j], votes[take]
+            need = quota * regime.total - (regime.total - v.sum()) if quota < 1 else v.sum()
+            lo, hi = -np.inf, np.inf
+            if need > 0 and v.size:
+                o = np.argsort(x)
+                right = x[o][np.argmax(np.cumsum(v[o]) >= need * (1 - 1e-9))]
+                left = x[o][::-1][np.argmax(np.cumsum(v[o][::-1]) >= need * (1 - 1e-9))]
+                lo, hi = min(q, 2 * right - q), max(q, 2 * left - q)
+            y = p.scenario.observed[iid]
+            has, point, inside = has + 1, point + (hi - lo < 1e-9), inside + (lo - 1e-9 <= y <= hi + 1e-9)
+    return has, point, inside
+
+
+def diagnostics(d: dict[str, np.ndarray], path: Path) -> None:
     """In-sample: where the outcome lies relative to the win-set (nothing fitted)."""
     y, rp = d["observed"], d["rp"]
     has = ~np.isnan(rp)
@@ -118,6 +150,9 @@ def diagnostics(d: dict[str, np.ndarray]) -> None:
         g = g & has
         print(f"  {label:12s}: {g.sum():3d} issues with a reference point, win-set only it on {(g & point).sum():3d}, "
               f"outcome inside on {(g & inside).sum():3d}")  # fmt: skip
+    n, pt, ins = absent_support_winsets(path)
+    print(f"read the other way (members without a position count for any change against the whole Council's quota): "
+          f"win-set only the reference point on {pt} of {n}, outcome inside on {ins}")  # fmt: skip
     e_set = np.abs(d["setter"] - y)
     print(f"the setter's point alone: MAE {e_set.mean():.2f} (SE {clustered_se(e_set, d['proposal']):.2f})")
 
@@ -125,8 +160,11 @@ def diagnostics(d: dict[str, np.ndarray]) -> None:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("path", nargs="?", type=Path, default=DEFAULT, help="a DEU file (either variant)")
-    ap.add_argument("--capability", default="vote-weights",
-                    help="capability rule of the compromise models (the win-sets use the treaty's vote weights)")
+    ap.add_argument(
+        "--capability",
+        default="vote-weights",
+        help="capability rule of the compromise models (the win-sets use the treaty's vote weights)",
+    )
     ap.add_argument("--folds", type=int, default=10)
     ap.add_argument("--repeats", type=int, default=20)
     ap.add_argument("--seed", type=int, default=0)
@@ -145,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(f"{'compromise (nothing fitted)':38s} MAE {ec.mean():6.2f} ({clustered_se(ec, d['proposal']):.2f})")
     if a.diagnostics:
-        diagnostics(d)
+        diagnostics(d, a.path)
     fitters = {}
     for name, table in tables(d).items():
         err = np.abs(table - y[:, None])

@@ -237,6 +237,9 @@ def test_deu_figures_of_the_docs() -> None:
     inside = has & (y >= d["win_lower"] - 1e-9) & (y <= d["win_upper"] + 1e-9)
     assert (y.size, has.sum(), point.sum(), inside.sum(), (inside & point).sum()) == (252, 180, 108, 82, 28)
     assert np.abs(d["setter"] - y).mean() == pytest.approx(33.238, abs=5e-4)
+    from cv_deu_procedural import absent_support_winsets
+
+    assert absent_support_winsets(DEU_DEV) == (180, 96, 98)
     # every forecast of the clipped tables lies in the win-set where there is one
     lo, hi = np.nan_to_num(d["win_lower"], nan=-np.inf), np.nan_to_num(d["win_upper"], nan=np.inf)
     assert np.all((d["snap_clip"] >= lo[:, None] - 1e-9) & (d["snap_clip"] <= hi[:, None] + 1e-9))
