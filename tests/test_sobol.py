@@ -85,3 +85,41 @@ def test_a_constant_output_has_zero_indices_and_a_nan_output_has_none():
     bad[3] = np.nan
     S1, *_ = SobolSums.of(bad, np.arange(8.0)[:, None], np.ones((2, 8, 1))).indices()
     assert np.isnan(S1).all()
+
+
+@pytest.mark.parametrize(
+    ("d", "seed", "start", "stop"),
+    [
+        (1, 0, 0, 1),
+        (3, 1, 0, 8),
+        (3, 1, 1, 2),
+        (10, 5, 256, 512),
+        (4, 0, 5, 77),
+        (160, 1, 768, 1024),
+        (330, 3, 0, 1024),
+    ],
+)
+def test_sobol_points_are_scipys_bit_for_bit(d, seed, start, stop):
+    """The numpy Sobol' points are the floats of scipy's scrambled engine, fast-forwarded to the block's start."""
+    import warnings
+
+    from scipy.stats import qmc
+
+    from detente.uncertainty.sobol import sobol_points
+
+    engine = qmc.Sobol(d=d, scramble=True, seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        if start:
+            engine.fast_forward(start)
+        ref = engine.random(stop - start)
+    got = sobol_points(d, seed, start, stop)
+    assert got.dtype == ref.dtype and got.shape == ref.shape
+    assert got.tobytes() == ref.tobytes()
+
+
+def test_sobol_points_refuse_more_points_than_the_bits_hold():
+    from detente.uncertainty.sobol import sobol_points
+
+    with pytest.raises(ValueError, match="2\\*\\*30"):
+        sobol_points(2, 1, 0, 2**30 + 1)

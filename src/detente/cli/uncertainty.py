@@ -506,9 +506,9 @@ def sensitivity(
         if chart and out is not None:
             write_figure(res.figure(top=top), out)
             return
-        df = res.frame()
-        if write_data(format, out, doc=res.to_dict, frames=lambda: {"sobol": df}):
+        if write_data(format, out, doc=res.to_dict, frames=lambda: {"sobol": res.frame()}):
             return
+        df = res.frame()
         p = res.provenance
         t = Table(
             "issue",

@@ -120,6 +120,9 @@ class DaskRunner:
                             threads_per_worker=1,
                             processes=True,
                             dashboard_address=None,
+                            # the scheduler's HTTP routes (health, metrics) on a free port: another cluster on
+                            # this machine (Dask's default 8787) is no reason for a warning on stderr
+                            scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
                             silence_logs=logging.ERROR,
                         )
                 finally:  # Dask sets the workers' variables (OMP_NUM_THREADS=1, ...) in this process too: undo that

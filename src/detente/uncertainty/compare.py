@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 from scipy.special import ndtri
 
 from detente import display
@@ -42,6 +41,7 @@ from detente.uncertainty.ensemble import (
 )
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
 __all__ = ["Comparison", "compare"]
@@ -80,6 +80,8 @@ class Comparison(display.SummaryRepr):
 
     def differences(self) -> pd.DataFrame:
         """Per variant and issue: means, the paired difference's mean, sd, CI, central range and P(up/down)."""
+        import pandas as pd
+
         z = float(ndtri(0.5 + self.level / 2))  # the normal quantile (scipy.stats.norm.ppf)
         lo_q, hi_q = (1 - self.level) / 2, 1 - (1 - self.level) / 2
         rows = []

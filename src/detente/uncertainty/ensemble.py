@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
-import pandas as pd
 
 from detente import display
 from detente.errors import ParameterError
@@ -48,6 +47,7 @@ from detente.uncertainty.perturb import perturb as perturb_batch
 from detente.uncertainty.spec import PerturbationSpec, resolve_spec
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
 __all__ = ["BLOCK", "DEFAULT_CHUNK", "DEFAULT_QUANTILES", "Ensemble", "ensemble"]
@@ -128,6 +128,8 @@ class Ensemble(display.SummaryRepr):
     # ---- per issue ----------------------------------------------------------------------------------------------
     def summary(self) -> pd.DataFrame:
         """Per issue: n (finite draws), mean, sd, se (of the mean), the quantiles, min and max."""
+        import pandas as pd
+
         rows = []
         for j, iid in enumerate(self.issues):
             x = self.outcomes[:, j]
@@ -156,6 +158,8 @@ class Ensemble(display.SummaryRepr):
     # ---- per actor ----------------------------------------------------------------------------------------------
     def actor_summary(self) -> pd.DataFrame:
         """Per actor and issue: the share of draws it took part in and its final position's distribution."""
+        import pandas as pd
+
         rows = []
         for a, aid in enumerate(self.actors):
             for j, iid in enumerate(self.issues):
@@ -174,6 +178,8 @@ class Ensemble(display.SummaryRepr):
 
     def positions_frame(self) -> pd.DataFrame:
         """Every draw's final actor positions: draw, actor, issue, position (rows where the actor took part)."""
+        import pandas as pd
+
         B, n, m = self.positions.shape
         d, a, i = np.meshgrid(np.arange(B), np.arange(n), np.arange(m), indexing="ij")
         keep = self.mask.ravel()

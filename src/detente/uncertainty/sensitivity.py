@@ -22,7 +22,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
-import pandas as pd
 
 from detente import display
 from detente.errors import ParameterError
@@ -40,6 +39,7 @@ from detente.uncertainty.sobol import SobolSums, block_size, design
 from detente.uncertainty.spec import FIELDS, PerturbationSpec
 
 if TYPE_CHECKING:
+    import pandas as pd
     from matplotlib.figure import Figure
 
 __all__ = ["GROUPINGS", "Sensitivity", "sensitivity"]
@@ -83,6 +83,8 @@ class Sensitivity(display.SummaryRepr):
 
     def frame(self) -> pd.DataFrame:
         """Tidy: issue, group, S1, S1_conf, ST, ST_conf (sorted by issue, then ST descending)."""
+        import pandas as pd
+
         rows = [
             {
                 "issue": iid,
@@ -305,8 +307,6 @@ def sensitivity(
     job = SobolJob(
         mdl, arrays, spec_nc, seed, blocks, step, group_of, G, np.array(cells, int), np.zeros(m), delegations, vetoes
     )
-    from scipy.stats import qmc  # noqa: F401 - the design's engine, loaded here once: forked workers inherit it
-
     sums: SobolSums | None = None
     with on_device(device, workers, scheduler) as backend:
         # outputs are centred on the model's outcome at the nominal inputs (u = 0.5 everywhere)

@@ -5,8 +5,18 @@ Design (Saltelli 2002, Comput. Phys. Commun. 145:280–297; Saltelli et al. 2010
 shift) give two independent matrices ``A`` (first ``D`` columns) and ``B`` (last ``D``); for each of ``G`` groups of
 inputs, ``AB_g`` is ``A`` with the group's columns taken from ``B``. The model runs ``N·(G + 2)`` times. The points
 are those of SALib's ``SALib.sample.sobol.sample(problem, N, calc_second_order=False, seed=seed)`` (same generator,
-same seed), generated block by block (:func:`design`: ``fast_forward`` to the block's first point) and vectorised
-over the groups, so no ``N·(G + 2) × D`` matrix is ever built.
+same seed), generated block by block (:func:`design`: only the block's points) and vectorised over the groups, so no
+``N·(G + 2) × D`` matrix is ever built.
+
+The points themselves (:func:`sobol_points`) are computed here with numpy, bit for bit those of
+``scipy.stats.qmc.Sobol(d, scramble=True, seed=seed)`` (a test compares them): the same direction numbers (Joe & Kuo
+2008, SIAM J. Sci. Comput. 30:2635–2654, the table scipy ships), extended by the recurrence of Bratley & Fox 1988
+(ACM TOMS 14:88–100), scrambled by a random lower-triangular binary matrix and a digital shift (Matoušek 1998,
+J. Complexity 14:527–556) drawn from ``numpy.random.default_rng(seed)`` in the same order, and point ``k`` is the
+XOR of the direction numbers of the bits of ``k``'s Gray code (Antonov & Saleev 1979). Importing ``scipy.stats``
+costs about 0.3 s of CPU before the first block can start (it loads every distribution), which is most of what a
+short sensitivity run does besides its model runs; where scipy's table is not found, the points come from
+``scipy.stats.qmc`` itself.
 
 Estimators, per output column (Saltelli et al. 2010, Table 2 (b) and (f); the same as SALib's ``sobol.analyze``):
 
@@ -26,11 +36,16 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from scipy.special import ndtri
 
-__all__ = ["SobolSums", "block_size", "design", "ishigami"]
+__all__ = ["SobolSums", "block_size", "design", "ishigami", "sobol_points"]
+
+BITS = 30
+"""Bits of every Sobol' coordinate (scipy's default): at most 2**30 points."""
 
 EVALUATIONS_PER_BLOCK = 8192
 """Model evaluations per block (base samples per block: the largest power of 2 with (G + 2)·c ≤ this)."""
@@ -49,20 +64,92 @@ def design(
 
     ``group_of`` (D,) is each input's group index in ``0 … n_groups − 1``.
     """
-    from scipy.stats import qmc
-
     group_of = np.asarray(group_of)
     D = group_of.size
-    engine = qmc.Sobol(d=2 * D, scramble=True, seed=seed)  # as SALib seeds it: the same points
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)  # balance warnings for blocks that are not powers of 2
-        if start:
-            engine.fast_forward(start)
-        base = engine.random(stop - start)
+    base = sobol_points(2 * D, seed, start, stop)  # as SALib seeds its engine: the same points
     A, B = base[:, :D], base[:, D:]
     take = group_of[None, :] == np.arange(n_groups)[:, None]  # (G, D)
     AB = np.where(take[:, None, :], B[None], A[None])
     return A, B, AB
+
+
+def sobol_points(d: int, seed: int, start: int, stop: int) -> np.ndarray:
+    """Points ``start`` to ``stop`` (stop − start, d) of ``scipy.stats.qmc.Sobol(d, scramble=True, seed=seed)``.
+
+    The same floats as ``engine.fast_forward(start)`` then ``engine.random(stop - start)`` on a fresh engine.
+    """
+    if not 0 <= start <= stop <= 2**BITS:
+        raise ValueError(f"points {start} to {stop}: expected 0 <= start <= stop <= 2**{BITS}")
+    table = _scrambled(int(d), int(seed)) if isinstance(seed, (int, np.integer)) else None
+    if table is None:
+        return _scipy_points(d, seed, start, stop)
+    sv, shift = table
+    k = np.arange(start, stop, dtype=np.uint64)
+    gray = k ^ (k >> np.uint64(1))
+    x = np.repeat(shift[None], k.size, axis=0)
+    for b in range(int(stop).bit_length()):
+        x[((gray >> np.uint64(b)) & np.uint64(1)).astype(bool)] ^= sv[:, b]
+    return x * (1.0 / 2**BITS)
+
+
+def _scipy_points(d: int, seed: int, start: int, stop: int) -> np.ndarray:
+    from scipy.stats import qmc
+
+    engine = qmc.Sobol(d=d, scramble=True, seed=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # balance warnings for blocks that are not powers of 2
+        if start:
+            engine.fast_forward(start)
+        return engine.random(stop - start)
+
+
+@lru_cache(maxsize=1)
+def _direction_table() -> tuple[np.ndarray, np.ndarray] | None:
+    """scipy's table of primitive polynomials and initial direction numbers (Joe & Kuo 2008), or None."""
+    import scipy
+
+    path = Path(scipy.__file__).parent / "stats" / "_sobol_direction_numbers.npz"
+    try:
+        with np.load(path) as z:
+            return np.asarray(z["poly"], np.int64), np.asarray(z["vinit"], np.int64)
+    except (OSError, KeyError, ValueError):  # pragma: no cover - a scipy that moved its table
+        return None
+
+
+@lru_cache(maxsize=8)
+def _scrambled(d: int, seed: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """``(sv, shift)``: the scrambled direction numbers (d, BITS) and the digital shift (d,), as uint32."""
+    table = _direction_table()
+    if table is None or not 1 <= d <= table[0].size:
+        return None
+    poly, vinit = table[0][:d], table[1][:d]
+    deg = np.array([int(p).bit_length() - 1 for p in poly])
+    v = np.zeros((d, BITS), np.int64)
+    v[0] = 1  # the first coordinate: van der Corput
+    for i in range(1, d):
+        v[i, : deg[i]] = vinit[i, : deg[i]]
+    rows = np.arange(d)
+    for j in range(BITS):  # m_j = 2 a_1 m_(j-1) ^ 4 a_2 m_(j-2) ^ … ^ 2^s m_(j-s) ^ m_(j-s) (Bratley & Fox 1988)
+        r = rows[(rows >= 1) & (deg <= j)]
+        if r.size == 0:
+            continue
+        s, p = deg[r], poly[r]
+        new = v[r, j - s]
+        for k in range(int(s.max())):
+            use = (k < s) & (((p >> np.maximum(s - 1 - k, 0)) & 1) == 1)
+            new = new ^ np.where(use, v[r, (j - k - 1) % BITS] << (k + 1), 0)
+        v[r, j] = new
+    v = (v << (BITS - 1 - np.arange(BITS))).astype(np.uint32)  # as binary fractions of 2**BITS
+    rng = np.random.default_rng(seed)
+    shift = np.dot(rng.integers(2, size=(d, BITS), dtype=np.uint32), 2 ** np.arange(BITS, dtype=np.uint32))
+    ltm = np.tril(rng.integers(2, size=(d, BITS, BITS), dtype=np.uint32))
+    ltm[:, np.arange(BITS), np.arange(BITS)] = 1
+    # output digit p (2**-(p+1)) of a scrambled number is the parity of row p of the matrix and the input's digits
+    powers = np.uint64(1) << (BITS - 1 - np.arange(BITS, dtype=np.uint64))
+    rows_as_ints = (ltm.astype(np.uint64) * powers).sum(-1).astype(np.uint32)  # (d, p)
+    parity = np.bitwise_count(rows_as_ints[:, None, :] & v[:, :, None]) & 1  # (d, j, p)
+    sv = (parity.astype(np.uint64) * powers).sum(-1).astype(np.uint32)
+    return sv, shift.astype(np.uint32)
 
 
 @dataclass(eq=False)
