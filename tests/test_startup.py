@@ -87,3 +87,31 @@ def test_each_command_is_looked_for_in_the_module_that_defines_it():
         if c.callback is not None
     }
     assert {name: defined.get(name) for name in _HOME} == _HOME
+
+
+def test_sensitivity_to_json_loads_neither_scipy_stats_nor_pandas(tmp_path):
+    # the Sobol' points are computed without scipy.stats (0.3 s of imports before the first block could start) and
+    # the JSON document needs no tables
+    out = tmp_path / "s.json"
+    argv = ("sensitivity", "korea-2019", "--model", "expected-utility", "--draws", "8", "--seed", "1")
+    loaded = _loaded(_cli(*argv, "--format", "json", "--out", str(out)), ("scipy.stats", "pandas"))
+    assert loaded == []
+    assert json.loads(out.read_text())["base_samples"] == 8
+
+
+def test_the_program_freezes_the_collector_before_the_interpreter_exits():
+    # python -m detente and the console script run detente.cli.run: main, then gc.freeze (a quicker exit)
+    code = (
+        "import gc, io, contextlib, sys\n"
+        "sys.argv = ['detente', '--version']\n"
+        "import detente.cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try:\n        detente.cli.run()\n    except SystemExit as e:\n        assert not e.code, e.code\n"
+        "print(gc.get_freeze_count() > 0, file=sys.stderr)"
+    )
+    env = {**os.environ, "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert r.stderr.strip().splitlines()[-1] == "True"
+    entry = Path(SRC).parent / "pyproject.toml"
+    assert 'detente = "detente.cli:run"' in entry.read_text()
+    assert "run()" in (Path(SRC) / "detente" / "__main__.py").read_text()

@@ -1,5 +1,5 @@
 """``python -m detente`` runs the command line."""
 
-from detente.cli import main
+from detente.cli import run
 
-main()
+run()

@@ -10,7 +10,7 @@ from typing import Any
 
 from detente.cli.app import app
 
-__all__ = ["app", "main"]
+__all__ = ["app", "main", "run"]
 
 
 _HOME = {
@@ -93,3 +93,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         print("error: interrupted", file=sys.stderr)
         code = 130
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def run() -> None:
+    """The ``detente`` program (``python -m detente`` and the console script): :func:`main`, then a quicker exit.
+
+    Before the interpreter shuts down, every object left is moved out of the garbage collector's reach
+    (:func:`gc.freeze`): its last collection then skips the hundreds of thousands of objects that numpy, scipy,
+    pydantic and Dask leave, which took 0.2 s of a command's run in-process and 0.4 s after a Dask cluster
+    (atexit handlers, flushing and closing still run as before). Called as a function, :func:`main` leaves the
+    collector alone.
+    """
+    import gc
+
+    try:
+        main()
+    finally:
+        gc.freeze()
