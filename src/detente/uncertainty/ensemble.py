@@ -130,12 +130,15 @@ class Ensemble(display.SummaryRepr):
         """Per issue: n (finite draws), mean, sd, se (of the mean), the quantiles, min and max."""
         import pandas as pd
 
+        return pd.DataFrame(self._summary_rows())
+
+    def _summary_rows(self) -> list[dict[str, Any]]:
         rows = []
         for j, iid in enumerate(self.issues):
             x = self.outcomes[:, j]
             x = x[np.isfinite(x)]
             rows.append({"issue": iid, **_stats(x, self.quantiles)})
-        return pd.DataFrame(rows)
+        return rows
 
     def histogram(self, issue: str | int) -> tuple[np.ndarray, np.ndarray]:
         """``(counts, edges)``: ``bins`` equal bins over the issue's scale."""
@@ -160,6 +163,9 @@ class Ensemble(display.SummaryRepr):
         """Per actor and issue: the share of draws it took part in and its final position's distribution."""
         import pandas as pd
 
+        return pd.DataFrame(self._actor_rows())
+
+    def _actor_rows(self) -> list[dict[str, Any]]:
         rows = []
         for a, aid in enumerate(self.actors):
             for j, iid in enumerate(self.issues):
@@ -169,7 +175,7 @@ class Ensemble(display.SummaryRepr):
                 x = self.positions[present, a, j]
                 x = x[np.isfinite(x)]
                 rows.append({"actor": aid, "issue": iid, "present": float(present.mean()), **_stats(x, self.quantiles)})
-        return pd.DataFrame(rows)
+        return rows
 
     # ---- tidy tables ----------------------------------------------------------------------------------------------
     def frame(self) -> pd.DataFrame:
@@ -206,7 +212,9 @@ class Ensemble(display.SummaryRepr):
         """The JSON document of ``detente ensemble --format json`` (``draws=True`` adds every draw's outcomes).
 
         An issue no draw forecasts has no statistics: it is listed under ``no_forecast`` with the reason."""
-        summary = {r["issue"]: r for r in self.summary().to_dict(orient="records")}
+        # the rows of summary() and actor_summary() without a DataFrame (no pandas for a JSON document): every row
+        # has the same keys and native int / float values, as the frames' records would
+        summary = {r["issue"]: r for r in self._summary_rows()}
         missing = self.no_forecast()
         issues: dict[str, Any] = {}
         for j, iid in enumerate(self.issues):
@@ -229,7 +237,7 @@ class Ensemble(display.SummaryRepr):
                 "status": self.status_counts(j),
             }
         actors: dict[str, Any] = {}
-        for rec in self.actor_summary().to_dict(orient="records"):
+        for rec in self._actor_rows():
             actors.setdefault(rec.pop("actor"), {})[rec.pop("issue")] = rec
         doc = {**self.provenance, "issues": issues, "actors": actors}
         if missing:
