@@ -115,3 +115,10 @@ def test_the_program_freezes_the_collector_before_the_interpreter_exits():
     entry = Path(SRC).parent / "pyproject.toml"
     assert 'detente = "detente.cli:run"' in entry.read_text()
     assert "run()" in (Path(SRC) / "detente" / "__main__.py").read_text()
+
+
+def test_ensemble_to_json_loads_no_pandas(tmp_path):
+    out = tmp_path / "e.json"
+    argv = ("ensemble", "korea-2019", "--model", "compromise", "--draws", "20", "--seed", "1")
+    assert _loaded(_cli(*argv, "--format", "json", "--out", str(out)), ("pandas",)) == []
+    assert json.loads(out.read_text())["draws"] == 20
