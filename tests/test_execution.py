@@ -181,3 +181,57 @@ def test_local_workers_cost_what_the_blocks_cost_here():
         assert state["ensemble loaded"] is True
     else:
         assert state["threads"] == "1"
+
+
+_FORK_WHILE_LOGGING = """
+import logging, os, sys, tempfile, threading
+from detente.execution.runner import DaskRunner
+
+def one(shared, key):
+    return key + shared
+
+handler = logging.FileHandler(os.path.join(tempfile.mkdtemp(), "log"))  # as pytest's log file handler
+logging.getLogger().addHandler(handler)
+logging.getLogger().setLevel(logging.INFO)
+stop = threading.Event()
+
+def chatter():  # another thread of this process that logs all the time (another cluster's scheduler, say)
+    log = logging.getLogger("elsewhere")
+    while not stop.is_set():
+        log.info("x" * 200)
+
+thread = threading.Thread(target=chatter, daemon=True)
+thread.start()
+for _ in range({rounds}):
+    with DaskRunner(workers=1) as run:
+        assert list(run.map(one, 10, range(3))) == [10, 11, 12]
+stop.set()
+print("done")
+"""
+
+
+@pytest.mark.slow
+def test_local_workers_start_while_another_thread_logs():
+    # a worker forked while another thread holds a log stream's lock must not hang at its first log record
+    import signal
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = str(Path(__file__).resolve().parents[1] / "src")
+    env = {**os.environ, "PYTHONPATH": src + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", _FORK_WHILE_LOGGING.format(rounds=3)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        start_new_session=True,  # the workers too are stopped if it hangs
+    )
+    try:
+        out, err = proc.communicate(timeout=90)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        pytest.fail("a local worker hung at start-up while another thread was logging")
+    assert proc.returncode == 0 and out.strip() == "done", err[-2000:]

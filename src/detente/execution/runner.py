@@ -110,6 +110,13 @@ class DaskRunner:
                 import dask
 
                 environ = dict(os.environ)
+                # No INFO records from Dask while the workers are forked, here or in them: a worker forked while
+                # another thread of this process writes a log record (another cluster's scheduler, say) inherits
+                # that stream's lock held, and hangs at its first record ("Start worker at ..."). The workers keep
+                # this level; this process gets its own back once they run.
+                log = logging.getLogger("distributed")
+                level = log.level
+                log.setLevel(logging.ERROR)
                 try:
                     with dask.config.set(local_worker_config()), warnings.catch_warnings():
                         # Python >= 3.12 warns on any fork of a process with threads; the workers start from the
@@ -126,6 +133,7 @@ class DaskRunner:
                             silence_logs=logging.ERROR,
                         )
                 finally:  # Dask sets the workers' variables (OMP_NUM_THREADS=1, ...) in this process too: undo that
+                    log.setLevel(level)
                     for name in set(os.environ) - set(environ):
                         del os.environ[name]
                     os.environ.update(environ)
