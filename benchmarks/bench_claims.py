@@ -25,7 +25,7 @@ from dataclasses import replace
 
 from detente.claims import Config, claims_of
 from detente.claims.evaluate import Plan, evaluate_rows, months_needed, to_params, varied
-from detente.claims.verdict import group_index, searches, unit_design
+from detente.claims.verdict import evaluations_at_most, group_index, searches, unit_design
 from detente.scenario.io import load
 from detente.strategy.staged.engine import calendar_from_block
 from detente.strategy.staged.game import Grid
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         evaluate_rows(plan, P)
         per = (time.process_time() - t0) / len(P)
         _, labels = group_index(names)
-        evals = cfg.replicates * n * (len(labels) + 2) + (EXTRA_POINTS if cfg.tipping else 3)
+        evals = evaluations_at_most(cfg, n, len(labels)) + (EXTRA_POINTS if cfg.tipping else 3)
         rows.append((c.id, "search" if searches(c) else "fixed", per, evals, per * evals))
         print(f"claim-{c.id}: {per:.2f} s CPU per point", file=sys.stderr, flush=True)
     print(f"{a.scenario}: replicates {cfg.replicates}, base {cfg.base} (searching claims) / {cfg.base_fixed} (fixed "

@@ -123,7 +123,7 @@ def test_known_answers_on_synthetic_claims(korea):
     cal = calendar_from_block(korea.strategy)
     names = tuple(varied(claim))
     plan = Plan(claim, cal, Grid(4, 1, 4), names, months_needed(claim, cal))
-    out = verdict(plan, Config(replicates=2, base_fixed=1, tipping=0), 0)
+    out = verdict(plan, Config(replicates=2, base_fixed=1, tipping=0, verdict_min=0, verdict_max=0), 0)
     S = {h["id"]: h["S"] for h in out["hypotheses"]}
     assert S == {"h1": 0.0, "h2": 1.0, "h3": 1.0, "h4": 1.0}
     assert out["S"] == 0.0 and out["category"] == "fails under most plausible assumptions"
@@ -335,7 +335,9 @@ def test_shipped_result_equals_a_fresh_computation_of_one_block(korea, shipped_d
     # the chart's central values are a fresh evaluation at central values
     from detente.claims.evaluate import central_row, chart_values
 
-    assert fdoc["dynamic"]["evaluations"] == cfg.replicates * n * (G + 2)
+    dyn = fdoc["dynamic"]
+    assert dyn["sobol_draws"] == 2 * cfg.replicates * n
+    assert dyn["evaluations"] == cfg.replicates * n * (G + 2) + dyn["draws"] - dyn["sobol_draws"]
     assert np.isfinite(d).all()
     ch = fdoc["dynamic"]["chart"]
     row = central_row(c, list(names))

@@ -35,7 +35,8 @@ SHARED = Path(os.environ["DETENTE_SHARED"]) if os.environ.get("DETENTE_SHARED") 
 KOREA_DATA = SHARED / "data" / "korea"
 # the smallest configuration that exercises every part of a verdict: 2 replicates of 1 base point (12 evaluations
 # of claim f's two rules), a coarse type grid, blocks of 2 rows (6 tasks)
-TINY = Config(replicates=2, base=1, base_fixed=1, grid=(4, 1, 4), tipping=0, block=2, static_draws=10)
+TINY = Config(replicates=2, base=1, base_fixed=1, grid=(4, 1, 4), tipping=0, block=2, static_draws=10,
+              verdict_min=0, verdict_max=0)
 
 
 @pytest.fixture(scope="module")
@@ -149,21 +150,20 @@ def test_c3_same_bytes_in_process_and_on_clusters_of_1_2_and_4_workers(korea):
 
 # ------------------------------------------------------------------------------------------- C4: convergence
 def _fixed_rule(korea, doc: dict[str, Any]) -> list[str]:
-    """The ids of the claims the shipped document evaluated on fixed rules (its draws say which base size)."""
+    """The ids of the claims the shipped document evaluated on fixed rules (its Sobol' design says which base size)."""
     cfg = doc["config"]
     return [c["id"] for c in doc["claims"] if c["dynamic"] is not None
-            and c["dynamic"]["draws"] == 2 * cfg["base_fixed"] * cfg["replicates"]
+            and c["dynamic"]["sobol_draws"] == 2 * cfg["base_fixed"] * cfg["replicates"]
             and cfg["base_fixed"] != cfg["base"]]
 
 
-def test_c4_doubling_the_draws_changes_no_fixed_rule_share_by_003(korea, shipped_doc):
+def test_c4_doubling_the_draws_changes_no_share_by_003(korea, shipped_doc):
     """At the shipped configuration, the share on N draws and on the first N/2 (each replicate's first half of base
-    points, a scrambled Sobol' net of its own) differ by less than 0.03 for every claim on fixed rules, and so do its
-    primary hypotheses' shares; every claim reports its replicate interval and width, and the shares are the
-    replicates' means."""
+    points, a scrambled Sobol' net of its own) differ by less than 0.03 for every claim, on fixed rules or searching
+    rules, and so do its primary hypotheses' shares; every claim reports its replicate interval and width, the
+    shares are the replicates' means, and the convergence record ends at the draws the verdict used."""
     cfg = shipped_doc["config"]
-    fixed = _fixed_rule(korea, shipped_doc)
-    assert fixed, "no claim on fixed rules in the shipped result"
+    assert _fixed_rule(korea, shipped_doc), "no claim on fixed rules in the shipped result"
     for c in shipped_doc["claims"]:
         dyn = c["dynamic"]
         if dyn is None:
@@ -179,11 +179,51 @@ def test_c4_doubling_the_draws_changes_no_fixed_rule_share_by_003(korea, shipped
         assert dyn["interval_width"] == pytest.approx(dyn["S_hi"] - dyn["S_lo"], abs=1e-15)
         assert dyn["draws_half"] == dyn["draws"] // 2
         assert dyn["S_half_draws"] == pytest.approx(np.mean(dyn["S_half_replicates"]), abs=1e-15)
-        if c["id"] in fixed:
-            assert abs(dyn["S"] - dyn["S_half_draws"]) < 0.03, (c["id"], dyn["S"], dyn["S_half_draws"])
-            for h in dyn["hypotheses"]:
-                if h["role"] == "primary":
-                    assert abs(h["S"] - h["S_half_draws"]) < 0.03, (c["id"], h["id"], h["S"], h["S_half_draws"])
+        last = dyn["convergence"][-1]
+        assert last["draws"] == dyn["draws"] and last["S"] == dyn["S"] and last["settled"] == dyn["settled"]
+        assert [s["draws"] for s in dyn["convergence"]] == [dyn["draws"] >> k for k in
+                                                             range(len(dyn["convergence"]) - 1, -1, -1)]
+        assert dyn["settled"], (c["id"], dyn["convergence"])
+        assert abs(dyn["S"] - dyn["S_half_draws"]) < cfg["settle"] <= 0.03, (c["id"], dyn["S"], dyn["S_half_draws"])
+        for h in dyn["hypotheses"]:
+            if h["role"] == "primary":
+                assert abs(h["S"] - h["S_half_draws"]) < 0.03, (c["id"], h["id"], h["S"], h["S_half_draws"])
+
+
+def test_c4_verdict_draws_double_past_the_design_until_the_share_settles(korea, monkeypatch):
+    """Adaptive size: with the margin u_p60 - 0.3 (share 0.7 exactly) and a design of 1 base point per replicate,
+    the verdict draws start at verdict_min and double; each step's share is the share on the first N points of the
+    same scrambled sequences (so the draws are nested), the run stops at the first N whose share moves by less than
+    `settle` from N/2's, and a cap stops a margin that never settles (a tolerance of 0) with `settled` false."""
+    from detente.claims.verdict import group_index, replicate_seed
+    from detente.uncertainty.sobol import design
+
+    claim = _synthetic([_hyp("h")], vary=list(UNIFORM3), priors=UNIFORM3)
+    calls: list[int] = []
+
+    def f(u: np.ndarray) -> np.ndarray:
+        calls.append(u.shape[0])
+        return (u[:, 1] - 0.3)[:, None]
+
+    cfg = Config(replicates=4, base=1, base_fixed=1, tipping=0, verdict_min=2, verdict_max=64, settle=0.03)
+    out = _stub_verdict(korea, monkeypatch, claim, f, cfg)
+    steps = out["convergence"]
+    assert [s["draws"] for s in steps] == [2 * 4 * 2**k for k in range(1, len(steps) + 1)]
+    assert out["settled"] and steps[-1]["largest_move"] < 0.03
+    assert all(not s["settled"] for s in steps[:-1]) and all(s["largest_move"] >= 0.03 for s in steps[:-1])
+    # evaluations: the design's 4 x 1 x (3 + 2) rows, then only the new A and B points of each doubling
+    assert calls[0] == 20 and sum(calls[1:]) == out["draws"] - out["sobol_draws"]
+    assert out["evaluations"] == 20 + out["draws"] - out["sobol_draws"]
+    N = out["draws"] // 8
+    gi, labels = group_index(tuple(varied(claim)))
+    reps = []
+    for r in range(4):
+        A, B, _ = design(replicate_seed(cfg.seed, 0, r), gi, len(labels), 0, N)
+        reps.append(float((np.concatenate([A, B])[:, 1] >= 0.3).mean()))
+    assert out["S_replicates"] == reps and out["S"] == pytest.approx(np.mean(reps), abs=1e-15)
+    assert abs(out["S"] - 0.7) < 0.03
+    never = _stub_verdict(korea, monkeypatch, claim, f, replace(cfg, settle=0.0, verdict_max=16))
+    assert never["draws"] == 2 * 4 * 16 and never["settled"] is False and len(never["convergence"]) == 4
 
 
 @pytest.mark.slow
@@ -191,7 +231,8 @@ def test_c4_shipped_replicate_shares_recompute(korea, shipped_doc):
     """Spot check: claim f's first replicate recomputed from the shipped file's own configuration gives its share
     on N and on N/2 draws bit for bit (its 2N verdict draws; the Sobol' mixed rows are not needed for them)."""
     from detente.claims.evaluate import claim_margin
-    from detente.claims.verdict import unit_design
+    from detente.claims.verdict import group_index, replicate_seed
+    from detente.uncertainty.sobol import design
 
     cfg = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in shipped_doc["config"].items()})
     cl = claims_of(korea)
@@ -200,9 +241,11 @@ def test_c4_shipped_replicate_shares_recompute(korea, shipped_doc):
     cal = calendar_from_block(korea.strategy)
     names = tuple(varied(c))
     plan = Plan(c, cal, Grid(*cfg.grid), names, months_needed(c, cal))
-    U, n, G, _ = unit_design(plan, replace(cfg, replicates=1), ci)
-    ok = claim_margin(c, evaluate_rows(plan, to_params(c, list(names), U[: 2 * n]))) >= 0
     dyn = next(x for x in shipped_doc["claims"] if x["id"] == "claim-f")["dynamic"]
+    n = dyn["draws"] // (2 * cfg.replicates)
+    gi, labels = group_index(names)
+    A, B, _ = design(replicate_seed(cfg.seed, ci, 0), gi, len(labels), 0, n)
+    ok = claim_margin(c, evaluate_rows(plan, to_params(c, list(names), np.concatenate([A, B])))) >= 0
     assert float(ok.mean()) == dyn["S_replicates"][0]
     h = n // 2
     assert float(np.concatenate([ok[:h], ok[n: n + h]]).mean()) == dyn["S_half_replicates"][0]

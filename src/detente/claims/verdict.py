@@ -68,12 +68,28 @@ class Config:
     block: int = 4
     tipping: int = 1
     static_draws: int = 50
+    # adaptive size of the verdict draws (base points per replicate of A and B, powers of 2): start at
+    # max(base, verdict_min) and double, past the Sobol' design, until the shares settle or verdict_max is reached
+    verdict_min: int = 4
+    verdict_max: int = 16
+    settle: float = 0.03
 
     def as_dict(self) -> dict[str, Any]:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
-QUICK = Config(replicates=4, base=1, base_fixed=1, tipping=1, static_draws=20)
+QUICK = Config(replicates=4, base=1, base_fixed=1, tipping=1, static_draws=20, verdict_min=0, verdict_max=0)
+
+
+def verdict_sizes(cfg: Config, n: int) -> tuple[int, int]:
+    """The first and the largest number of verdict base points per replicate for a claim whose design has ``n``."""
+    start = max(n, cfg.verdict_min)
+    return start, max(start, cfg.verdict_max)
+
+
+def evaluations_at_most(cfg: Config, n: int, groups: int) -> int:
+    """Parameter points a claim evaluates at most: its Saltelli design and the verdict draws beyond it."""
+    return cfg.replicates * (n * (groups + 2) + 2 * (verdict_sizes(cfg, n)[1] - n))
 
 
 def searches(claim: Claim) -> bool:
@@ -204,6 +220,30 @@ def spearman_top(names: tuple[str, ...], params: np.ndarray, m: np.ndarray) -> l
     return sorted(out, key=lambda t: (-abs(t[1]), t[0]))
 
 
+def _settled(claim: Claim, VD: np.ndarray, hyps: list[Any], cfg: Config) -> dict[str, Any]:
+    """At the verdict draws ``VD`` (R, 2, N, hypotheses): the claim's share on N and N/2 base points, the largest
+    move of it or of a primary hypothesis's share, and whether that is below ``cfg.settle`` with the verdict word the
+    same at both ends of the interval."""
+    R, _, N, H = VD.shape
+    Dv = VD.reshape(-1, H)
+    half = N // 2
+    cols = [claim_margin(claim, Dv, 1.0)] + [margins(claim, Dv)[:, j] for j, h in enumerate(hyps)
+                                             if h.role == "primary"]
+    moves = []
+    for mcol in cols:
+        ok = (mcol >= 0).astype(float).reshape(R, 2, N)
+        S = float(ok.mean())
+        moves.append(abs(S - float(ok[:, :, :half].mean())) if half else float("inf"))
+    ok = (cols[0] >= 0).astype(float).reshape(R, -1).mean(axis=1)
+    st = share_stats(ok)
+    S_sign = float((claim_margin(claim, Dv, 0.0) > 0).mean())
+    same_word = point_category(st["S_lo"], S_sign) == point_category(st["S_hi"], S_sign)
+    move = max(moves)
+    return {"draws": int(2 * N * R), "S": st["S"], "S_half_draws": float((cols[0] >= 0).astype(float).reshape(
+        R, 2, N)[:, :, :half].mean()) if half else None, "largest_move": move if np.isfinite(move) else None,
+            "settled": bool(move < cfg.settle and same_word)}
+
+
 def verdict(
     plan: Plan,
     cfg: Config,
@@ -220,34 +260,61 @@ def verdict(
     D = run_rows(plan, P, cfg, workers, scheduler)
     per = n * (G + 2)
     R = cfg.replicates
-    ver_idx = np.concatenate([np.arange(r * per, r * per + 2 * n) for r in range(R)])
-    m_claim = {f: claim_margin(claim, D, f) for f in (0.5, 1.0, 2.0)}
-    sign = claim_margin(claim, D, 0.0)
+    # the verdict draws: the base points of every replicate's A and B, shape (R, 2, N, ·); first those of the
+    # Saltelli design, then (adaptive size) the next points of the same scrambled sequences, doubling N until the
+    # claim's share and its primary hypotheses' shares move by less than cfg.settle and the verdict word is the same
+    # at both ends of the interval, or N reaches its cap
+    VU = np.stack([np.stack([U[r * per: r * per + n], U[r * per + n: r * per + 2 * n]]) for r in range(R)])
+    VD = np.stack([np.stack([D[r * per: r * per + n], D[r * per + n: r * per + 2 * n]]) for r in range(R)])
+    gi, _ = group_index(plan.names)
+    N, cap = verdict_sizes(cfg, n)
+    history: list[dict[str, Any]] = []
+    while True:
+        if VU.shape[2] < N:
+            k0 = VU.shape[2]
+            new = [design(replicate_seed(cfg.seed, claim_index, r), gi, G, k0, N)[:2] for r in range(R)]
+            more = np.concatenate([np.concatenate(ab) for ab in new])
+            Dn = run_rows(plan, to_params(claim, list(plan.names), more), cfg, workers, scheduler)
+            m = N - k0
+            VU = np.concatenate([VU, np.stack([np.stack([more[(2 * r) * m: (2 * r + 1) * m],
+                                                         more[(2 * r + 1) * m: (2 * r + 2) * m]]) for r in range(R)])],
+                                axis=2)
+            VD = np.concatenate([VD, np.stack([np.stack([Dn[(2 * r) * m: (2 * r + 1) * m],
+                                                         Dn[(2 * r + 1) * m: (2 * r + 2) * m]]) for r in range(R)])],
+                                axis=2)
+        step = _settled(claim, VD, hyps, cfg)
+        history.append(step)
+        if step["settled"] or N >= cap:
+            break
+        N *= 2
+    Dv = VD.reshape(-1, VD.shape[-1])  # replicate by replicate: its A points, then its B points
+    Uv = VU.reshape(-1, VU.shape[-1])
+    m_claim = {f: claim_margin(claim, Dv, f) for f in (0.5, 1.0, 2.0)}
+    sign = claim_margin(claim, Dv, 0.0)
     ok = m_claim[1.0] >= 0
 
     def reps(x: np.ndarray) -> np.ndarray:
-        return np.array([x[r * per: r * per + 2 * n].mean() for r in range(R)])
+        return x.astype(float).reshape(R, -1).mean(axis=1)
 
-    half = n // 2
+    half = N // 2
 
     def reps_half(x: np.ndarray) -> np.ndarray:
         # the first half of each replicate's base points: a scrambled Sobol' net of N/2 points on its own
-        return np.array([np.concatenate([x[r * per: r * per + half], x[r * per + n: r * per + n + half]]).mean()
-                         for r in range(R)])
+        return x.astype(float).reshape(R, 2, N)[:, :, :half].reshape(R, -1).mean(axis=1)
 
     def at_half(x: np.ndarray) -> float | None:
-        return float(reps_half(x.astype(float)).mean()) if half else None
+        return float(reps_half(x).mean()) if half else None
 
-    main = share_stats(reps(ok.astype(float)))
-    S_sign = float(reps((sign > 0).astype(float)).mean())
-    S_half = float(reps((m_claim[0.5] >= 0).astype(float)).mean())
-    S_double = float(reps((m_claim[2.0] >= 0).astype(float)).mean())
-    mh = margins(claim, D)
+    main = share_stats(reps(ok))
+    S_sign = float(reps(sign > 0).mean())
+    S_half = float(reps(m_claim[0.5] >= 0).mean())
+    S_double = float(reps(m_claim[2.0] >= 0).mean())
+    mh = margins(claim, Dv)
     hyp_out: list[dict[str, Any]] = []
     for j, h in enumerate(hyps):
         okh = mh[:, j] >= 0
-        st = share_stats(reps(okh.astype(float)))
-        dv = D[ver_idx, j]
+        st = share_stats(reps(okh))
+        dv = Dv[:, j]
         from detente.claims.rules import describe, expand
 
         hyp_out.append(
@@ -261,7 +328,7 @@ def verdict(
                 "S": st["S"],
                 "S_lo": st["S_lo"],
                 "S_hi": st["S_hi"],
-                "S_sign": float(reps((D[:, j] > 0).astype(float)).mean()),
+                "S_sign": float(reps(Dv[:, j] > 0).mean()),
                 "S_half_draws": at_half(okh),
                 "median_d": float(np.median(dv)),
                 "q10_d": float(np.quantile(dv, 0.1)),
@@ -272,7 +339,8 @@ def verdict(
             }
         )
     # Sobol indices of the margin and of the indicator, per group, summed over replicates
-    Y = np.stack([m_claim[1.0], ok.astype(float)], axis=1)
+    m_design = claim_margin(claim, D, 1.0)
+    Y = np.stack([m_design, (m_design >= 0).astype(float)], axis=1)
     sums: SobolSums | None = None
     for r in range(R):
         blk = Y[r * per: (r + 1) * per]
@@ -298,8 +366,8 @@ def verdict(
         )
     sobol.sort(key=lambda e: (-e["ST_holds"], -e["ST_margin"], e["group"]))
     # tipping points: the parameters most tied to the margin, then the claim's own list
-    Pv = P[ver_idx]
-    ranked = spearman_top(plan.names, Pv, m_claim[1.0][ver_idx])
+    Pv = to_params(claim, list(plan.names), Uv)
+    ranked = spearman_top(plan.names, Pv, m_claim[1.0])
     chosen: list[str] = []
     for e in sobol[:2]:  # in each of the two most influential groups, the parameter most tied to the margin
         best = next((n for n, _ in ranked if GROUP_OF.get(n) == e["group"]), None)
@@ -314,7 +382,7 @@ def verdict(
 
     central = central_row(claim, list(plan.names))
     tips: list[dict[str, Any]] = []
-    okv = ok[ver_idx]
+    okv = ok
     for name in chosen:
         tp = tipping_point(plan, name, central)
         col = Pv[:, plan.names.index(name)]
@@ -397,8 +465,11 @@ def verdict(
         "draws_half": int(2 * half * R),
         "interval_width": main["S_hi"] - main["S_lo"],
         "notes": notes,
-        "draws": int(2 * n * R),
-        "evaluations": int(per * R),
+        "draws": int(2 * N * R),
+        "evaluations": int(per * R + 2 * R * (N - n)),
+        "sobol_draws": int(2 * n * R),
+        "settled": bool(history[-1]["settled"]),
+        "convergence": history,
         "replicates": R,
         "hypotheses": hyp_out,
         "sobol": sobol,

@@ -27,7 +27,8 @@ def claims_command(
     seed: Annotated[int, typer.Option("--seed", min=0, help="seed of the quasi-Monte Carlo design")] = 2019,
     replicates: Annotated[int | None, typer.Option("--replicates", min=2, help="independent scrambles")] = None,
     draws: Annotated[
-        int | None, typer.Option("--draws", min=1, help="base points per replicate (a power of 2) for every claim")
+        int | None, typer.Option("--draws", min=1, help="base points per replicate of the Sobol' design (a power of 2) for every claim; the verdict draws "
+                   "start there (at least 4) and double until the shares settle (at most 16 or this)")
     ] = None,
     tipping: Annotated[
         int | None, typer.Option("--tipping", min=0, help="parameters searched for tipping points per claim")
@@ -64,7 +65,7 @@ def claims_command(
         if replicates is not None:
             cfg = replace(cfg, replicates=replicates)
         if draws is not None:
-            cfg = replace(cfg, base=draws, base_fixed=draws)
+            cfg = replace(cfg, base=draws, base_fixed=draws, verdict_max=max(cfg.verdict_max, draws))
         if tipping is not None:
             cfg = replace(cfg, tipping=tipping)
         custom = quick or claim or recompute or seed != 2019 or replicates or draws or not static or tipping is not None
@@ -109,7 +110,7 @@ def claims_check(
         from detente.claims import Config, claims_of
         from detente.claims.evaluate import varied
         from detente.claims.rules import candidates, expand
-        from detente.claims.verdict import group_index, searches
+        from detente.claims.verdict import evaluations_at_most, group_index, searches
 
         sc = load_scenario(scenario)
         cl = claims_of(sc)
@@ -129,10 +130,10 @@ def claims_check(
                         if key not in seen:
                             seen.add(key)
                             solves += len(candidates(e, c.rules))
-            evals = cfg.replicates * n * (len(groups) + 2)
+            evals = evaluations_at_most(cfg, n, len(groups))
             lines.append(
                 f"  claim-{c.id}: {len(c.hypotheses)} hypotheses, {len(names)} parameters varied in "
-                f"{len(groups)} groups, {evals} parameter points x up to {solves} rule solutions"
+                f"{len(groups)} groups, at most {evals} parameter points x up to {solves} rule solutions"
             )
         write_output("\n".join(lines), None)
 
