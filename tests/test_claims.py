@@ -353,3 +353,19 @@ def test_shipped_result_equals_a_fresh_computation_of_one_block(korea, shipped_d
             assert math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12), (a, b)
     assert shipped_path("korea-2019") is not None
     assert dumps(shipped_doc) == shipped_path("korea-2019").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("S, words", [(0.0, "It holds in none of them."),
+                                      (0.0156, "It holds in almost none of them (fewer than 1 in 20)."),
+                                      (0.0977, "It holds in only about 10 % of them.")])
+def test_a_failing_claims_sentence_never_says_about_0_percent(shipped_doc, S, words):
+    """A share that rounds to 0 % is said in words, not as "about 0 %" (which reads as exactly none)."""
+    import copy
+
+    from detente.claims.page import sentence
+
+    c = copy.deepcopy(next(x for x in shipped_doc["claims"] if x["id"] == "claim-f"))
+    c["dynamic"].update(S=S, S_lo=0.0, S_hi=min(1.0, S + 0.03), category="fails under most plausible assumptions",
+                        notes=[])
+    s = sentence(c)
+    assert s.endswith(words) and "0 %" not in s.replace("10 %", ""), s

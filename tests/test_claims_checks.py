@@ -183,7 +183,11 @@ def test_c4_doubling_the_draws_changes_no_share_by_003(korea, shipped_doc):
         assert last["draws"] == dyn["draws"] and last["S"] == dyn["S"] and last["settled"] == dyn["settled"]
         assert [s["draws"] for s in dyn["convergence"]] == [dyn["draws"] >> k for k in
                                                              range(len(dyn["convergence"]) - 1, -1, -1)]
-        assert dyn["settled"], (c["id"], dyn["convergence"])
+        # settled: the move below `settle` and the same verdict word at both ends of the interval; a claim whose
+        # interval still straddles a word boundary at the cap is borderline (the page says so), yet converged
+        assert dyn["settled"] or dyn["draws"] == 2 * cfg["replicates"] * cfg["verdict_max"], c["id"]
+        assert dyn["settled"] or any(n.startswith("borderline") for n in dyn["notes"]), c["id"]
+        assert last["largest_move"] == pytest.approx(abs(dyn["S"] - dyn["S_half_draws"]), abs=1e-12)
         assert abs(dyn["S"] - dyn["S_half_draws"]) < cfg["settle"] <= 0.03, (c["id"], dyn["S"], dyn["S_half_draws"])
         for h in dyn["hypotheses"]:
             if h["role"] == "primary":

@@ -102,7 +102,9 @@ def sentence(c: dict[str, Any]) -> str:
             s = (f"{title}: holds under {most} plausible assumptions. In about {pct5(S)} of them, the "
                  f"{h0['plain']} moves the claimed way by at least {_amount(h0, h0['min_effect'])}.")
     elif cat == FAILS:
-        s = f"{title}: fails under {most} plausible assumptions. It holds in only about {pct5(S)} of them."
+        how = ("in none of them" if S == 0 else "in almost none of them (fewer than 1 in 20)" if S < 0.025
+               else f"in only about {pct5(S)} of them")
+        s = f"{title}: fails under {most} plausible assumptions. It holds {how}."
     elif cat == SMALL:
         s = (f"{title}: points the way the article says in about {pct5(dyn['S_sign'])} of plausible cases, but "
              f"the effect is usually smaller than {_amount(h0, h0['min_effect'] or 0)}, the least that would "
