@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 
 import numpy as np
 import pytest
@@ -154,7 +155,7 @@ def _worker_state(_shared: object, _key: int) -> dict[str, object]:
 
 
 def test_local_workers_cost_what_the_blocks_cost_here():
-    """A local cluster's workers reuse freed memory as this process does (Dask's MALLOC_TRIM_THRESHOLD_=65536 made
+    """A local Dask cluster's workers reuse freed memory as this process does (Dask's MALLOC_TRIM_THRESHOLD_=65536 made
     glibc map and fault in every temporary array afresh: 2-3x the CPU time of the same blocks in-process), run no
     profiler, are forked with this process's modules loaded on Linux, never draw into this process's progress bar,
     and leave this process's environment as it was."""
@@ -170,7 +171,7 @@ def test_local_workers_cost_what_the_blocks_cost_here():
     use_console(Console(file=io.StringIO(), force_terminal=True))
     try:
         with progress(True, 1, "outer") as advance:
-            (state,) = run_blocks(_worker_state, None, [0], workers=1)
+            (state,) = run_blocks(_worker_state, None, [0], workers=1, local="dask")
             advance()
     finally:
         use_console(None)
@@ -235,3 +236,61 @@ def test_local_workers_start_while_another_thread_logs():
         proc.communicate()
         pytest.fail("a local worker hung at start-up while another thread was logging")
     assert proc.returncode == 0 and out.strip() == "done", err[-2000:]
+
+
+def _slow_first(shared: dict[str, float], key: int) -> tuple[int, int]:
+    import time
+
+    time.sleep(shared["sleep"] * (3 - key % 4))  # early keys finish last
+    return key, os.getpid()
+
+
+def _fail_at(shared: int, key: int) -> int:
+    if key == shared:
+        raise DetenteError(f"block {key} refused")
+    return key
+
+
+def _die_at(shared: int, key: int) -> int:
+    if key == shared:
+        os._exit(13)  # a worker killed mid-block (the OOM killer does this)
+    return key
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are the Linux backend")
+def test_forked_workers_return_blocks_in_key_order_from_several_processes():
+    """``--workers N`` on Linux: N processes forked from this one; results in key order whatever order they finish
+    in, the same values as in-process, from more than one process, none of them this one."""
+    from detente.execution.runner import ForkedPool, runner
+
+    assert isinstance(runner(2), ForkedPool) and runner(2).workers == 2
+    keys = list(range(9))
+    got = list(run_blocks(_slow_first, {"sleep": 0.02}, keys, workers=2))
+    assert [k for k, _ in got] == keys
+    pids = {p for _, p in got}
+    assert len(pids) == 2 and os.getpid() not in pids
+    plan = Blocks(total=25, size=4)
+    assert list(run_blocks(_square_sums, plan, range(plan.count), workers=2)) == list(
+        run_blocks(_square_sums, plan, range(plan.count))
+    )
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="forked workers are the Linux backend")
+def test_forked_workers_pass_errors_on_and_name_a_dead_worker():
+    """A block's own error reaches the caller as itself; a worker that dies mid-block gives one DetenteError that
+    says what happened; the pool leaves no state behind (a later run works)."""
+    with pytest.raises(DetenteError, match="block 3 refused"):
+        list(run_blocks(_fail_at, 3, range(6), workers=2))
+    with pytest.raises(DetenteError, match="a worker process died") as e:
+        list(run_blocks(_die_at, 2, range(6), workers=2))
+    assert "\n" not in str(e.value)
+    assert list(run_blocks(_fail_at, -1, range(4), workers=2)) == [0, 1, 2, 3]
+
+
+def test_local_backend_is_checked_and_dask_can_be_asked_for():
+    from detente.execution.runner import DaskRunner, runner
+
+    with pytest.raises(DetenteError, match="expected 'fork' or 'dask'"):
+        runner(2, local="threads")
+    with runner(1, local="dask") as r:
+        assert isinstance(r, DaskRunner) and r.workers == 1

@@ -129,7 +129,10 @@ def run_rows(plan: Plan, rows: np.ndarray, cfg: Config, workers: int | None, sch
     from detente.execution.runner import run_blocks
 
     keys = [(k, rows[k: k + cfg.block]) for k in range(0, rows.shape[0], cfg.block)]
-    out = dict(run_blocks(evaluate_block, plan, keys, workers=workers, scheduler=scheduler, what="claim blocks"))
+    # a Dask LocalCluster for --workers (a scorecard runs for many CPU-minutes; Dask's dashboard and restarts
+    # matter there, its second of start-up does not)
+    out = dict(run_blocks(evaluate_block, plan, keys, workers=workers, scheduler=scheduler, what="claim blocks",
+                          local="dask"))
     return np.concatenate([out[k] for k, _ in keys]) if keys else np.zeros((0, len(model_hypotheses(plan.claim))))
 
 

@@ -58,7 +58,8 @@ NoProgress = Annotated[
 ]
 Workers = Annotated[
     int | None,
-    typer.Option("--workers", min=1, help="run the blocks on a local Dask cluster of N worker processes (same output)"),
+    typer.Option("--workers", min=1, help="run the blocks on N worker processes forked from this one (a local Dask cluster where the platform "
+             "cannot fork); same output"),
 ]
 Scheduler = Annotated[
     str | None,

@@ -16,8 +16,9 @@ same bytes for any number of workers, in-process or on a cluster.
 >>> sum(run_blocks(square_sum, plan, range(plan.count)))
 285
 
-Backends (:func:`runner`): in-process (the default), a Dask ``LocalCluster`` of ``workers`` single-threaded worker
-processes, or an existing Dask scheduler at ``scheduler`` (its workers must have detente installed). At most a few
+Backends (:func:`runner`): in-process (the default), ``workers`` processes forked from this one (on Linux; a Dask
+``LocalCluster`` of single-threaded workers elsewhere, or where a caller asks for one with ``local="dask"``), or an
+existing Dask scheduler at ``scheduler`` (its workers must have detente installed). At most a few
 blocks per worker are in flight, so memory stays bounded however many blocks there are. Memory estimates and the
 ``--max-memory`` limit are in :mod:`detente.execution.memory`.
 """

@@ -1,4 +1,5 @@
-"""Backends that run blocks: in this process, or on Dask (a local cluster of worker processes or a scheduler).
+"""Backends that run blocks: in this process, on worker processes forked from it, or on Dask (a local cluster of
+worker processes or a scheduler).
 
 Results come back in block order whatever order the workers finish in, with at most ``window`` blocks in flight
 (default: twice the number of workers), so a caller that merges them as they arrive keeps a bounded footprint and
@@ -17,7 +18,18 @@ from typing import Any, Protocol, TypeVar
 
 from detente.errors import DetenteError
 
-__all__ = ["DaskRunner", "InProcess", "Runner", "progress", "run_blocks", "runner", "set_quiet", "step", "use_console"]
+__all__ = [
+    "DaskRunner",
+    "ForkedPool",
+    "InProcess",
+    "Runner",
+    "progress",
+    "run_blocks",
+    "runner",
+    "set_quiet",
+    "step",
+    "use_console",
+]
 
 T = TypeVar("T")
 
@@ -88,6 +100,86 @@ def _in_worker(fn: Callable[[Any, Any], T], shared: Any, key: Any) -> T:
     global _active
     _active = None
     return fn(shared, key)
+
+
+_pool_task: tuple[Callable[[Any, Any], Any], Any] | None = None  # (fn, shared) a forked pool's workers inherit
+
+
+def _pool_call(key: Any) -> Any:
+    """One block on a worker of :class:`ForkedPool`: the function and shared data came with the fork."""
+    assert _pool_task is not None
+    fn, shared = _pool_task
+    return _in_worker(fn, shared, key)
+
+
+class ForkedPool:
+    """Run blocks on ``workers`` processes forked from this one (``--workers N`` on Linux).
+
+    The workers are forked when the first block is submitted, with the function, the shared data and every module
+    already loaded here: nothing is pickled to them but the block keys, and nothing is imported again, so a worker
+    starts in milliseconds (a Dask ``LocalCluster`` spends most of a second on importing ``distributed``, starting a
+    scheduler and its workers and connecting them). Results come back pickled, in block order, with at most
+    ``window`` blocks in flight. Dask remains the backend for a scheduler address, for platforms without ``fork``,
+    and wherever a caller asks for it (``local="dask"``).
+    """
+
+    def __init__(self, workers: int, window: int | None = None) -> None:
+        self.workers = max(1, int(workers))
+        self.window = window or 2 * self.workers
+        self.description = f"{self.workers} worker processes forked from this one"
+
+    def map(self, fn: Callable[[Any, Any], T], shared: Any, keys: Iterable[Any]) -> Iterator[T]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        global _pool_task
+        previous = _pool_task
+        _pool_task = (fn, shared)
+        pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
+        pending: dict[int, Any] = {}
+        it = iter(enumerate(keys))
+        submitted = yielded = 0
+        exhausted = False
+        try:
+            while True:
+                while not exhausted and submitted - yielded < self.window:
+                    try:
+                        i, key = next(it)
+                    except StopIteration:
+                        exhausted = True
+                        break
+                    with warnings.catch_warnings():
+                        # Python >= 3.12 warns on any fork of a process with threads; the workers run nothing of
+                        # this process but the blocks
+                        warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
+                        pending[i] = pool.submit(_pool_call, key)
+                    submitted += 1
+                if yielded == submitted:
+                    return
+                try:
+                    result = pending.pop(yielded).result()
+                except BrokenProcessPool:
+                    raise DetenteError(
+                        "a worker process died while running a block (out of memory?): run with fewer "
+                        "--workers or a lower --max-memory"
+                    ) from None
+                yielded += 1
+                yield result
+        finally:
+            for fut in pending.values():
+                fut.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            _pool_task = previous
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> ForkedPool:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
 
 
 class DaskRunner:
@@ -193,14 +285,24 @@ class DaskRunner:
         self.close()
 
 
-def runner(workers: int | None = None, scheduler: str | None = None) -> InProcess | DaskRunner:
-    """The backend for ``--workers N`` / ``--scheduler ADDRESS``; in-process when neither is given."""
+def runner(
+    workers: int | None = None, scheduler: str | None = None, local: str = "fork"
+) -> InProcess | ForkedPool | DaskRunner:
+    """The backend for ``--workers N`` / ``--scheduler ADDRESS``; in-process when neither is given.
+
+    ``local`` picks the backend of ``--workers N``: ``"fork"`` (worker processes forked from this one, where the
+    platform forks; a Dask ``LocalCluster`` elsewhere) or ``"dask"`` (always a ``LocalCluster``).
+    """
     if workers is not None and (isinstance(workers, bool) or int(workers) < 1):
         raise DetenteError(f"`workers` {workers!r}: expected a number of worker processes >= 1")
     if workers is not None and scheduler is not None:
         raise DetenteError("`workers` and `scheduler`: give one (a scheduler brings its own workers)")
+    if local not in ("fork", "dask"):
+        raise DetenteError(f"`local` {local!r}: expected 'fork' or 'dask'")
     if workers is None and scheduler is None:
         return InProcess()
+    if scheduler is None and local == "fork" and sys.platform.startswith("linux"):
+        return ForkedPool(int(workers or 1))
     return DaskRunner(workers=workers, scheduler=scheduler)
 
 
@@ -213,14 +315,16 @@ def run_blocks(
     scheduler: str | None = None,
     show_progress: bool | None = None,
     what: str = "blocks",
+    local: str = "fork",
 ) -> Iterator[T]:
     """``fn(shared, key)`` for every key, results in key order, on the backend of ``workers`` / ``scheduler``.
 
-    ``fn`` must be a module-level function (it is pickled for Dask workers); ``shared`` is sent to each worker once.
+    ``fn`` must be a module-level function (it is pickled for Dask workers); ``shared`` is sent to each worker once
+    (forked workers inherit both). ``local`` picks the backend of ``workers`` (:func:`runner`).
     A progress bar of blocks done shows on stderr when it is a terminal (``show_progress`` forces it on or off).
     """
     keys = list(keys)
-    with runner(workers, scheduler) as run, progress(show_progress, len(keys), what) as advance:
+    with runner(workers, scheduler, local) as run, progress(show_progress, len(keys), what) as advance:
         for result in run.map(fn, shared, keys):
             advance()
             yield result

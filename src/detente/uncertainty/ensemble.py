@@ -709,7 +709,8 @@ def ensemble(
     progress : bool, optional
         A progress bar on stderr (default: when stderr is a terminal and the work lasts over half a second).
     workers : int, optional
-        Run the blocks on a Dask LocalCluster of that many processes (same bytes as in-process).
+        Run the blocks on that many worker processes forked from this one (a Dask LocalCluster where the platform
+        cannot fork); same bytes as in-process.
     scheduler : str, optional
         Run the blocks on the Dask cluster at this address.
     max_memory : str or int, optional
