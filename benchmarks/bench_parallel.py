@@ -94,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
             first = next(label for label in med if label.startswith("--workers"))
             print(f"  medians of {a.repeat} rounds: " + ", ".join(
                 f"{label} {m:.2f} s (speed-up {med[first] / m:.2f}x)" for label, m in med.items()))
+            # paired: each round's own ratio, so that a host that speeds up or slows down between rounds cancels
+            print("  median of the rounds' own speed-ups: " + ", ".join(
+                f"{label} {statistics.median(f / w for f, w in zip(walls[first], ws)):.2f}x"
+                for label, ws in walls.items() if label != first))
         same = len({r[4] for r in rows}) == 1
         ok &= same
         print(f"  identical JSON bytes: {same}")

@@ -122,3 +122,20 @@ def test_ensemble_to_json_loads_no_pandas(tmp_path):
     argv = ("ensemble", "korea-2019", "--model", "compromise", "--draws", "20", "--seed", "1")
     assert _loaded(_cli(*argv, "--format", "json", "--out", str(out)), ("pandas",)) == []
     assert json.loads(out.read_text())["draws"] == 20
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's malloc")
+def test_the_program_keeps_freed_memory_for_the_kernels_unless_the_user_chose():
+    """The program sets glibc's mmap and trim thresholds (freed temporaries are reused, not faulted in afresh), and
+    leaves them alone when the user set MALLOC_MMAP_THRESHOLD_ or MALLOC_TRIM_THRESHOLD_ (the CLI only: importing
+    detente changes nothing)."""
+    code = "import detente.cli as c; print(c.keep_freed_memory())"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MALLOC_")}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "True"
+    env["MALLOC_TRIM_THRESHOLD_"] = "131072"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "False"
+    import detente.cli
+
+    assert "keep_freed_memory" in detente.cli.run.__code__.co_names
