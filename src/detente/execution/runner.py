@@ -102,6 +102,35 @@ def _in_worker(fn: Callable[[Any, Any], T], shared: Any, key: Any) -> T:
     return fn(shared, key)
 
 
+def _in_order(
+    submit: Callable[[Any], Any], collect: Callable[[Any], T], keys: Iterable[Any], window: int
+) -> Iterator[T]:
+    """``collect(submit(key))`` for every key, in key order, with at most ``window`` submitted and not yet collected
+    (a bounded footprint however many keys); what is still pending when the caller stops is cancelled."""
+    pending: dict[int, Any] = {}
+    it = iter(enumerate(keys))
+    submitted = yielded = 0
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and submitted - yielded < window:
+                try:
+                    i, key = next(it)
+                except StopIteration:
+                    exhausted = True
+                    break
+                pending[i] = submit(key)
+                submitted += 1
+            if yielded == submitted:
+                return
+            result = collect(pending.pop(yielded))
+            yielded += 1
+            yield result
+    finally:
+        for fut in pending.values():
+            fut.cancel()
+
+
 _pool_task: tuple[Callable[[Any, Any], Any], Any] | None = None  # (fn, shared) a forked pool's workers inherit
 
 
@@ -137,38 +166,26 @@ class ForkedPool:
         previous = _pool_task
         _pool_task = (fn, shared)
         pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=multiprocessing.get_context("fork"))
-        pending: dict[int, Any] = {}
-        it = iter(enumerate(keys))
-        submitted = yielded = 0
-        exhausted = False
+
+        def submit(key: Any) -> Any:
+            with warnings.catch_warnings():
+                # Python >= 3.12 warns on any fork of a process with threads; the workers run nothing of this
+                # process but the blocks
+                warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
+                return pool.submit(_pool_call, key)
+
+        def collect(fut: Any) -> Any:
+            try:
+                return fut.result()
+            except BrokenProcessPool:
+                raise DetenteError(
+                    "a worker process died while running a block (out of memory?): run with fewer "
+                    "--workers or a lower --max-memory"
+                ) from None
+
         try:
-            while True:
-                while not exhausted and submitted - yielded < self.window:
-                    try:
-                        i, key = next(it)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    with warnings.catch_warnings():
-                        # Python >= 3.12 warns on any fork of a process with threads; the workers run nothing of
-                        # this process but the blocks
-                        warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
-                        pending[i] = pool.submit(_pool_call, key)
-                    submitted += 1
-                if yielded == submitted:
-                    return
-                try:
-                    result = pending.pop(yielded).result()
-                except BrokenProcessPool:
-                    raise DetenteError(
-                        "a worker process died while running a block (out of memory?): run with fewer "
-                        "--workers or a lower --max-memory"
-                    ) from None
-                yielded += 1
-                yield result
+            yield from _in_order(submit, collect, keys, self.window)
         finally:
-            for fut in pending.values():
-                fut.cancel()
             pool.shutdown(wait=True, cancel_futures=True)
             _pool_task = previous
 
@@ -238,31 +255,17 @@ class DaskRunner:
         self.window = window or 2 * self.workers
 
     def map(self, fn: Callable[[Any, Any], T], shared: Any, keys: Iterable[Any]) -> Iterator[T]:
-        pending: dict[int, Any] = {}
         data = self.client.scatter(shared, broadcast=True, hash=False)
-        it = iter(enumerate(keys))
-        submitted = yielded = 0
-        exhausted = False
+
+        def collect(fut: Any) -> Any:
+            result = fut.result()
+            fut.release()
+            return result
+
         try:
-            while True:
-                while not exhausted and submitted - yielded < self.window:
-                    try:
-                        i, key = next(it)
-                    except StopIteration:
-                        exhausted = True
-                        break
-                    pending[i] = self.client.submit(_in_worker, fn, data, key, pure=False)
-                    submitted += 1
-                if yielded == submitted:
-                    return
-                fut = pending.pop(yielded)
-                result = fut.result()
-                fut.release()
-                yielded += 1
-                yield result
+            yield from _in_order(lambda key: self.client.submit(_in_worker, fn, data, key, pure=False), collect, keys,
+                                 self.window)
         finally:
-            for fut in pending.values():
-                fut.cancel()
             data.release()
 
     def close(self) -> None:
