@@ -179,8 +179,8 @@ class ForkedPool:
                 return fut.result()
             except BrokenProcessPool:
                 raise DetenteError(
-                    "a worker process died while running a block (out of memory?): run with fewer "
-                    "--workers or a lower --max-memory"
+                    "a worker process died while running a block (out of memory?): run with fewer `workers` or a "
+                    "lower `max_memory`"
                 ) from None
 
         try:
