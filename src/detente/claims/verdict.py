@@ -129,8 +129,8 @@ def run_rows(plan: Plan, rows: np.ndarray, cfg: Config, workers: int | None, sch
     from detente.execution.runner import run_blocks
 
     keys = [(k, rows[k: k + cfg.block]) for k in range(0, rows.shape[0], cfg.block)]
-    # a Dask LocalCluster for --workers (a scorecard runs for many CPU-minutes; Dask's dashboard and restarts
-    # matter there, its second of start-up does not)
+    # --workers runs a Dask LocalCluster here, as the scorecard's design asks (docs/scorecard.md); its second of
+    # start-up is nothing beside a scorecard's minutes
     out = dict(run_blocks(evaluate_block, plan, keys, workers=workers, scheduler=scheduler, what="claim blocks",
                           local="dask"))
     return np.concatenate([out[k] for k, _ in keys]) if keys else np.zeros((0, len(model_hypotheses(plan.claim))))
@@ -223,28 +223,38 @@ def spearman_top(names: tuple[str, ...], params: np.ndarray, m: np.ndarray) -> l
     return sorted(out, key=lambda t: (-abs(t[1]), t[0]))
 
 
+def _shares(ok: np.ndarray, R: int, N: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """Per replicate, the share of the verdict draws where ``ok`` (R·2·N values: replicate by replicate, its A points
+    then its B points), and the share on the first N/2 base points of each (a scrambled Sobol' net of its own)."""
+    x = ok.astype(float).reshape(R, 2, N)
+    half = x[:, :, : N // 2].reshape(R, -1).mean(axis=1) if N > 1 else None
+    return x.reshape(R, -1).mean(axis=1), half
+
+
 def _settled(claim: Claim, VD: np.ndarray, hyps: list[Any], cfg: Config) -> dict[str, Any]:
     """At the verdict draws ``VD`` (R, 2, N, hypotheses): the claim's share on N and N/2 base points, the largest
     move of it or of a primary hypothesis's share, and whether that is below ``cfg.settle`` with the verdict word the
     same at both ends of the interval."""
     R, _, N, H = VD.shape
     Dv = VD.reshape(-1, H)
-    half = N // 2
-    cols = [claim_margin(claim, Dv, 1.0)] + [margins(claim, Dv)[:, j] for j, h in enumerate(hyps)
-                                             if h.role == "primary"]
+    mh = margins(claim, Dv)
+    cols = [claim_margin(claim, Dv, 1.0)] + [mh[:, j] for j, h in enumerate(hyps) if h.role == "primary"]
     moves = []
     for mcol in cols:
-        ok = (mcol >= 0).astype(float).reshape(R, 2, N)
-        S = float(ok.mean())
-        moves.append(abs(S - float(ok[:, :, :half].mean())) if half else float("inf"))
-    ok = (cols[0] >= 0).astype(float).reshape(R, -1).mean(axis=1)
-    st = share_stats(ok)
-    S_sign = float((claim_margin(claim, Dv, 0.0) > 0).mean())
+        full, half = _shares(mcol >= 0, R, N)
+        moves.append(abs(full.mean() - half.mean()) if half is not None else float("inf"))
+    full, half = _shares(cols[0] >= 0, R, N)
+    st = share_stats(full)
+    S_sign = float(_shares(claim_margin(claim, Dv, 0.0) > 0, R, N)[0].mean())
     same_word = point_category(st["S_lo"], S_sign) == point_category(st["S_hi"], S_sign)
     move = max(moves)
-    return {"draws": int(2 * N * R), "S": st["S"], "S_half_draws": float((cols[0] >= 0).astype(float).reshape(
-        R, 2, N)[:, :, :half].mean()) if half else None, "largest_move": move if np.isfinite(move) else None,
-            "settled": bool(move < cfg.settle and same_word)}
+    return {
+        "draws": int(2 * N * R),
+        "S": st["S"],
+        "S_half_draws": float(half.mean()) if half is not None else None,
+        "largest_move": float(move) if np.isfinite(move) else None,
+        "settled": bool(move < cfg.settle and same_word),
+    }
 
 
 def verdict(
@@ -267,8 +277,8 @@ def verdict(
     # Saltelli design, then (adaptive size) the next points of the same scrambled sequences, doubling N until the
     # claim's share and its primary hypotheses' shares move by less than cfg.settle and the verdict word is the same
     # at both ends of the interval, or N reaches its cap
-    VU = np.stack([np.stack([U[r * per: r * per + n], U[r * per + n: r * per + 2 * n]]) for r in range(R)])
-    VD = np.stack([np.stack([D[r * per: r * per + n], D[r * per + n: r * per + 2 * n]]) for r in range(R)])
+    VU = U.reshape(R, per, -1)[:, : 2 * n].reshape(R, 2, n, -1)
+    VD = D.reshape(R, per, -1)[:, : 2 * n].reshape(R, 2, n, -1)
     gi, _ = group_index(plan.names)
     N, cap = verdict_sizes(cfg, n)
     history: list[dict[str, Any]] = []
@@ -276,15 +286,10 @@ def verdict(
         if VU.shape[2] < N:
             k0 = VU.shape[2]
             new = [design(replicate_seed(cfg.seed, claim_index, r), gi, G, k0, N)[:2] for r in range(R)]
-            more = np.concatenate([np.concatenate(ab) for ab in new])
+            more = np.concatenate([np.concatenate(ab) for ab in new])  # replicate by replicate: A, then B
             Dn = run_rows(plan, to_params(claim, list(plan.names), more), cfg, workers, scheduler)
-            m = N - k0
-            VU = np.concatenate([VU, np.stack([np.stack([more[(2 * r) * m: (2 * r + 1) * m],
-                                                         more[(2 * r + 1) * m: (2 * r + 2) * m]]) for r in range(R)])],
-                                axis=2)
-            VD = np.concatenate([VD, np.stack([np.stack([Dn[(2 * r) * m: (2 * r + 1) * m],
-                                                         Dn[(2 * r + 1) * m: (2 * r + 2) * m]]) for r in range(R)])],
-                                axis=2)
+            VU = np.concatenate([VU, more.reshape(R, 2, N - k0, -1)], axis=2)
+            VD = np.concatenate([VD, Dn.reshape(R, 2, N - k0, -1)], axis=2)
         step = _settled(claim, VD, hyps, cfg)
         history.append(step)
         if step["settled"] or N >= cap:
@@ -297,18 +302,16 @@ def verdict(
     ok = m_claim[1.0] >= 0
 
     def reps(x: np.ndarray) -> np.ndarray:
-        return x.astype(float).reshape(R, -1).mean(axis=1)
+        return _shares(x, R, N)[0]
 
     half = N // 2
 
-    def reps_half(x: np.ndarray) -> np.ndarray:
-        # the first half of each replicate's base points: a scrambled Sobol' net of N/2 points on its own
-        return x.astype(float).reshape(R, 2, N)[:, :, :half].reshape(R, -1).mean(axis=1)
-
     def at_half(x: np.ndarray) -> float | None:
-        return float(reps_half(x).mean()) if half else None
+        h = _shares(x, R, N)[1]
+        return float(h.mean()) if h is not None else None
 
     main = share_stats(reps(ok))
+    half_reps = _shares(ok, R, N)[1]
     S_sign = float(reps(sign > 0).mean())
     S_half = float(reps(m_claim[0.5] >= 0).mean())
     S_double = float(reps(m_claim[2.0] >= 0).mean())
@@ -385,12 +388,11 @@ def verdict(
 
     central = central_row(claim, list(plan.names))
     tips: list[dict[str, Any]] = []
-    okv = ok
     for name in chosen:
         tp = tipping_point(plan, name, central)
         col = Pv[:, plan.names.index(name)]
         for rt in tp["roots"]:
-            rt.update(conditional(col, okv, rt["value"]))
+            rt.update(conditional(col, ok, rt["value"]))
         rho = dict(ranked).get(name)
         tp["spearman"] = rho
         tips.append(tp)
@@ -464,7 +466,7 @@ def verdict(
         # convergence: the share on the first half of every replicate's base points (N/2), and the interval width
         "S_half_draws": at_half(ok),
         "S_replicates": reps(ok.astype(float)).tolist(),
-        "S_half_replicates": reps_half(ok.astype(float)).tolist() if half else None,
+        "S_half_replicates": half_reps.tolist() if half_reps is not None else None,
         "draws_half": int(2 * half * R),
         "interval_width": main["S_hi"] - main["S_lo"],
         "notes": notes,
