@@ -14,7 +14,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 
 from detente.errors import DetenteError
 
@@ -45,7 +45,20 @@ class Runner(Protocol):
     def close(self) -> None: ...
 
 
-class InProcess:
+class _Backend:
+    """What every backend shares: a context manager whose exit closes it (nothing to close unless it says so)."""
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+class InProcess(_Backend):
     """Run every block here, one after the other."""
 
     workers = 1
@@ -54,15 +67,6 @@ class InProcess:
     def map(self, fn: Callable[[Any, Any], T], shared: Any, keys: Iterable[Any]) -> Iterator[T]:
         for key in keys:
             yield fn(shared, key)
-
-    def close(self) -> None:
-        pass
-
-    def __enter__(self) -> InProcess:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
 
 def local_worker_config() -> dict[str, Any]:
@@ -141,7 +145,7 @@ def _pool_call(key: Any) -> Any:
     return _in_worker(fn, shared, key)
 
 
-class ForkedPool:
+class ForkedPool(_Backend):
     """Run blocks on ``workers`` processes forked from this one (``--workers N`` on Linux).
 
     The workers are forked when the first block is submitted, with the function, the shared data and every module
@@ -189,17 +193,8 @@ class ForkedPool:
             pool.shutdown(wait=True, cancel_futures=True)
             _pool_task = previous
 
-    def close(self) -> None:
-        pass
 
-    def __enter__(self) -> ForkedPool:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-
-class DaskRunner:
+class DaskRunner(_Backend):
     """Run blocks on Dask: a ``LocalCluster`` of ``workers`` single-threaded processes, or the cluster at ``scheduler``."""
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None, window: int | None = None) -> None:
@@ -280,12 +275,6 @@ class DaskRunner:
                 self.cluster.close()
         finally:
             log.setLevel(level)
-
-    def __enter__(self) -> DaskRunner:
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
 
 
 def runner(
