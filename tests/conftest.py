@@ -57,6 +57,25 @@ def write_yaml(tmp_path: Path):
     return _write
 
 
+# The embedded korea-2019 scenario and its shipped claims result, loaded once per test module. The imports stay inside
+# the fixtures so that tests which do not ask for them start without loading the scenario or the claims package.
+# A test module that defines its own `korea` fixture overrides this one.
+@pytest.fixture(scope="module")
+def korea():
+    from detente.scenario.io import load
+
+    return load("korea-2019")
+
+
+@pytest.fixture(scope="module")
+def shipped_doc(korea):
+    from detente.claims.run import shipped
+
+    doc = shipped(korea)
+    assert doc is not None
+    return doc
+
+
 # Hypothesis: randomised everywhere, the same number of examples everywhere, no deadline (the machines vary). CI
 # passes --hypothesis-seed=N and prints N (.ci/run), so a red build reproduces with the same seed; print_blob shows
 # the failing example's reproduction blob.

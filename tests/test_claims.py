@@ -23,7 +23,6 @@ from detente.claims.schema import parse, resolve
 from detente.claims.verdict import Config, tipping_point
 from detente.cli.app import app
 from detente.errors import ScenarioError
-from detente.scenario.io import load
 from detente.strategy.staged import priors
 from detente.strategy.staged.engine import calendar_from_block
 from detente.strategy.staged.game import Grid
@@ -31,18 +30,6 @@ from detente.strategy.staged.game import Grid
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ["DETENTE_SHARED"]) if os.environ.get("DETENTE_SHARED") else ROOT.parent / "shared"
 runner = CliRunner()
-
-
-@pytest.fixture(scope="module")
-def korea():
-    return load("korea-2019")
-
-
-@pytest.fixture(scope="module")
-def shipped_doc(korea):
-    doc = shipped(korea)
-    assert doc is not None
-    return doc
 
 
 def _raw(korea):

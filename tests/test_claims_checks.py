@@ -23,7 +23,7 @@ from scipy import stats
 from detente.claims import Config, claims_of, compute, dumps
 from detente.claims.evaluate import Plan, evaluate_rows, months_needed, to_params, varied
 from detente.claims.page import blocks, sentence
-from detente.claims.run import BUILT_IN, merge, shipped
+from detente.claims.run import BUILT_IN, merge
 from detente.claims.schema import parse
 from detente.claims.verdict import FAILS, HOLDS, OTHER_WAY, SENSITIVE, SEVERAL, searches, verdict
 from detente.scenario.io import load
@@ -37,18 +37,6 @@ KOREA_DATA = SHARED / "data" / "korea"
 # of claim f's two rules), a coarse type grid, blocks of 2 rows (6 tasks)
 TINY = Config(replicates=2, base=1, base_fixed=1, grid=(4, 1, 4), tipping=0, block=2, static_draws=10,
               verdict_min=0, verdict_max=0)
-
-
-@pytest.fixture(scope="module")
-def korea():
-    return load("korea-2019")
-
-
-@pytest.fixture(scope="module")
-def shipped_doc(korea):
-    doc = shipped(korea)
-    assert doc is not None
-    return doc
 
 
 def _synthetic(hyps: list[dict[str, Any]], **extra: Any):
