@@ -239,3 +239,76 @@ def test_breakdown_by_hand() -> None:
         {"group": "CNS", "n": 2, "mae": 2.5},
         {"group": "COD", "n": 2, "mae": 15.0},
     ]
+
+
+def _with_fitted_proposal(tmp_path: Path) -> Path:
+    """The sample with its two-issue proposal twice: as t98001 (fitted on by nothing) and as d00062 (one of the
+    proposals core-compromise and snap-compromise were fitted on)."""
+    lines = SAMPLE.read_text().splitlines()
+    copies = [ln.replace("t98001", "d00062") for ln in lines[1:] if ";t98001;" in ln]
+    path = tmp_path / "fitted.csv"
+    path.write_text("\n".join([*lines, *copies]) + "\n")
+    return path
+
+
+def test_forecasts_on_proposals_a_model_was_fitted_on_are_in_sample_and_scored_apart(tmp_path: Path) -> None:
+    from detente.validation.fitted import fit_proposals, held_out
+
+    assert "d00062" in fit_proposals("deu3-dev") and len(fit_proposals("deu3-dev")) == 100
+    r = deu_backtest(_with_fitted_proposal(tmp_path), models=["compromise", "snap-compromise"], bootstrap=50, draws=0)
+    p = r.predictions
+    in_sample = p.groupby(["model", "proposal"])["in_sample"].agg(["all", "any"])
+    assert in_sample.loc[("snap-compromise", "d00062")].tolist() == [True, True]
+    assert not in_sample.loc[("snap-compromise", "t98001")]["any"]
+    assert not p.loc[p["model"] != "snap-compromise", "in_sample"].any()  # compromise and the reference point
+    t = r.table.set_index("model")
+    assert (t.loc["snap-compromise", "in_sample"], t.loc["compromise", "in_sample"], t.loc["compromise", "n"]) == (2, 0, 4)
+    # the held-out table: every model on the proposal nobody was fitted on, its MAE that of those predictions
+    h = r.held_out.set_index("model")
+    assert h.loc["snap-compromise", "n"] == h.loc["compromise", "n"] == 2 and (h["in_sample"] == 0).all()
+    for m in ("compromise", "snap-compromise"):
+        rows = p[(p["model"] == m) & (p["proposal"] == "t98001")]
+        assert h.loc[m, "mae"] == pytest.approx(rows["abs_error"].mean(), abs=1e-12)
+    fit = r.provenance["fit"]
+    assert fit["fitted_on"] == {"snap-compromise": "deu3-dev"}
+    assert (fit["in_sample_proposals"], fit["held_out_proposals"], fit["held_out_issues"]) == (1, 1, 2)
+    assert held_out([get("snap-compromise"), get("compromise")], ["t98001", "d00062"]) == ["t98001"]
+    assert held_out([get("compromise")], ["t98001", "d00062"]) == ["t98001", "d00062"]
+    doc = r.to_dict()
+    assert [m["model"] for m in doc["held_out"]] == list(r.held_out["model"]) and doc["held_out"][0]["n"] > 0
+
+
+def test_no_held_out_table_where_nothing_is_in_sample() -> None:
+    r = deu_backtest(SAMPLE, models=["compromise", "snap-compromise"], bootstrap=0, draws=0)
+    assert r.held_out.empty and r.to_dict()["held_out"] == []
+    assert r.provenance["fit"]["in_sample_proposals"] == 0 and not r.predictions["in_sample"].any()
+
+
+def test_cli_marks_in_sample_models_and_prints_the_held_out_leaderboard(tmp_path: Path) -> None:
+    res = runner.invoke(app, ["backtest", str(_with_fitted_proposal(tmp_path)), "-m", "compromise", "-m",
+                              "core-compromise", "--draws", "0", "--bootstrap", "50"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.stdout.split())
+    assert "core-compromise *" in out and "* in sample: core-compromise on 2 of its 4 issues" in out
+    assert "held out: the 1 proposals (2 issues) that none of the models was fitted on" in out
+    plain = runner.invoke(app, ["backtest", str(SAMPLE), "-m", "core-compromise", "--draws", "0", "--bootstrap", "0"])
+    assert plain.exit_code == 0 and "held out" not in plain.stdout and "in sample" not in plain.stdout
+
+
+def test_unknown_fit_set_is_one_clear_error() -> None:
+    from detente.errors import ParameterError
+    from detente.validation.fitted import fit_proposals
+
+    with pytest.raises(ParameterError, match=r"fit set 'nope'.*expected one of \['deu3-dev'\]"):
+        fit_proposals("nope")
+
+
+@needs_deu
+def test_the_fit_set_is_the_development_subset() -> None:
+    from detente.validation.fitted import fit_proposals
+
+    assert fit_proposals("deu3-dev") == {p.proposal for p in read_deu(DEU_DEV)}
+    r = deu_backtest(DEU_DEV, models=["compromise", "snap-compromise"], bootstrap=0, draws=0)
+    t = r.table.set_index("model")
+    assert t.loc["snap-compromise", "in_sample"] == t.loc["snap-compromise", "n"] == 250
+    assert r.held_out.empty and r.provenance["fit"]["held_out_proposals"] == 0

@@ -346,13 +346,17 @@ def _deu(
 
     def frames() -> dict[str, pd.DataFrame]:
         main = {"predictions": r.predictions} if detail else {"models": r.table}
-        rest = {"models": r.table, "predictions": r.predictions, "breakdowns": r.breakdowns, "coverage": r.coverage,
+        rest = {"models": r.table, "held_out": r.held_out, "predictions": r.predictions, "breakdowns": r.breakdowns,
+                "coverage": r.coverage,
                 "excluded": r.excluded, "failures": r.failures}  # fmt: skip
         return {**main, **{k: v for k, v in rest.items() if k not in main}}
 
     if write_data(format, out, doc=r.to_dict, frames=frames):
         return
-    tables: list[Any] = [_deu_table(r, path), _deu_breakdown_table(r)]
+    tables: list[Any] = [_deu_table(r, path)]
+    if len(r.held_out):
+        tables.append(_deu_held_out_table(r))
+    tables.append(_deu_breakdown_table(r))
     if len(r.coverage):
         tables.append(_deu_coverage_table(r))
     if detail:
@@ -395,22 +399,34 @@ def _num(x: Any, nd: int = 2) -> str:
 
 
 def _deu_table(r: Any, path: str) -> Table:
+    p = r.provenance
+    title = (f"DEU back-test · {Path(path).name}: {p['proposals']} proposals, {p['issues_scored']} of {p['issues']} "
+             f"issues scored · capability {p['capability_rule']} · seed {p['seed']}"
+             + (f" · vetoes on: {p['veto_issues']} issues decided by unanimity" if "vetoes" in p else ""))  # fmt: skip
+    return _deu_models_table(r, r.table, title)
+
+
+def _deu_held_out_table(r: Any) -> Table:
+    f = r.provenance["fit"]
+    title = (f"held out: the {f['held_out_proposals']} proposals ({f['held_out_issues']} issues) that none of the "
+             "models was fitted on, every model on the same issues — the independent check")  # fmt: skip
+    return _deu_models_table(r, r.held_out, title)
+
+
+def _deu_models_table(r: Any, frame: Any, title: str) -> Table:
     import pandas as pd
 
     p = r.provenance
     lvl = p["bootstrap"]["level"]
     t = Table(
         "model", "MAE", "n", "RMSE", "median", "within\n10", "beats\nref.", f"MAE − compromise\n[{lvl:.0%} interval]",
-        title=f"DEU back-test · {Path(path).name}: {p['proposals']} proposals, {p['issues_scored']} of {p['issues']} "
-        f"issues scored · capability {p['capability_rule']} · seed {p['seed']}"
-        + (f" · vetoes on: {p['veto_issues']} issues decided by unanimity" if "vetoes" in p else ""),
-        box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
+        title=title, box=box.SIMPLE_HEAD, pad_edge=False, collapse_padding=True,
     )  # fmt: skip
     for col in t.columns:
         col.no_wrap = True
     for col in t.columns[1:]:
         col.justify = "right"
-    for x in r.table.itertuples(index=False):
+    for x in frame.itertuples(index=False):
         if x.model == "compromise":
             diff = "(the reference)"
         elif pd.isna(x.diff_vs_compromise):
@@ -418,15 +434,24 @@ def _deu_table(r: Any, path: str) -> Table:
         else:
             star = "" if pd.isna(x.significant) or x.significant else "  n.s."
             diff = f"{x.diff_vs_compromise:+.2f} [{x.diff_lo:+.2f}, {x.diff_hi:+.2f}]{star}"
+        name = f"[i]{x.model}[/i]" if x.kind == "baseline" else x.model
         t.add_row(
-            f"[i]{x.model}[/i]" if x.kind == "baseline" else x.model, _num(x.mae), str(x.n), _num(x.rmse),
-            _num(x.median_ae), _num(x.within_10 * 100, 0) + "%", _num(x.beats_reference * 100, 0) + "%", diff,
+            name + (" *" if x.in_sample else ""), _num(x.mae), str(x.n), _num(x.rmse), _num(x.median_ae),
+            _num(x.within_10 * 100, 0) + "%", _num(x.beats_reference * 100, 0) + "%", diff,
         )  # fmt: skip
     t.caption = (
         f"points on each issue's 0–100 scale; {p['inclusion']}; beats ref.: closer than the reference point (of "
-        f"{int(r.table['n_reference'].max())} issues with one); interval: {p['bootstrap']['replicates']} bootstrap "
+        f"{int(frame['n_reference'].max())} issues with one); interval: {p['bootstrap']['replicates']} bootstrap "
         "replicates over proposals, n.s. = holds 0"
     )
+    ins = frame[frame["in_sample"] > 0]
+    if len(ins):
+        fits = sorted({p["fit"]["fitted_on"][m] for m in ins["model"]})
+        t.caption += (
+            "\n* in sample: " + ", ".join(f"{x.model} on {x.in_sample} of its {x.n} issues" for x in ins.itertuples())
+            + " — chosen on these proposals (" + ", ".join(f"detente/data/fits/{f}.txt" for f in fits)
+            + "), so these errors flatter them; cross-validated figures: docs/snap-compromise.md"
+        )
     return t
 
 

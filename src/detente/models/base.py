@@ -332,6 +332,10 @@ class Model(Generic[P]):
     """What the model can do and needs (:mod:`detente.models.contract`); every model declares its own."""
     outputs: ClassVar[tuple[Output, ...]] = ()
     """Every table, array and info entry the model's forecasts carry (:mod:`detente.models.contract`)."""
+    fitted_on: ClassVar[str | None] = None
+    """The data the model's form and defaults were chosen on, as the name of a list of their proposals
+    (``detente/data/fits/NAME.txt``; :mod:`detente.validation.fitted`), or None where nothing was fitted to data.
+    Back-tests count the model's errors on those proposals as in sample."""
     params: P
 
     def __init__(self, preset: str | None = None, **params: Any) -> None:

@@ -115,6 +115,7 @@ class CoreCompromise(Model[CoreCompromiseParams]):
     """Moderated capability × salience weighted mean within the θ-core (fitted on DEU III by grouped CV)."""
 
     name = "core-compromise"
+    fitted_on = "deu3-dev"
     capabilities = Capabilities()
     summary = "moderated weighted mean clipped to the supermajority core; fitted on DEU III by grouped CV"
     Params = CoreCompromiseParams

@@ -94,6 +94,7 @@ class SnapCompromise(Model[SnapCompromiseParams]):
     """core-compromise moved onto the nearest position voiced within a radius (fitted on DEU III by grouped CV)."""
 
     name = "snap-compromise"
+    fitted_on = "deu3-dev"
     capabilities = Capabilities()
     summary = "core-compromise moved onto the nearest position voiced within a radius; fitted on DEU III by grouped CV"
     Params = SnapCompromiseParams

@@ -50,11 +50,11 @@ BREAKDOWNS = ("wave", "procedure", "voting_rule", "actors")
 ACTOR_BINS = ((3, 9), (10, 17), (18, 25), (26, 99))
 ENSEMBLE_MODELS = ("compromise", "median", "nash")
 PREDICTION_COLUMNS = [
-    "proposal", "issue", "model", "forecast", "observed", "reference", "error", "abs_error", "status",
+    "proposal", "issue", "model", "forecast", "observed", "reference", "error", "abs_error", "status", "in_sample",
     "n_actors", "actors", "procedure", "voting_rule", "wave", "decision_year",
 ]  # fmt: skip
 TABLE_COLUMNS = [
-    "rank", "model", "kind", "mae", "n", "rmse", "median_ae", "within_10", "beats_reference", "n_reference",
+    "rank", "model", "kind", "mae", "n", "in_sample", "rmse", "median_ae", "within_10", "beats_reference", "n_reference",
     "proposals", "failed", "diff_vs_compromise", "diff_lo", "diff_hi", "significant",
 ]  # fmt: skip
 
@@ -71,7 +71,11 @@ class DeuBacktest(display.SummaryRepr):
     """The result of :func:`deu_backtest` (a :class:`~detente.results.Result`).
 
     - ``table``: one row per model (and the reference-point baseline), best MAE first, with the bootstrap interval
-      of its MAE minus compromise's;
+      of its MAE minus compromise's, and how many of its forecasts are in sample (``in_sample``: on proposals the
+      model was fitted on, :mod:`detente.validation.fitted`);
+    - ``held_out``: the same table on the proposals that none of the models was fitted on, every model on the same
+      issues (empty where no forecast is in sample — ``table`` is then out of sample already — or where every
+      proposal is in some model's fit set);
     - ``predictions``: one row per model × scored issue (:data:`PREDICTION_COLUMNS`);
     - ``breakdowns``: MAE per model within waves, procedures, voting rules and bins of the number of actors;
     - ``coverage``: interval coverage of the ensembles (empty when ``draws=0``); ``intervals`` their per-issue bounds;
@@ -80,6 +84,7 @@ class DeuBacktest(display.SummaryRepr):
     """
 
     table: pd.DataFrame
+    held_out: pd.DataFrame
     predictions: pd.DataFrame
     breakdowns: pd.DataFrame
     coverage: pd.DataFrame
@@ -111,6 +116,8 @@ class DeuBacktest(display.SummaryRepr):
             {
                 "provenance": self.provenance,
                 "models": models,
+                "held_out": [{k: _plain(v) for k, v in r.items() if k != "rank"}
+                             for r in self.held_out.to_dict(orient="records")],  # fmt: skip
                 "breakdowns": _records(self.breakdowns),
                 "coverage": _records(self.coverage),
                 "excluded": _records(self.excluded),
@@ -388,6 +395,9 @@ def deu_backtest(
         for n in res["notes"]:
             if n not in notes.setdefault(label, []):
                 notes[label].append(n)
+    from detente.validation.fitted import fitted_proposals, held_out
+
+    fit_sets = [fitted_proposals(m) for _, m in runners]
     for mi, (label, _) in enumerate(runners):
         for k, j, iid in scored:
             if k not in results[mi]:
@@ -398,18 +408,29 @@ def deu_backtest(
                 failures.append({"model": label, "proposal": proposals[k].proposal, "issue": iid,
                                  "reason": f"no finite forecast (got {x}, {s[j]})"})  # fmt: skip
                 continue
-            rows.append({**metas[(k, j)], "model": label, "forecast": x, "status": str(s[j])})
+            rows.append({**metas[(k, j)], "model": label, "forecast": x, "status": str(s[j]),
+                         "in_sample": proposals[k].proposal in fit_sets[mi]})  # fmt: skip
     pred = pd.DataFrame(rows)
     if len(pred):
         pred["error"] = pred["forecast"] - pred["observed"]
         pred["abs_error"] = pred["error"].abs()
     pred = pred.reindex(columns=PREDICTION_COLUMNS)
+    pred["in_sample"] = pred["in_sample"].eq(True)  # the reference point's rows: fitted on nothing
     bins = [actor_bin(lo) for lo, _ in ACTOR_BINS]
     pred["actors"] = pd.Categorical(pred["actors"], categories=[f"<{ACTOR_BINS[0][0]}", *bins], ordered=True)
     labels = [label for label, _ in runners]
     fail = pd.DataFrame(failures, columns=["model", "proposal", "issue", "reason"], dtype=object)
 
     table = _table(pred, labels, fail, bootstrap, seed, level)
+    scored_props = list(dict.fromkeys(proposals[k].proposal for k, _, _ in scored))
+    clean = held_out([m for _, m in runners], scored_props)
+    if pred["in_sample"].any() and clean:
+        keep = set(clean)
+        held = _table(pred[pred["proposal"].isin(keep)], labels, fail[fail["proposal"].isin(keep)], bootstrap, seed,
+                      level)  # fmt: skip
+    else:
+        held = pd.DataFrame(columns=TABLE_COLUMNS)
+    fitted = {label: m.fitted_on for label, m in runners if m.fitted_on is not None}
     dims = [d for d in BREAKDOWNS]
     brk = breakdown(pred, dims) if len(pred) else pd.DataFrame(columns=["dimension", "group", "model", "n", "mae"])
     if ensemble_models is None:
@@ -420,6 +441,7 @@ def deu_backtest(
     )
     return DeuBacktest(
         table=table,
+        held_out=held,
         predictions=pred,
         breakdowns=brk,
         coverage=cov,
@@ -463,6 +485,15 @@ def deu_backtest(
             # the same bytes whatever runs the blocks (in-process, N local workers or a scheduler): not recorded
             "execution": "seed-stable blocks merged in block order",
             "models": [{"label": label, "model": m.name, "parameters": m.parameters()} for label, m in runners],
+            "fit": {
+                "fitted_on": fitted,
+                "scored_proposals": len(scored_props),
+                "in_sample_proposals": len(scored_props) - len(clean),
+                "held_out_proposals": len(clean),
+                "held_out_issues": int(sum(proposals[k].proposal in set(clean) for k, _, _ in scored)),
+                "rule": "a forecast is in sample where the model's form or defaults were chosen on its proposal "
+                "(detente/data/fits/); held_out scores every model on the proposals none was fitted on",
+            },
             "notes": notes,
             "capability_notes": sorted({n for p in proposals for n in p.capability_notes[1:]}),
             "zero_salience_cells": int(sum(p.zero_salience for p in proposals)),
@@ -498,6 +529,7 @@ def _table(
         met = error_metrics(d["forecast"].to_numpy(float), d["observed"].to_numpy(float),
                             d["reference"].to_numpy(float))  # fmt: skip
         rows.append({"model": label, "kind": "baseline" if label == REFERENCE else "model", **met,
+                     "in_sample": int(d["in_sample"].sum()),
                      "proposals": int(d["proposal"].nunique()),
                      "failed": int(fail.loc[fail["model"] == label, "proposal"].nunique())})  # fmt: skip
     table = pd.DataFrame(rows)
