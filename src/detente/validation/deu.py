@@ -84,13 +84,13 @@ class DeuBacktest(display.SummaryRepr):
     """
 
     table: pd.DataFrame
-    held_out: pd.DataFrame
     predictions: pd.DataFrame
     breakdowns: pd.DataFrame
     coverage: pd.DataFrame
     intervals: pd.DataFrame
     excluded: pd.DataFrame
     failures: pd.DataFrame
+    held_out: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TABLE_COLUMNS))
     provenance: Provenance = field(default_factory=Provenance)
 
     frame_columns: ClassVar[tuple[str, ...]] = tuple(TABLE_COLUMNS)
