@@ -43,6 +43,11 @@ def test_models_name_explains_every_parameter():
             assert field.description, f"{name}.{key} has no description"
         for preset in cls.presets:
             assert preset in r.output
+        # a model fitted on data says on which proposals; the others say nothing of the kind
+        assert ("chosen on 100 DEU proposals (detente/data/fits/deu3-dev.txt)" in " ".join(r.output.split())) == (
+            cls.fitted_on == "deu3-dev"
+        )
+    assert {n for n, c in available().items() if c.fitted_on} == {"core-compromise", "snap-compromise"}
     r = _run("models", "spatial", columns=200)
     assert "Binary | PropBin | Proportional" in r.output  # a Literal's choices
 

@@ -639,6 +639,12 @@ def _model_tables(name: str, cls: Any) -> list[Any]:
                   f"KEY=VALUE`)")
         for key, f in fields.items():
             t.add_row(key, repr(f.default), _choices(f.annotation), f.description or "")
+        if cls.fitted_on is not None:
+            from detente.validation.fitted import fit_proposals
+
+            t.caption = str(t.caption) + (f"\nform and defaults chosen on {len(fit_proposals(cls.fitted_on))} DEU proposals "
+                          f"(detente/data/fits/{cls.fitted_on}.txt): `detente backtest` counts its errors on them "
+                          "as in sample")  # fmt: skip
         tables.append(t)
     if cls.presets:
         p = Table("preset", "settings", title=f"{name}: presets (--preset NAME)", box=box.SIMPLE_HEAD)
