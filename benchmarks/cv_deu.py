@@ -28,6 +28,7 @@ import itertools
 import os
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -35,8 +36,8 @@ import numpy as np
 from detente.models import get
 from detente.models.core_compromise import core_compromise, issue_weights
 from detente.models.snap_compromise import snap_to_positions
-from detente.scenario.arrays import to_arrays
-from detente.scenario.deu import read_deu
+from detente.scenario.arrays import ScenarioArrays, to_arrays
+from detente.scenario.deu import DeuProposal, read_deu
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = Path(os.environ.get("DETENTE_SHARED", ROOT.parent / "shared")) / "data" / "deu" / "deu3_dev.csv"
@@ -44,21 +45,47 @@ EXTREME_WEIGHTS = (0.0, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0)
 THETAS = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.0)
 EU_WEIGHTS = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 RADII = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3)
+GRID = list(itertools.product(EXTREME_WEIGHTS, THETAS))  # core-compromise's grid, theta varying fastest
+
+
+def add_common_args(ap: argparse.ArgumentParser,
+                    capability_help: str = "capability rule (detente backtest --capability)") -> None:  # fmt: skip
+    """The arguments every DEU cross-validation script takes, first: the file, the capability rule, the folds, the
+    repeats and the seed of the outer splits."""
+    ap.add_argument("path", nargs="?", type=Path, default=DEFAULT, help="a DEU file (either variant)")
+    ap.add_argument("--capability", default="vote-weights", help=capability_help)
+    ap.add_argument("--folds", type=int, default=10)
+    ap.add_argument("--repeats", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=0)
+
+
+def data_missing(path: Path, doc: str = "docs/core-compromise.md") -> bool:
+    """Whether the DEU file is absent; if so, says that the run is skipped (the data are not shipped; ``doc`` tells
+    where to get them)."""
+    if path.exists():
+        return False
+    print(f"skipped: {path} not found (the DEU data are not shipped; see {doc})")
+    return True
+
+
+def scored_proposals(path: Path, capability: str) -> Iterator[tuple[DeuProposal, ScenarioArrays, list[int]]]:
+    """The proposals of the DEU file that have an observed outcome on some issue: each with its arrays and the
+    indices of the issues with an outcome (the ones scored), in file order."""
+    for p in read_deu(path, capability=capability):
+        a = to_arrays(p.scenario)
+        keep = [j for j, iid in enumerate(a.issues) if iid in p.scenario.observed]
+        if keep:
+            yield p, a, keep
 
 
 def load(path: Path, capability: str, with_eu: bool, snap: bool = False) -> dict[str, np.ndarray]:
     """Per scored issue: proposal, outcome, the compromise forecast, the model's forecast at every grid point (with
     ``snap``: also snap-compromise's, at every grid point of core-compromise × radius, radius varying slowest)."""
-    grid = list(itertools.product(EXTREME_WEIGHTS, THETAS))
     eu = get("expected-utility") if with_eu else None
     prop, obs, comp, eu_pred, table, snapped, wave = [], [], [], [], [], [], []
-    for p in read_deu(path, capability=capability):
-        a = to_arrays(p.scenario)
-        keep = [j for j, iid in enumerate(a.issues) if iid in p.scenario.observed]
-        if not keep:
-            continue
+    for p, a, keep in scored_proposals(path, capability):
         w = issue_weights(a)
-        preds = np.stack([core_compromise(a.position, w, a.mask, d, t)[0, keep] for d, t in grid], axis=1)
+        preds = np.stack([core_compromise(a.position, w, a.mask, d, t)[0, keep] for d, t in GRID], axis=1)
         table.append(preds)
         if snap:
             width = (a.upper - a.lower)[keep]
@@ -77,13 +104,13 @@ def load(path: Path, capability: str, with_eu: bool, snap: bool = False) -> dict
         "observed": np.array(obs, float),
         "compromise": np.concatenate(comp),
         "grid": np.concatenate(table),  # (issues, grid points)
-        "points": np.array(grid),
+        "points": np.array(GRID),
     }
     if with_eu:
         out["eu"] = np.concatenate(eu_pred)
     if snap:
         out["snap"] = np.concatenate(snapped)
-        out["snap_points"] = np.array([(e, t, r) for r in RADII for e, t in grid])
+        out["snap_points"] = np.array([(e, t, r) for r in RADII for e, t in GRID])
     return out
 
 
@@ -190,17 +217,12 @@ def report(res: dict[str, object], label: str, names: tuple[str, ...] = ("extrem
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("path", nargs="?", type=Path, default=DEFAULT, help="a DEU file (either variant)")
-    ap.add_argument("--capability", default="vote-weights", help="capability rule (detente backtest --capability)")
-    ap.add_argument("--folds", type=int, default=10)
-    ap.add_argument("--repeats", type=int, default=20)
-    ap.add_argument("--seed", type=int, default=0)
+    add_common_args(ap)
     ap.add_argument("--with-eu", action="store_true", help="also blend with the expected-utility model")
     ap.add_argument("--snap", action="store_true", help="also snap-compromise (core-compromise × snap radius)")
     ap.add_argument("--waves", action="store_true", help="also fit on one wave, score on the other")
     a = ap.parse_args(argv)
-    if not a.path.exists():
-        print(f"skipped: {a.path} not found (the DEU data are not shipped; see docs/core-compromise.md)")
+    if data_missing(a.path):
         return 0
     t0 = time.perf_counter()
     d = load(a.path, a.capability, a.with_eu, a.snap)

@@ -62,20 +62,17 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog
 
-from cv_deu import DEFAULT, EXTREME_WEIGHTS, THETAS, clustered_se
+from cv_deu import GRID, add_common_args, clustered_se, data_missing, scored_proposals
 from detente.models import get
 from detente.models.core_compromise import _upper_pivot, core_compromise, issue_weights
 from detente.models.procedural import acceptable_set, council_weights, proposal_rules, setter_outcome
 from detente.models.snap_compromise import snap_to_positions
-from detente.scenario.arrays import to_arrays
-from detente.scenario.deu import read_deu
 
 QMV_THRESHOLD = 0.71  # share of the Council's weight a qualified majority needs (Nice: 232 of 321 votes ≈ 0.72)
 BLEND = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 SHRINK = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 SPREAD = (0.0, 10.0, 20.0, 30.0, 40.0)
 LAMBDAS = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
-GRID = list(itertools.product(EXTREME_WEIGHTS, THETAS))
 WINSET_BLEND = tuple(round(0.05 * k, 2) for k in range(11))
 
 
@@ -120,11 +117,7 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
                                              "lowest", "highest", "core_lower", "core_upper", "x", "w", "cap", "sal",
                                              "is_com", "is_ep", "present", "win_lower", "win_upper",
                                              "feasible_lower", "feasible_upper", "winset_setter")}  # fmt: skip
-    for p in read_deu(path, capability=capability):
-        a = to_arrays(p.scenario)
-        keep = [j for j, iid in enumerate(a.issues) if iid in p.scenario.observed]
-        if not keep:
-            continue
+    for p, a, keep in scored_proposals(path, capability):
         w = issue_weights(a)
         grid = np.stack([core_compromise(a.position, w, a.mask, e, t)[0] for e, t in GRID], axis=1)
         comp = get("compromise").solve(a).outcomes[0]
@@ -556,6 +549,29 @@ def summary(d: dict[str, np.ndarray], forecasts: np.ndarray, base: np.ndarray | 
     return out
 
 
+def print_table(d: dict[str, np.ndarray], res: dict[str, object], single: dict[str, np.ndarray], base_name: str,
+                choice: str, width: int, mae_width: int) -> None:  # fmt: skip
+    """The comparison as a table: a row per family alone (``single``, out-of-sample forecasts), then the nested choice
+    (``res["chosen"]``, labelled ``choice``): MAE (SE), the paired difference from compromise and its share of
+    compromise's MAE, the paired difference from ``base_name``, and the range of the per-repeat MAEs."""
+    base = single[base_name]
+    rows = [(name, summary(d, f, base)) for name, f in single.items()]
+    rows.append((choice, summary(d, np.asarray(res["chosen"]), base)))
+    print(f"{'':{width}s} {'MAE':>{mae_width}s} {'(SE)':6s} {'vs compromise':>16s} {'%':>6s} {'vs ' + base_name:>19s}  "
+          f"repeats")  # fmt: skip
+    for name, s in rows:
+        print(f"{name:{width}s} {s['mae']:{mae_width}.2f} ({s['se']:.2f}) {s['diff']:+9.2f} ({s['diff_se']:.2f}) "
+              f"{s['pct']:+6.1f} {s['vs_cc']:+11.2f} ({s['vs_cc_se']:.2f})  {s['rep_min']:.2f}–{s['rep_max']:.2f}")  # fmt: skip
+
+
+def print_picks(res: dict[str, object], lead: str) -> None:
+    """How often the inner cross-validation chose each family, most chosen first."""
+    picks = res["picks"]
+    assert isinstance(picks, Counter)
+    total = sum(picks.values())
+    print(lead + ", ".join(f"{k} {100 * v / total:.0f} %" for k, v in picks.most_common()))
+
+
 def diagnostics(d: dict[str, np.ndarray]) -> None:
     """In-sample looks at the reference point and the institutions' sides (nothing fitted, nothing chosen)."""
     y, c, rp = d["observed"], d["compromise"], d["rp"]
@@ -582,18 +598,13 @@ def diagnostics(d: dict[str, np.ndarray]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("path", nargs="?", type=Path, default=DEFAULT, help="a DEU file (either variant)")
-    ap.add_argument("--capability", default="vote-weights", help="capability rule (detente backtest --capability)")
-    ap.add_argument("--folds", type=int, default=10)
-    ap.add_argument("--repeats", type=int, default=20)
-    ap.add_argument("--seed", type=int, default=0)
+    add_common_args(ap)
     ap.add_argument("--diagnostics", action="store_true", help="also the in-sample looks at rp and the sides")
     ap.add_argument("--feature-stacks", action="store_true", help="also the penalised LAD feature stacks (slow)")
     ap.add_argument("--among", help="the nested choice picks among these families only (comma-separated names)")
     ap.add_argument("--inner-repeats", type=int, default=1, help="repeated inner splits for the nested choice")
     a = ap.parse_args(argv)
-    if not a.path.exists():
-        print(f"skipped: {a.path} not found (the DEU data are not shipped; see docs/core-compromise.md)")
+    if data_missing(a.path):
         return 0
     t0 = time.perf_counter()
     d = load(a.path, a.capability)
@@ -621,17 +632,8 @@ def main(argv: list[str] | None = None) -> int:
         extra = nested(d, feature_fitters(d), a.folds, a.repeats, a.seed, choose=False)["single"]
         assert isinstance(extra, dict)
         single = single | extra
-    base = single["core-compromise"]
-    rows = [(name, summary(d, f, base)) for name, f in single.items()]
-    rows.append((f"choice of family ({len(fitters)}, nested)", summary(d, np.asarray(res["chosen"]), base)))
-    print(f"{'':42s} {'MAE':>10s} {'(SE)':6s} {'vs compromise':>16s} {'%':>6s} {'vs core-compromise':>19s}  repeats")
-    for name, s in rows:
-        print(f"{name:42s} {s['mae']:10.2f} ({s['se']:.2f}) {s['diff']:+9.2f} ({s['diff_se']:.2f}) {s['pct']:+6.1f} "
-              f"{s['vs_cc']:+11.2f} ({s['vs_cc_se']:.2f})  {s['rep_min']:.2f}–{s['rep_max']:.2f}")  # fmt: skip
-    picks = res["picks"]
-    assert isinstance(picks, Counter)
-    total = sum(picks.values())
-    print("family chosen by the inner CV: " + ", ".join(f"{k} {100 * v / total:.0f} %" for k, v in picks.most_common()))
+    print_table(d, res, single, "core-compromise", f"choice of family ({len(fitters)}, nested)", 42, 10)
+    print_picks(res, "family chosen by the inner CV: ")
     print(f"({time.perf_counter() - t0:.1f} s)")
     return 0
 

@@ -31,15 +31,14 @@ The DEU file is third-party data (see its SOURCE.md); it is read from where it l
 from __future__ import annotations
 
 import argparse
-import itertools
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-from cv_deu import DEFAULT, EXTREME_WEIGHTS, RADII, THETAS, clustered_se
-from cv_deu_families import fit_family, nested, summary
+from cv_deu import GRID, RADII, add_common_args, clustered_se, data_missing, scored_proposals
+from cv_deu_families import fit_family, nested, print_picks, print_table
 from detente.models import get
 from detente.models.core_compromise import core_compromise, issue_weights
 from detente.models.procedural import acceptable_set, council_weights, proposal_rules, setter_outcome
@@ -47,7 +46,6 @@ from detente.models.snap_compromise import snap_to_positions
 from detente.scenario.arrays import to_arrays
 from detente.scenario.deu import read_deu
 
-GRID = list(itertools.product(EXTREME_WEIGHTS, THETAS))
 BETAS = tuple(round(0.05 * k, 2) for k in range(11))
 
 
@@ -58,11 +56,7 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
                                                          "win_upper", "feasible_lower", "feasible_upper", "setter",
                                                          "snap", "snap_clip", "snap_feasible", "clip_snap", "cod",
                                                          "qmv")}  # fmt: skip
-    for p in read_deu(path, capability=capability):
-        a = to_arrays(p.scenario)
-        keep = [j for j, iid in enumerate(a.issues) if iid in p.scenario.observed]
-        if not keep:
-            continue
+    for p, a, keep in scored_proposals(path, capability):
         quota, cod = proposal_rules(p)
         votes = council_weights(p)
         s = acceptable_set(a, quota, cod, weights=votes)
@@ -159,19 +153,10 @@ def diagnostics(d: dict[str, np.ndarray], path: Path) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("path", nargs="?", type=Path, default=DEFAULT, help="a DEU file (either variant)")
-    ap.add_argument(
-        "--capability",
-        default="vote-weights",
-        help="capability rule of the compromise models (the win-sets use the treaty's vote weights)",
-    )
-    ap.add_argument("--folds", type=int, default=10)
-    ap.add_argument("--repeats", type=int, default=20)
-    ap.add_argument("--seed", type=int, default=0)
+    add_common_args(ap, "capability rule of the compromise models (the win-sets use the treaty's vote weights)")
     ap.add_argument("--diagnostics", action="store_true", help="also where the outcomes lie relative to the win-set")
     a = ap.parse_args(argv)
-    if not a.path.exists():
-        print(f"skipped: {a.path} not found (the DEU data are not shipped; see docs/procedural.md)")
+    if data_missing(a.path, "docs/procedural.md"):
         return 0
     t0 = time.perf_counter()
     d = load(a.path, a.capability)
@@ -191,20 +176,12 @@ def main(argv: list[str] | None = None) -> int:
     res = nested(d, fitters, a.folds, a.repeats, a.seed)
     single = res["single"]
     assert isinstance(single, dict)
-    base = single["snap-compromise"]
-    rows = [(name, summary(d, f, base)) for name, f in single.items()]
-    rows.append((f"choice among the {len(fitters)} (nested)", summary(d, np.asarray(res["chosen"]), base)))
-    print(f"{'':38s} {'MAE':>6s} {'(SE)':6s} {'vs compromise':>16s} {'%':>6s} {'vs snap-compromise':>19s}  repeats")
-    for name, s in rows:
-        print(f"{name:38s} {s['mae']:6.2f} ({s['se']:.2f}) {s['diff']:+9.2f} ({s['diff_se']:.2f}) {s['pct']:+6.1f} "
-              f"{s['vs_cc']:+11.2f} ({s['vs_cc_se']:.2f})  {s['rep_min']:.2f}–{s['rep_max']:.2f}")  # fmt: skip
+    print_table(d, res, single, "snap-compromise", f"choice among the {len(fitters)} (nested)", 38, 6)
     blend = tables(d)["snap + setter"]
     best = int(np.argmin(np.abs(blend - y[:, None]).mean(axis=0)))
     print(f"snap + setter fitted on all issues: β = {BETAS[best // d['snap'].shape[1]]:g} "
           f"(in-sample MAE {np.abs(blend[:, best] - y).mean():.2f})")  # fmt: skip
-    picks = res["picks"]
-    total = sum(picks.values())  # type: ignore[attr-defined]
-    print("chosen by the inner CV: " + ", ".join(f"{k} {100 * v / total:.0f} %" for k, v in picks.most_common()))  # type: ignore[attr-defined]
+    print_picks(res, "chosen by the inner CV: ")
     print(f"({time.perf_counter() - t0:.1f} s)")
     return 0
 

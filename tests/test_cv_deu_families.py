@@ -166,20 +166,14 @@ def test_no_family_reaches_ten_percent_below_compromise_on_deu():
     assert -8.0 < cc["pct"] < -3.0
     assert -10.0 < snap["pct"] < -6.0 and snap["vs_cc"] < 0
     # the snap family is the registered model: its forecasts at the shipped defaults are the model's
+    import cv_deu
     from detente.models.snap_compromise import FITTED_EXTREME_WEIGHT, FITTED_RADIUS, FITTED_THETA
 
     column = fam.SNAP.index(100 * FITTED_RADIUS) * len(fam.GRID) + fam.GRID.index((FITTED_EXTREME_WEIGHT, FITTED_THETA))
-    model = np.concatenate([get_outcomes(p) for p in fam.read_deu(DEU, capability="vote-weights")])
+    snap_model = fam.get("snap-compromise")  # its forecasts of the issues with an observed outcome, in file order
+    model = np.concatenate([snap_model.solve(a).outcomes[0, keep]
+                            for _, a, keep in cv_deu.scored_proposals(DEU, "vote-weights")])  # fmt: skip
     np.testing.assert_allclose(fam.snap_table(d)[:, column], model, rtol=0, atol=1e-9)
     # the outer splits are those of benchmarks/cv_deu.py: the core-compromise row is its figure
-    import cv_deu
-
     assert cc["mae"] == pytest.approx(cv_deu.nested_cv(cv_deu.load(DEU, "vote-weights", False), False, 10, 2, 0)
                                       ["model_mae"], abs=1e-12)  # fmt: skip
-
-
-def get_outcomes(proposal) -> np.ndarray:
-    """snap-compromise's forecasts of a DEU proposal's issues with an observed outcome, in the file's order."""
-    a = fam.to_arrays(proposal.scenario)
-    keep = [j for j, iid in enumerate(a.issues) if iid in proposal.scenario.observed]
-    return fam.get("snap-compromise").solve(a).outcomes[0, keep]
