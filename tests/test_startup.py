@@ -14,8 +14,20 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("pandas", "scipy", "matplotlib", "SALib", "dask", "distributed", "openpyxl", "fastapi", "starlette",
-         "uvicorn", "sqlalchemy", "plotly")
+HEAVY = (
+    "pandas",
+    "scipy",
+    "matplotlib",
+    "SALib",
+    "dask",
+    "distributed",
+    "openpyxl",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "sqlalchemy",
+    "plotly",
+)
 # what a command that reads no scenario does not need either
 HELP_HEAVY = (*HEAVY, "numpy", "pydantic", "yaml")
 # detente's own packages a forecast on the built-in scenario has no use for

@@ -49,7 +49,10 @@ Chunk = Annotated[
     typer.Option("--chunk", min=1, help="draws (Sobol: model runs) per model call, bounds memory; ensembles: ≤ 1000"),
 ]
 Format = Annotated[
-    str | None, typer.Option("--format", "-f", metavar="table|csv|json|xlsx", help="output format (default: --out's suffix, else table)")
+    str | None,
+    typer.Option(
+        "--format", "-f", metavar="table|csv|json|xlsx", help="output format (default: --out's suffix, else table)"
+    ),
 ]
 FORMATS = ("table", "csv", "json", "xlsx")
 NoProgress = Annotated[
@@ -58,8 +61,12 @@ NoProgress = Annotated[
 ]
 Workers = Annotated[
     int | None,
-    typer.Option("--workers", min=1, help="run the blocks on N worker processes forked from this one (a local Dask cluster where the platform "
-             "cannot fork); same output"),
+    typer.Option(
+        "--workers",
+        min=1,
+        help="run the blocks on N worker processes forked from this one (a local Dask cluster where the platform "
+        "cannot fork); same output",
+    ),
 ]
 Scheduler = Annotated[
     str | None,
@@ -407,15 +414,25 @@ def compare(
         ok = [r for r in recs if r.get("n")]
         # one number of decimals for the positions, one for the differences (both in the issue's units)
         pos = iter(column([x for r in ok for x in (r["baseline_mean"], r["variant_mean"])]))
-        dif = iter(column([x for r in ok for x in (r["diff_mean"], r["ci_low"], r["ci_high"], r["q_low"], r["q_high"])]))
+        dif = iter(
+            column([x for r in ok for x in (r["diff_mean"], r["ci_low"], r["ci_high"], r["q_low"], r["q_high"])])
+        )
         for r in recs:
             if not r.get("n"):
                 t.add_row(r["variant"], r["issue"], *["—"] * 6)
                 continue
             base, var = next(pos), next(pos)
             d, dlo, dhi, lo, hi = next(dif), next(dif), next(dif), next(dif), next(dif)
-            t.add_row(r["variant"], r["issue"], base, var, f"{d} [{dlo}, {dhi}]", f"[{lo}, {hi}]",
-                      f"{r['p_up']:.2f}", f"{r['p_down']:.2f}")
+            t.add_row(
+                r["variant"],
+                r["issue"],
+                base,
+                var,
+                f"{d} [{dlo}, {dhi}]",
+                f"[{lo}, {hi}]",
+                f"{r['p_up']:.2f}",
+                f"{r['p_down']:.2f}",
+            )
         _emit([t], out)
 
 
