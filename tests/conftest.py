@@ -76,6 +76,25 @@ def shipped_doc(korea):
     return doc
 
 
+@pytest.fixture(scope="module")
+def shipped_claim_f(korea, shipped_doc):
+    """Claim f as the shipped result computed it: (its configuration, the claim, its index among the scenario's
+    claims, the names of the parameters it varies, its evaluation plan)."""
+    from detente.claims import claims_of
+    from detente.claims.evaluate import Plan, months_needed, varied
+    from detente.claims.verdict import Config
+    from detente.strategy.staged.engine import calendar_from_block
+    from detente.strategy.staged.game import Grid
+
+    cfg = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in shipped_doc["config"].items()})
+    cl = claims_of(korea)
+    ci = [c.id for c in cl].index("f")
+    c = cl[ci]
+    cal = calendar_from_block(korea.strategy)
+    names = tuple(varied(c))
+    return cfg, c, ci, names, Plan(c, cal, Grid(*cfg.grid), names, months_needed(c, cal))
+
+
 # Hypothesis: randomised everywhere, the same number of examples everywhere, no deadline (the machines vary). CI
 # passes --hypothesis-seed=N and prints N (.ci/run), so a red build reproduces with the same seed; print_blob shows
 # the failing example's reproduction blob.

@@ -303,18 +303,12 @@ def test_same_bytes_with_one_and_two_workers(tmp_path):
     assert (tmp_path / "w1.json").read_bytes() == (tmp_path / "w2.json").read_bytes()
 
 
-def test_shipped_result_equals_a_fresh_computation_of_one_block(korea, shipped_doc):
+def test_shipped_result_equals_a_fresh_computation_of_one_block(shipped_claim_f, shipped_doc):
     """Recompute the first replicate's first base point of claim f with the shipped configuration: its margin and
     the shipped verdict's inputs agree (the whole run takes the time docs/scorecard.md gives)."""
     from detente.claims.verdict import unit_design
 
-    cfg = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in shipped_doc["config"].items()})
-    cl = claims_of(korea)
-    ci = [c.id for c in cl].index("f")
-    c = cl[ci]
-    cal = calendar_from_block(korea.strategy)
-    names = tuple(varied(c))
-    plan = Plan(c, cal, Grid(*cfg.grid), names, months_needed(c, cal))
+    cfg, c, ci, names, plan = shipped_claim_f
     U, n, G, labels = unit_design(plan, cfg, ci)
     d = evaluate_rows(plan, to_params(c, list(names), U[:1]))
     fdoc = next(x for x in shipped_doc["claims"] if x["id"] == "claim-f")

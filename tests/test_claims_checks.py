@@ -219,20 +219,14 @@ def test_c4_verdict_draws_double_past_the_design_until_the_share_settles(korea, 
 
 
 @pytest.mark.slow
-def test_c4_shipped_replicate_shares_recompute(korea, shipped_doc):
+def test_c4_shipped_replicate_shares_recompute(shipped_claim_f, shipped_doc):
     """Spot check: claim f's first replicate recomputed from the shipped file's own configuration gives its share
     on N and on N/2 draws bit for bit (its 2N verdict draws; the Sobol' mixed rows are not needed for them)."""
     from detente.claims.evaluate import claim_margin
     from detente.claims.verdict import group_index, replicate_seed
     from detente.uncertainty.sobol import design
 
-    cfg = Config(**{k: tuple(v) if isinstance(v, list) else v for k, v in shipped_doc["config"].items()})
-    cl = claims_of(korea)
-    ci = [c.id for c in cl].index("f")
-    c = cl[ci]
-    cal = calendar_from_block(korea.strategy)
-    names = tuple(varied(c))
-    plan = Plan(c, cal, Grid(*cfg.grid), names, months_needed(c, cal))
+    cfg, c, ci, names, plan = shipped_claim_f
     dyn = next(x for x in shipped_doc["claims"] if x["id"] == "claim-f")["dynamic"]
     n = dyn["draws"] // (2 * cfg.replicates)
     gi, labels = group_index(names)
