@@ -37,6 +37,16 @@ the same issues. The families (bases: the ``core-compromise`` grid of ``benchmar
   vote weights (and the Parliament's under codecision), or into its intersection with the amendment-proof set;
   ``core-compromise`` clipped into the win-set, then snapped; blended with the Commission's point in that set
   (``detente.models.procedural``), weight 0–0.5.
+- ``snap by procedure``, ``snap by voting rule``, ``snap (also to rp under unanimity)`` — ``snap to positions`` with
+  separate parameters for codecision and consultation or for QMV and unanimity, or with the reference point as a
+  further target on unanimity proposals only (gridlock where every member is a veto player; Tsebelis 2002).
+- ``snap, relative salience`` — each actor's salience divided by the γ-th power of its mean salience over the
+  proposal's scored issues (γ = 0, 0.5, 1): the weight under a budget of attention across one proposal, the premise
+  of logrolling (Coleman 1966; Stokman & Van Oosten 1994). ``snap, ranks of the positions`` — ``core-compromise``
+  on the ranks of the distinct positions, mapped back piecewise linearly (DEU's scales read as ordinal).
+- ``conditional logit ...`` — the outcome as a choice among the positions voiced or none (McFadden 1974), its
+  coefficients by maximum likelihood on the training issues, the forecast the median of that distribution
+  (:func:`clogit_fitter`); three sets of features.
 - With ``--feature-stacks``: least-absolute-deviation regressions with an L1 penalty (chosen by inner grouped
   5-fold CV; λ from 0 to 100) of the outcome's distance from ``core-compromise`` on the distances of the weighted
   median, the Commission's, the Parliament's and the reference point and the scale's midpoint (``features``), the
@@ -60,7 +70,7 @@ from pathlib import Path
 
 import numpy as np
 from scipy import sparse
-from scipy.optimize import linprog
+from scipy.optimize import linprog, minimize
 
 from cv_deu import GRID, add_common_args, clustered_se, data_missing, scored_proposals
 from detente.models import get
@@ -209,6 +219,11 @@ def families(d: dict[str, np.ndarray]) -> dict[str, Family]:
         "snap + win-set setter": (snap_setter, None),
         "weights": (weights_table(d), None),
         "mixture median": (mixture_table(d), None),
+        "snap by procedure": (snap, cod),
+        "snap by voting rule": (snap, qmv),
+        "snap (also to rp under unanimity)": (np.where(qmv[:, None], snap, snap_rp), None),
+        "snap, relative salience": (relative_salience_table(d), None),
+        "snap, ranks of the positions": (rank_scale_table(d), None),
     }
 
 
@@ -333,6 +348,7 @@ def feature_fitters(d: dict[str, np.ndarray]) -> dict[str, Fitter]:
 
 
 SNAP = (0.0, 2.5, 5.0, 10.0, 15.0, 20.0, 30.0)
+RELATIVE_SALIENCE = (0.0, 0.5, 1.0)
 CAP_POWERS = (0.5, 1.0, 1.5)
 SAL_POWERS = (0.5, 1.0, 2.0)
 INSTITUTION_FACTORS = (0.5, 1.0, 2.0, 3.0)
@@ -520,6 +536,99 @@ def median_stack_fitter(d: dict[str, np.ndarray]) -> Fitter:
     return fit
 
 
+def relative_salience_table(d: dict[str, np.ndarray]) -> np.ndarray:
+    """``snap to positions`` with each actor's salience divided by the γ-th power of its mean salience over the
+    proposal's scored issues (γ = 0, 0.5, 1): under a budget of attention across the issues of one proposal the
+    weight an actor gives an issue is its salience relative to its others — the premise of logrolling within a
+    proposal (Coleman 1966; Stokman & Van Oosten 1994). (issues, 3 × grid points × δ)."""
+    x, w0, mask = _actors(d)
+    sal = d["sal"].T[None] * mask
+    mean = np.zeros_like(sal)
+    for p in np.unique(d["proposal"]):
+        on = d["proposal"] == p
+        mean[:, :, on] = ((sal[:, :, on]).sum(-1) / np.maximum(mask[:, :, on].sum(-1), 1))[..., None]
+    cols = []
+    for gamma in RELATIVE_SALIENCE:
+        w = w0 / np.where(mean > 0, mean, 1.0) ** gamma
+        w = np.where(w.sum(axis=1, keepdims=True) > 0, w, w0)
+        grid = np.stack([core_compromise(x, w, mask, e, t)[0] for e, t in GRID], axis=1)
+        cols.append(snap_table(d | {"grid": grid}))
+    return np.concatenate(cols, axis=1)
+
+
+def rank_scale_table(d: dict[str, np.ndarray]) -> np.ndarray:
+    """``snap to positions`` with ``core-compromise`` computed on the ranks of the distinct positions and mapped back
+    piecewise linearly: the reading of DEU's scales as ordinal, the distances between positions not meant (Thomson
+    et al. 2006, ch. 2, on how the scales are built). (issues, grid points × δ)."""
+    x, w, mask = _actors(d)
+    ranks = np.zeros_like(x)
+    distinct = []
+    for i in range(x.shape[-1]):
+        u = np.unique(x[0, mask[0, :, i], i])
+        distinct.append(u)
+        ranks[0, mask[0, :, i], i] = np.searchsorted(u, x[0, mask[0, :, i], i])
+    g = np.stack([core_compromise(ranks, w, mask, e, t)[0] for e, t in GRID], axis=1)
+    back = np.stack([np.interp(g[i], np.arange(u.size), u) for i, u in enumerate(distinct)])
+    return snap_table(d | {"grid": back})
+
+
+CLOGIT_FEATURES = ("log share", "distance", "Commission's", "Parliament's", "reference point", "lowest", "highest")
+
+
+def clogit_fitter(d: dict[str, np.ndarray], features: tuple[str, ...]) -> Fitter:
+    """A conditional logit over the positions voiced (McFadden 1974): the outcome is position k with probability
+    ∝ exp(β · z_k) — z_k: the log of the share of capability × salience there (+0.01), its distance from
+    ``core-compromise`` (its grid point chosen on the training issues), whether the Commission, the Parliament or
+    the reference point stands there, whether it is the lowest or the highest — or, with a probability of its own
+    (an intercept), not on a position (then the ``core-compromise`` forecast). β by maximum likelihood (ridge 1) on
+    the training issues; the forecast is the median of that distribution, the best point under absolute error."""
+    y, g = d["observed"], d["grid"]
+    x, w, present = d["x"], d["w"], d["present"]
+    use = [CLOGIT_FEATURES.index(f) for f in features] + [len(CLOGIT_FEATURES)]  # and the intercept
+    cache: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+
+    def alternatives(k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        cc = g[:, k]
+        n, width = y.size, 1 + max(np.unique(x[i][present[i]]).size for i in range(y.size))
+        vals, valid = np.full((n, width), np.nan), np.zeros((n, width), bool)
+        z, chosen = np.zeros((n, width, len(CLOGIT_FEATURES) + 1)), np.full(n, width - 1)
+        for i in range(n):
+            xs, ws = x[i][present[i]], w[i][present[i]]
+            u = np.unique(xs)
+            for j, v in enumerate(u):
+                share = ws[xs == v].sum() / (ws.sum() if ws.sum() > 0 else 1.0)
+                vals[i, j], valid[i, j] = v, True
+                z[i, j, :-1] = (np.log(share + 0.01), abs(v - cc[i]) / 100, np.isclose(v, d["com"][i]),
+                                np.isclose(v, d["ep"][i]), np.isclose(v, d["rp"][i]), v == u[0], v == u[-1])  # fmt: skip
+                if np.isclose(v, y[i]):
+                    chosen[i] = j
+            vals[i, -1], valid[i, -1], z[i, -1, -1] = cc[i], True, 1.0
+        return vals, z[:, :, use], valid, chosen
+
+    def probabilities(b: np.ndarray, z: np.ndarray, valid: np.ndarray) -> np.ndarray:
+        u = np.where(valid, z @ b, -np.inf)
+        e = np.exp(u - u.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def fit(train: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        k = int(np.argmin(np.abs(g[train] - y[train, None]).sum(axis=0)))
+        if k not in cache:
+            cache[k] = alternatives(k)
+        vals, z, valid, chosen = cache[k]
+
+        def nll(b: np.ndarray) -> float:
+            p = probabilities(b, z[train], valid[train])
+            return float(-np.log(p[np.arange(train.sum()), chosen[train]]).sum() + (b**2).sum())
+
+        b = minimize(nll, np.zeros(z.shape[-1]), method="BFGS").x
+        p = probabilities(b, z, valid)
+        order = np.argsort(np.where(valid, vals, np.inf), axis=1)
+        sv, sp = np.take_along_axis(vals, order, 1), np.take_along_axis(p, order, 1)
+        return sv[np.arange(y.size), np.argmax(np.cumsum(sp, axis=1) >= 0.5, axis=1)]
+
+    return fit
+
+
 def grid_fitters(d: dict[str, np.ndarray]) -> dict[str, Fitter]:
     out: dict[str, Fitter] = {}
     for name, fam in families(d).items():
@@ -531,7 +640,10 @@ def grid_fitters(d: dict[str, np.ndarray]) -> dict[str, Fitter]:
 def all_fitters(d: dict[str, np.ndarray]) -> dict[str, Fitter]:
     """The grid families and the three fitted otherwise: what the nested choice picks from."""
     return grid_fitters(d) | {"isotonic recalibration": isotonic_fitter(d), "LAD stack of 11": lad_stack_fitter(d),
-                              "median of 3 or 5 of 11": median_stack_fitter(d)}  # fmt: skip
+                              "median of 3 or 5 of 11": median_stack_fitter(d),
+                              "conditional logit (share, distance)": clogit_fitter(d, CLOGIT_FEATURES[:2]),
+                              "conditional logit (+ who stands there)": clogit_fitter(d, CLOGIT_FEATURES[:5]),
+                              "conditional logit (+ the ends)": clogit_fitter(d, CLOGIT_FEATURES)}  # fmt: skip
 
 
 def summary(d: dict[str, np.ndarray], forecasts: np.ndarray, base: np.ndarray | None = None) -> dict[str, float]:

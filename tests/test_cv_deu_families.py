@@ -152,7 +152,8 @@ def test_mixture_median_by_hand():
 @pytest.mark.skipif(not DEU.exists(), reason=f"DEU data not found at {DEU} (third-party, not shipped)")
 def test_no_family_reaches_ten_percent_below_compromise_on_deu():
     """Measured with 20 repeats (docs/snap-compromise.md): compromise 22.79, core-compromise 21.58, snap to positions
-    20.82, the nested choice among the 29 families 21.63 (−5.1 %). With 2 repeats the figures move by a few tenths;
+    20.82, the nested choice among the 29 grid and fitted families of the first rounds 21.63 (−5.1 %; among all 37
+    tried, 21.56). With 2 repeats the figures move by a few tenths;
     the bounds leave room for that and still say what the table says: nothing is 10 % below compromise."""
     d = fam.load(DEU, "vote-weights")
     assert d["observed"].size == 252 and np.unique(d["proposal"]).size == 98
@@ -177,3 +178,61 @@ def test_no_family_reaches_ten_percent_below_compromise_on_deu():
     # the outer splits are those of benchmarks/cv_deu.py: the core-compromise row is its figure
     assert cc["mae"] == pytest.approx(cv_deu.nested_cv(cv_deu.load(DEU, "vote-weights", False), False, 10, 2, 0)
                                       ["model_mae"], abs=1e-12)  # fmt: skip
+
+
+def small_deu(seed: int = 0, issues: int = 40, actors: int = 5) -> dict[str, np.ndarray]:
+    """Issues of four-issue proposals in the layout of ``fam.load``: positions on 0–100, capability × salience."""
+    rng = np.random.default_rng(seed)
+    x = rng.choice([0.0, 25.0, 50.0, 75.0, 100.0], (issues, actors))
+    cap, sal = rng.uniform(0.5, 2.0, (issues, actors)), rng.uniform(0.1, 1.0, (issues, actors))
+    cap[:] = cap[:1]  # one capability per actor
+    d = {"x": x, "cap": cap, "sal": sal, "w": cap * sal, "present": np.ones((issues, actors), bool),
+         "proposal": np.repeat(np.arange(issues // 4), 4), "observed": rng.uniform(0, 100, issues),
+         "lowest": x.min(axis=1), "highest": x.max(axis=1), "com": x[:, 0], "ep": np.full(issues, NAN),
+         "rp": np.full(issues, NAN)}  # fmt: skip
+    xs, w, mask = fam._actors(d)
+    d["grid"] = np.stack([fam.core_compromise(xs, w, mask, e, t)[0] for e, t in fam.GRID], axis=1)
+    return d
+
+
+def test_relative_salience_is_the_snap_at_gamma_0_and_ignores_an_actors_scale_at_gamma_1():
+    d = small_deu()
+    table = fam.relative_salience_table(d)
+    block = table.shape[1] // len(fam.RELATIVE_SALIENCE)
+    np.testing.assert_array_equal(table[:, :block], fam.snap_table(d))
+    # γ = 1: an actor that states every salience of a proposal 3 times as high carries the same weight there
+    louder = d | {"sal": d["sal"] * np.where(np.arange(5) == 2, 3.0, 1.0), "w": d["w"] * np.where(np.arange(5) == 2,
+                                                                                                3.0, 1.0)}  # fmt: skip
+    g1 = slice(2 * block, 3 * block)
+    np.testing.assert_allclose(fam.relative_salience_table(louder)[:, g1], table[:, g1], rtol=0, atol=1e-9)
+    assert not np.allclose(fam.relative_salience_table(louder)[:, :block], table[:, :block])  # γ = 0 is moved
+
+
+def test_rank_scale_equals_the_snap_on_evenly_spaced_positions_and_not_otherwise():
+    d = small_deu()
+    even = d | {"x": np.tile([0.0, 25.0, 50.0, 75.0, 100.0], (40, 1))}
+    xs, w, mask = fam._actors(even)
+    even["grid"] = np.stack([fam.core_compromise(xs, w, mask, e, t)[0] for e, t in fam.GRID], axis=1)
+    np.testing.assert_allclose(fam.rank_scale_table(even), fam.snap_table(even), rtol=0, atol=1e-9)
+    uneven = d | {"x": np.tile([0.0, 5.0, 10.0, 15.0, 100.0], (40, 1))}
+    xs, w, mask = fam._actors(uneven)
+    uneven["grid"] = np.stack([fam.core_compromise(xs, w, mask, e, t)[0] for e, t in fam.GRID], axis=1)
+    ranked = fam.rank_scale_table(uneven)
+    assert ((ranked >= 0) & (ranked <= 100)).all() and not np.allclose(ranked, fam.snap_table(uneven))
+
+
+def test_conditional_logit_learns_that_the_largest_share_wins():
+    """Outcomes always on the position with the largest share of capability × salience: fitted on half the
+    proposals, the logit forecasts that position on most issues of the other half (0.81 measured; where two shares
+    are close neither holds half the probability), more often than core-compromise (0.65), and only voiced positions
+    or the core-compromise forecast."""
+    d = small_deu(seed=3, issues=200)
+    share = np.stack([[d["w"][i][d["x"][i] == v].sum() for v in d["x"][i]] for i in range(200)])
+    d["observed"] = d["x"][np.arange(200), np.argmax(share, axis=1)]
+    train = d["proposal"] % 2 == 0
+    f = fam.clogit_fitter(d, fam.CLOGIT_FEATURES[:2])(train, np.random.default_rng(0))
+    k = int(np.argmin(np.abs(d["grid"][train] - d["observed"][train, None]).sum(axis=0)))
+    hits = np.mean(f[~train] == d["observed"][~train])
+    assert hits > 0.75 and hits > np.mean(np.isclose(d["grid"][~train, k], d["observed"][~train])) + 0.1  # 0.65
+    on_position = (f[:, None] == d["x"]).any(axis=1)
+    assert (on_position | (f == d["grid"][:, k])).all()
