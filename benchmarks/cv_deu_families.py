@@ -44,6 +44,8 @@ the same issues. The families (bases: the ``core-compromise`` grid of ``benchmar
   proposal's scored issues (γ = 0, 0.5, 1): the weight under a budget of attention across one proposal, the premise
   of logrolling (Coleman 1966; Stokman & Van Oosten 1994). ``snap, ranks of the positions`` — ``core-compromise``
   on the ranks of the distinct positions, mapped back piecewise linearly (DEU's scales read as ordinal).
+- ``snap, presidency weight`` — the weight of the member state holding the Council presidency at the decision date
+  (:data:`PRESIDENCIES`) times k = 1–5 (Tallberg 2006; Thomson 2008).
 - ``conditional logit ...`` — the outcome as a choice among the positions voiced or none (McFadden 1974), its
   coefficients by maximum likelihood on the training issues, the forecast the median of that distribution
   (:func:`clogit_fitter`); three sets of features.
@@ -61,6 +63,7 @@ The DEU file is third-party data (see its SOURCE.md); it is read from where it l
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import itertools
 import sys
 import time
@@ -120,12 +123,30 @@ def setter_point(x: np.ndarray, w: np.ndarray, council: np.ndarray, com: float, 
     return float(np.clip(com, lo, hi))
 
 
+# The Council presidency by half-year, 1995–2014: the rotation fixed by Council Decisions 95/2/EC and 2007/5/EC
+# (DEU's member-state codes; el = Greece).
+PRESIDENCIES = {
+    1995: ("fr", "es"), 1996: ("it", "ie"), 1997: ("nl", "lu"), 1998: ("uk", "at"), 1999: ("de", "fi"),
+    2000: ("pt", "fr"), 2001: ("se", "be"), 2002: ("es", "dk"), 2003: ("el", "it"), 2004: ("ie", "nl"),
+    2005: ("lu", "uk"), 2006: ("at", "fi"), 2007: ("de", "pt"), 2008: ("si", "fr"), 2009: ("cz", "se"),
+    2010: ("es", "be"), 2011: ("hu", "pl"), 2012: ("dk", "cy"), 2013: ("ie", "lt"), 2014: ("el", "it"),
+}  # fmt: skip
+PRESIDENCY_WEIGHTS = (1.0, 1.5, 2.0, 3.0, 5.0)
+
+
+def presidency(date: dt.date | None) -> str | None:
+    """The member state holding the Council presidency on ``date`` (None: unknown date or outside the calendar)."""
+    if date is None or date.year not in PRESIDENCIES:
+        return None
+    return PRESIDENCIES[date.year][0 if date.month <= 6 else 1]
+
+
 def load(path: Path, capability: str) -> dict[str, np.ndarray]:
     """Per scored issue: proposal, outcome, metadata, the bases' forecasts and the core-compromise grid."""
     cols: dict[str, list] = {k: [] for k in ("proposal", "observed", "cod", "qmv", "bimodal", "spread", "compromise",
                                              "median", "com", "ep", "rp", "eu", "spatial", "nash", "exchange", "setter", "grid",
                                              "lowest", "highest", "core_lower", "core_upper", "x", "w", "cap", "sal",
-                                             "is_com", "is_ep", "present", "win_lower", "win_upper",
+                                             "is_com", "is_ep", "is_presidency", "present", "win_lower", "win_upper",
                                              "feasible_lower", "feasible_upper", "winset_setter")}  # fmt: skip
     for p, a, keep in scored_proposals(path, capability):
         w = issue_weights(a)
@@ -137,6 +158,7 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
         core_l = -_upper_pivot(-a.position, w, a.mask, 0.75)[0]
         actors = list(a.actors)
         council = np.array([x not in ("com", "ep") for x in actors])
+        chair = presidency(p.decision_date)
         quota, codecision = proposal_rules(p)
         votes = council_weights(p)  # the treaty's votes, whatever the capability rule
         win = acceptable_set(a, quota, codecision, weights=votes)
@@ -157,11 +179,12 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
                     "core_lower": core_l[j], "core_upper": core_u[j], "x": x, "w": wj, "cap": a.capability[0, :, j],
                     "sal": a.salience[0, :, j], "is_com": np.array([y == "com" for y in actors]),
                     "is_ep": np.array([y == "ep" for y in actors]), "present": mk,
+                    "is_presidency": np.array([y == chair for y in actors]),
                     **{k: win[k][0, j] for k in ("win_lower", "win_upper", "feasible_lower", "feasible_upper",
                                                  "winset_setter")}}  # fmt: skip
             for k, v in vals.items():
                 cols[k].append(v)
-    ragged = ("x", "w", "cap", "sal", "is_com", "is_ep", "present")
+    ragged = ("x", "w", "cap", "sal", "is_com", "is_ep", "is_presidency", "present")
     d = {k: np.array(v) for k, v in cols.items() if k not in ragged}
     width = max(v.size for v in cols["x"])  # actors of the issue, padded to the widest proposal (absent: masked)
     for k in ragged:
@@ -224,6 +247,7 @@ def families(d: dict[str, np.ndarray]) -> dict[str, Family]:
         "snap (also to rp under unanimity)": (np.where(qmv[:, None], snap, snap_rp), None),
         "snap, relative salience": (relative_salience_table(d), None),
         "snap, ranks of the positions": (rank_scale_table(d), None),
+        "snap, presidency weight": (presidency_table(d), None),
     }
 
 
@@ -551,6 +575,21 @@ def relative_salience_table(d: dict[str, np.ndarray]) -> np.ndarray:
     for gamma in RELATIVE_SALIENCE:
         w = w0 / np.where(mean > 0, mean, 1.0) ** gamma
         w = np.where(w.sum(axis=1, keepdims=True) > 0, w, w0)
+        grid = np.stack([core_compromise(x, w, mask, e, t)[0] for e, t in GRID], axis=1)
+        cols.append(snap_table(d | {"grid": grid}))
+    return np.concatenate(cols, axis=1)
+
+
+def presidency_table(d: dict[str, np.ndarray]) -> np.ndarray:
+    """``snap to positions`` with the weight of the member state holding the Council presidency at the decision
+    multiplied by k (``PRESIDENCY_WEIGHTS``): the presidency's agenda power in the Council (Tallberg 2006, *Leadership
+    and Negotiation in the European Union*; Thomson 2008, "The Council Presidency in the European Union:
+    Responsibility with power", *JCMS* 46(3)). (issues, 5 × grid points × δ)."""
+    x, w0, mask = _actors(d)
+    chair = d["is_presidency"].T[None]
+    cols = []
+    for k in PRESIDENCY_WEIGHTS:
+        w = np.where(chair, k * w0, w0)
         grid = np.stack([core_compromise(x, w, mask, e, t)[0] for e, t in GRID], axis=1)
         cols.append(snap_table(d | {"grid": grid}))
     return np.concatenate(cols, axis=1)

@@ -236,3 +236,23 @@ def test_conditional_logit_learns_that_the_largest_share_wins():
     assert hits > 0.75 and hits > np.mean(np.isclose(d["grid"][~train, k], d["observed"][~train])) + 0.1  # 0.65
     on_position = (f[:, None] == d["x"]).any(axis=1)
     assert (on_position | (f == d["grid"][:, k])).all()
+
+
+def test_presidency_by_date():
+    import datetime as dt
+
+    assert fam.presidency(dt.date(1999, 6, 30)) == "de" and fam.presidency(dt.date(1999, 7, 1)) == "fi"
+    assert fam.presidency(dt.date(2008, 3, 1)) == "si" and fam.presidency(dt.date(2003, 1, 1)) == "el"
+    assert fam.presidency(None) is None and fam.presidency(dt.date(1990, 1, 1)) is None
+    # the six founding members all chair within 1995–2006
+    assert {c for pair in list(fam.PRESIDENCIES.values())[:12] for c in pair} >= {"de", "fr", "it", "nl", "be", "lu"}
+
+
+def test_presidency_weight_1_is_the_snap():
+    d = small_deu()
+    d["is_presidency"] = np.zeros_like(d["present"])
+    d["is_presidency"][:, 1] = True
+    table = fam.presidency_table(d)
+    block = table.shape[1] // len(fam.PRESIDENCY_WEIGHTS)
+    np.testing.assert_array_equal(table[:, :block], fam.snap_table(d))
+    assert not np.allclose(table[:, -block:], table[:, :block])  # k = 5 moves forecasts toward actor 1
