@@ -239,11 +239,9 @@ def _settled(claim: Claim, VD: np.ndarray, hyps: list[Any], cfg: Config) -> dict
     Dv = VD.reshape(-1, H)
     mh = margins(claim, Dv)
     cols = [claim_margin(claim, Dv, 1.0)] + [mh[:, j] for j, h in enumerate(hyps) if h.role == "primary"]
-    moves = []
-    for mcol in cols:
-        full, half = _shares(mcol >= 0, R, N)
-        moves.append(abs(full.mean() - half.mean()) if half is not None else float("inf"))
-    full, half = _shares(cols[0] >= 0, R, N)
+    shares = [_shares(mcol >= 0, R, N) for mcol in cols]
+    moves = [abs(full.mean() - half.mean()) if half is not None else float("inf") for full, half in shares]
+    full, half = shares[0]
     st = share_stats(full)
     S_sign = float(_shares(claim_margin(claim, Dv, 0.0) > 0, R, N)[0].mean())
     same_word = point_category(st["S_lo"], S_sign) == point_category(st["S_hi"], S_sign)
@@ -306,20 +304,19 @@ def verdict(
 
     half = N // 2
 
-    def at_half(x: np.ndarray) -> float | None:
-        h = _shares(x, R, N)[1]
+    def mean_or_none(h: np.ndarray | None) -> float | None:
         return float(h.mean()) if h is not None else None
 
-    main = share_stats(reps(ok))
-    half_reps = _shares(ok, R, N)[1]
+    ok_reps, half_reps = _shares(ok, R, N)
+    main = share_stats(ok_reps)
     S_sign = float(reps(sign > 0).mean())
     S_half = float(reps(m_claim[0.5] >= 0).mean())
     S_double = float(reps(m_claim[2.0] >= 0).mean())
     mh = margins(claim, Dv)
     hyp_out: list[dict[str, Any]] = []
     for j, h in enumerate(hyps):
-        okh = mh[:, j] >= 0
-        st = share_stats(reps(okh))
+        okh_reps, okh_half = _shares(mh[:, j] >= 0, R, N)
+        st = share_stats(okh_reps)
         dv = Dv[:, j]
         from detente.claims.rules import describe, expand
 
@@ -335,7 +332,7 @@ def verdict(
                 "S_lo": st["S_lo"],
                 "S_hi": st["S_hi"],
                 "S_sign": float(reps(Dv[:, j] > 0).mean()),
-                "S_half_draws": at_half(okh),
+                "S_half_draws": mean_or_none(okh_half),
                 "median_d": float(np.median(dv)),
                 "q10_d": float(np.quantile(dv, 0.1)),
                 "q90_d": float(np.quantile(dv, 0.9)),
@@ -464,8 +461,8 @@ def verdict(
         "S_half_delta": S_half,
         "S_double_delta": S_double,
         # convergence: the share on the first half of every replicate's base points (N/2), and the interval width
-        "S_half_draws": at_half(ok),
-        "S_replicates": reps(ok.astype(float)).tolist(),
+        "S_half_draws": mean_or_none(half_reps),
+        "S_replicates": ok_reps.tolist(),
         "S_half_replicates": half_reps.tolist() if half_reps is not None else None,
         "draws_half": int(2 * half * R),
         "interval_width": main["S_hi"] - main["S_lo"],
