@@ -111,13 +111,11 @@ class DeuBacktest(display.SummaryRepr):
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON document of ``detente backtest FILE --format json`` (per-issue predictions: :meth:`predictions`)."""
-        models = [{k: _plain(v) for k, v in r.items() if k != "rank"} for r in self.table.to_dict(orient="records")]
         return _jsonable(
             {
                 "provenance": self.provenance,
-                "models": models,
-                "held_out": [{k: _plain(v) for k, v in r.items() if k != "rank"}
-                             for r in self.held_out.to_dict(orient="records")],  # fmt: skip
+                "models": _records(self.table.drop(columns="rank")),
+                "held_out": _records(self.held_out.drop(columns="rank")),
                 "breakdowns": _records(self.breakdowns),
                 "coverage": _records(self.coverage),
                 "excluded": _records(self.excluded),
@@ -422,11 +420,10 @@ def deu_backtest(
     fail = pd.DataFrame(failures, columns=["model", "proposal", "issue", "reason"], dtype=object)
 
     table = _table(pred, labels, fail, bootstrap, seed, level)
-    scored_props = list(dict.fromkeys(proposals[k].proposal for k, _, _ in scored))
-    clean = held_out([m for _, m in runners], scored_props)
+    scored_props = {proposals[k].proposal for k, _, _ in scored}
+    clean = set(held_out([m for _, m in runners], scored_props))  # the proposals no back-tested model was fitted on
     if pred["in_sample"].any() and clean:
-        keep = set(clean)
-        held = _table(pred[pred["proposal"].isin(keep)], labels, fail[fail["proposal"].isin(keep)], bootstrap, seed,
+        held = _table(pred[pred["proposal"].isin(clean)], labels, fail[fail["proposal"].isin(clean)], bootstrap, seed,
                       level)  # fmt: skip
     else:
         held = pd.DataFrame(columns=TABLE_COLUMNS)
@@ -490,7 +487,7 @@ def deu_backtest(
                 "scored_proposals": len(scored_props),
                 "in_sample_proposals": len(scored_props) - len(clean),
                 "held_out_proposals": len(clean),
-                "held_out_issues": int(sum(proposals[k].proposal in set(clean) for k, _, _ in scored)),
+                "held_out_issues": int(sum(proposals[k].proposal in clean for k, _, _ in scored)),
                 "rule": "a forecast is in sample where the model's form or defaults were chosen on its proposal "
                 "(detente/data/fits/); held_out scores every model on the proposals none was fitted on",
             },
