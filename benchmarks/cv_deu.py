@@ -48,6 +48,12 @@ RADII = (0.0, 0.025, 0.05, 0.1, 0.15, 0.2, 0.3)
 GRID = list(itertools.product(EXTREME_WEIGHTS, THETAS))  # core-compromise's grid, theta varying fastest
 
 
+def core_grid(position: np.ndarray, weight: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """``core-compromise`` at every point of :data:`GRID`, (issues, grid points), from the models' (1, actors,
+    issues) positions, weights and mask."""
+    return np.stack([core_compromise(position, weight, mask, e, t)[0] for e, t in GRID], axis=1)
+
+
 def add_common_args(ap: argparse.ArgumentParser,
                     capability_help: str = "capability rule (detente backtest --capability)") -> None:  # fmt: skip
     """The arguments every DEU cross-validation script takes, first: the file, the capability rule, the folds, the
@@ -85,7 +91,7 @@ def load(path: Path, capability: str, with_eu: bool, snap: bool = False) -> dict
     prop, obs, comp, eu_pred, table, snapped, wave = [], [], [], [], [], [], []
     for p, a, keep in scored_proposals(path, capability):
         w = issue_weights(a)
-        preds = np.stack([core_compromise(a.position, w, a.mask, d, t)[0, keep] for d, t in GRID], axis=1)
+        preds = core_grid(a.position, w, a.mask)[keep]
         table.append(preds)
         if snap:
             width = (a.upper - a.lower)[keep]

@@ -75,7 +75,7 @@ import numpy as np
 from scipy import sparse
 from scipy.optimize import linprog, minimize
 
-from cv_deu import GRID, add_common_args, clustered_se, data_missing, scored_proposals
+from cv_deu import GRID, add_common_args, clustered_se, core_grid, data_missing, scored_proposals
 from detente.models import get
 from detente.models.core_compromise import _upper_pivot, core_compromise, issue_weights
 from detente.models.procedural import acceptable_set, council_weights, proposal_rules, setter_outcome
@@ -150,7 +150,7 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
                                              "feasible_lower", "feasible_upper", "winset_setter")}  # fmt: skip
     for p, a, keep in scored_proposals(path, capability):
         w = issue_weights(a)
-        grid = np.stack([core_compromise(a.position, w, a.mask, e, t)[0] for e, t in GRID], axis=1)
+        grid = core_grid(a.position, w, a.mask)
         comp = get("compromise").solve(a).outcomes[0]
         solved = {m: get(m).solve(a).outcomes[0] for m in ("expected-utility", "spatial", "nash", "exchange")}
         med = core_compromise(a.position, w, a.mask, 1.0, 0.5)[0]
@@ -575,8 +575,7 @@ def relative_salience_table(d: dict[str, np.ndarray]) -> np.ndarray:
     for gamma in RELATIVE_SALIENCE:
         w = w0 / np.where(mean > 0, mean, 1.0) ** gamma
         w = np.where(w.sum(axis=1, keepdims=True) > 0, w, w0)
-        grid = np.stack([core_compromise(x, w, mask, e, t)[0] for e, t in GRID], axis=1)
-        cols.append(snap_table(d | {"grid": grid}))
+        cols.append(snap_table(d | {"grid": core_grid(x, w, mask)}))
     return np.concatenate(cols, axis=1)
 
 
@@ -589,9 +588,7 @@ def presidency_table(d: dict[str, np.ndarray]) -> np.ndarray:
     chair = d["is_presidency"].T[None]
     cols = []
     for k in PRESIDENCY_WEIGHTS:
-        w = np.where(chair, k * w0, w0)
-        grid = np.stack([core_compromise(x, w, mask, e, t)[0] for e, t in GRID], axis=1)
-        cols.append(snap_table(d | {"grid": grid}))
+        cols.append(snap_table(d | {"grid": core_grid(x, np.where(chair, k * w0, w0), mask)}))
     return np.concatenate(cols, axis=1)
 
 
@@ -606,7 +603,7 @@ def rank_scale_table(d: dict[str, np.ndarray]) -> np.ndarray:
         u = np.unique(x[0, mask[0, :, i], i])
         distinct.append(u)
         ranks[0, mask[0, :, i], i] = np.searchsorted(u, x[0, mask[0, :, i], i])
-    g = np.stack([core_compromise(ranks, w, mask, e, t)[0] for e, t in GRID], axis=1)
+    g = core_grid(ranks, w, mask)
     back = np.stack([np.interp(g[i], np.arange(u.size), u) for i, u in enumerate(distinct)])
     return snap_table(d | {"grid": back})
 

@@ -37,10 +37,10 @@ from pathlib import Path
 
 import numpy as np
 
-from cv_deu import GRID, RADII, add_common_args, clustered_se, data_missing, scored_proposals
+from cv_deu import RADII, add_common_args, clustered_se, core_grid, data_missing, scored_proposals
 from cv_deu_families import fit_family, nested, print_picks, print_table
 from detente.models import get
-from detente.models.core_compromise import core_compromise, issue_weights
+from detente.models.core_compromise import issue_weights
 from detente.models.procedural import acceptable_set, council_weights, proposal_rules, setter_outcome
 from detente.models.snap_compromise import snap_to_positions
 from detente.scenario.arrays import to_arrays
@@ -62,7 +62,7 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
         s = acceptable_set(a, quota, cod, weights=votes)
         sp = setter_outcome(a, quota, cod, weights=votes)[0, keep]
         w = issue_weights(a)
-        core = np.stack([core_compromise(a.position, w, a.mask, e, t)[0, keep] for e, t in GRID])  # (110, k)
+        core = core_grid(a.position, w, a.mask)[keep].T  # (110, k)
         x, mask = a.position[0][:, keep][None], a.mask[0][:, keep][None]
         width = (a.upper - a.lower)[keep]
         wl = np.nan_to_num(s["win_lower"][0, keep], nan=-np.inf)

@@ -190,8 +190,7 @@ def small_deu(seed: int = 0, issues: int = 40, actors: int = 5) -> dict[str, np.
          "proposal": np.repeat(np.arange(issues // 4), 4), "observed": rng.uniform(0, 100, issues),
          "lowest": x.min(axis=1), "highest": x.max(axis=1), "com": x[:, 0], "ep": np.full(issues, NAN),
          "rp": np.full(issues, NAN)}  # fmt: skip
-    xs, w, mask = fam._actors(d)
-    d["grid"] = np.stack([fam.core_compromise(xs, w, mask, e, t)[0] for e, t in fam.GRID], axis=1)
+    d["grid"] = fam.core_grid(*fam._actors(d))
     return d
 
 
@@ -211,12 +210,10 @@ def test_relative_salience_is_the_snap_at_gamma_0_and_ignores_an_actors_scale_at
 def test_rank_scale_equals_the_snap_on_evenly_spaced_positions_and_not_otherwise():
     d = small_deu()
     even = d | {"x": np.tile([0.0, 25.0, 50.0, 75.0, 100.0], (40, 1))}
-    xs, w, mask = fam._actors(even)
-    even["grid"] = np.stack([fam.core_compromise(xs, w, mask, e, t)[0] for e, t in fam.GRID], axis=1)
+    even["grid"] = fam.core_grid(*fam._actors(even))
     np.testing.assert_allclose(fam.rank_scale_table(even), fam.snap_table(even), rtol=0, atol=1e-9)
     uneven = d | {"x": np.tile([0.0, 5.0, 10.0, 15.0, 100.0], (40, 1))}
-    xs, w, mask = fam._actors(uneven)
-    uneven["grid"] = np.stack([fam.core_compromise(xs, w, mask, e, t)[0] for e, t in fam.GRID], axis=1)
+    uneven["grid"] = fam.core_grid(*fam._actors(uneven))
     ranked = fam.rank_scale_table(uneven)
     assert ((ranked >= 0) & (ranked <= 100)).all() and not np.allclose(ranked, fam.snap_table(uneven))
 
