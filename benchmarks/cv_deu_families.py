@@ -46,6 +46,10 @@ the same issues. The families (bases: the ``core-compromise`` grid of ``benchmar
   on the ranks of the distinct positions, mapped back piecewise linearly (DEU's scales read as ordinal).
 - ``snap, presidency weight`` — the weight of the member state holding the Council presidency at the decision date
   (:data:`PRESIDENCIES`) times k = 1–5 (Tallberg 2006; Thomson 2008).
+- ``Nash, costly no-agreement`` — ``nash(cost=c, p=p)``: the Nash bargaining solution with the reference point as
+  disagreement point, its utility lowered by a cost c of failing to agree (Franchino & Mariotto 2021), c from 0.01 to
+  100 and p 1 or 2 (:data:`NASH_COSTS`). It runs from the pure solution, where an actor at the reference point
+  vetoes every deal, to the weighted mean (p = 2) or median (p = 1) as c grows.
 - ``conditional logit ...`` — the outcome as a choice among the positions voiced or none (McFadden 1974), its
   coefficients by maximum likelihood on the training issues, the forecast the median of that distribution
   (:func:`clogit_fitter`); three sets of features.
@@ -87,6 +91,7 @@ SHRINK = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
 SPREAD = (0.0, 10.0, 20.0, 30.0, 40.0)
 LAMBDAS = (0.0, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 WINSET_BLEND = tuple(round(0.05 * k, 2) for k in range(11))
+NASH_COSTS = tuple(f"nash(p={p}, cost={c})" for p in (1, 2) for c in (0.01, 0.03, 0.1, 0.3, 1, 3, 10, 100))
 
 
 def _pivot(x: np.ndarray, w: np.ndarray, q: float) -> float:
@@ -147,12 +152,13 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
                                              "median", "com", "ep", "rp", "eu", "spatial", "nash", "exchange", "setter", "grid",
                                              "lowest", "highest", "core_lower", "core_upper", "x", "w", "cap", "sal",
                                              "is_com", "is_ep", "is_presidency", "present", "win_lower", "win_upper",
-                                             "feasible_lower", "feasible_upper", "winset_setter")}  # fmt: skip
+                                             "feasible_lower", "feasible_upper", "winset_setter", "nash_cost")}  # fmt: skip
     for p, a, keep in scored_proposals(path, capability):
         w = issue_weights(a)
         grid = core_grid(a.position, w, a.mask)
         comp = get("compromise").solve(a).outcomes[0]
         solved = {m: get(m).solve(a).outcomes[0] for m in ("expected-utility", "spatial", "nash", "exchange")}
+        nash_cost = np.stack([get(m).solve(a).outcomes[0] for m in NASH_COSTS], axis=-1)
         med = core_compromise(a.position, w, a.mask, 1.0, 0.5)[0]
         core_u = _upper_pivot(a.position, w, a.mask, 0.75)[0]
         core_l = -_upper_pivot(-a.position, w, a.mask, 0.75)[0]
@@ -174,7 +180,7 @@ def load(path: Path, capability: str) -> dict[str, np.ndarray]:
                     "qmv": p.voting_rule == "QMV", "bimodal": np.unique(x[mk]).size == 2, "spread": sd,
                     "compromise": comp[j], "median": med[j], "com": com, "ep": ep, "rp": rp,
                     "eu": solved["expected-utility"][j], "spatial": solved["spatial"][j], "nash": solved["nash"][j],
-                    "exchange": solved["exchange"][j],
+                    "exchange": solved["exchange"][j], "nash_cost": nash_cost[j],
                     "setter": sp, "grid": grid[j], "lowest": x[mk].min(), "highest": x[mk].max(),
                     "core_lower": core_l[j], "core_upper": core_u[j], "x": x, "w": wj, "cap": a.capability[0, :, j],
                     "sal": a.salience[0, :, j], "is_com": np.array([y == "com" for y in actors]),
@@ -248,6 +254,7 @@ def families(d: dict[str, np.ndarray]) -> dict[str, Family]:
         "snap, relative salience": (relative_salience_table(d), None),
         "snap, ranks of the positions": (rank_scale_table(d), None),
         "snap, presidency weight": (presidency_table(d), None),
+        "Nash, costly no-agreement": (d["nash_cost"], None),
     }
 
 

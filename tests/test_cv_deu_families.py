@@ -159,6 +159,12 @@ def test_no_family_reaches_ten_percent_below_compromise_on_deu():
     assert d["observed"].size == 252 and np.unique(d["proposal"]).size == 98
     assert np.abs(d["compromise"] - d["observed"]).mean() == pytest.approx(22.787, abs=1e-3)
     assert not np.isnan(d["setter_or_c"]).any()
+    # the costly no-agreement (docs/validation.md): in sample every cost helps nash, and its quadratic error falls with
+    # each increase of the cost toward compromise's (the limit, 2·100/99 points away at c = 100) without going below
+    nash_cost = np.abs(d["nash_cost"] - d["observed"][:, None]).mean(axis=0)
+    quadratic = nash_cost[[k for k, m in enumerate(fam.NASH_COSTS) if m.startswith("nash(p=2")]]
+    assert (nash_cost < np.abs(d["nash"] - d["observed"]).mean()).all() and (np.diff(quadratic) < 0).all()
+    assert quadratic[-1] == pytest.approx(22.787, abs=0.01) and quadratic.min() > 22.787 - 1e-3
     res = fam.nested(d, fam.grid_fitters(d), folds=10, repeats=2, seed=0)
     chosen = fam.summary(d, np.asarray(res["chosen"]))
     cc = fam.summary(d, res["single"]["core-compromise"])

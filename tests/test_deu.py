@@ -132,6 +132,27 @@ def test_bad_cells_are_one_clear_error(tmp_path: Path, cell: str, match: str) ->
         read_deu(p)
 
 
+@pytest.mark.parametrize(("drop", "named"), [(("out",), "column out"), (("rp", "out"), "columns rp, out")])
+def test_a_deu_header_without_required_columns_names_them(tmp_path: Path, drop: tuple[str, ...], named: str) -> None:
+    """Without ``out`` the file is no longer recognised as DEU; the error still says what it lacks, whether it is read
+    as DEU, loaded as a scenario or back-tested (exit code 2, nothing written)."""
+    from typer.testing import CliRunner
+
+    from detente.cli import _load_commands, app
+
+    _load_commands()
+    lines = SAMPLE.read_text().splitlines()
+    header = ";".join(f"{c}x" if c.strip('"').lower() in drop else c for c in lines[0].split(";"))
+    p = tmp_path / "almost.csv"
+    p.write_text("\n".join([header, *lines[1:]]) + "\n")
+    message = f"almost.csv: line 1: a DEU header without the {named}; expected a header with prnr, isnr, proc, rp, out"
+    for read in (read_deu, detente.load):
+        with pytest.raises(ScenarioError, match=message):
+            read(p)
+    res = CliRunner().invoke(app, ["backtest", str(p), "--format", "json", "--out", str(tmp_path / "lb.json")])
+    assert res.exit_code == 2 and message in res.output and not (tmp_path / "lb.json").exists()
+
+
 def test_not_a_deu_file(tmp_path: Path) -> None:
     p = tmp_path / "x.csv"
     p.write_text("a;b;c\n1;2;3\n")

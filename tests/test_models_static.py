@@ -19,7 +19,7 @@ from detente.models.median import weighted_median
 from detente.scenario.arrays import ScenarioArrays
 from detente.testing import mirrored, scaled_capability, scenario_arrays
 
-STATIC = ["compromise", "median", "nash", "nash(p=1)"]
+STATIC = ["compromise", "median", "nash", "nash(p=1)", "nash(cost=0.1)", "nash(p=1, cost=0.5)"]
 EXAMPLES = settings(max_examples=200, deadline=None)
 # outcomes are sums of a few dozen floats (compromise) or a 64-halving bisection (nash): 1e-9 of the scale width
 TOL = 1e-9
@@ -76,6 +76,55 @@ def test_nash_no_agreement_when_an_actor_sits_at_the_status_quo():
     assert fc.status[0, 0] == "no_agreement" and fc.outcomes[0, 0] == 2.0
 
 
+def test_costly_no_agreement_closed_form():
+    """The same two actors with a status quo at actor 1: cost 0.1 widens the radii to r'² = r² + 0.1·10²/s, so there is
+    a deal, found by the same grid search (actor 1's r'² = 0 + 10, actor 2's 16 + 10)."""
+    a = detente.ScenarioArrays.from_numpy(
+        [[2.0], [6.0]], [[1.0], [1.0]], [1.0, 1.0], status_quo=[2.0], lower=0, upper=10
+    )
+    fc = solve("nash(cost=0.1)", a)
+    grid = np.linspace(6 - np.sqrt(26) + 1e-9, 2 + np.sqrt(10) - 1e-9, 400001)  # where both gain
+    f = np.log(10 - (grid - 2) ** 2) + np.log(26 - (grid - 6) ** 2)
+    assert fc.status[0, 0] == "static" and fc.outcomes[0, 0] == pytest.approx(grid[np.argmax(f)], abs=1e-4)
+    # salience now counts: halving actor 2's doubles its widening (26 → 36) and moves the deal toward actor 1
+    b = detente.ScenarioArrays.from_numpy(
+        [[2.0], [6.0]], [[1.0], [0.5]], [1.0, 1.0], status_quo=[2.0], lower=0, upper=10
+    )
+    assert solve("nash(cost=0.1)", b).outcomes[0, 0] < fc.outcomes[0, 0]
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_costly_no_agreement_tends_to_the_weighted_mean_and_median(seed):
+    """For large cost c each actor's weight in the first-order condition is w_i s_i / G_i with G_i within c ± 1
+    (utilities are bounded by 1 in these units), so the quadratic solution is a weighted mean whose weights differ from
+    the compromise model's by a factor within (c+1)/(c−1): it lies within 2W/(c−1) of it (W the scale width). The
+    linear one is the capability × salience weighted median wherever no cumulative weight lies within 2/(c−1) of
+    half the total."""
+    rng = np.random.default_rng(seed)
+    n, m, c = int(rng.integers(2, 12)), 6, 1e6
+    x = rng.uniform(0, 100, (n, m))
+    a = detente.ScenarioArrays.from_numpy(
+        x, rng.uniform(0.05, 1, (n, m)), rng.uniform(0.5, 3, n), status_quo=rng.uniform(0, 100, m), lower=0, upper=100
+    )
+    fc = solve(f"nash(cost={c})", a)
+    assert (fc.status == "static").all()
+    assert np.abs(fc.outcomes - solve("compromise", a).outcomes).max() <= 2 * 100 / (c - 1) + 1e-7
+    w = a.weight[0]
+    order = np.argsort(x, axis=0)
+    share = np.cumsum(np.take_along_axis(w, order, 0), axis=0) / w.sum(axis=0)
+    clear = (np.abs(share - 0.5) > 2 / (c - 1)).all(axis=0)
+    assert clear.any()
+    lin = solve(f"nash(p=1, cost={c})", a).outcomes[0]
+    assert np.abs(lin - solve("median", a).outcomes[0])[clear].max() <= 1e-6
+
+
+def test_nash_cost_is_checked():
+    with pytest.raises(ParameterError, match="cost"):
+        get("nash", cost=-1)
+    with pytest.raises(ParameterError, match="cost"):
+        get("nash", cost=float("inf"))
+
+
 def test_nash_requires_status_quo_when_asked():
     a = detente.ScenarioArrays.from_numpy([[2.0], [6.0]], [[1.0], [1.0]], [1.0, 1.0], lower=0, upper=10)
     nash = get("nash", disagreement="status_quo")
@@ -86,7 +135,7 @@ def test_nash_requires_status_quo_when_asked():
 
 def test_registry_by_name_and_spec():
     m = get("nash(p=1)")
-    assert m.params.p == 1 and repr(m) == "nash(p=1, disagreement='worst')"
+    assert m.params.p == 1 and repr(m) == "nash(p=1, disagreement='worst', cost=0.0)"
     with pytest.raises(UnknownNameError, match="expected one of"):
         get("no-such-model")
     with pytest.raises(ParameterError, match="unknown parameter 'q'"):

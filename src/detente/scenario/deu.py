@@ -199,11 +199,38 @@ def _missing_code(s: str) -> bool:
     return 900 <= v <= 999 and v == int(v)
 
 
+HEADER = "a header with prnr, isnr, proc, rp, out and position columns such as pcom, pep"
+
+
+def _header(text: str) -> set[str]:
+    first = text.lstrip("\ufeff").split("\n", 1)[0]
+    return {c.strip().strip('"').strip("'").lower() for c in re.split(r"[;\t,]", first)}
+
+
 def looks_like_deu(text: str) -> bool:
     """Whether the first line is a DEU header (``prnr``, ``isnr``, ``rp``, ``out`` and actor columns)."""
-    first = text.lstrip("\ufeff").split("\n", 1)[0]
-    cols = {c.strip().strip('"').strip("'").lower() for c in re.split(r"[;\t,]", first)}
+    cols = _header(text)
     return all(c in cols for c in REQUIRED) and any(c.startswith("p") and c[1:] in INSTITUTIONS for c in cols)
+
+
+def missing_deu_columns(text: str) -> tuple[str, ...]:
+    """The required columns a DEU-like header lacks: one that names proposals or issues (``prnr``, ``isnr``) and has
+    an institution's position column (``pcom``, ``pep``) but not all of :data:`REQUIRED`. Empty for a DEU header
+    and for one that is nothing like it, so a file that is almost DEU gets an error that names what it lacks."""
+    cols = _header(text)
+    if not ({"prnr", "isnr"} & cols and any(c.startswith("p") and c[1:] in INSTITUTIONS for c in cols)):
+        return ()
+    return tuple(c for c in REQUIRED if c not in cols)
+
+
+def almost_deu(file: str, missing: tuple[str, ...]) -> ScenarioError:
+    """The error for a DEU header without the ``missing`` required columns."""
+    return ScenarioError(
+        f"a DEU header without the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+        file=file,
+        where="line 1",
+        expected=HEADER,
+    )
 
 
 def _delimiter(first: str, file: str) -> str:
@@ -249,13 +276,11 @@ def read_deu(
     except UnicodeDecodeError:
         text = data.decode("latin-1")
     if not looks_like_deu(text):
-        first = text.split("\n", 1)[0]
+        missing = missing_deu_columns(text)
+        if missing:
+            raise almost_deu(file, missing)
         raise ScenarioError(
-            "not a DEU file",
-            file=file,
-            where="line 1",
-            value=first[:60],
-            expected="a header with prnr, isnr, proc, rp, out and position columns such as pcom, pep",
+            "not a DEU file", file=file, where="line 1", value=text.split("\n", 1)[0][:60], expected=HEADER
         )
     delim = _delimiter(text.split("\n", 1)[0], file)
     rows = list(csv.reader(io.StringIO(text), delimiter=delim, quotechar='"'))
