@@ -50,6 +50,11 @@ def test_models_name_explains_every_parameter():
     assert {n for n, c in available().items() if c.fitted_on} == {"core-compromise", "snap-compromise"}
     r = _run("models", "spatial", columns=200)
     assert "Binary | PropBin | Proportional" in r.output  # a Literal's choices
+    assert "float > 0" in r.output  # stop_ratio: a bound (gt=0)
+    # the numeric constraints a parameter is checked against: closed and open intervals, one-sided bounds
+    assert "float in [0.5, 1]" in _run("models", "snap-compromise", columns=200).output  # theta
+    assert "float ≥ 0" in _run("models", "nash", columns=200).output  # cost
+    assert "int in [2, 1000]" in _run("models", "expected-utility", columns=200).output  # cycle_window
 
 
 def test_models_unknown_name_is_one_error():

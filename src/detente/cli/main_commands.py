@@ -628,6 +628,26 @@ def _choices(annotation: Any) -> str:
     return getattr(annotation, "__name__", None) or str(annotation).replace("typing.", "")
 
 
+def _bounds(field: Any) -> str:
+    """``in [0, 1]``, ``≥ 0``, ``> 0`` … from a field's numeric constraints (pydantic's ``ge``/``gt``/``le``/``lt``)."""
+    lo = hi = None
+    lo_open = hi_open = False
+    for m in field.metadata:
+        for attr, is_lo, is_open in (("ge", True, False), ("gt", True, True), ("le", False, False), ("lt", False, True)):
+            if getattr(m, attr, None) is not None:
+                if is_lo:
+                    lo, lo_open = getattr(m, attr), is_open
+                else:
+                    hi, hi_open = getattr(m, attr), is_open
+    if lo is not None and hi is not None:
+        return f" in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+    if lo is not None:
+        return f" {'>' if lo_open else '≥'} {lo:g}"
+    if hi is not None:
+        return f" {'<' if hi_open else '≤'} {hi:g}"
+    return ""
+
+
 def _model_tables(name: str, cls: Any) -> list[Any]:
     fields = cls.Params.model_fields
     tables: list[Any] = []
@@ -638,7 +658,7 @@ def _model_tables(name: str, cls: Any) -> list[Any]:
                   caption=f"set with --param KEY=VALUE (e.g. `detente forecast korea-2019 --model {name} --param "
                   f"KEY=VALUE`)")
         for key, f in fields.items():
-            t.add_row(key, repr(f.default), _choices(f.annotation), f.description or "")
+            t.add_row(key, repr(f.default), _choices(f.annotation) + _bounds(f), f.description or "")
         if cls.fitted_on is not None:
             from detente.validation.fitted import fit_proposals
 
