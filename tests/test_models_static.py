@@ -118,6 +118,18 @@ def test_costly_no_agreement_tends_to_the_weighted_mean_and_median(seed):
     assert np.abs(lin - solve("median", a).outcomes[0])[clear].max() <= 1e-6
 
 
+@pytest.mark.parametrize("spec", ["nash(cost=0.1)", "nash(p=1, cost=0.1)"])
+def test_costly_no_agreement_over_a_vanishing_salience_is_the_limit(spec):
+    """Saliences of 5e-324 make c W^p / s overflow: the solution is then the limit, the weighted mean (p = 2) or the
+    weighted median, here an even split whose maximisers fill [0, 0.25]: its midpoint, so mirroring mirrors it
+    (a case Hypothesis found: bisection over an infinite radius used to stop at the left end, 0, and 0.75 mirrored)."""
+    a = detente.ScenarioArrays.from_numpy(
+        [[0.0], [0.25]], [[5e-324], [5e-324]], [1.0, 1.0], status_quo=[0.0], lower=0, upper=1
+    )
+    assert solve(spec, a).outcomes[0, 0] == pytest.approx(0.125, abs=1e-12)
+    assert solve(spec, mirrored(a)).outcomes[0, 0] == pytest.approx(0.875, abs=1e-12)
+
+
 def test_nash_cost_is_checked():
     with pytest.raises(ParameterError, match="cost"):
         get("nash", cost=-1)

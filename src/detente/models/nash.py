@@ -30,9 +30,9 @@ scale (width W):
 
     u_i(x) = −s_i (|x − x_i| / W)^p,   u_i(d) = −s_i (|d − x_i| / W)^p − c.
 
-That is the pure solution with each actor's radius widened to r_i' = (r_i^p + c W^p / s_i)^(1/p), so the same
-bisection solves it; salience no longer cancels, and with c > 0 and a status quo the feasible set always holds d, so
-there is always an agreement. Where it binds nobody, for large c, each log term is log(c + O(1)), the first-order
+Its feasible set is the pure one with each actor's radius widened to (r_i^p + c W^p / s_i)^(1/p); it always holds d,
+so with c > 0 and a status quo there is always an agreement, and salience no longer cancels
+(:func:`costly_nash_solution` solves it by the same bisection, in a form that stays finite for any salience). Where it binds nobody, for large c, each log term is log(c + O(1)), the first-order
 condition Σ w_i s_i p |x − x_i|^(p−1) sign(x − x_i) / (c W^p + O(1)) = 0 tends to Σ w_i s_i (x − x_i) = 0 for p = 2
 — the capability × salience weighted mean, the compromise model (Achen 2006, "Institutional realism and bargaining
 models", in Thomson et al., *The European Union Decides*, ch. 4, reads it as a bargaining solution) — and to the
@@ -73,19 +73,12 @@ def nash_solution(
     active: np.ndarray,
     radius: np.ndarray,
     p: int,
-    within_hull: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Maximise Σ w log(r^p − |x − x_i|^p) per (draw, issue); returns (x, feasible). Shapes (B,n,m) → (B,m).
-
-    ``within_hull`` also brackets the search by the taking-part actors' positions, where the maximiser lies: needed
-    where radii may be infinite (a costly no-agreement over a vanishing salience)."""
+    """Maximise Σ w log(r^p − |x − x_i|^p) per (draw, issue); returns (x, feasible). Shapes (B,n,m) → (B,m)."""
     big = np.inf
     lo = np.where(active, position - radius, -big).max(axis=-2)
     hi = np.where(active, position + radius, big).min(axis=-2)
     feasible = (lo < hi) & active.any(axis=-2)
-    if within_hull:
-        lo = np.maximum(lo, np.where(active, position, big).min(axis=-2))
-        hi = np.minimum(hi, np.where(active, position, -big).max(axis=-2))
     a = np.where(feasible, lo, 0.0)
     b = np.where(feasible, hi, 1.0)
     w = np.where(active, capability, 0.0)
@@ -104,6 +97,58 @@ def nash_solution(
         a = np.where(up, mid, a)
         b = np.where(up, b, mid)
     return 0.5 * (a + b), feasible
+
+
+def costly_nash_solution(
+    position: np.ndarray,
+    capability: np.ndarray,
+    salience: np.ndarray,
+    active: np.ndarray,
+    radius: np.ndarray,
+    width: np.ndarray,
+    cost: float,
+    p: int,
+) -> np.ndarray:
+    """Maximise Σ w_i log(s_i (r_i^p − |x − x_i|^p) / W^p + c) per (draw, issue), c > 0. Shapes (B,n,m) → (B,m).
+
+    Computed in a form that stays finite for any salience and capability: with σ = s / max s and C = c W^p / max s,
+    each term's derivative is the pure one's with the slack σ_i (r_i^p − |x − x_i|^p) + C, divided through by
+    max(C, 1) — so where C overflows (a vanishing salience) the slack is 1 and the condition is the weighted mean's
+    or median's, the limit. The search runs over the taking-part actors' hull within every actor's feasible interval
+    (which holds the status quo). Where the objective is flat on an interval (a weighted median's even split, in that
+    limit), the midpoint of the maximisers is returned, so mirroring the scale mirrors the answer."""
+    big = np.inf
+    s_max = np.where(active, salience, 0.0).max(axis=-2, keepdims=True)
+    sigma = np.where(active, salience / np.where(s_max > 0, s_max, 1.0), 0.0)
+    w_max = np.where(active, capability, 0.0).max(axis=-2, keepdims=True)
+    omega = np.where(active, capability / np.where(w_max > 0, w_max, 1.0), 0.0) * sigma
+    with np.errstate(over="ignore", divide="ignore"):
+        big_c = cost * width**p / s_max  # (B, 1, m); inf where the largest salience is vanishingly small
+        reach = (radius**p + big_c / np.where(active, sigma, 1.0)) ** (1 / p)  # every actor's feasible radius
+    scale = 1.0 / np.maximum(big_c, 1.0)
+    floor = np.minimum(big_c, 1.0)
+    rp = np.where(active, radius, 0.0) ** p
+    lo = np.maximum(np.where(active, position, big).min(axis=-2), np.where(active, position - reach, -big).max(axis=-2))
+    hi = np.minimum(np.where(active, position, -big).max(axis=-2), np.where(active, position + reach, big).min(axis=-2))
+    some = active.any(axis=-2)
+    lo, hi = np.where(some, lo, 0.0), np.where(some, hi, 0.0)
+
+    def slope(x: np.ndarray) -> np.ndarray:
+        dx = x[..., None, :] - position
+        ad = np.abs(dx)
+        slack = np.maximum(scale * sigma * (rp - ad**p) + floor, 1e-280)
+        return (omega * -p * ad ** (p - 1) * np.sign(dx) / slack).sum(axis=-2)
+
+    ends = []
+    for rising in (np.greater, np.greater_equal):  # the lowest and the highest maximiser
+        a, b = lo, hi
+        for _ in range(HALVINGS):
+            mid = 0.5 * (a + b)
+            up = rising(slope(mid), 0)
+            a = np.where(up, mid, a)
+            b = np.where(up, b, mid)
+        ends.append(0.5 * (a + b))
+    return 0.5 * (ends[0] + ends[1])
 
 
 @register
@@ -140,12 +185,12 @@ class Nash(Model[NashParams]):
         worst = np.maximum(x - arrays.lower, arrays.upper - x)
         radius = np.where(np.isnan(d), worst, np.abs(d - x))
         active = arrays.mask & (arrays.salience > 0) & (arrays.capability > 0)
-        if prm.cost > 0:  # the disagreement utility falls by cost: the same problem with each radius widened
+        if prm.cost > 0:  # a deal wherever someone takes part (the status quo is always feasible)
             width = arrays.upper - arrays.lower
-            with np.errstate(over="ignore"):  # a vanishing salience: an infinite radius, no pull (the hull brackets)
-                widen = prm.cost * width**prm.p / np.where(active, arrays.salience, 1.0)
-                radius = (radius**prm.p + widen) ** (1 / prm.p)
-        sol, feasible = nash_solution(x, arrays.capability, active, radius, prm.p, within_hull=prm.cost > 0)
+            sol = costly_nash_solution(x, arrays.capability, arrays.salience, active, radius, width, prm.cost, prm.p)
+            feasible = active.any(axis=-2)
+        else:
+            sol, feasible = nash_solution(x, arrays.capability, active, radius, prm.p)
         no_deal = ~feasible
         out = np.where(no_deal, arrays.status_quo, sol)
         status = np.where(no_deal, "no_agreement", "static").astype(object)
