@@ -296,7 +296,7 @@ def _failures_table(lb: Any) -> Table:
 # ---- DEU --------------------------------------------------------------------------------------------------------
 def _deu_path(paths: list[str]) -> str | None:
     """The DEU file among ``paths`` (there must then be exactly one path), else None."""
-    from detente.scenario.deu import almost_deu, looks_like_deu, missing_deu_columns
+    from detente.scenario.deu import looks_like_deu, reject_almost_deu
 
     found = []
     for p in paths:
@@ -306,8 +306,8 @@ def _deu_path(paths: list[str]) -> str | None:
                 head = fh.read(8192).decode("utf-8", "replace")
             if looks_like_deu(head):
                 found.append(p)
-            elif missing := missing_deu_columns(head):
-                raise almost_deu(p, missing)
+            else:
+                reject_almost_deu(head, p)
     if found and len(paths) > 1:
         raise DetenteError(f"{found[0]}: a DEU file is back-tested on its own; expected it as the only path")
     return found[0] if found else None

@@ -630,21 +630,14 @@ def _choices(annotation: Any) -> str:
 
 def _bounds(field: Any) -> str:
     """``in [0, 1]``, ``≥ 0``, ``> 0`` … from a field's numeric constraints (pydantic's ``ge``/``gt``/``le``/``lt``)."""
-    lo = hi = None
-    lo_open = hi_open = False
-    for m in field.metadata:
-        for attr, is_lo, is_open in (("ge", True, False), ("gt", True, True), ("le", False, False), ("lt", False, True)):
-            if getattr(m, attr, None) is not None:
-                if is_lo:
-                    lo, lo_open = getattr(m, attr), is_open
-                else:
-                    hi, hi_open = getattr(m, attr), is_open
+    c = {k: v for m in field.metadata for k in ("ge", "gt", "le", "lt") if (v := getattr(m, k, None)) is not None}
+    lo, hi = c.get("ge", c.get("gt")), c.get("le", c.get("lt"))
     if lo is not None and hi is not None:
-        return f" in {'(' if lo_open else '['}{lo:g}, {hi:g}{')' if hi_open else ']'}"
+        return f" in {'(' if 'gt' in c else '['}{lo:g}, {hi:g}{')' if 'lt' in c else ']'}"
     if lo is not None:
-        return f" {'>' if lo_open else '≥'} {lo:g}"
+        return f" {'>' if 'gt' in c else '≥'} {lo:g}"
     if hi is not None:
-        return f" {'<' if hi_open else '≤'} {hi:g}"
+        return f" {'<' if 'lt' in c else '≤'} {hi:g}"
     return ""
 
 

@@ -21,26 +21,28 @@ no status quo on an issue, ``disagreement="worst"`` (default) takes each actor's
 the scale farthest from its position (no deal = the worst outcome for everyone); ``"status_quo"`` then raises.
 
 **A costly no-agreement** (``cost`` = c ≥ 0). The pure solution gives every actor a veto: one actor at the status
-quo leaves no deal (on the DEU development subset, 145 of the 252 issues with an outcome). Where failing to agree costs every actor something of
-its own — the "costly reference point" of Franchino & Mariotto (2021), "Bargaining outcomes and success in EU
-economic governance reforms", *Political Science Research and Methods* (online 15 July 2021), who find a procedural
-model with one accurate and suggest that a misestimated cost of no agreement may be why reference-point models
-usually do worse — the disagreement utility falls by c, in units of a fully salient actor's loss across the whole
-scale (width W):
+quo leaves no deal (on the DEU development subset, 145 of the 252 issues with an outcome). Where failing to agree
+costs every actor something of its own — the "costly reference point" of Franchino & Mariotto (2021), "Bargaining
+outcomes and success in EU economic governance reforms", *Political Science Research and Methods* (online 15 July
+2021), who find a procedural model with one accurate and suggest that a misestimated cost of no agreement may be why
+reference-point models usually do worse — the disagreement utility falls by c, in units of a fully salient actor's
+loss across the whole scale (width W):
 
     u_i(x) = −s_i (|x − x_i| / W)^p,   u_i(d) = −s_i (|d − x_i| / W)^p − c.
 
 Its feasible set is the pure one with each actor's radius widened to (r_i^p + c W^p / s_i)^(1/p); it always holds d,
 so with c > 0 and a status quo there is always an agreement, and salience no longer cancels
-(:func:`costly_nash_solution` solves it by the same bisection, in a form that stays finite for any salience). Where it binds nobody, for large c, each log term is log(c + O(1)), the first-order
-condition Σ w_i s_i p |x − x_i|^(p−1) sign(x − x_i) / (c W^p + O(1)) = 0 tends to Σ w_i s_i (x − x_i) = 0 for p = 2
-— the capability × salience weighted mean, the compromise model (Achen 2006, "Institutional realism and bargaining
-models", in Thomson et al., *The European Union Decides*, ch. 4, reads it as a bargaining solution) — and to the
-weighted median for p = 1. c = 0 (default) is the pure solution above, to the bit.
+(:func:`costly_nash_solution` solves it by the same bisection, in a form that stays finite for any salience). Where
+it binds nobody, for large c, each log term is log(c + O(1)), the first-order condition
+Σ w_i s_i p |x − x_i|^(p−1) sign(x − x_i) / (c W^p + O(1)) = 0 tends to Σ w_i s_i (x − x_i) = 0 for p = 2 — the
+capability × salience weighted mean, the compromise model (Achen 2006, "Institutional realism and bargaining models",
+in Thomson et al., *The European Union Decides*, ch. 4, reads it as a bargaining solution) — and to the weighted
+median for p = 1. c = 0 (default) is the pure solution above, to the bit.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 import numpy as np
@@ -67,6 +69,19 @@ class NashParams(BaseModel):
     )
 
 
+def _bisect(
+    slope: Callable[[np.ndarray], np.ndarray], a: np.ndarray, b: np.ndarray, rising: Callable = np.greater
+) -> np.ndarray:
+    """The root of a decreasing ``slope`` in [a, b] by HALVINGS halvings; where it is 0 on an interval, that
+    interval's lowest point (``rising=np.greater``) or highest (``np.greater_equal``)."""
+    for _ in range(HALVINGS):
+        mid = 0.5 * (a + b)
+        up = rising(slope(mid), 0)
+        a = np.where(up, mid, a)
+        b = np.where(up, b, mid)
+    return 0.5 * (a + b)
+
+
 def nash_solution(
     position: np.ndarray,
     capability: np.ndarray,
@@ -91,12 +106,7 @@ def nash_solution(
         g = -p * ad ** (p - 1) * np.sign(dx) / gap
         return (w * g).sum(axis=-2)
 
-    for _ in range(HALVINGS):
-        mid = 0.5 * (a + b)
-        up = slope(mid) > 0
-        a = np.where(up, mid, a)
-        b = np.where(up, b, mid)
-    return 0.5 * (a + b), feasible
+    return _bisect(slope, a, b), feasible
 
 
 def costly_nash_solution(
@@ -108,8 +118,9 @@ def costly_nash_solution(
     width: np.ndarray,
     cost: float,
     p: int,
-) -> np.ndarray:
-    """Maximise Σ w_i log(s_i (r_i^p − |x − x_i|^p) / W^p + c) per (draw, issue), c > 0. Shapes (B,n,m) → (B,m).
+) -> tuple[np.ndarray, np.ndarray]:
+    """Maximise Σ w_i log(s_i (r_i^p − |x − x_i|^p) / W^p + c) per (draw, issue), c > 0; returns (x, feasible), feasible
+    wherever some actor takes part (the status quo always is). Shapes (B,n,m) → (B,m).
 
     Computed in a form that stays finite for any salience and capability: with σ = s / max s and C = c W^p / max s,
     each term's derivative is the pure one's with the slack σ_i (r_i^p − |x − x_i|^p) + C, divided through by
@@ -130,8 +141,8 @@ def costly_nash_solution(
     rp = np.where(active, radius, 0.0) ** p
     lo = np.maximum(np.where(active, position, big).min(axis=-2), np.where(active, position - reach, -big).max(axis=-2))
     hi = np.minimum(np.where(active, position, -big).max(axis=-2), np.where(active, position + reach, big).min(axis=-2))
-    some = active.any(axis=-2)
-    lo, hi = np.where(some, lo, 0.0), np.where(some, hi, 0.0)
+    feasible = np.asarray(active.any(axis=-2))
+    lo, hi = np.where(feasible, lo, 0.0), np.where(feasible, hi, 0.0)
 
     def slope(x: np.ndarray) -> np.ndarray:
         dx = x[..., None, :] - position
@@ -139,16 +150,8 @@ def costly_nash_solution(
         slack = np.maximum(scale * sigma * (rp - ad**p) + floor, 1e-280)
         return (omega * -p * ad ** (p - 1) * np.sign(dx) / slack).sum(axis=-2)
 
-    ends = []
-    for rising in (np.greater, np.greater_equal):  # the lowest and the highest maximiser
-        a, b = lo, hi
-        for _ in range(HALVINGS):
-            mid = 0.5 * (a + b)
-            up = rising(slope(mid), 0)
-            a = np.where(up, mid, a)
-            b = np.where(up, b, mid)
-        ends.append(0.5 * (a + b))
-    return 0.5 * (ends[0] + ends[1])
+    lowest, highest = (_bisect(slope, lo, hi, rising) for rising in (np.greater, np.greater_equal))
+    return 0.5 * (lowest + highest), feasible
 
 
 @register
@@ -185,10 +188,11 @@ class Nash(Model[NashParams]):
         worst = np.maximum(x - arrays.lower, arrays.upper - x)
         radius = np.where(np.isnan(d), worst, np.abs(d - x))
         active = arrays.mask & (arrays.salience > 0) & (arrays.capability > 0)
-        if prm.cost > 0:  # a deal wherever someone takes part (the status quo is always feasible)
+        if prm.cost > 0:
             width = arrays.upper - arrays.lower
-            sol = costly_nash_solution(x, arrays.capability, arrays.salience, active, radius, width, prm.cost, prm.p)
-            feasible = active.any(axis=-2)
+            sol, feasible = costly_nash_solution(
+                x, arrays.capability, arrays.salience, active, radius, width, prm.cost, prm.p
+            )
         else:
             sol, feasible = nash_solution(x, arrays.capability, active, radius, prm.p)
         no_deal = ~feasible

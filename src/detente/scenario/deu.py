@@ -223,14 +223,17 @@ def missing_deu_columns(text: str) -> tuple[str, ...]:
     return tuple(c for c in REQUIRED if c not in cols)
 
 
-def almost_deu(file: str, missing: tuple[str, ...]) -> ScenarioError:
-    """The error for a DEU header without the ``missing`` required columns."""
-    return ScenarioError(
-        f"a DEU header without the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
-        file=file,
-        where="line 1",
-        expected=HEADER,
-    )
+def reject_almost_deu(text: str, file: str) -> None:
+    """Raise the error that names the missing columns if ``text`` starts with an almost-DEU header
+    (:func:`missing_deu_columns`); otherwise nothing."""
+    missing = missing_deu_columns(text)
+    if missing:
+        raise ScenarioError(
+            f"a DEU header without the column{'s' if len(missing) > 1 else ''} {', '.join(missing)}",
+            file=file,
+            where="line 1",
+            expected=HEADER,
+        )
 
 
 def _delimiter(first: str, file: str) -> str:
@@ -276,9 +279,7 @@ def read_deu(
     except UnicodeDecodeError:
         text = data.decode("latin-1")
     if not looks_like_deu(text):
-        missing = missing_deu_columns(text)
-        if missing:
-            raise almost_deu(file, missing)
+        reject_almost_deu(text, file)
         raise ScenarioError(
             "not a DEU file", file=file, where="line 1", value=text.split("\n", 1)[0][:60], expected=HEADER
         )

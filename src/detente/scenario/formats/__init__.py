@@ -273,9 +273,7 @@ def detect(path: Path, data: bytes) -> str:
     for fmt in sorted(REGISTRY.values(), key=lambda f: f.priority):
         if fmt.sniff is not None and fmt.sniff(probe):
             return fmt.name
-    missing = _lazy("detente.scenario.deu", "missing_deu_columns")(probe.head)
-    if missing:
-        raise _lazy("detente.scenario.deu", "almost_deu")(probe.file, missing)
+    _lazy("detente.scenario.deu", "reject_almost_deu")(probe.head, probe.file)
     if probe.suffix in CSV_SUFFIXES:
         raise ScenarioError(
             "cannot tell the CSV dialect",
